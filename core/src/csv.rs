@@ -1,0 +1,136 @@
+//! A small RFC 4180 CSV reader over text already in memory.
+//!
+//! Catalog files have quoted fields that span lines and doubled quotes inside them, so
+//! splitting on newlines and commas is wrong. This reader handles exactly the RFC: fields
+//! separated by `,`, records by `\n` or `\r\n`, fields optionally quoted with `"` and
+//! `""` standing for a quote inside a quoted field.
+
+/// A parsed CSV: a header row and the records after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Index of a column by its header name (exact, after trimming a UTF-8 BOM).
+    pub fn column(&self, name: &str) -> Result<usize, String> {
+        self.header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+            .ok_or_else(|| format!("CSV has no column {name:?} (columns: {:?})", self.header))
+    }
+}
+
+/// Parses the whole text. Errors name the 1-based line where the problem is.
+pub fn parse(text: &str) -> Result<Table, String> {
+    let mut records = parse_records(text)?;
+    if records.is_empty() {
+        return Err("CSV is empty: expected a header row".into());
+    }
+    let header = records.remove(0);
+    Ok(Table {
+        header,
+        rows: records,
+    })
+}
+
+fn parse_records(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1usize;
+    let mut in_quotes = false;
+    let mut quote_line = 0;
+    let mut field_started_quoted = false;
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        any = true;
+        if in_quotes {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => in_quotes = false,
+                '\n' => {
+                    line += 1;
+                    field.push(c);
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() && !field_started_quoted => {
+                in_quotes = true;
+                field_started_quoted = true;
+                quote_line = line;
+            }
+            '"' => {
+                return Err(format!(
+                    "CSV line {line}: a quote inside an unquoted field (quote the whole field)"
+                ))
+            }
+            ',' => {
+                record.push(std::mem::take(&mut field));
+                field_started_quoted = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                record.push(std::mem::take(&mut field));
+                field_started_quoted = false;
+                records.push(std::mem::take(&mut record));
+                line += 1;
+                any = false;
+            }
+            _ if field_started_quoted => {
+                return Err(format!(
+                    "CSV line {line}: text after a closing quote (got {c:?})"
+                ))
+            }
+            _ => field.push(c),
+        }
+    }
+    if in_quotes {
+        return Err(format!(
+            "CSV line {quote_line}: a quoted field is never closed"
+        ));
+    }
+    if any {
+        record.push(field);
+        records.push(record);
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_fields_span_lines_and_escape_quotes() {
+        let t = parse("a,b,c\r\n1,\"x, \"\"y\"\"\nz\",3\n4,,\n").unwrap();
+        assert_eq!(t.header, ["a", "b", "c"]);
+        assert_eq!(t.rows[0], ["1", "x, \"y\"\nz", "3"]);
+        assert_eq!(t.rows[1], ["4", "", ""]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.column("c"), Ok(2));
+        assert!(t.column("d").is_err());
+    }
+
+    #[test]
+    fn last_record_without_newline_is_kept() {
+        let t = parse("a\n1\n2").unwrap();
+        assert_eq!(t.rows, vec![vec!["1".to_string()], vec!["2".to_string()]]);
+    }
+
+    #[test]
+    fn malformed_quotes_report_the_line() {
+        assert!(parse("a\n\"open\n").unwrap_err().contains("line 2"));
+        assert!(parse("a\nx\"y\n").unwrap_err().contains("line 2"));
+        assert!(parse("a\n\"q\"z\n").unwrap_err().contains("after a closing quote"));
+        assert!(parse("").is_err());
+    }
+}

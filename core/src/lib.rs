@@ -1,0 +1,20 @@
+//! hopscope-core: everything hopscope computes, with no IO.
+//!
+//! No clock, no threads, no files, no sockets, no printing: time and randomness come in as
+//! arguments, results go out as values. The same code runs in the browser (wasm32) and in
+//! the native bridge. See `ARCHITECTURE.md` at the repository root for the module map.
+
+pub mod catalog;
+pub mod csv;
+pub mod generate;
+pub mod money;
+pub mod partition;
+pub mod rng;
+pub mod sale;
+pub mod time;
+
+pub use catalog::{Catalog, Product};
+pub use generate::{GeneratedSale, GeneratorConfig, SaleGenerator, Scenario, ScheduledScenario};
+pub use money::Cents;
+pub use sale::{Sale, SaleError};
+pub use time::{Micros, Span, Timestamp};

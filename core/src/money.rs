@@ -1,0 +1,148 @@
+//! Money as integer cents.
+//!
+//! Window sums add and subtract sale values millions of times (subtract-on-evict), so a
+//! float would drift; `i64` cents are exact and sums stay exact for any realistic volume
+//! (9.2e16 dollars). Prices arrive as JSON numbers and are rounded half-up to the cent once,
+//! at decoding. Flink's `ROUND(x, 2)` is HALF_UP too, so [`Cents::from_dollars`] and
+//! [`round_half_up`] agree with it.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Cents(pub i64);
+
+/// The largest price a sale may carry: $10,000,000. Anything above is a data error.
+pub const MAX_PRICE: Cents = Cents(1_000_000_000);
+
+impl Cents {
+    /// Rounds a dollar amount half-up (away from zero) to the cent; `None` when not finite
+    /// or too large to hold.
+    pub fn from_dollars(dollars: f64) -> Option<Cents> {
+        if !dollars.is_finite() || dollars.abs() > 9.0e15 {
+            return None;
+        }
+        // Go through the shortest decimal text so 0.285 (really 0.28499999…) rounds as a
+        // person reading "0.285" expects, matching Java's BigDecimal.valueOf(double).
+        let text = format!("{dollars}");
+        Some(Cents(round_decimal_text_half_up(&text)))
+    }
+
+    pub fn dollars(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+
+    /// `$2,847.50`: the seed's console style.
+    pub fn display_usd(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let whole = (abs / 100).to_string();
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, ch) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        format!("{sign}${grouped}.{:02}", abs % 100)
+    }
+}
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display_usd())
+    }
+}
+
+/// Rounds `numerator / denominator` half-up (away from zero) to an integer; used for
+/// averages in cents. `denominator` must be positive.
+pub fn div_round_half_up(numerator: i128, denominator: i128) -> i128 {
+    debug_assert!(denominator > 0);
+    let q = numerator / denominator;
+    let r = numerator % denominator;
+    if 2 * r.abs() >= denominator {
+        q + numerator.signum()
+    } else {
+        q
+    }
+}
+
+/// Flink's `ROUND(x, 2)` on a double: HALF_UP on the decimal value of `x`.
+pub fn round_half_up(x: f64, places: u32) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    let text = format!("{x}");
+    let scaled = round_text_half_up(&text, places);
+    scaled as f64 / 10f64.powi(places as i32)
+}
+
+fn round_decimal_text_half_up(text: &str) -> i64 {
+    round_text_half_up(text, 2) as i64
+}
+
+/// Rounds a plain decimal string (as printed by Rust's `{}` for f64: no exponent) half-up
+/// at `places` decimals and returns it scaled by 10^places.
+fn round_text_half_up(text: &str, places: u32) -> i128 {
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut value: i128 = 0;
+    for d in int_part.bytes() {
+        value = value * 10 + i128::from(d - b'0');
+    }
+    let frac = frac_part.as_bytes();
+    for k in 0..places as usize {
+        let d = frac.get(k).map_or(0, |d| i128::from(d - b'0'));
+        value = value * 10 + d;
+    }
+    if frac.get(places as usize).is_some_and(|d| *d >= b'5') {
+        value += 1;
+    }
+    if neg {
+        -value
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollars_round_half_up_like_a_person_reads_them() {
+        assert_eq!(Cents::from_dollars(20.99), Some(Cents(2099)));
+        assert_eq!(Cents::from_dollars(0.285), Some(Cents(29)));
+        assert_eq!(Cents::from_dollars(1.005), Some(Cents(101)));
+        assert_eq!(Cents::from_dollars(-1.005), Some(Cents(-101)));
+        assert_eq!(Cents::from_dollars(1e-7), Some(Cents(0)));
+        assert_eq!(Cents::from_dollars(f64::NAN), None);
+        assert_eq!(Cents::from_dollars(f64::INFINITY), None);
+        assert_eq!(Cents::from_dollars(1e300), None);
+    }
+
+    #[test]
+    fn usd_display_groups_thousands() {
+        assert_eq!(Cents(284_750).display_usd(), "$2,847.50");
+        assert_eq!(Cents(5).display_usd(), "$0.05");
+        assert_eq!(Cents(123_456_789_00).display_usd(), "$123,456,789.00");
+        assert_eq!(Cents(-100_000).display_usd(), "-$1,000.00");
+    }
+
+    #[test]
+    fn averages_round_half_up() {
+        assert_eq!(div_round_half_up(5, 2), 3);
+        assert_eq!(div_round_half_up(-5, 2), -3);
+        assert_eq!(div_round_half_up(7, 3), 2);
+        assert_eq!(div_round_half_up(8, 3), 3);
+    }
+
+    #[test]
+    fn flink_round_matches_half_up() {
+        assert_eq!(round_half_up(2.675, 2), 2.68);
+        assert_eq!(round_half_up(1.0049, 2), 1.0);
+        assert_eq!(round_half_up(-2.5, 0), -3.0);
+    }
+}

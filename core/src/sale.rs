@@ -1,0 +1,386 @@
+//! The sale record: the seed's JSON schema, decoded strictly and encoded canonically.
+//!
+//! Decoding is the trust boundary of the whole system (Kafka records, files, WebSocket
+//! frames), so it never panics and every error names the field and the rule it broke.
+//! Unknown fields are tolerated (producers may add fields); the seed's defaults fill the
+//! optional ones.
+
+use crate::money::{Cents, MAX_PRICE};
+use crate::time::{Micros, Timestamp};
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Largest quantity one sale may carry. The seed's generator never goes above 10; real
+/// shops cap order lines well below this.
+pub const MAX_QUANTITY: u32 = 10_000;
+/// Longest text field accepted, in bytes. Catalog titles are cut to 100 characters by the
+/// seed; 1 KiB leaves room for real data while keeping a hostile record small.
+pub const MAX_TEXT_BYTES: usize = 1_024;
+/// Largest encoded record accepted, in bytes.
+pub const MAX_RECORD_BYTES: usize = 64 * 1_024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sale {
+    pub id_sale: String,
+    pub id_product: String,
+    pub nm_product: String,
+    pub nm_category: String,
+    pub nm_brand: String,
+    pub seller: String,
+    /// Unit price, exact cents.
+    pub price: Cents,
+    pub quantity: u32,
+    pub tp_payment: String,
+    /// When the sale happened, UTC.
+    pub sale_date: Micros,
+}
+
+impl Sale {
+    /// `price × quantity`: the value every window aggregate is computed on.
+    pub fn value(&self) -> Cents {
+        Cents(self.price.0 * i64::from(self.quantity))
+    }
+
+    /// The sale's event time at window resolution (milliseconds).
+    pub fn event_time(&self) -> Timestamp {
+        self.sale_date.to_timestamp()
+    }
+
+    /// Decodes one JSON record. Never panics, whatever the bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Sale, SaleError> {
+        if bytes.len() > MAX_RECORD_BYTES {
+            return Err(SaleError::record(format!(
+                "is {} bytes, more than the {MAX_RECORD_BYTES} allowed",
+                bytes.len()
+            )));
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            SaleError::record(format!(
+                "is not valid UTF-8 (bad byte at offset {})",
+                e.valid_up_to()
+            ))
+        })?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| SaleError::record(format!("is not valid JSON: {e}")))?;
+        let Value::Object(map) = value else {
+            return Err(SaleError::record(format!(
+                "must be a JSON object, got {}",
+                kind(&value)
+            )));
+        };
+        Sale::from_map(&map)
+    }
+
+    fn from_map(map: &Map<String, Value>) -> Result<Sale, SaleError> {
+        let id_product = match map.get("id_product") {
+            Some(_) => text(map, "id_product", Required::No)?,
+            // The seed's generator wrote the product id as `asin`.
+            None => text(map, "asin", Required::No)?,
+        };
+        let sale = Sale {
+            id_sale: text(map, "id_sale", Required::Yes)?,
+            id_product,
+            nm_product: text(map, "nm_product", Required::Yes)?,
+            nm_category: text_or(map, "nm_category", "General Category")?,
+            nm_brand: text_or(map, "nm_brand", "Generic")?,
+            seller: text(map, "seller", Required::Yes)?,
+            price: price(map)?,
+            quantity: quantity(map)?,
+            tp_payment: text_or(map, "tp_payment", "Credit Card")?,
+            sale_date: sale_date(map)?,
+        };
+        Ok(sale)
+    }
+
+    /// Canonical JSON, the seed's field order, one line.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a Sale always serializes")
+    }
+}
+
+impl Serialize for Sale {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Sale", 10)?;
+        st.serialize_field("id_sale", &self.id_sale)?;
+        st.serialize_field("id_product", &self.id_product)?;
+        st.serialize_field("nm_product", &self.nm_product)?;
+        st.serialize_field("nm_category", &self.nm_category)?;
+        st.serialize_field("nm_brand", &self.nm_brand)?;
+        st.serialize_field("seller", &self.seller)?;
+        st.serialize_field("price", &self.price.dollars())?;
+        st.serialize_field("quantity", &self.quantity)?;
+        st.serialize_field("tp_payment", &self.tp_payment)?;
+        st.serialize_field("sale_date", &self.sale_date.to_iso())?;
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sale {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        Sale::from_map(&map).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Why a record is not a valid sale: which field, and what rule it broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaleError {
+    /// The field at fault, or `"(record)"` when the record as a whole is unreadable.
+    pub field: &'static str,
+    pub problem: String,
+}
+
+impl SaleError {
+    fn record(problem: String) -> SaleError {
+        SaleError {
+            field: "(record)",
+            problem,
+        }
+    }
+    fn field(field: &'static str, problem: impl Into<String>) -> SaleError {
+        SaleError {
+            field,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for SaleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field == "(record)" {
+            write!(f, "record {}", self.problem)
+        } else {
+            write!(f, "field `{}` {}", self.field, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for SaleError {}
+
+#[derive(PartialEq)]
+enum Required {
+    Yes,
+    No,
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn text(map: &Map<String, Value>, field: &'static str, req: Required) -> Result<String, SaleError> {
+    match map.get(field) {
+        None | Some(Value::Null) if req == Required::No => Ok(String::new()),
+        None => Err(SaleError::field(field, "is missing")),
+        Some(Value::String(s)) => {
+            if s.len() > MAX_TEXT_BYTES {
+                return Err(SaleError::field(
+                    field,
+                    format!("is {} bytes, more than the {MAX_TEXT_BYTES} allowed", s.len()),
+                ));
+            }
+            if req == Required::Yes && s.trim().is_empty() {
+                return Err(SaleError::field(field, "must not be empty"));
+            }
+            Ok(s.clone())
+        }
+        Some(other) => Err(SaleError::field(
+            field,
+            format!("must be a string, got {}", kind(other)),
+        )),
+    }
+}
+
+fn text_or(
+    map: &Map<String, Value>,
+    field: &'static str,
+    default: &str,
+) -> Result<String, SaleError> {
+    let s = text(map, field, Required::No)?;
+    Ok(if s.trim().is_empty() {
+        default.to_string()
+    } else {
+        s
+    })
+}
+
+fn price(map: &Map<String, Value>) -> Result<Cents, SaleError> {
+    const F: &str = "price";
+    let v = map.get(F).ok_or_else(|| SaleError::field(F, "is missing"))?;
+    let dollars = match v {
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| SaleError::field(F, "must be a finite number"))?,
+        // Some producers quote numbers; accept a plain decimal string, nothing fancier.
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| SaleError::field(F, format!("must be a number, got the text {s:?}")))?,
+        other => {
+            return Err(SaleError::field(
+                F,
+                format!("must be a number, got {}", kind(other)),
+            ))
+        }
+    };
+    let cents = Cents::from_dollars(dollars)
+        .ok_or_else(|| SaleError::field(F, "must be a finite number"))?;
+    if cents.0 <= 0 {
+        return Err(SaleError::field(
+            F,
+            format!("must be greater than 0 (at least one cent), got {dollars}"),
+        ));
+    }
+    if cents > MAX_PRICE {
+        return Err(SaleError::field(
+            F,
+            format!("must be at most {}, got {dollars}", MAX_PRICE.display_usd()),
+        ));
+    }
+    Ok(cents)
+}
+
+fn quantity(map: &Map<String, Value>) -> Result<u32, SaleError> {
+    const F: &str = "quantity";
+    let Some(v) = map.get(F) else {
+        return Ok(1); // the seed's default
+    };
+    let n = match v {
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i,
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => f as i64,
+            _ => return Err(SaleError::field(F, format!("must be a whole number, got {n}"))),
+        },
+        other => {
+            return Err(SaleError::field(
+                F,
+                format!("must be a whole number, got {}", kind(other)),
+            ))
+        }
+    };
+    if n < 1 || n > i64::from(MAX_QUANTITY) {
+        return Err(SaleError::field(
+            F,
+            format!("must be between 1 and {MAX_QUANTITY}, got {n}"),
+        ));
+    }
+    Ok(n as u32)
+}
+
+fn sale_date(map: &Map<String, Value>) -> Result<Micros, SaleError> {
+    const F: &str = "sale_date";
+    match map.get(F) {
+        None => Err(SaleError::field(F, "is missing")),
+        Some(Value::String(s)) => {
+            Micros::parse_iso(s).map_err(|e| SaleError::field(F, format!("is unparseable: {e}")))
+        }
+        Some(other) => Err(SaleError::field(
+            F,
+            format!("must be an ISO-8601 string, got {}", kind(other)),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample_json() -> String {
+        r#"{"id_sale":"3f1c","id_product":"CE-1","nm_product":"Duracell AA, 40-count",
+            "nm_category":"Batteries","nm_brand":"Duracell","seller":"ana.silva","price":20.99,
+            "quantity":2,"tp_payment":"PIX","sale_date":"2024-01-21T10:00:00.123456+0000",
+            "extra":"tolerated"}"#
+            .to_string()
+    }
+
+    fn with(field: &str, value: &str) -> Vec<u8> {
+        let mut v: Value = serde_json::from_str(&sample_json()).unwrap();
+        if value == "<remove>" {
+            v.as_object_mut().unwrap().remove(field);
+        } else {
+            v[field] = serde_json::from_str(value).unwrap();
+        }
+        serde_json::to_vec(&v).unwrap()
+    }
+
+    fn err(bytes: &[u8]) -> SaleError {
+        Sale::from_json(bytes).unwrap_err()
+    }
+
+    #[test]
+    fn decodes_the_seed_schema_and_tolerates_extra_fields() {
+        let s = Sale::from_json(sample_json().as_bytes()).unwrap();
+        assert_eq!(s.price, Cents(2099));
+        assert_eq!(s.quantity, 2);
+        assert_eq!(s.value(), Cents(4198));
+        assert_eq!(s.sale_date.to_iso(), "2024-01-21T10:00:00.123456+00:00");
+        assert_eq!(s.event_time().to_iso(), "2024-01-21T10:00:00.123Z");
+    }
+
+    #[test]
+    fn encoding_round_trips_in_field_order() {
+        let s = Sale::from_json(sample_json().as_bytes()).unwrap();
+        let json = s.to_json();
+        assert!(json.starts_with(r#"{"id_sale":"3f1c","id_product":"CE-1","nm_product""#));
+        assert!(json.contains(r#""price":20.99,"quantity":2"#));
+        assert_eq!(Sale::from_json(json.as_bytes()).unwrap(), s);
+    }
+
+    #[test]
+    fn seed_defaults_fill_optional_fields() {
+        let bytes = br#"{"id_sale":"x","asin":"B0","nm_product":"P","seller":"s","price":1,
+                        "sale_date":"2024-01-01T00:00:00Z"}"#;
+        let s = Sale::from_json(bytes).unwrap();
+        assert_eq!(s.id_product, "B0");
+        assert_eq!(s.nm_category, "General Category");
+        assert_eq!(s.nm_brand, "Generic");
+        assert_eq!(s.tp_payment, "Credit Card");
+        assert_eq!(s.quantity, 1);
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let cases: &[(&str, &str, &str, &str)] = &[
+            ("price", "0", "price", "greater than 0"),
+            ("price", "-3.5", "price", "greater than 0"),
+            ("price", "\"abc\"", "price", "must be a number"),
+            ("price", "null", "price", "must be a number"),
+            ("price", "1e12", "price", "at most"),
+            ("price", "<remove>", "price", "missing"),
+            ("quantity", "0", "quantity", "between 1 and"),
+            ("quantity", "10001", "quantity", "between 1 and"),
+            ("quantity", "1.5", "quantity", "whole number"),
+            ("quantity", "\"2\"", "quantity", "whole number"),
+            ("seller", "\"  \"", "seller", "must not be empty"),
+            ("seller", "<remove>", "seller", "missing"),
+            ("seller", "7", "seller", "must be a string"),
+            ("nm_product", "\"\"", "nm_product", "must not be empty"),
+            ("sale_date", "\"yesterday\"", "sale_date", "unparseable"),
+            ("sale_date", "1700000000", "sale_date", "ISO-8601 string"),
+        ];
+        for (field, value, want_field, want_text) in cases {
+            let e = err(&with(field, value));
+            assert_eq!(e.field, *want_field, "{field}={value}: {e}");
+            assert!(e.to_string().contains(want_text), "{field}={value}: {e}");
+        }
+    }
+
+    #[test]
+    fn whole_record_problems_are_reported_as_record_errors() {
+        assert!(err(b"\xff\xfe").to_string().contains("UTF-8"));
+        assert!(err(b"{\"price\":").to_string().contains("not valid JSON"));
+        assert!(err(b"[1,2]").to_string().contains("JSON object"));
+        let huge = vec![b' '; MAX_RECORD_BYTES + 1];
+        assert!(err(&huge).to_string().contains("bytes"));
+        let long = format!("\"{}\"", "x".repeat(MAX_TEXT_BYTES + 1));
+        assert_eq!(err(&with("nm_brand", &long)).field, "nm_brand");
+    }
+}

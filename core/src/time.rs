@@ -1,0 +1,322 @@
+//! Time as plain numbers: core never reads a clock.
+//!
+//! [`Timestamp`] is milliseconds since the Unix epoch in UTC — the resolution Flink's
+//! `TIMESTAMP(3)` uses for window boundaries. [`Span`] is a signed length of time in
+//! milliseconds. Sale dates keep microseconds (see [`Micros`]) because the seed's
+//! `sale_date` format carries them, but windows only ever look at milliseconds.
+
+use std::fmt;
+
+/// Milliseconds since 1970-01-01T00:00:00Z.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+/// A length of time in milliseconds (may be zero; negative only as a difference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span(pub i64);
+
+/// Microseconds since the epoch, UTC: the precision of `sale_date`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Micros(pub i64);
+
+impl Span {
+    pub const fn millis(ms: i64) -> Span {
+        Span(ms)
+    }
+    pub const fn seconds(s: i64) -> Span {
+        Span(s * 1_000)
+    }
+    pub const fn minutes(m: i64) -> Span {
+        Span(m * 60_000)
+    }
+    pub fn as_millis(self) -> i64 {
+        self.0
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1_000.0
+    }
+
+    /// Parses `250ms`, `1s`, `15m`, `2h`, `1d`, or a bare number of milliseconds.
+    pub fn parse(text: &str) -> Result<Span, String> {
+        let t = text.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        if num.is_empty() {
+            return Err(format!(
+                "duration {text:?} must start with a number (e.g. 15m, 1s, 500ms)"
+            ));
+        }
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("duration {text:?} is too large"))?;
+        let factor = match unit.trim() {
+            "" | "ms" => 1,
+            "s" | "sec" => 1_000,
+            "m" | "min" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            other => {
+                return Err(format!(
+                    "duration {text:?} has unknown unit {other:?} (use ms, s, m, h or d)"
+                ))
+            }
+        };
+        n.checked_mul(factor)
+            .map(Span)
+            .ok_or_else(|| format!("duration {text:?} is too large"))
+    }
+}
+
+impl fmt::Display for Span {
+    /// The shortest exact form: `15m`, `1s`, `1500ms`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0;
+        for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+            if ms != 0 && ms % size == 0 {
+                return write!(f, "{}{unit}", ms / size);
+            }
+        }
+        write!(f, "{ms}ms")
+    }
+}
+
+impl Timestamp {
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+    pub fn plus(self, span: Span) -> Timestamp {
+        Timestamp(self.0.saturating_add(span.0))
+    }
+    pub fn minus(self, span: Span) -> Timestamp {
+        Timestamp(self.0.saturating_sub(span.0))
+    }
+    pub fn since(self, earlier: Timestamp) -> Span {
+        Span(self.0.saturating_sub(earlier.0))
+    }
+    /// ISO-8601 in UTC with milliseconds, e.g. `2024-01-21T10:00:00.000Z`.
+    pub fn to_iso(self) -> String {
+        let (date, ms_of_day) = split_day(self.0, 86_400_000);
+        let (y, m, d) = civil_from_days(date);
+        let ms = ms_of_day;
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+            ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1_000 % 60,
+            ms % 1_000
+        )
+    }
+    /// Parses any ISO-8601 form [`Micros::parse_iso`] accepts, truncated to milliseconds.
+    pub fn parse_iso(text: &str) -> Result<Timestamp, String> {
+        Micros::parse_iso(text).map(Micros::to_timestamp)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_iso())
+    }
+}
+
+impl Micros {
+    pub fn from_timestamp(ts: Timestamp) -> Micros {
+        Micros(ts.0.saturating_mul(1_000))
+    }
+    /// Floors to the millisecond, so an event is never moved into a later window.
+    pub fn to_timestamp(self) -> Timestamp {
+        Timestamp(self.0.div_euclid(1_000))
+    }
+
+    /// The seed's `sale_date` shape: `2024-01-21T10:00:00.123456+00:00`.
+    pub fn to_iso(self) -> String {
+        let (date, us_of_day) = split_day(self.0, 86_400_000_000);
+        let (y, m, d) = civil_from_days(date);
+        let s = us_of_day / 1_000_000;
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}+00:00",
+            s / 3_600,
+            s / 60 % 60,
+            s % 60,
+            us_of_day % 1_000_000
+        )
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`; a space may stand for `T`,
+    /// and a missing offset means UTC (Python's naive `isoformat()`), as in the seed.
+    pub fn parse_iso(text: &str) -> Result<Micros, String> {
+        let err = |why: &str| format!("{text:?} is not an ISO-8601 date-time: {why}");
+        let b = text.trim().as_bytes();
+        if b.len() < 19 {
+            return Err(err("too short, expected YYYY-MM-DDTHH:MM:SS"));
+        }
+        let num = |range: std::ops::Range<usize>, what: &str| -> Result<i64, String> {
+            let part = &b[range];
+            if part.iter().all(u8::is_ascii_digit) {
+                Ok(part.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')))
+            } else {
+                Err(err(&format!("bad {what}")))
+            }
+        };
+        if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ' || b[10] == b't') {
+            return Err(err("expected YYYY-MM-DDTHH:MM:SS"));
+        }
+        if b[13] != b':' || b[16] != b':' {
+            return Err(err("expected HH:MM:SS"));
+        }
+        let (year, month, day) = (num(0..4, "year")?, num(5..7, "month")?, num(8..10, "day")?);
+        let (hour, minute, second) = (
+            num(11..13, "hour")?,
+            num(14..16, "minute")?,
+            num(17..19, "second")?,
+        );
+        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+            return Err(err("no such calendar date"));
+        }
+        if hour > 23 || minute > 59 || second > 59 {
+            return Err(err("time of day out of range"));
+        }
+        let mut i = 19;
+        let mut micros = 0i64;
+        if i < b.len() && (b[i] == b'.' || b[i] == b',') {
+            i += 1;
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                if i - start < 6 {
+                    micros = micros * 10 + i64::from(b[i] - b'0');
+                }
+                i += 1;
+            }
+            let digits = i - start;
+            if digits == 0 {
+                return Err(err("empty fraction of a second"));
+            }
+            for _ in digits..6 {
+                micros *= 10;
+            }
+        }
+        let offset_minutes = match &b[i..] {
+            [] | [b'Z'] | [b'z'] => 0,
+            [sign @ (b'+' | b'-'), rest @ ..] => {
+                let digits: Vec<u8> = rest.iter().copied().filter(|c| *c != b':').collect();
+                if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) || rest.len() > 5 {
+                    return Err(err("offset must be ±HH:MM or ±HHMM"));
+                }
+                let v = |k: usize| i64::from(digits[k] - b'0');
+                let mins = (v(0) * 10 + v(1)) * 60 + v(2) * 10 + v(3);
+                if mins > 18 * 60 {
+                    return Err(err("offset out of range"));
+                }
+                if *sign == b'-' {
+                    -mins
+                } else {
+                    mins
+                }
+            }
+            _ => return Err(err("unexpected text after the time")),
+        };
+        let days = days_from_civil(year, month, day);
+        let secs = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
+        Ok(Micros(secs * 1_000_000 + micros))
+    }
+}
+
+fn split_day(value: i64, per_day: i64) -> (i64, i64) {
+    (value.div_euclid(per_day), value.rem_euclid(per_day))
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_parse_and_print_in_their_shortest_unit() {
+        assert_eq!(Span::parse("15m"), Ok(Span::minutes(15)));
+        assert_eq!(Span::parse("1s"), Ok(Span::seconds(1)));
+        assert_eq!(Span::parse("250ms"), Ok(Span::millis(250)));
+        assert_eq!(Span::parse("2h").unwrap().to_string(), "2h");
+        assert_eq!(Span::millis(1500).to_string(), "1500ms");
+        assert!(Span::parse("15 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(Span::parse("m").unwrap_err().contains("must start with a number"));
+        assert!(Span::parse("99999999999999999999s").is_err());
+    }
+
+    #[test]
+    fn iso_round_trips_known_instants() {
+        let t = Timestamp::parse_iso("2024-01-21T10:00:00.123Z").unwrap();
+        assert_eq!(t.0, 1_705_831_200_123);
+        assert_eq!(t.to_iso(), "2024-01-21T10:00:00.123Z");
+        assert_eq!(Timestamp(0).to_iso(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(Timestamp(-1).to_iso(), "1969-12-31T23:59:59.999Z");
+        let m = Micros::parse_iso("2024-02-29T23:59:59.999999+0000").unwrap();
+        assert_eq!(m.to_iso(), "2024-02-29T23:59:59.999999+00:00");
+    }
+
+    #[test]
+    fn offsets_shift_to_utc() {
+        let a = Micros::parse_iso("2024-01-21T07:00:00-03:00").unwrap();
+        let b = Micros::parse_iso("2024-01-21T10:00:00Z").unwrap();
+        let c = Micros::parse_iso("2024-01-21 10:00:00").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(b, c);
+    }
+
+    #[test]
+    fn bad_dates_are_rejected_with_a_reason() {
+        for bad in [
+            "",
+            "2024-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T00:00:00.Z",
+            "2024-01-01T00:00:00+5",
+            "2024-01-01T00:00:00Zjunk",
+            "yesterday at noon",
+        ] {
+            assert!(Micros::parse_iso(bad).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn civil_conversion_is_inverse_over_four_centuries() {
+        for day in (-146_097..146_097).step_by(7) {
+            let (y, m, d) = civil_from_days(day);
+            assert_eq!(days_from_civil(y, m, d), day);
+        }
+    }
+}
