@@ -12,9 +12,11 @@ pub mod partition;
 pub mod rng;
 pub mod sale;
 pub mod time;
+pub mod window;
 
 pub use catalog::{Catalog, Product};
 pub use generate::{GeneratedSale, GeneratorConfig, SaleGenerator, Scenario, ScheduledScenario};
 pub use money::Cents;
 pub use sale::{Sale, SaleError};
 pub use time::{Micros, Span, Timestamp};
+pub use window::{Event, HopWindows, Pushed, TimeMode, WindowConfig, WindowResult};

@@ -47,6 +47,21 @@ impl Cents {
     }
 }
 
+/// Cents travel as a JSON number of dollars (`20.99`), like the seed's `price`.
+impl serde::Serialize for Cents {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.dollars())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Cents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let dollars = f64::deserialize(d)?;
+        Cents::from_dollars(dollars)
+            .ok_or_else(|| serde::de::Error::custom(format!("{dollars} is not an amount of money")))
+    }
+}
+
 impl fmt::Display for Cents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display_usd())
