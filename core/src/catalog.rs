@@ -228,10 +228,16 @@ mod tests {
         let ids: std::collections::HashSet<_> = c.products().iter().map(|p| &p.id).collect();
         assert_eq!(ids.len(), c.len(), "ids are unique");
         let duracell = &c.products()[0];
-        assert_eq!(duracell.title, "Duracell Coppertop Alkaline AA Batteries, 40-count");
+        assert_eq!(
+            duracell.title,
+            "Duracell Coppertop Alkaline AA Batteries, 40-count"
+        );
         assert_eq!(duracell.price, Cents(2099));
         assert!(c.products().iter().all(|p| p.price.0 > 0));
-        assert!(c.products().iter().any(|p| p.rating.is_some() && p.reviews > 0));
+        assert!(c
+            .products()
+            .iter()
+            .any(|p| p.rating.is_some() && p.reviews > 0));
     }
 
     #[test]

@@ -130,7 +130,9 @@ mod tests {
     fn malformed_quotes_report_the_line() {
         assert!(parse("a\n\"open\n").unwrap_err().contains("line 2"));
         assert!(parse("a\nx\"y\n").unwrap_err().contains("line 2"));
-        assert!(parse("a\n\"q\"z\n").unwrap_err().contains("after a closing quote"));
+        assert!(parse("a\n\"q\"z\n")
+            .unwrap_err()
+            .contains("after a closing quote"));
         assert!(parse("").is_err());
     }
 }

@@ -134,7 +134,10 @@ impl ScheduledScenario {
         let mut parts = text.split(',');
         let head = parts.next().unwrap_or("").trim();
         let (kind, after) = match head.split_once('@') {
-            Some((k, at)) => (k, Span::parse(at).map_err(|e| format!("scenario {text:?}: {e}"))?),
+            Some((k, at)) => (
+                k,
+                Span::parse(at).map_err(|e| format!("scenario {text:?}: {e}"))?,
+            ),
             None => (head, Span(0)),
         };
         let mut scenario = match kind {
@@ -250,8 +253,12 @@ impl SaleGenerator {
     pub fn new(catalog: Arc<Catalog>, config: &GeneratorConfig) -> SaleGenerator {
         // Popular products sell more: weight by the square root of the review count
         // (sqrt is exactly rounded by IEEE 754, so it is the same on every target).
-        let product_weights =
-            cumulative(catalog.products().iter().map(|p| 1.0 + f64::from(p.reviews).sqrt()));
+        let product_weights = cumulative(
+            catalog
+                .products()
+                .iter()
+                .map(|p| 1.0 + f64::from(p.reviews).sqrt()),
+        );
         // A mild long tail of seller sizes: the first seller sells ~3× the last.
         let seller_weights = cumulative((0..SELLERS.len()).map(|i| 1.0 + (15 - i) as f64 / 7.5));
         let mut g = SaleGenerator {
@@ -361,7 +368,10 @@ impl SaleGenerator {
             until_us: at_us + duration.0 * 1_000,
             scenario: resolved,
         });
-        if matches!(self.active.last().map(|a| &a.scenario), Some(Scenario::Spike { .. })) {
+        if matches!(
+            self.active.last().map(|a| &a.scenario),
+            Some(Scenario::Spike { .. })
+        ) {
             self.next_us = self.draw_next(at_us);
         }
     }
@@ -538,7 +548,10 @@ mod tests {
     fn portable_ln_matches_the_platform_closely() {
         for x in [1e-300, 1e-9, 0.001, 0.5, 0.7071, 1.0, 1.5, 2.0, 10.0, 1e9] {
             let (a, b) = (ln(x), x.ln());
-            assert!((a - b).abs() <= 1e-13 * b.abs().max(1.0), "ln({x}) = {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-13 * b.abs().max(1.0),
+                "ln({x}) = {a} vs {b}"
+            );
         }
         assert_eq!(ln(0.0), f64::NEG_INFINITY);
     }
@@ -547,9 +560,18 @@ mod tests {
     fn same_seed_gives_identical_sales() {
         let start = GeneratorConfig::default().start;
         let end = start.plus(Span::seconds(60));
-        let a: Vec<String> = drain(&mut gen(9, 20.0), end).iter().map(|s| s.sale.to_json()).collect();
-        let b: Vec<String> = drain(&mut gen(9, 20.0), end).iter().map(|s| s.sale.to_json()).collect();
-        let c: Vec<String> = drain(&mut gen(10, 20.0), end).iter().map(|s| s.sale.to_json()).collect();
+        let a: Vec<String> = drain(&mut gen(9, 20.0), end)
+            .iter()
+            .map(|s| s.sale.to_json())
+            .collect();
+        let b: Vec<String> = drain(&mut gen(9, 20.0), end)
+            .iter()
+            .map(|s| s.sale.to_json())
+            .collect();
+        let c: Vec<String> = drain(&mut gen(10, 20.0), end)
+            .iter()
+            .map(|s| s.sale.to_json())
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
@@ -561,7 +583,9 @@ mod tests {
         let sales = drain(&mut g, start.plus(Span::seconds(200)));
         let n = sales.len() as f64;
         assert!((n - 10_000.0).abs() < 400.0, "{n} sales at 50/s for 200 s");
-        assert!(sales.windows(2).all(|w| w[0].sale.sale_date < w[1].sale.sale_date));
+        assert!(sales
+            .windows(2)
+            .all(|w| w[0].sale.sale_date < w[1].sale.sale_date));
         assert!(sales.iter().all(|s| s.sale.event_time() >= start));
         // Nothing more until the clock moves.
         assert!(g.poll(start.plus(Span::seconds(200))).is_none());
@@ -573,7 +597,10 @@ mod tests {
         let start = GeneratorConfig::default().start;
         let sales = drain(&mut g, start.plus(Span::seconds(100)));
         let ones = sales.iter().filter(|s| s.sale.quantity == 1).count() as f64;
-        assert!(ones / sales.len() as f64 > 0.5, "quantity is skewed toward 1");
+        assert!(
+            ones / sales.len() as f64 > 0.5,
+            "quantity is skewed toward 1"
+        );
         assert!(sales.iter().all(|s| (1..=10).contains(&s.sale.quantity)));
         let sellers: std::collections::HashSet<_> = sales.iter().map(|s| &s.key).collect();
         assert_eq!(sellers.len(), 16);
@@ -581,10 +608,18 @@ mod tests {
             assert_eq!(s.key, s.sale.seller);
             assert_eq!(s.partition, partition_for_key(s.key.as_bytes(), 6));
             assert!(PAYMENT_METHODS.iter().any(|(p, _)| *p == s.sale.tp_payment));
-            let p = g.catalog().products().iter().find(|p| p.id == s.sale.id_product).unwrap();
+            let p = g
+                .catalog()
+                .products()
+                .iter()
+                .find(|p| p.id == s.sale.id_product)
+                .unwrap();
             assert_eq!(p.price, s.sale.price);
             // What the generator writes, the decoder reads back unchanged.
-            assert_eq!(Sale::from_json(s.sale.to_json().as_bytes()).unwrap(), s.sale);
+            assert_eq!(
+                Sale::from_json(s.sale.to_json().as_bytes()).unwrap(),
+                s.sale
+            );
         }
     }
 
@@ -612,8 +647,18 @@ mod tests {
     fn concentration_and_surge_reshape_the_mix() {
         let start = GeneratorConfig::default().start;
         let mut g = gen(4, 50.0);
-        g.trigger(ScheduledScenario::parse("concentration,seller=ana.silva,share=0.8,for=20s").unwrap().scenario, start);
-        g.trigger(ScheduledScenario::parse("surge,category=TVs,share=0.9,for=20s").unwrap().scenario, start);
+        g.trigger(
+            ScheduledScenario::parse("concentration,seller=ana.silva,share=0.8,for=20s")
+                .unwrap()
+                .scenario,
+            start,
+        );
+        g.trigger(
+            ScheduledScenario::parse("surge,category=TVs,share=0.9,for=20s")
+                .unwrap()
+                .scenario,
+            start,
+        );
         let sales = drain(&mut g, start.plus(Span::seconds(20)));
         let ana = sales.iter().filter(|s| s.key == "ana.silva").count() as f64;
         let tvs = sales.iter().filter(|s| s.sale.nm_category == "TVs").count() as f64;
@@ -636,7 +681,9 @@ mod tests {
         assert_eq!(big.sale.event_time(), at);
         let typical: i64 = sales.iter().map(|s| s.sale.value().0).sum::<i64>() / sales.len() as i64;
         assert!(big.sale.value().0 > 20 * typical);
-        assert!(sales.windows(2).all(|w| w[0].sale.sale_date <= w[1].sale.sale_date));
+        assert!(sales
+            .windows(2)
+            .all(|w| w[0].sale.sale_date <= w[1].sale.sale_date));
     }
 
     #[test]
@@ -650,8 +697,18 @@ mod tests {
                 duration: Span::seconds(10)
             }
         );
-        assert_eq!(ScheduledScenario::parse("outlier@90s").unwrap().after, Span::seconds(90));
-        for bad in ["boom", "spike@soon", "spike,factor=x", "spike,share=0.5", "surge,share=2", "spike,oops"] {
+        assert_eq!(
+            ScheduledScenario::parse("outlier@90s").unwrap().after,
+            Span::seconds(90)
+        );
+        for bad in [
+            "boom",
+            "spike@soon",
+            "spike,factor=x",
+            "spike,share=0.5",
+            "surge,share=2",
+            "spike,oops",
+        ] {
             assert!(ScheduledScenario::parse(bad).is_err(), "{bad}");
         }
     }

@@ -6,9 +6,11 @@
 
 pub mod catalog;
 pub mod csv;
+pub mod detect;
 pub mod generate;
 pub mod money;
 pub mod partition;
+pub mod pipeline;
 pub mod rng;
 pub mod sale;
 pub mod time;
@@ -17,6 +19,7 @@ pub mod window;
 pub use catalog::{Catalog, Product};
 pub use generate::{GeneratedSale, GeneratorConfig, SaleGenerator, Scenario, ScheduledScenario};
 pub use money::Cents;
+pub use pipeline::{Analytics, AnalyticsConfig, Output};
 pub use sale::{Sale, SaleError};
 pub use time::{Micros, Span, Timestamp};
 pub use window::{Event, HopWindows, Pushed, TimeMode, WindowConfig, WindowResult};

@@ -69,7 +69,10 @@ mod tests {
             (b"foobar", -790_332_482),
             (b"a-little-bit-long-string", -985_981_536),
             (b"a-little-bit-longer-string", -1_486_304_829),
-            (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58_897_971),
+            (
+                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+                -58_897_971,
+            ),
             (b"abc", 479_470_107),
         ];
         for (key, want) in cases {
@@ -84,7 +87,11 @@ mod tests {
     fn matches_kafka_clients_on_tails_and_non_ascii() {
         for (key, hash, partition6) in crate::partition::tests_vectors::VECTORS {
             assert_eq!(murmur2(key.as_bytes()), *hash, "murmur2({key:?})");
-            assert_eq!(partition_for_key(key.as_bytes(), 6), *partition6, "partition({key:?})");
+            assert_eq!(
+                partition_for_key(key.as_bytes(), 6),
+                *partition6,
+                "partition({key:?})"
+            );
         }
     }
 

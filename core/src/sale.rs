@@ -184,7 +184,10 @@ fn text(map: &Map<String, Value>, field: &'static str, req: Required) -> Result<
             if s.len() > MAX_TEXT_BYTES {
                 return Err(SaleError::field(
                     field,
-                    format!("is {} bytes, more than the {MAX_TEXT_BYTES} allowed", s.len()),
+                    format!(
+                        "is {} bytes, more than the {MAX_TEXT_BYTES} allowed",
+                        s.len()
+                    ),
                 ));
             }
             if req == Required::Yes && s.trim().is_empty() {
@@ -214,7 +217,9 @@ fn text_or(
 
 fn price(map: &Map<String, Value>) -> Result<Cents, SaleError> {
     const F: &str = "price";
-    let v = map.get(F).ok_or_else(|| SaleError::field(F, "is missing"))?;
+    let v = map
+        .get(F)
+        .ok_or_else(|| SaleError::field(F, "is missing"))?;
     let dollars = match v {
         Value::Number(n) => n
             .as_f64()
@@ -257,7 +262,12 @@ fn quantity(map: &Map<String, Value>) -> Result<u32, SaleError> {
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => i,
             (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => f as i64,
-            _ => return Err(SaleError::field(F, format!("must be a whole number, got {n}"))),
+            _ => {
+                return Err(SaleError::field(
+                    F,
+                    format!("must be a whole number, got {n}"),
+                ))
+            }
         },
         other => {
             return Err(SaleError::field(

@@ -12,7 +12,21 @@ use std::fmt;
 pub struct Timestamp(pub i64);
 
 /// A length of time in milliseconds (may be zero; negative only as a difference).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// Travels as a plain number of milliseconds.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Span(pub i64);
 
 /// Microseconds since the epoch, UTC: the precision of `sale_date`.
@@ -71,7 +85,12 @@ impl fmt::Display for Span {
     /// The shortest exact form: `15m`, `1s`, `1500ms`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
-        for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        for (unit, size) in [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1_000),
+        ] {
             if ms != 0 && ms % size == 0 {
                 return write!(f, "{}{unit}", ms / size);
             }
@@ -167,7 +186,9 @@ impl Micros {
         let num = |range: std::ops::Range<usize>, what: &str| -> Result<i64, String> {
             let part = &b[range];
             if part.iter().all(u8::is_ascii_digit) {
-                Ok(part.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')))
+                Ok(part
+                    .iter()
+                    .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')))
             } else {
                 Err(err(&format!("bad {what}")))
             }
@@ -272,7 +293,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 #[cfg(test)]
@@ -286,8 +315,12 @@ mod tests {
         assert_eq!(Span::parse("250ms"), Ok(Span::millis(250)));
         assert_eq!(Span::parse("2h").unwrap().to_string(), "2h");
         assert_eq!(Span::millis(1500).to_string(), "1500ms");
-        assert!(Span::parse("15 parsecs").unwrap_err().contains("unknown unit"));
-        assert!(Span::parse("m").unwrap_err().contains("must start with a number"));
+        assert!(Span::parse("15 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(Span::parse("m")
+            .unwrap_err()
+            .contains("must start with a number"));
         assert!(Span::parse("99999999999999999999s").is_err());
     }
 

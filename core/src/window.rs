@@ -163,7 +163,9 @@ impl<'a> Event<'a> {
 pub enum Pushed {
     Accepted,
     /// Dropped: the first window containing the event had already fired.
-    Late { watermark: Timestamp },
+    Late {
+        watermark: Timestamp,
+    },
 }
 
 /// Running totals of what the engine has seen.

@@ -75,7 +75,10 @@ fn naive_windows(events: &[Ev], size: i64, slide: i64, partitions: usize) -> Vec
     starts
         .into_iter()
         .map(|s| {
-            let inside: Vec<&Ev> = events.iter().filter(|e| s <= e.t && e.t < s + size).collect();
+            let inside: Vec<&Ev> = events
+                .iter()
+                .filter(|e| s <= e.t && e.t < s + size)
+                .collect();
             let n = inside.len() as u64;
             let sum: i64 = inside.iter().map(|e| e.value).sum();
             let mut sellers = BTreeMap::new();
@@ -92,7 +95,11 @@ fn naive_windows(events: &[Ev], size: i64, slide: i64, partitions: usize) -> Vec
                 parts[e.partition as usize] += 1;
             }
             let mean = sum as f64 / n as f64;
-            let var = inside.iter().map(|e| (e.value as f64 - mean).powi(2)).sum::<f64>() / n as f64;
+            let var = inside
+                .iter()
+                .map(|e| (e.value as f64 - mean).powi(2))
+                .sum::<f64>()
+                / n as f64;
             let avg = (sum as f64 / n as f64).round(); // values are positive: HALF_UP
             let to_key = |t: Option<(String, u64)>| {
                 t.map(|(name, count)| hopscope_core::window::TopKey {
@@ -134,32 +141,42 @@ fn arb_stream() -> impl Strategy<Value = (i64, i64, i64, Vec<Ev>)> {
     (1i64..=12, 1i64..=12, 0i64..=6).prop_flat_map(|(a, b, lateness_units)| {
         let (slide_u, size_u) = if a <= b { (a, b) } else { (b, a) };
         let unit = 250i64;
-        let ev = ((0i64..200, 0u8..4), -8i64..=3, 1i64..50_000, 0u8..5, 0u8..3, 0u8..7, 0u32..6);
+        let ev = (
+            (0i64..200, 0u8..4),
+            -8i64..=3,
+            1i64..50_000,
+            0u8..5,
+            0u8..3,
+            0u8..7,
+            0u32..6,
+        );
         proptest::collection::vec(ev, 0..120).prop_map(move |raw| {
             // A mostly increasing clock with jitter backwards (out-of-order and late events)
             // and occasional gaps, in milliseconds that are not multiples of anything.
             let mut clock = 1_700_000_000_000i64 - 7;
             let events = raw
                 .into_iter()
-                .map(|((step, edge), jitter, value, seller, category, product, partition)| {
-                    clock += if step > 190 { step * 997 } else { step * 13 };
-                    let t = clock + jitter * 97;
-                    // Half the events sit exactly on, or 1 ms before, a pane boundary:
-                    // where off-by-one errors in firing and lateness live.
-                    let t = match edge {
-                        0 => t.div_euclid(unit) * unit,
-                        1 => t.div_euclid(unit) * unit - 1,
-                        _ => t,
-                    };
-                    Ev {
-                        t,
-                        value,
-                        seller,
-                        category,
-                        product,
-                        partition,
-                    }
-                })
+                .map(
+                    |((step, edge), jitter, value, seller, category, product, partition)| {
+                        clock += if step > 190 { step * 997 } else { step * 13 };
+                        let t = clock + jitter * 97;
+                        // Half the events sit exactly on, or 1 ms before, a pane boundary:
+                        // where off-by-one errors in firing and lateness live.
+                        let t = match edge {
+                            0 => t.div_euclid(unit) * unit,
+                            1 => t.div_euclid(unit) * unit - 1,
+                            _ => t,
+                        };
+                        Ev {
+                            t,
+                            value,
+                            seller,
+                            category,
+                            product,
+                            partition,
+                        }
+                    },
+                )
                 .collect();
             (size_u * unit, slide_u * unit, lateness_units * unit, events)
         })
@@ -260,30 +277,64 @@ fn divisible_hop_puts_every_event_in_size_over_slide_windows() {
     let seed = WindowConfig::seed();
     assert_eq!(seed.windows_per_event(Timestamp(1_705_831_200_123)), 900);
     let odd = WindowConfig::hop(Span::seconds(10), Span::seconds(3), TimeMode::Processing);
-    let counts: BTreeSet<u64> = (0..30_000).step_by(100).map(|t| odd.windows_per_event(Timestamp(t))).collect();
-    assert_eq!(counts, BTreeSet::from([3, 4]), "10 s / 3 s: three or four windows");
+    let counts: BTreeSet<u64> = (0..30_000)
+        .step_by(100)
+        .map(|t| odd.windows_per_event(Timestamp(t)))
+        .collect();
+    assert_eq!(
+        counts,
+        BTreeSet::from([3, 4]),
+        "10 s / 3 s: three or four windows"
+    );
     assert_eq!(odd.pane(), Span::seconds(1));
 }
 
 #[test]
 fn empty_windows_can_be_emitted_for_a_timeline() {
-    let mut c = WindowConfig::hop(Span::seconds(4), Span::seconds(2), TimeMode::Event { lateness: Span(0) });
+    let mut c = WindowConfig::hop(
+        Span::seconds(4),
+        Span::seconds(2),
+        TimeMode::Event { lateness: Span(0) },
+    );
     c.emit_empty = true;
     let mut e = HopWindows::new(c).unwrap();
-    let ev = |t| Ev { t, value: 100, seller: 0, category: 0, product: 0, partition: 0 };
+    let ev = |t| Ev {
+        t,
+        value: 100,
+        seller: 0,
+        category: 0,
+        product: 0,
+        partition: 0,
+    };
     e.push(&event(&ev(1_000)), Timestamp(0));
     e.push(&event(&ev(11_000)), Timestamp(0));
     e.flush();
-    let got: Vec<(i64, u64)> = std::iter::from_fn(|| e.poll()).map(|w| (w.window_start.0, w.sales_in_window)).collect();
+    let got: Vec<(i64, u64)> = std::iter::from_fn(|| e.poll())
+        .map(|w| (w.window_start.0, w.sales_in_window))
+        .collect();
     assert_eq!(
         got,
-        [(-2_000, 1), (0, 1), (2_000, 0), (4_000, 0), (6_000, 0), (8_000, 1), (10_000, 1)]
+        [
+            (-2_000, 1),
+            (0, 1),
+            (2_000, 0),
+            (4_000, 0),
+            (6_000, 0),
+            (8_000, 1),
+            (10_000, 1)
+        ]
     );
 }
 
 #[test]
 fn bad_configs_are_refused_with_reasons() {
-    let mk = |size, slide| HopWindows::new(WindowConfig::hop(Span(size), Span(slide), TimeMode::Processing));
+    let mk = |size, slide| {
+        HopWindows::new(WindowConfig::hop(
+            Span(size),
+            Span(slide),
+            TimeMode::Processing,
+        ))
+    };
     assert!(mk(0, 1).unwrap_err().contains("size must be positive"));
     assert!(mk(10, 0).unwrap_err().contains("slide must be positive"));
     assert!(mk(10, 20).unwrap_err().contains("must not exceed size"));

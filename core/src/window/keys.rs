@@ -29,7 +29,9 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
@@ -188,7 +190,11 @@ mod tests {
         m.add(2, 2);
         m.add(1, 1);
         assert_eq!(m.distinct(), 3);
-        assert_eq!(m.top(|id| names[id as usize]), Some((0, 2)), "tie goes to the smaller name");
+        assert_eq!(
+            m.top(|id| names[id as usize]),
+            Some((0, 2)),
+            "tie goes to the smaller name"
+        );
         m.remove(0, 2);
         assert_eq!(m.distinct(), 2);
         assert_eq!(m.top(|id| names[id as usize]), Some((2, 2)));

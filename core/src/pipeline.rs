@@ -1,0 +1,142 @@
+//! `Analytics`: the seed's analytics controller as one sans-IO state machine.
+//!
+//! Push sales with the time they were seen, move the clock, poll outputs. Inside, the
+//! window engine fires windows; each fired window goes through the tracker (growth), the
+//! analyzer (candidate alerts, behind the quality gates) and the adaptive cooldown (which
+//! alerts are shown). The browser and the bridge drive the very same type.
+
+use crate::detect::{
+    AdaptiveCooldown, Alert, CooldownConfig, DetectConfig, EventAnalyzer, EventTracker,
+};
+use crate::sale::Sale;
+use crate::time::Timestamp;
+use crate::window::{EngineStats, Event, HopWindows, Pushed, WindowConfig, WindowResult};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnalyticsConfig {
+    pub window: WindowConfig,
+    pub detect: DetectConfig,
+    pub cooldown: CooldownConfig,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        AnalyticsConfig {
+            window: WindowConfig::seed(),
+            detect: DetectConfig::default(),
+            cooldown: CooldownConfig::default(),
+        }
+    }
+}
+
+/// A sale the window engine refused because its windows had already fired.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LateSale {
+    pub id_sale: String,
+    pub event_time: Timestamp,
+    pub watermark: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    Window(WindowResult),
+    /// An alert that passed the cooldown.
+    Alert(Alert),
+    /// An alert the cooldown held back (counted; shown only to those who ask).
+    Suppressed(Alert),
+    Late(LateSale),
+}
+
+#[derive(Clone, Debug)]
+pub struct Analytics {
+    engine: HopWindows,
+    tracker: EventTracker,
+    analyzer: EventAnalyzer,
+    cooldown: AdaptiveCooldown,
+    out: VecDeque<Output>,
+    latest: Option<WindowResult>,
+}
+
+impl Analytics {
+    pub fn new(config: AnalyticsConfig) -> Result<Analytics, String> {
+        let engine = HopWindows::new(config.window.clone())?;
+        Ok(Analytics {
+            tracker: EventTracker::new(
+                config.detect.baseline,
+                config.window.size,
+                config.window.slide,
+            ),
+            analyzer: EventAnalyzer::new(config.detect),
+            cooldown: AdaptiveCooldown::new(config.cooldown),
+            engine,
+            out: VecDeque::new(),
+            latest: None,
+        })
+    }
+
+    /// A sale seen at `now` (processing time) and placed on `partition`.
+    pub fn push(&mut self, sale: &Sale, partition: u32, now: Timestamp) {
+        if let Pushed::Late { watermark } =
+            self.engine.push(&Event::from_sale(sale, partition), now)
+        {
+            self.out.push_back(Output::Late(LateSale {
+                id_sale: sale.id_sale.clone(),
+                event_time: sale.event_time(),
+                watermark,
+            }));
+        }
+        self.drain();
+    }
+
+    /// Moves the clock (processing time fires windows; event time waits for events).
+    pub fn advance(&mut self, now: Timestamp) {
+        self.engine.advance(now);
+        self.drain();
+    }
+
+    /// End of input: fire every remaining window.
+    pub fn flush(&mut self) {
+        self.engine.flush();
+        self.drain();
+    }
+
+    pub fn poll(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// The newest fired window.
+    pub fn latest(&self) -> Option<&WindowResult> {
+        self.latest.as_ref()
+    }
+
+    pub fn cooldown(&self) -> &AdaptiveCooldown {
+        &self.cooldown
+    }
+
+    pub fn engine(&self) -> &HopWindows {
+        &self.engine
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        self.engine.stats()
+    }
+
+    fn drain(&mut self) {
+        while let Some(w) = self.engine.poll() {
+            let growth = self.tracker.observe(&w);
+            for alert in self.analyzer.analyze(&w, growth.as_ref()) {
+                // Alerts are timed by the window that raised them, so the decision is the
+                // same however fast the caller replays the stream.
+                if self.cooldown.should_output(alert.kind, w.window_end) {
+                    self.out.push_back(Output::Alert(alert));
+                } else {
+                    self.out.push_back(Output::Suppressed(alert));
+                }
+            }
+            self.latest = Some(w.clone());
+            self.out.push_back(Output::Window(w));
+        }
+    }
+}
