@@ -1,1 +1,49 @@
-fn main() {}
+//! `hopscope`: the native command line. Subcommands only; each lives in `cmd/`.
+
+mod catalog_file;
+mod cmd;
+mod input;
+mod out;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "hopscope",
+    version,
+    about = "E-commerce sales analytics on hopping windows: generate, window and analyze sales",
+    long_about = "E-commerce sales analytics on hopping windows.\n\n\
+        Offline tools read and write one sale JSON object per line, so they pipe:\n  \
+        hopscope generate --rate 20 --duration 30m | hopscope window --size 15m --slide 1s"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Generate(cmd::generate::Args),
+    Partition(cmd::partition::Args),
+    Window(cmd::window::Args),
+    Analyze(cmd::analyze::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate(a) => cmd::generate::run(a),
+        Command::Partition(a) => cmd::partition::run(a),
+        Command::Window(a) => cmd::window::run(a),
+        Command::Analyze(a) => cmd::analyze::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if out::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hopscope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -230,6 +230,7 @@ pub struct SaleGenerator {
     /// Time of the next arrival, whole microseconds.
     next_us: i64,
     active: Vec<Active>,
+    scheduled: Vec<(i64, Scenario)>,
     outliers_due: Vec<i64>,
     product_weights: Vec<f64>,
     seller_weights: Vec<f64>,
@@ -268,6 +269,7 @@ impl SaleGenerator {
             partitions: config.partitions.max(1),
             next_us: config.start.0 * 1_000,
             active: Vec::new(),
+            scheduled: Vec::new(),
             outliers_due: Vec::new(),
             product_weights,
             seller_weights,
@@ -298,10 +300,12 @@ impl SaleGenerator {
 
     /// When the next sale will happen (useful to a driver that sleeps until then).
     pub fn next_arrival(&self) -> Timestamp {
-        let mut next = self.next_us;
-        if let Some(o) = self.outliers_due.iter().min() {
-            next = next.min(*o);
-        }
+        let next = self
+            .outliers_due
+            .iter()
+            .chain(self.scheduled.iter().map(|(at, _)| at))
+            .copied()
+            .fold(self.next_us, i64::min);
         Micros(next).to_timestamp()
     }
 
@@ -326,9 +330,20 @@ impl SaleGenerator {
         self.next_us = self.draw_next(now.0 * 1_000);
     }
 
-    /// Starts a scenario at `at`.
+    /// Starts a scenario at `at` (now or in the simulated future; a time already past
+    /// counts as "right away").
     pub fn trigger(&mut self, scenario: Scenario, at: Timestamp) {
-        let at_us = at.0 * 1_000;
+        self.scheduled.push((at.0 * 1_000, scenario));
+    }
+
+    /// Scenarios triggered but not started yet, with their start times.
+    pub fn scheduled(&self) -> impl Iterator<Item = (&Scenario, Timestamp)> {
+        self.scheduled
+            .iter()
+            .map(|(at, s)| (s, Micros(*at).to_timestamp()))
+    }
+
+    fn start_scenario(&mut self, scenario: Scenario, at_us: i64) {
         let resolved = match scenario {
             Scenario::OutlierSale => {
                 self.outliers_due.push(at_us);
@@ -379,6 +394,24 @@ impl SaleGenerator {
     /// The next sale at or before `now`, in time order; `None` when the next one is later.
     pub fn poll(&mut self, now: Timestamp) -> Option<GeneratedSale> {
         let now_us = now.0 * 1_000 + 999;
+        // Start every scheduled scenario due before the next sale.
+        loop {
+            let next_sale = self
+                .outliers_due
+                .iter()
+                .copied()
+                .fold(self.next_us, i64::min);
+            let due = self
+                .scheduled
+                .iter()
+                .enumerate()
+                .filter(|(_, (at, _))| *at <= now_us && *at <= next_sale)
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(i, _)| i);
+            let Some(i) = due else { break };
+            let (at, scenario) = self.scheduled.remove(i);
+            self.start_scenario(scenario, at);
+        }
         let outlier = self
             .outliers_due
             .iter()
@@ -433,17 +466,15 @@ impl SaleGenerator {
                 continue;
             }
             match &a.scenario {
-                Scenario::SellerConcentration { seller, share, .. } => {
-                    if self.rng.next_f64() < *share {
-                        seller_override = seller.clone();
-                    }
+                Scenario::SellerConcentration { seller, share, .. }
+                    if self.rng.next_f64() < *share =>
+                {
+                    seller_override = seller.clone();
                 }
                 Scenario::CategorySurge {
                     category, share, ..
-                } => {
-                    if self.rng.next_f64() < *share {
-                        category_override = category.clone();
-                    }
+                } if self.rng.next_f64() < *share => {
+                    category_override = category.clone();
                 }
                 _ => {}
             }
@@ -641,6 +672,25 @@ mod tests {
         assert!((800..1200).contains(&before), "{before}");
         assert!((4_300..5_700).contains(&during), "{during}");
         assert!((800..1200).contains(&after), "{after}");
+    }
+
+    #[test]
+    fn scheduling_ahead_equals_triggering_on_time() {
+        let start = GeneratorConfig::default().start;
+        let at = start.plus(Span::seconds(30));
+        let spike = ScheduledScenario::parse("spike,factor=4,for=10s")
+            .unwrap()
+            .scenario;
+        let mut ahead = gen(11, 10.0);
+        ahead.trigger(spike.clone(), at);
+        assert_eq!(ahead.scheduled().count(), 1);
+        let a: Vec<_> = drain(&mut ahead, start.plus(Span::seconds(60)));
+        let mut on_time = gen(11, 10.0);
+        let mut b = drain(&mut on_time, at.minus(Span::millis(1)));
+        on_time.trigger(spike, at);
+        b.extend(drain(&mut on_time, start.plus(Span::seconds(60))));
+        assert_eq!(a, b);
+        assert_eq!(ahead.scheduled().count(), 0);
     }
 
     #[test]

@@ -57,6 +57,9 @@ pub struct Analytics {
     cooldown: AdaptiveCooldown,
     out: VecDeque<Output>,
     latest: Option<WindowResult>,
+    /// Newest time any sale was placed at (event or processing time).
+    newest: Option<Timestamp>,
+    flushing: bool,
 }
 
 impl Analytics {
@@ -73,11 +76,18 @@ impl Analytics {
             engine,
             out: VecDeque::new(),
             latest: None,
+            newest: None,
+            flushing: false,
         })
     }
 
     /// A sale seen at `now` (processing time) and placed on `partition`.
     pub fn push(&mut self, sale: &Sale, partition: u32, now: Timestamp) {
+        let placed = match self.engine.config().time {
+            crate::window::TimeMode::Processing => now,
+            crate::window::TimeMode::Event { .. } => sale.event_time(),
+        };
+        self.newest = Some(self.newest.map_or(placed, |n| n.max(placed)));
         if let Pushed::Late { watermark } =
             self.engine.push(&Event::from_sale(sale, partition), now)
         {
@@ -96,9 +106,12 @@ impl Analytics {
         self.drain();
     }
 
-    /// End of input: fire every remaining window.
+    /// End of input: fire every remaining window. Windows reaching past the last sale
+    /// are reported but not analysed: they are emptying because the input stopped, not
+    /// because the shop did.
     pub fn flush(&mut self) {
         self.engine.flush();
+        self.flushing = true;
         self.drain();
     }
 
@@ -125,6 +138,12 @@ impl Analytics {
 
     fn drain(&mut self) {
         while let Some(w) = self.engine.poll() {
+            let complete = !self.flushing || self.newest.is_some_and(|n| w.window_end.0 <= n.0 + 1);
+            if !complete {
+                self.latest = Some(w.clone());
+                self.out.push_back(Output::Window(w));
+                continue;
+            }
             let growth = self.tracker.observe(&w);
             for alert in self.analyzer.analyze(&w, growth.as_ref()) {
                 // Alerts are timed by the window that raised them, so the decision is the

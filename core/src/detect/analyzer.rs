@@ -5,6 +5,7 @@ use super::gates::QualityGates;
 use super::tracker::{Baseline, Growth};
 use crate::window::WindowResult;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DetectConfig {
@@ -48,13 +49,21 @@ pub struct EventAnalyzer {
     /// The biggest sale of the previous window: an outlier is reported when it arrives,
     /// not again for every window it stays in.
     last_biggest: i64,
+    /// Conditions that held on the previous window: an alert is raised when a condition
+    /// starts to hold (its onset), not again for every window while it lasts.
+    active: BTreeSet<AlertKind>,
 }
+
+/// A condition that holds is released when its value drops below this share of the
+/// threshold.
+const RELEASE: f64 = 0.8;
 
 impl EventAnalyzer {
     pub fn new(config: DetectConfig) -> EventAnalyzer {
         EventAnalyzer {
             config,
             last_biggest: 0,
+            active: BTreeSet::new(),
         }
     }
 
@@ -62,11 +71,13 @@ impl EventAnalyzer {
         &self.config
     }
 
-    /// Candidate alerts for `w` (before cooldown). Nothing when a quality gate fails.
+    /// Alerts for conditions that begin with `w` (before the cooldown). Nothing when a
+    /// quality gate fails.
     pub fn analyze(&mut self, w: &WindowResult, growth: Option<&Growth>) -> Vec<Alert> {
         let new_biggest = w.biggest_sale.0 > self.last_biggest;
         self.last_biggest = w.biggest_sale.0;
         if self.config.gates.check(w).is_err() {
+            self.active.clear();
             return Vec::new();
         }
         let c = &self.config;
@@ -84,40 +95,62 @@ impl EventAnalyzer {
             biggest_sale: w.biggest_sale,
             z_score: z,
         };
-        let mut out = Vec::new();
+        // (kind, measured value, threshold, growth to report)
         let t = c.growth_threshold;
+        let mut checks: Vec<(AlertKind, f64, f64, Option<f64>)> = Vec::new();
         if let Some(g) = growth {
-            let volume = g.volume.unwrap_or(0.0);
-            if volume >= t {
-                out.push(alert(AlertKind::ActivitySpike, Some(volume), None));
-            } else if volume <= -t {
-                out.push(alert(AlertKind::ActivityDrop, Some(volume), None));
-            } else if let Some(r) = g.revenue.filter(|r| *r >= t) {
-                out.push(alert(AlertKind::RevenueSurge, Some(r), None));
+            if let Some(v) = g.volume {
+                checks.push((AlertKind::ActivitySpike, v, t, Some(v)));
+                checks.push((AlertKind::ActivityDrop, -v, t, Some(v)));
             }
-            if let Some(a) = g.avg_ticket.filter(|a| a.abs() >= t) {
-                out.push(alert(AlertKind::TicketShift, Some(a), None));
+            if let Some(r) = g.revenue {
+                checks.push((AlertKind::RevenueSurge, r, t, Some(r)));
             }
-            if let Some(s) = g.sellers.filter(|s| *s >= t) {
-                out.push(alert(AlertKind::SellerSurge, Some(s), None));
+            if let Some(a) = g.avg_ticket {
+                checks.push((AlertKind::TicketShift, a.abs(), t, Some(a)));
+            }
+            if let Some(s) = g.sellers {
+                checks.push((AlertKind::SellerSurge, s, t, Some(s)));
             }
         }
         // Shares of a handful of sales are noise: 2 of 5 sales is not "concentration".
-        let enough_for_shares = w.sales_in_window >= c.share_min_sales;
-        if enough_for_shares
-            && w.top_seller
-                .as_ref()
-                .is_some_and(|s| s.share >= c.concentration_share)
-        {
-            out.push(alert(AlertKind::SellerConcentration, None, None));
+        if w.sales_in_window >= c.share_min_sales {
+            if let Some(s) = &w.top_seller {
+                checks.push((
+                    AlertKind::SellerConcentration,
+                    s.share,
+                    c.concentration_share,
+                    None,
+                ));
+            }
+            if let Some(k) = &w.top_category {
+                checks.push((
+                    AlertKind::CategoryPeak,
+                    k.share,
+                    c.category_peak_share,
+                    None,
+                ));
+            }
         }
-        if enough_for_shares
-            && w.top_category
-                .as_ref()
-                .is_some_and(|k| k.share >= c.category_peak_share)
-        {
-            out.push(alert(AlertKind::CategoryPeak, None, None));
+        let mut now_active = BTreeSet::new();
+        let mut out = Vec::new();
+        for (kind, value, threshold, g) in checks {
+            let was = self.active.contains(&kind);
+            // Hysteresis: a condition that holds stays on until it falls clearly below the
+            // threshold, so a metric hovering at 15% does not re-announce itself.
+            let limit = if was { threshold * RELEASE } else { threshold };
+            if value >= limit {
+                now_active.insert(kind);
+                if !was {
+                    out.push(alert(kind, g, None));
+                }
+            }
         }
+        // A volume spike explains the revenue rising with it: report the cause only.
+        if now_active.contains(&AlertKind::ActivitySpike) {
+            out.retain(|a| a.kind != AlertKind::RevenueSurge);
+        }
+        self.active = now_active;
         if new_biggest {
             if let Some(z) = leave_one_out_z(w).filter(|z| *z >= c.outlier_z) {
                 out.push(alert(AlertKind::OutlierSale, None, Some(z)));

@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod analyze;
+pub mod generate;
+pub mod partition;
+pub mod window;
+pub mod window_args;

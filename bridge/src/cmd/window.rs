@@ -1,0 +1,65 @@
+//! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
+
+use super::window_args::WindowArgs;
+use crate::input::{for_each_sale, Lines};
+use crate::out::{self, Res};
+use clap::Parser;
+use hopscope_core::window::{Event, HopWindows, Pushed};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Compute hopping windows over sales (as `hopscope generate` writes them) and print one
+/// JSON object per fired window: window_start, window_end (ISO-8601 UTC), sales_in_window,
+/// revenue, avg_ticket, active_sellers, active_categories, active_products, biggest_sale,
+/// top_category, top_seller, sales_per_partition, ticket_stddev.
+///
+/// Malformed lines are reported on stderr with their line number and skipped; late sales
+/// (behind the watermark) are reported and counted. A summary goes to stderr at the end.
+#[derive(Parser)]
+pub struct Args {
+    #[command(flatten)]
+    window: WindowArgs,
+    /// Also print windows that hold no sales (a full timeline).
+    #[arg(long)]
+    emit_empty: bool,
+    /// Input file of sale JSON lines; `-` or nothing reads stdin.
+    file: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> Res<ExitCode> {
+    let mut config = a.window.config()?;
+    config.emit_empty = a.emit_empty;
+    let mut engine = HopWindows::new(config)?;
+    let mut lines = Lines::open(a.file.as_deref())?;
+    let mut w = out::stdout();
+    let write_fired = |engine: &mut HopWindows, w: &mut dyn Write| -> std::io::Result<()> {
+        while let Some(r) = engine.poll() {
+            w.write_all(r.to_json().as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    };
+    let summary = for_each_sale(&mut lines, a.window.partitions, |sale, partition, now| {
+        if let Pushed::Late { watermark } = engine.push(&Event::from_sale(sale, partition), now) {
+            eprintln!(
+                "hopscope: late sale {} at {} (watermark {}): its first window already fired",
+                sale.id_sale,
+                sale.event_time(),
+                watermark
+            );
+        }
+        write_fired(&mut engine, &mut w)
+    })?;
+    engine.flush();
+    write_fired(&mut engine, &mut w)?;
+    w.flush()?;
+    let stats = engine.stats();
+    eprintln!(
+        "hopscope window: {}; {} late; {} windows",
+        summary.describe(),
+        stats.late,
+        stats.windows_fired
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,321 @@
+//! The `hopscope` binary as a user runs it: arguments in, lines and exit codes out.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn hopscope(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hopscope runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn generate_is_deterministic_and_honours_count_and_duration() {
+    let a = hopscope(
+        &[
+            "generate",
+            "--seed",
+            "7",
+            "--rate",
+            "20",
+            "--duration",
+            "30s",
+        ],
+        b"",
+    );
+    let b = hopscope(
+        &[
+            "generate",
+            "--seed",
+            "7",
+            "--rate",
+            "20",
+            "--duration",
+            "30s",
+        ],
+        b"",
+    );
+    let c = hopscope(
+        &[
+            "generate",
+            "--seed",
+            "8",
+            "--rate",
+            "20",
+            "--duration",
+            "30s",
+        ],
+        b"",
+    );
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    assert_ne!(a.stdout, c.stdout);
+    let lines: Vec<serde_json::Value> = text(&a.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!((450..750).contains(&lines.len()), "{} sales", lines.len());
+    for l in &lines {
+        let date = l["sale_date"].as_str().unwrap();
+        assert!(date.starts_with("2024-01-21T10:00:"), "{date}");
+        assert!(date.ends_with("+00:00") && date.len() == "2024-01-21T10:00:00.000000+00:00".len());
+    }
+    let n = hopscope(&["generate", "--count", "25", "--rate", "1000"], b"");
+    assert_eq!(text(&n.stdout).lines().count(), 25);
+}
+
+#[test]
+fn generate_rejects_bad_arguments_clearly() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["generate", "--duration", "forever"],
+            "must start with a number",
+        ),
+        (
+            &["generate", "--duration", "1m", "--scenario", "party"],
+            "unknown kind",
+        ),
+        (&["generate", "--duration", "1m", "--rate=-3"], "--rate"),
+        (
+            &["generate", "--duration", "1m", "--start", "noon"],
+            "ISO-8601",
+        ),
+        (&["generate"], "--duration"),
+        (&["partition"], "KEYS"),
+        (&["partition", "-p", "0", "k"], "0"),
+        (
+            &["window", "--size", "1s", "--slide", "5s"],
+            "must not exceed size",
+        ),
+        (
+            &[
+                "generate",
+                "--duration",
+                "1m",
+                "--catalog",
+                "/nonexistent/x.csv",
+            ],
+            "cannot read catalog",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = hopscope(args, b"");
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(
+            text(&o.stderr).contains(want),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn partition_matches_kafka_java_client() {
+    // Values from kafka-clients' Utils (see core/src/partition/tests_vectors.rs).
+    let o = hopscope(
+        &[
+            "partition",
+            "--partitions",
+            "6",
+            "ana.silva",
+            "bruno.souza",
+            "joão.pereira",
+            "",
+        ],
+        b"",
+    );
+    assert!(o.status.success());
+    assert_eq!(text(&o.stdout), "2\n4\n1\n3\n");
+}
+
+#[test]
+fn window_prints_one_json_line_per_window_and_survives_bad_lines() {
+    let sales = hopscope(
+        &[
+            "generate",
+            "--seed",
+            "3",
+            "--rate",
+            "2",
+            "--duration",
+            "20s",
+        ],
+        b"",
+    );
+    let mut input = b"not json\n\n{\"id_sale\":\"x\"}\n".to_vec();
+    input.extend_from_slice(&sales.stdout);
+    input.extend_from_slice(b"\xff\xfe\n");
+    let o = hopscope(&["window", "--size", "10s", "--slide", "5s", "-"], &input);
+    assert!(o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("line 1: record is not valid JSON"), "{err}");
+    assert!(
+        err.contains("line 3: field `nm_product` is missing") || err.contains("line 3: field"),
+        "{err}"
+    );
+    let last_line = input
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count()
+        + 1;
+    assert!(
+        err.contains(&format!("line {last_line}: record is not valid UTF-8")),
+        "{err}"
+    );
+    assert!(err.contains("3 malformed"), "{err}");
+    let windows: Vec<serde_json::Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 20 s of sales, 10 s windows every 5 s: [-5,5) … [15,25) around 10:00:00.
+    assert_eq!(windows.len(), 5);
+    assert_eq!(windows[0]["window_start"], "2024-01-21T09:59:55.000Z");
+    assert_eq!(windows[4]["window_end"], "2024-01-21T10:00:25.000Z");
+    let total: u64 = windows
+        .iter()
+        .map(|w| w["sales_in_window"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        total,
+        2 * (text(&sales.stdout).lines().count() as u64),
+        "each sale in two windows"
+    );
+    for key in [
+        "revenue",
+        "avg_ticket",
+        "active_sellers",
+        "active_categories",
+        "active_products",
+        "biggest_sale",
+    ] {
+        assert!(windows[1].get(key).is_some(), "{key}");
+    }
+}
+
+#[test]
+fn window_reports_late_sales_in_event_time() {
+    let line = |t: &str| {
+        format!(
+            "{{\"id_sale\":\"{t}\",\"nm_product\":\"P\",\"seller\":\"s\",\"price\":1.5,\"sale_date\":\"2024-01-01T00:00:{t}Z\"}}\n"
+        )
+    };
+    let input = [line("01"), line("30"), line("02"), line("29")].concat();
+    let o = hopscope(
+        &[
+            "window",
+            "--size",
+            "10s",
+            "--slide",
+            "10s",
+            "--lateness",
+            "5s",
+        ],
+        input.as_bytes(),
+    );
+    let err = text(&o.stderr);
+    assert!(err.contains("late sale 02"), "{err}");
+    assert!(err.contains("1 late"), "{err}");
+    // [0,10) holds 01 only (02 came after the watermark passed 9.999 s); 29 and 30 were
+    // within the 5 s lateness.
+    let starts: Vec<String> = text(&o.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["window_start"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2024-01-01T00:00:00.000Z",
+            "2024-01-01T00:00:20.000Z",
+            "2024-01-01T00:00:30.000Z"
+        ]
+    );
+}
+
+#[test]
+fn analyze_prints_the_seed_console_alert_for_a_spike() {
+    let sales = hopscope(
+        &[
+            "generate",
+            "--seed",
+            "4",
+            "--rate",
+            "5",
+            "--duration",
+            "40m",
+            "--scenario",
+            "spike@35m,factor=10,for=30s",
+        ],
+        b"",
+    );
+    let o = hopscope(&["analyze"], &sales.stdout);
+    assert!(o.status.success());
+    let out = text(&o.stdout);
+    assert!(out.contains("🚨 EVENT DETECTED: Activity spike!"), "{out}");
+    assert!(out.contains("📊 Growth: +"), "{out}");
+    assert!(out.contains("👥 Active sellers: 16/16"), "{out}");
+    assert!(out.contains("📋 Summary:"), "{out}");
+    let calm = hopscope(
+        &[
+            "generate",
+            "--seed",
+            "4",
+            "--rate",
+            "5",
+            "--duration",
+            "40m",
+        ],
+        b"",
+    );
+    let quiet = text(&hopscope(&["analyze"], &calm.stdout).stdout);
+    assert!(!quiet.contains("EVENT DETECTED"), "{quiet}");
+}
+
+#[test]
+fn amazon_catalog_can_replace_the_embedded_one() {
+    let dir = std::env::temp_dir().join(format!("hopscope-amazon-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("amazon_products.csv"),
+        "asin,title,imgUrl,productURL,stars,reviews,price,listPrice,category_id,isBestSeller,boughtInLastMonth\n\
+         B0A,\"Kindle Paperwhite, 16 GB\",u,u,4.7,100,149.99,0,7,False,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("amazon_categories.csv"),
+        "id,category_name\n7,eBook Readers\n",
+    )
+    .unwrap();
+    let o = hopscope(
+        &[
+            "generate",
+            "--count",
+            "3",
+            "--catalog",
+            dir.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for l in text(&o.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["id_product"], "B0A");
+        assert_eq!(v["nm_brand"], "Amazon");
+        assert_eq!(v["nm_category"], "eBook Readers");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
