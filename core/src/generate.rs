@@ -577,7 +577,7 @@ mod tests {
 
     #[test]
     fn portable_ln_matches_the_platform_closely() {
-        for x in [1e-300, 1e-9, 0.001, 0.5, 0.7071, 1.0, 1.5, 2.0, 10.0, 1e9] {
+        for x in [1e-300, 1e-9, 0.001, 0.5, 0.7, 1.0, 1.5, 2.0, 10.0, 1e9] {
             let (a, b) = (ln(x), x.ln());
             assert!(
                 (a - b).abs() <= 1e-13 * b.abs().max(1.0),

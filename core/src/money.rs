@@ -142,7 +142,7 @@ mod tests {
     fn usd_display_groups_thousands() {
         assert_eq!(Cents(284_750).display_usd(), "$2,847.50");
         assert_eq!(Cents(5).display_usd(), "$0.05");
-        assert_eq!(Cents(123_456_789_00).display_usd(), "$123,456,789.00");
+        assert_eq!(Cents(12_345_678_900).display_usd(), "$123,456,789.00");
         assert_eq!(Cents(-100_000).display_usd(), "-$1,000.00");
     }
 
