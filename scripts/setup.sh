@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs what hopscope's commands need, idempotently. Usage: scripts/setup.sh web|test
+#   web  : wasm32 target, trunk, wasm-bindgen-cli, npm tools (binaryen's wasm-opt)
+#   test : web + Debian chromium/chromedriver + a Python venv with PyFlink
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+# Must equal wasm-bindgen in Cargo.lock and [tools] wasm_bindgen in Trunk.toml.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
+FLINK_VERSION=2.3.0
+TOOLS=.tools
+
+say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
+
+need_rust_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+need_cargo_tool() { # binary version crate [--locked]
+  local bin=$1 version=$2 crate=$3 locked=${4:-}
+  if ! command -v "$bin" >/dev/null || ! "$bin" --version 2>/dev/null | grep -q " $version"; then
+    say "installing $crate $version (a few minutes, once)"
+    cargo install $locked --version "$version" "$crate"
+  fi
+}
+
+need_npm_tools() {
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+     || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm tools (binaryen wasm-opt, playwright-core)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+need_apt() { # packages...
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+need_flink_venv() {
+  local venv=$TOOLS/flink-venv
+  if ! "$venv/bin/python" -c "import pyflink" >/dev/null 2>&1; then
+    say "installing PyFlink $FLINK_VERSION into $venv (about 2 minutes, once)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "apache-flink==$FLINK_VERSION"
+  fi
+}
+
+setup_web() {
+  need_rust_target
+  need_cargo_tool trunk "$TRUNK_VERSION" trunk --locked
+  # No --locked: wasm-bindgen-cli's own lockfile pins a crate version the registry lacks.
+  need_cargo_tool wasm-bindgen "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
+  need_npm_tools
+}
+
+case "${1:-}" in
+  web) setup_web ;;
+  test)
+    setup_web
+    need_apt chromium chromium-driver
+    need_flink_venv
+    ;;
+  *) echo "usage: $0 web|test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every test hopscope has, from a fresh machine: `make test` runs this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+step() { printf '\n\033[1;34m=== %s\033[0m\n' "$*"; }
+
+step "set-up (idempotent)"
+scripts/setup.sh test
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p hopscope-web --target wasm32-unknown-unknown -- -D warnings
+
+step "catalog: data/catalog.csv is what data/rebuild_catalog.py builds"
+python3 data/rebuild_catalog.py --check
+
+step "native tests (core, bridge, web)"
+cargo test --workspace
+
+step "core in headless Chromium (wasm32)"
+cargo test -p hopscope-core --target wasm32-unknown-unknown --test wasm
+
+step "differential test against Apache Flink (PyFlink)"
+cargo build -p hopscope-bridge
+.tools/flink-venv/bin/python tests/flink/differential.py --hopscope target/debug/hopscope
+
+step "all tests passed"

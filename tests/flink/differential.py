@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Differential test: `hopscope window` against Apache Flink (PyFlink) on the same input.
+
+For several HOP(size, slide) pairs, runs the seed's aggregate query as a Flink window TVF
+
+    SELECT window_start, window_end, COUNT(*), ROUND(SUM(price*quantity),2),
+           ROUND(AVG(price*quantity),2), COUNT(DISTINCT seller), COUNT(DISTINCT nm_category),
+           COUNT(DISTINCT nm_product), MAX(price*quantity)
+    FROM TABLE(HOP(TABLE sales, DESCRIPTOR(ts), slide, size)) GROUP BY window_start, window_end
+
+over a JSON-lines file, runs `hopscope window` over the same file, and requires the same set
+of windows with equal values (money within $0.01). The input mixes generated sales with
+events exactly on (and 1 ms either side of) window edges, out-of-order arrivals within the
+allowed lateness, and a gap of hours.
+
+    .tools/flink-venv/bin/python tests/flink/differential.py --hopscope target/debug/hopscope
+"""
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+PAIRS = [  # (size, slide) in seconds
+    (900, 1),   # the seed's 15 min / 1 s
+    (10, 2),    # divisible
+    (10, 3),    # slide does not divide size
+    (7, 7),     # tumbling as a hop
+    (60, 25),   # large, non-divisible
+]
+LATENESS_S = 3
+
+
+def iso_ms(ms):
+    t = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=ms)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}000+00:00"
+
+
+def parse_ms(text):
+    """'2024-01-21T10:00:00.123Z' or '2024-01-21 10:00:00.123' -> epoch ms."""
+    text = text.replace("T", " ").rstrip("Z")
+    base, _, frac = text.partition(".")
+    t = dt.datetime.strptime(base, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    return int(t.timestamp()) * 1000 + int((frac or "0").ljust(3, "0")[:3])
+
+
+def build_input(hopscope, path):
+    out = subprocess.run(
+        [hopscope, "generate", "--seed", "11", "--rate", "5", "--duration", "8m",
+         "--scenario", "spike@2m,factor=5,for=20s"],
+        check=True, capture_output=True, text=True).stdout
+    sales = [json.loads(l) for l in out.splitlines()]
+    rnd = random.Random(7)
+    start = parse_ms(sales[0]["sale_date"][:23])
+    # Events exactly on window edges and 1 ms either side of them.
+    edges = []
+    for k in range(1, 40):
+        edge = (start // 1000 + k * 7) * 1000
+        for delta in (-1, 0, 1):
+            s = dict(rnd.choice(sales))
+            s["id_sale"] = f"edge-{k}-{delta}"
+            s["sale_date"] = iso_ms(edge + delta)
+            edges.append(s)
+    # A gap: the last third of the stream happens three hours later.
+    cut = len(sales) * 2 // 3
+    for s in sales[cut:]:
+        s["sale_date"] = iso_ms(parse_ms(s["sale_date"][:23]) + 3 * 3600 * 1000)
+    events = sorted(sales + edges, key=lambda s: s["sale_date"])
+    # Out of order, but never by more than the allowed lateness: swap neighbours.
+    for i in range(1, len(events), 3):
+        a, b = parse_ms(events[i - 1]["sale_date"][:23]), parse_ms(events[i]["sale_date"][:23])
+        if b - a < (LATENESS_S - 1) * 1000:
+            events[i - 1], events[i] = events[i], events[i - 1]
+    with open(path, "w") as f:
+        for s in events:
+            f.write(json.dumps(s) + "\n")
+    return len(events)
+
+
+def interval(seconds):
+    return f"INTERVAL '{seconds // 60}' MINUTE" if seconds % 60 == 0 else f"INTERVAL '{seconds}' SECOND(4)"
+
+
+AGGREGATES = """COUNT(*), ROUND(SUM(price * quantity), 2), ROUND(AVG(price * quantity), 2),
+       COUNT(DISTINCT seller), COUNT(DISTINCT nm_category), COUNT(DISTINCT nm_product),
+       MAX(price * quantity)"""
+
+
+def query(size, slide):
+    """Flink's window TVF where it applies; Flink refuses HOP TVFs whose slide does not
+    divide the size, so those pairs use Flink's group-window HOP, the other API for the
+    same windows (the seed's own query used it)."""
+    if size % slide == 0:
+        return f"""SELECT window_start, window_end, {AGGREGATES}
+            FROM TABLE(HOP(TABLE sales, DESCRIPTOR(ts), {interval(slide)}, {interval(size)}))
+            GROUP BY window_start, window_end"""
+    return f"""SELECT HOP_START(ts, {interval(slide)}, {interval(size)}),
+                      HOP_END(ts, {interval(slide)}, {interval(size)}), {AGGREGATES}
+            FROM sales GROUP BY HOP(ts, {interval(slide)}, {interval(size)})"""
+
+
+def run_flink(path, pairs):
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+    env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    env.get_config().set("parallelism.default", "1")
+    env.get_config().set("table.local-time-zone", "UTC")
+    env.execute_sql(f"""
+        CREATE TABLE sales (
+            id_sale STRING, nm_product STRING, nm_category STRING, seller STRING,
+            price DOUBLE, quantity INT, sale_date STRING,
+            ts AS TO_TIMESTAMP(REPLACE(SUBSTRING(sale_date, 1, 23), 'T', ' '), 'yyyy-MM-dd HH:mm:ss.SSS'),
+            WATERMARK FOR ts AS ts - INTERVAL '{LATENESS_S}' SECOND
+        ) WITH ('connector' = 'filesystem', 'path' = '{path}', 'format' = 'json')""")
+    results = {}
+    for size, slide in pairs:
+        q = query(size, slide)
+        t0 = time.time()
+        rows = {}
+        try:
+            with env.execute_sql(q).collect() as it:
+                for r in it:
+                    key = (parse_ms(str(r[0])), parse_ms(str(r[1])))
+                    rows[key] = (r[2], float(r[3]), float(r[4]), r[5], r[6], r[7], float(r[8]))
+        except Exception as e:  # a query Flink refuses is reported, not hidden
+            rows = e
+        results[(size, slide)] = (rows, time.time() - t0)
+    return results
+
+
+def run_hopscope(hopscope, path, size, slide):
+    out = subprocess.run(
+        [hopscope, "window", "--size", f"{size}s", "--slide", f"{slide}s", "--time", "event",
+         "--lateness", f"{LATENESS_S}s", path],
+        check=True, capture_output=True, text=True)
+    rows = {}
+    for line in out.stdout.splitlines():
+        w = json.loads(line)
+        key = (parse_ms(w["window_start"]), parse_ms(w["window_end"]))
+        rows[key] = (w["sales_in_window"], w["revenue"], w["avg_ticket"], w["active_sellers"],
+                     w["active_categories"], w["active_products"], w["biggest_sale"])
+    return rows, out.stderr
+
+
+def compare(flink, ours):
+    problems = []
+    if set(flink) != set(ours):
+        only_f, only_o = sorted(set(flink) - set(ours)), sorted(set(ours) - set(flink))
+        problems.append(f"window sets differ: {len(only_f)} only in Flink (e.g. {only_f[:3]}), "
+                        f"{len(only_o)} only in hopscope (e.g. {only_o[:3]})")
+    names = ["sales_in_window", "revenue", "avg_ticket", "active_sellers", "active_categories",
+             "active_products", "biggest_sale"]
+    for key in sorted(set(flink) & set(ours)):
+        for name, f, o in zip(names, flink[key], ours[key]):
+            equal = abs(f - o) <= 0.01 + 1e-9 if isinstance(f, float) else f == o
+            if not equal:
+                problems.append(f"window {key}: {name} Flink={f} hopscope={o}")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hopscope", default="target/debug/hopscope")
+    args = ap.parse_args()
+    hopscope = os.path.abspath(args.hopscope)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "sales.jsonl")
+        n = build_input(hopscope, path)
+        print(f"flink differential: {n} events, lateness {LATENESS_S}s, pairs {PAIRS}")
+        flink = run_flink(path, PAIRS)
+        passed = failed = 0
+        for size, slide in PAIRS:
+            rows, secs = flink[(size, slide)]
+            ours, stderr = run_hopscope(hopscope, path, size, slide)
+            if isinstance(rows, Exception):
+                problems = [f"Flink refused the query: " + " | ".join(l for l in str(rows).splitlines() if "Exception" in l)[:600]]
+            else:
+                problems = compare(rows, ours)
+                if " 0 late" not in stderr:
+                    problems.append(f"hopscope dropped late events: {stderr.strip()}")
+            status = "ok" if not problems else "FAILED"
+            count = len(rows) if not isinstance(rows, Exception) else 0
+            api = "window TVF" if size % slide == 0 else "group window"
+            print(f"test HOP(size={size}s, slide={slide}s) [{api}]: {count} windows, "
+                  f"Flink {secs:.1f}s ... {status}")
+            for p in problems[:10]:
+                print("    " + p)
+            passed += not problems
+            failed += bool(problems)
+        print(f"{passed} passed, {failed} failed")
+        sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
