@@ -9,10 +9,17 @@ mod golden;
 
 fn check(path: &str, got: &str, committed: &str) {
     if std::env::var_os("HOPSCOPE_BLESS").is_some() {
-        std::fs::write(format!("{}/tests/golden/{path}", env!("CARGO_MANIFEST_DIR")), got).unwrap();
+        std::fs::write(
+            format!("{}/tests/golden/{path}", env!("CARGO_MANIFEST_DIR")),
+            got,
+        )
+        .unwrap();
         return;
     }
-    assert!(got == committed, "{path} differs from the committed golden file");
+    assert!(
+        got == committed,
+        "{path} differs from the committed golden file"
+    );
 }
 
 #[test]
@@ -22,5 +29,9 @@ fn generator_output_matches_golden() {
 
 #[test]
 fn window_output_matches_golden() {
-    check("windows.jsonl", &golden::windows_jsonl(golden::SALES), golden::WINDOWS);
+    check(
+        "windows.jsonl",
+        &golden::windows_jsonl(golden::SALES),
+        golden::WINDOWS,
+    );
 }

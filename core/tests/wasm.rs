@@ -16,7 +16,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn generator_is_byte_identical_to_native() {
-    assert!(golden::sales_jsonl() == golden::SALES, "wasm sales differ from native golden");
+    assert!(
+        golden::sales_jsonl() == golden::SALES,
+        "wasm sales differ from native golden"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -35,7 +38,14 @@ fn embedded_catalog_loads() {
 fn decoder_names_fields_and_never_panics() {
     let e = Sale::from_json(br#"{"id_sale":"a","nm_product":"p","seller":"s","price":-1,"sale_date":"2024-01-01T00:00:00Z"}"#).unwrap_err();
     assert_eq!(e.field, "price");
-    for junk in [&b"\xff"[..], b"", b"{", b"[]", b"null", br#"{"price":1e999}"#] {
+    for junk in [
+        &b"\xff"[..],
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        br#"{"price":1e999}"#,
+    ] {
         assert!(Sale::from_json(junk).is_err());
     }
 }
@@ -48,10 +58,20 @@ fn partitioner_matches_kafka() {
 
 #[wasm_bindgen_test]
 fn a_spike_is_detected_in_the_browser() {
-    let config = GeneratorConfig { seed: 4, rate: 5.0, ..GeneratorConfig::default() };
+    let config = GeneratorConfig {
+        seed: 4,
+        rate: 5.0,
+        ..GeneratorConfig::default()
+    };
     let start = config.start;
     let mut gen = SaleGenerator::new(Catalog::embedded(), &config);
-    gen.trigger(Scenario::Spike { factor: 10.0, duration: Span::seconds(30) }, start.plus(Span::minutes(35)));
+    gen.trigger(
+        Scenario::Spike {
+            factor: 10.0,
+            duration: Span::seconds(30),
+        },
+        start.plus(Span::minutes(35)),
+    );
     let mut a = Analytics::new(AnalyticsConfig::default()).unwrap();
     let mut spikes = 0;
     let mut now = start;

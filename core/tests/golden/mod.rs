@@ -10,9 +10,18 @@ pub const WINDOWS: &str = include_str!("windows.jsonl");
 
 /// 2 minutes at 5 sales/s with every scenario kind, seed 42.
 pub fn sales_jsonl() -> String {
-    let config = GeneratorConfig { seed: 42, rate: 5.0, ..GeneratorConfig::default() };
+    let config = GeneratorConfig {
+        seed: 42,
+        rate: 5.0,
+        ..GeneratorConfig::default()
+    };
     let mut g = SaleGenerator::new(Catalog::embedded(), &config);
-    for s in ["spike@20s,factor=4,for=10s", "concentration@40s,for=20s", "surge@70s,for=20s", "outlier@100s"] {
+    for s in [
+        "spike@20s,factor=4,for=10s",
+        "concentration@40s,for=20s",
+        "surge@70s,for=20s",
+        "outlier@100s",
+    ] {
         let s = ScheduledScenario::parse(s).unwrap();
         g.trigger(s.scenario, config.start.plus(s.after));
     }
@@ -27,7 +36,13 @@ pub fn sales_jsonl() -> String {
 
 /// 30 s windows sliding by 7 s (not a divisor), event time with 2 s lateness.
 pub fn windows_jsonl(sales: &str) -> String {
-    let config = WindowConfig::hop(Span::seconds(30), Span::seconds(7), TimeMode::Event { lateness: Span::seconds(2) });
+    let config = WindowConfig::hop(
+        Span::seconds(30),
+        Span::seconds(7),
+        TimeMode::Event {
+            lateness: Span::seconds(2),
+        },
+    );
     let mut engine = HopWindows::new(config).unwrap();
     let mut out = String::new();
     for line in sales.lines() {
