@@ -188,6 +188,20 @@ struct Pane {
     partitions: FxMap<u32, u64>,
 }
 
+impl Pane {
+    /// Empties the pane but keeps its maps' capacity, so a recycled pane allocates nothing.
+    fn reset(&mut self) {
+        self.count = 0;
+        self.sum = 0;
+        self.sum_sq = 0;
+        self.max = 0;
+        self.sellers.clear();
+        self.categories.clear();
+        self.products.clear();
+        self.partitions.clear();
+    }
+}
+
 /// The running aggregate over the panes of the window being fired.
 #[derive(Default, Clone, Debug)]
 struct Acc {
@@ -281,6 +295,8 @@ pub struct HopWindows {
     products: Interner,
     out: VecDeque<WindowResult>,
     stats: EngineStats,
+    /// Evicted panes kept for reuse (bounded), so steady state allocates no maps.
+    spare: Vec<Pane>,
     /// Input has ended ([`HopWindows::flush`]).
     flushed: bool,
 }
@@ -306,6 +322,7 @@ impl HopWindows {
             products: Interner::default(),
             out: VecDeque::new(),
             stats: EngineStats::default(),
+            spare: Vec::new(),
             flushed: false,
         })
     }
@@ -387,7 +404,10 @@ impl HopWindows {
             self.panes.insert(i, p);
         }
         if self.hot.is_none() {
-            let p = self.panes.remove(&index).unwrap_or_default();
+            let p = match self.panes.remove(&index) {
+                Some(p) => p,
+                None => self.spare.pop().unwrap_or_default(),
+            };
             self.hot = Some((index, p));
         }
         &mut self.hot.as_mut().expect("just set").1
@@ -398,9 +418,6 @@ impl HopWindows {
             return;
         }
         self.watermark = wm;
-        if let Some((i, p)) = self.hot.take() {
-            self.panes.insert(i, p);
-        }
         while let Some(start) = self.next_window() {
             if start.saturating_add(self.size) - 1 > self.watermark {
                 break;
@@ -416,9 +433,18 @@ impl HopWindows {
         }
         // The running window is empty: skip to the first window containing the next pane
         // with data (or, for a timeline, just the next window).
-        let first_pane = self.panes.range(self.acc_hi..).next();
+        let mapped = self.panes.range(self.acc_hi..).next().map(|(i, _)| *i);
+        let hot = self
+            .hot
+            .as_ref()
+            .map(|(i, _)| *i)
+            .filter(|i| *i >= self.acc_hi);
+        let first_pane = match (mapped, hot) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         match first_pane {
-            Some((index, _)) => {
+            Some(index) => {
                 let s = first_window_start(index * self.pane, self.size, self.slide);
                 if self.config.emit_empty && self.next_start != i64::MIN {
                     Some(self.next_start)
@@ -435,6 +461,11 @@ impl HopWindows {
     }
 
     fn fire(&mut self, start: i64) {
+        // Firing reads panes from the map; the hot pane joins it only now, so pushes
+        // between firings never touch the map.
+        if let Some((i, p)) = self.hot.take() {
+            self.panes.insert(i, p);
+        }
         let lo = start.div_euclid(self.pane);
         let hi = (start + self.size).div_euclid(self.pane);
         if self.acc_hi <= lo {
@@ -442,7 +473,9 @@ impl HopWindows {
             self.acc.clear();
             let stale: Vec<i64> = self.panes.range(..lo).map(|(i, _)| *i).collect();
             for i in stale {
-                self.panes.remove(&i);
+                if let Some(p) = self.panes.remove(&i) {
+                    self.recycle(p);
+                }
             }
             self.acc_lo = lo;
             self.acc_hi = lo;
@@ -456,7 +489,9 @@ impl HopWindows {
                 break;
             }
             self.acc.remove(p);
-            self.panes.pop_first();
+            if let Some((_, p)) = self.panes.pop_first() {
+                self.recycle(p);
+            }
         }
         self.acc_lo = lo;
         while self.acc.max.front().is_some_and(|(i, _)| *i < lo) {
@@ -469,6 +504,14 @@ impl HopWindows {
             let r = self.result(start);
             self.out.push_back(r);
             self.stats.windows_fired += 1;
+        }
+    }
+
+    fn recycle(&mut self, mut pane: Pane) {
+        const SPARE_PANES: usize = 8;
+        if self.spare.len() < SPARE_PANES {
+            pane.reset();
+            self.spare.push(pane);
         }
     }
 
