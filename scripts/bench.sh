@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): each prints one summary line. Results go in BENCHMARKS.md.
+#   scripts/bench.sh            engine native + wasm, and the PyFlink speed ratio
+#   scripts/bench.sh criterion  also the criterion benchmark (slower, with statistics)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+scripts/setup.sh test >/dev/null
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+cargo run -q --release -p hopscope-core --example window_throughput
+cargo test -q --release -p hopscope-core --target wasm32-unknown-unknown --test wasm_bench -- --nocapture 2>&1 \
+  | grep wasm_window_throughput
+cargo build -q --release -p hopscope-bridge
+.tools/flink-venv/bin/python tests/flink/speed.py --events "${FLINK_EVENTS:-100000}"
+if [ "${1:-}" = criterion ]; then
+  cargo bench -p hopscope-core --bench window
+fi
