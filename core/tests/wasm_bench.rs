@@ -13,7 +13,11 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn window_throughput_in_the_browser() {
     let events = 1_000_000usize;
-    let config = GeneratorConfig { seed: 1, rate: 1_000.0, ..GeneratorConfig::default() };
+    let config = GeneratorConfig {
+        seed: 1,
+        rate: 1_000.0,
+        ..GeneratorConfig::default()
+    };
     let mut g = SaleGenerator::new(Catalog::embedded(), &config);
     let end = config.start.plus(Span::minutes(36_500 * 1_440));
     let sales: Vec<(Sale, u32)> = (0..events)
@@ -24,8 +28,17 @@ fn window_throughput_in_the_browser() {
         })
         .collect();
     let mut line = format!("wasm_window_throughput events={events}");
-    for (name, slide) in [("15min_1s", Span::seconds(1)), ("15min_5min", Span::minutes(5))] {
-        let wc = WindowConfig::hop(Span::minutes(15), slide, TimeMode::Event { lateness: Span::seconds(5) });
+    for (name, slide) in [
+        ("15min_1s", Span::seconds(1)),
+        ("15min_5min", Span::minutes(5)),
+    ] {
+        let wc = WindowConfig::hop(
+            Span::minutes(15),
+            slide,
+            TimeMode::Event {
+                lateness: Span::seconds(5),
+            },
+        );
         let mut best = f64::MAX;
         for _ in 0..5 {
             let t0 = js_sys::Date::now();
@@ -44,7 +57,10 @@ fn window_throughput_in_the_browser() {
             assert!(sum > 0);
             best = best.min(js_sys::Date::now() - t0);
         }
-        line.push_str(&format!(" {name}={:.0}ev/s", events as f64 / (best / 1000.0)));
+        line.push_str(&format!(
+            " {name}={:.0}ev/s",
+            events as f64 / (best / 1000.0)
+        ));
     }
     console_log!("{line}");
 }

@@ -1,0 +1,60 @@
+//! The sale decoder never panics, whatever arrives, and every error names a field.
+#![cfg(not(target_arch = "wasm32"))]
+
+use hopscope_core::Sale;
+use proptest::prelude::*;
+
+const FIELDS: [&str; 12] = [
+    "id_sale",
+    "id_product",
+    "asin",
+    "nm_product",
+    "nm_category",
+    "nm_brand",
+    "seller",
+    "price",
+    "quantity",
+    "tp_payment",
+    "sale_date",
+    "extra",
+];
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)),
+        ".{0,40}".prop_map(serde_json::Value::from),
+        "20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9](\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})?"
+            .prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(2, 8, 4, |inner| {
+        prop::collection::vec(inner, 0..3).prop_map(serde_json::Value::from)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let _ = Sale::from_json(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_records_decode_or_name_the_field(
+        fields in prop::collection::btree_map(prop::sample::select(FIELDS.to_vec()), json_value(), 0..12)
+    ) {
+        let obj: serde_json::Map<String, serde_json::Value> =
+            fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let bytes = serde_json::to_vec(&obj).unwrap();
+        match Sale::from_json(&bytes) {
+            Ok(sale) => {
+                // What decodes, re-encodes and decodes to the same sale.
+                prop_assert_eq!(Sale::from_json(sale.to_json().as_bytes()).unwrap(), sale);
+            }
+            Err(e) => prop_assert!(FIELDS.contains(&e.field), "{}", e),
+        }
+    }
+}
