@@ -11,6 +11,7 @@ pub mod generate;
 pub mod money;
 pub mod partition;
 pub mod pipeline;
+pub mod protocol;
 pub mod rng;
 pub mod sale;
 pub mod time;

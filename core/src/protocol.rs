@@ -1,0 +1,181 @@
+//! Bridge ⇄ browser messages: the one definition of the wire, used by web and bridge alike.
+//!
+//! JSON text frames, tagged by `"type"`. Every server message carries the protocol
+//! version in the `hello` that opens a session; a client that sees another major version
+//! says so instead of misreading frames. Decoding returns `Result` with a readable reason,
+//! so a malformed frame costs one error reply, never a crash.
+
+use crate::sale::Sale;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest client frame a server should accept, in bytes.
+pub const MAX_CLIENT_FRAME: usize = 4 * 1024;
+
+/// A record as read from Kafka: where it was, and what was in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub partition: u32,
+    pub offset: i64,
+    /// The Kafka record timestamp.
+    pub timestamp: Timestamp,
+    pub key: Option<String>,
+    #[serde(flatten)]
+    pub value: Value,
+}
+
+/// A record's value: a valid sale, or why it is not one (with a short excerpt).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Value {
+    Sale(Sale),
+    Invalid { error: String, excerpt: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOffset {
+    pub partition: u32,
+    pub offset: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartitionStatus {
+    pub partition: u32,
+    /// Next offset this client will receive.
+    pub next_offset: i64,
+    /// The partition's high watermark (offset of the next record to be written).
+    pub high_watermark: i64,
+    pub lag: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    Hello { version: u32, topic: String, partitions: u32 },
+    Records { records: Vec<Record> },
+    Status { broker_connected: bool, partitions: Vec<PartitionStatus> },
+    /// Records `from..to` of `partition` were skipped (the client fell behind its buffer);
+    /// it can ask for them again with `subscribe` from offsets.
+    Gap { partition: u32, from: i64, to: i64 },
+    Error { message: String },
+}
+
+/// Where a subscription starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum StartFrom {
+    Latest,
+    Earliest,
+    /// Per-partition offsets; partitions not named start at the latest record.
+    Offsets { offsets: Vec<PartitionOffset> },
+    /// The first record at or after this time, on every partition.
+    Timestamp { timestamp: Timestamp },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    Subscribe {
+        #[serde(flatten)]
+        start: StartFrom,
+    },
+    Pause,
+    Resume,
+}
+
+impl ServerMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+    pub fn from_json(text: &str) -> Result<ServerMessage, String> {
+        serde_json::from_str(text).map_err(|e| format!("bad server message: {e}"))
+    }
+}
+
+impl ClientMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client messages always serialize")
+    }
+    /// Decodes a client frame, refusing oversized ones before parsing.
+    pub fn from_json(text: &str) -> Result<ClientMessage, String> {
+        if text.len() > MAX_CLIENT_FRAME {
+            return Err(format!(
+                "client message is {} bytes, more than the {MAX_CLIENT_FRAME} allowed",
+                text.len()
+            ));
+        }
+        serde_json::from_str(text).map_err(|e| format!("bad client message: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_round_trip_in_their_documented_shape() {
+        let m = ClientMessage::Subscribe {
+            start: StartFrom::Offsets {
+                offsets: vec![
+                    PartitionOffset { partition: 0, offset: 5 },
+                    PartitionOffset { partition: 3, offset: 0 },
+                ],
+            },
+        };
+        let json = m.to_json();
+        assert_eq!(
+            json,
+            r#"{"type":"subscribe","from":"offsets","offsets":[{"partition":0,"offset":5},{"partition":3,"offset":0}]}"#
+        );
+        assert_eq!(ClientMessage::from_json(&json), Ok(m));
+        assert_eq!(
+            ClientMessage::from_json(r#"{"type":"subscribe","from":"latest"}"#),
+            Ok(ClientMessage::Subscribe { start: StartFrom::Latest })
+        );
+        assert_eq!(ClientMessage::from_json(r#"{"type":"pause"}"#), Ok(ClientMessage::Pause));
+    }
+
+    #[test]
+    fn bad_client_frames_are_errors_not_panics() {
+        assert!(ClientMessage::from_json("{").unwrap_err().contains("bad client message"));
+        assert!(ClientMessage::from_json(r#"{"type":"fly"}"#).is_err());
+        assert!(ClientMessage::from_json(&"x".repeat(MAX_CLIENT_FRAME + 1))
+            .unwrap_err()
+            .contains("allowed"));
+    }
+
+    #[test]
+    fn records_carry_a_sale_or_the_reason_it_is_invalid() {
+        let sale = Sale::from_json(
+            br#"{"id_sale":"a","nm_product":"P","seller":"s","price":2,"sale_date":"2024-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        let msg = ServerMessage::Records {
+            records: vec![
+                Record {
+                    partition: 1,
+                    offset: 7,
+                    timestamp: Timestamp(1_000),
+                    key: Some("s".into()),
+                    value: Value::Sale(sale),
+                },
+                Record {
+                    partition: 1,
+                    offset: 8,
+                    timestamp: Timestamp(1_001),
+                    key: None,
+                    value: Value::Invalid {
+                        error: "record is not valid JSON".into(),
+                        excerpt: "{oops".into(),
+                    },
+                },
+            ],
+        };
+        let back = ServerMessage::from_json(&msg.to_json()).unwrap();
+        assert_eq!(back, msg);
+        // An invalid sale inside a record frame is a decoding error with the field named.
+        let bad = r#"{"type":"records","records":[{"partition":0,"offset":1,"timestamp":"2024-01-01T00:00:00.000Z","key":null,"sale":{"id_sale":"a"}}]}"#;
+        assert!(ServerMessage::from_json(bad).unwrap_err().contains("nm_product"));
+    }
+}
