@@ -29,4 +29,8 @@ step "differential test against Apache Flink (PyFlink)"
 cargo build -p hopscope-bridge
 .tools/flink-venv/bin/python tests/flink/differential.py --hopscope target/debug/hopscope
 
+step "web: release build and end-to-end tests in Debian's Chromium (screenshots in target/screenshots)"
+trunk build --release
+node --test e2e/
+
 step "all tests passed"

@@ -94,18 +94,21 @@ impl Scenario {
             duration: Span::seconds(30),
         }
     }
+    /// Defaults sized to show in a 15-minute window: one seller takes 80% of sales for
+    /// 10 minutes.
     pub fn concentration() -> Scenario {
         Scenario::SellerConcentration {
             seller: None,
-            share: 0.7,
-            duration: Span::seconds(60),
+            share: 0.8,
+            duration: Span::minutes(10),
         }
     }
+    /// One category takes 80% of sales for 10 minutes.
     pub fn surge() -> Scenario {
         Scenario::CategorySurge {
             category: None,
-            share: 0.7,
-            duration: Span::seconds(60),
+            share: 0.8,
+            duration: Span::minutes(10),
         }
     }
 

@@ -52,13 +52,28 @@ pub struct PartitionStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    Hello { version: u32, topic: String, partitions: u32 },
-    Records { records: Vec<Record> },
-    Status { broker_connected: bool, partitions: Vec<PartitionStatus> },
+    Hello {
+        version: u32,
+        topic: String,
+        partitions: u32,
+    },
+    Records {
+        records: Vec<Record>,
+    },
+    Status {
+        broker_connected: bool,
+        partitions: Vec<PartitionStatus>,
+    },
     /// Records `from..to` of `partition` were skipped (the client fell behind its buffer);
     /// it can ask for them again with `subscribe` from offsets.
-    Gap { partition: u32, from: i64, to: i64 },
-    Error { message: String },
+    Gap {
+        partition: u32,
+        from: i64,
+        to: i64,
+    },
+    Error {
+        message: String,
+    },
 }
 
 /// Where a subscription starts.
@@ -68,9 +83,13 @@ pub enum StartFrom {
     Latest,
     Earliest,
     /// Per-partition offsets; partitions not named start at the latest record.
-    Offsets { offsets: Vec<PartitionOffset> },
+    Offsets {
+        offsets: Vec<PartitionOffset>,
+    },
     /// The first record at or after this time, on every partition.
-    Timestamp { timestamp: Timestamp },
+    Timestamp {
+        timestamp: Timestamp,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,8 +137,14 @@ mod tests {
         let m = ClientMessage::Subscribe {
             start: StartFrom::Offsets {
                 offsets: vec![
-                    PartitionOffset { partition: 0, offset: 5 },
-                    PartitionOffset { partition: 3, offset: 0 },
+                    PartitionOffset {
+                        partition: 0,
+                        offset: 5,
+                    },
+                    PartitionOffset {
+                        partition: 3,
+                        offset: 0,
+                    },
                 ],
             },
         };
@@ -131,14 +156,21 @@ mod tests {
         assert_eq!(ClientMessage::from_json(&json), Ok(m));
         assert_eq!(
             ClientMessage::from_json(r#"{"type":"subscribe","from":"latest"}"#),
-            Ok(ClientMessage::Subscribe { start: StartFrom::Latest })
+            Ok(ClientMessage::Subscribe {
+                start: StartFrom::Latest
+            })
         );
-        assert_eq!(ClientMessage::from_json(r#"{"type":"pause"}"#), Ok(ClientMessage::Pause));
+        assert_eq!(
+            ClientMessage::from_json(r#"{"type":"pause"}"#),
+            Ok(ClientMessage::Pause)
+        );
     }
 
     #[test]
     fn bad_client_frames_are_errors_not_panics() {
-        assert!(ClientMessage::from_json("{").unwrap_err().contains("bad client message"));
+        assert!(ClientMessage::from_json("{")
+            .unwrap_err()
+            .contains("bad client message"));
         assert!(ClientMessage::from_json(r#"{"type":"fly"}"#).is_err());
         assert!(ClientMessage::from_json(&"x".repeat(MAX_CLIENT_FRAME + 1))
             .unwrap_err()
@@ -176,6 +208,8 @@ mod tests {
         assert_eq!(back, msg);
         // An invalid sale inside a record frame is a decoding error with the field named.
         let bad = r#"{"type":"records","records":[{"partition":0,"offset":1,"timestamp":"2024-01-01T00:00:00.000Z","key":null,"sale":{"id_sale":"a"}}]}"#;
-        assert!(ServerMessage::from_json(bad).unwrap_err().contains("nm_product"));
+        assert!(ServerMessage::from_json(bad)
+            .unwrap_err()
+            .contains("nm_product"));
     }
 }

@@ -52,6 +52,8 @@ pub struct WindowConfig {
     pub emit_empty: bool,
     /// Partitions to report in `sales_per_partition` (more appear if seen).
     pub partitions: u32,
+    /// How many leading categories and sellers to list per window (0: only the top one).
+    pub top_n: usize,
 }
 
 impl WindowConfig {
@@ -63,6 +65,7 @@ impl WindowConfig {
             time: TimeMode::Processing,
             emit_empty: false,
             partitions: 6,
+            top_n: 0,
         }
     }
 
@@ -526,6 +529,16 @@ impl HopWindows {
                 share: share(count),
             })
         };
+        let list = |m: &Multiset, names: &Interner| -> Vec<TopKey> {
+            m.top_n(self.config.top_n, |id| names.name(id))
+                .into_iter()
+                .map(|(id, count)| TopKey {
+                    name: names.name(id).to_string(),
+                    count,
+                    share: share(count),
+                })
+                .collect()
+        };
         let mut per_partition = vec![0u64; self.config.partitions as usize];
         for &p in a.partitions.live() {
             let p = p as usize;
@@ -559,6 +572,8 @@ impl HopWindows {
             biggest_sale: Cents(a.max.front().map_or(0, |(_, m)| *m)),
             top_category: top(&a.categories, &self.categories),
             top_seller: top(&a.sellers, &self.sellers),
+            top_categories: list(&a.categories, &self.categories),
+            top_sellers: list(&a.sellers, &self.sellers),
             sales_per_partition: per_partition,
             ticket_stddev: stddev,
         }

@@ -120,6 +120,8 @@ fn naive_windows(events: &[Ev], size: i64, slide: i64, partitions: usize) -> Vec
                 biggest_sale: Cents(inside.iter().map(|e| e.value).max().unwrap()),
                 top_category: to_key(top(&cats)),
                 top_seller: to_key(top(&sellers)),
+                top_categories: vec![],
+                top_sellers: vec![],
                 sales_per_partition: parts,
                 ticket_stddev: var.sqrt() / 100.0,
             }

@@ -1,14 +1,376 @@
-//! The browser app's components. `main.rs` only mounts [`App`].
+//! hopscope in the browser: a simulated (or live) shop on the seed's 15 min / 1 s hopping
+//! window, and a teaching view of how hopping windows work. All computing is core's; this
+//! crate drives it with the wall clock and draws.
+//!
+//! One struct component owns the run state (`App`); `dashboard.rs` and `teach.rs` draw its
+//! two tabs. Settings live in the URL query (`settings.rs`).
 
+mod charts;
+mod dashboard;
+pub mod lesson;
+mod live;
+pub mod settings;
+pub mod shop;
+pub mod sim;
+mod teach;
+
+use gloo_timers::callback::Interval;
+use hopscope_core::generate::Scenario;
+use hopscope_core::protocol::{ServerMessage, Value};
+use hopscope_core::window::TimeMode;
+use hopscope_core::{Span, Timestamp};
+use lesson::Lesson;
+use live::{Live, LiveEvent};
+use settings::{LessonTime, Settings, Source, Tab};
+use shop::Shop;
+use sim::Sim;
 use yew::prelude::*;
 
-#[function_component(App)]
-pub fn app() -> Html {
-    let catalog = hopscope_core::Catalog::embedded();
-    html! {
-        <main class="app">
-            <h1>{ "hopscope" }</h1>
-            <p>{ format!("A simulated shop selling {} real products.", catalog.len()) }</p>
-        </main>
+/// How often the page advances the clocks and redraws.
+const TICK_MS: u32 = 100;
+
+pub enum Msg {
+    Tick,
+    SetTab(Tab),
+    SetSpeed(f64),
+    SetRate(String),
+    SetSeed(String),
+    TogglePause,
+    StepSlide,
+    Reset,
+    Trigger(Scenario),
+    SetSource(Source),
+    SetBridge(String),
+    Live(LiveEvent),
+    Lesson(LessonMsg),
+}
+
+pub enum LessonMsg {
+    NextEvent,
+    StepSlide,
+    TogglePlay,
+    InjectOutOfOrder,
+    InjectLate,
+    SetSize(String),
+    SetSlide(String),
+    SetLateness(String),
+    SetTime(LessonTime),
+    Select(lesson::Selected),
+    Guide(isize),
+    Reset,
+}
+
+/// The live connection and what it has seen.
+pub struct LiveState {
+    pub conn: Option<Live>,
+    pub connected: bool,
+    pub problem: Option<String>,
+    pub records: u64,
+    pub invalid: u64,
+    pub last_invalid: Option<String>,
+    pub last: Option<(u32, i64)>,
+    pub lag: Vec<(u32, i64)>,
+    pub gaps: u64,
+    pub topic: Option<String>,
+}
+
+pub struct App {
+    pub settings: Settings,
+    pub sim: Sim,
+    pub shop: Shop,
+    pub lesson: Lesson,
+    pub lesson_playing: bool,
+    pub lesson_error: Option<String>,
+    pub guide_step: usize,
+    pub live: LiveState,
+    last_tick: f64,
+    lesson_acc_ms: f64,
+    _interval: Interval,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn lesson_time(s: &Settings) -> TimeMode {
+    match s.time {
+        LessonTime::Event => TimeMode::Event {
+            lateness: s.lateness,
+        },
+        LessonTime::Processing => TimeMode::Processing,
+    }
+}
+
+fn new_lesson(s: &Settings) -> (Lesson, Option<String>) {
+    match Lesson::new(s.size, s.slide, lesson_time(s), s.seed) {
+        Ok(l) => (l, None),
+        Err(e) => {
+            let fallback = Settings::default();
+            (
+                Lesson::new(
+                    fallback.size,
+                    fallback.slide,
+                    lesson_time(&fallback),
+                    s.seed,
+                )
+                .expect("default lesson is valid"),
+                Some(e),
+            )
+        }
+    }
+}
+
+impl App {
+    fn write_url(&self) {
+        if let Some(w) = web_sys::window() {
+            if let Ok(h) = w.history() {
+                let _ = h.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&self.settings.to_query()),
+                );
+            }
+        }
+    }
+
+    fn restart_sim(&mut self) {
+        self.sim = Sim::new(self.settings.seed, self.settings.rate, self.settings.speed);
+        self.shop = Shop::new();
+    }
+
+    fn restart_lesson(&mut self) {
+        let (l, err) = new_lesson(&self.settings);
+        self.lesson = l;
+        self.lesson_error = err;
+        self.lesson_playing = false;
+    }
+
+    fn connect(&mut self, ctx: &Context<Self>) {
+        self.live = LiveState::new();
+        let url = self.settings.bridge.clone();
+        match Live::connect(&url, ctx.link().callback(Msg::Live)) {
+            Ok(c) => self.live.conn = Some(c),
+            Err(e) => {
+                self.live.problem = Some(format!("Cannot connect to the bridge at {url}: {e}"))
+            }
+        }
+    }
+
+    fn on_live(&mut self, ev: LiveEvent) {
+        match ev {
+            LiveEvent::Open => {
+                self.live.connected = true;
+                self.live.problem = None;
+                self.shop = Shop::new();
+            }
+            LiveEvent::Message(m) => match *m {
+                ServerMessage::Hello { topic, .. } => self.live.topic = Some(topic),
+                ServerMessage::Records { records } => {
+                    let now = Timestamp(now_ms() as i64);
+                    for r in records {
+                        self.live.records += 1;
+                        self.live.last = Some((r.partition, r.offset));
+                        match r.value {
+                            Value::Sale(s) => self.shop.push(&s, r.partition, now),
+                            Value::Invalid { error, .. } => {
+                                self.live.invalid += 1;
+                                self.live.last_invalid = Some(format!(
+                                    "partition {} offset {}: {error}",
+                                    r.partition, r.offset
+                                ));
+                            }
+                        }
+                    }
+                }
+                ServerMessage::Status {
+                    partitions,
+                    broker_connected,
+                } => {
+                    self.live.lag = partitions.iter().map(|p| (p.partition, p.lag)).collect();
+                    if !broker_connected {
+                        self.live.problem = Some("The bridge is up but cannot reach Kafka.".into());
+                    }
+                }
+                ServerMessage::Gap { .. } => self.live.gaps += 1,
+                ServerMessage::Error { message } => self.live.problem = Some(message),
+            },
+            LiveEvent::BadFrame(e) => self.live.problem = Some(e),
+            LiveEvent::Closed {
+                code,
+                reason,
+                was_open,
+            } => {
+                self.live.connected = false;
+                self.live.conn = None;
+                let url = &self.settings.bridge;
+                self.live.problem = Some(if was_open {
+                    format!("The bridge at {url} closed the connection (code {code}{}). The simulator is running meanwhile.",
+                        if reason.is_empty() { String::new() } else { format!(": {reason}") })
+                } else {
+                    format!("Cannot connect to the bridge at {url}. Start it with `hopscope serve`, or check the address. The simulator keeps running meanwhile.")
+                });
+            }
+        }
+    }
+
+    fn live_active(&self) -> bool {
+        self.settings.source == Source::Live && self.live.connected
+    }
+}
+
+impl LiveState {
+    fn new() -> LiveState {
+        LiveState {
+            conn: None,
+            connected: false,
+            problem: None,
+            records: 0,
+            invalid: 0,
+            last_invalid: None,
+            last: None,
+            lag: Vec::new(),
+            gaps: 0,
+            topic: None,
+        }
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let settings = Settings::from_query(&query);
+        let link = ctx.link().clone();
+        let interval = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
+        let (lesson, lesson_error) = new_lesson(&settings);
+        let mut app = App {
+            sim: Sim::new(settings.seed, settings.rate, settings.speed),
+            shop: Shop::new(),
+            lesson,
+            lesson_playing: false,
+            lesson_error,
+            guide_step: 0,
+            live: LiveState::new(),
+            settings,
+            last_tick: now_ms(),
+            lesson_acc_ms: 0.0,
+            _interval: interval,
+        };
+        if app.settings.source == Source::Live {
+            app.connect(ctx);
+        }
+        app.write_url();
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        let mut url_changed = false;
+        match msg {
+            Msg::Tick => {
+                let now = now_ms();
+                let dt = now - self.last_tick;
+                self.last_tick = now;
+                if self.live_active() {
+                    self.shop.advance(Timestamp(now as i64));
+                } else {
+                    self.sim.tick(dt, &mut self.shop);
+                }
+                if self.lesson_playing {
+                    // One simulated second per half real second: slow enough to follow.
+                    self.lesson_acc_ms += dt * 2.0;
+                    let whole = self.lesson_acc_ms.floor();
+                    self.lesson_acc_ms -= whole;
+                    self.lesson.advance(Span(whole as i64));
+                }
+            }
+            Msg::SetTab(t) => {
+                self.settings.tab = t;
+                url_changed = true;
+            }
+            Msg::SetSpeed(s) => {
+                self.settings.speed = s;
+                self.sim.speed = s;
+                url_changed = true;
+            }
+            Msg::SetRate(text) => {
+                if let Ok(r) = text.trim().parse::<f64>() {
+                    if (0.0..=10_000.0).contains(&r) {
+                        self.settings.rate = r;
+                        self.sim.set_rate(r);
+                        url_changed = true;
+                    }
+                }
+            }
+            Msg::SetSeed(text) => {
+                if let Ok(seed) = text.trim().parse::<u64>() {
+                    self.settings.seed = seed;
+                    self.restart_sim();
+                    self.restart_lesson();
+                    url_changed = true;
+                }
+            }
+            Msg::TogglePause => self.sim.paused = !self.sim.paused,
+            Msg::StepSlide => self.sim.step(Span::seconds(1), &mut self.shop),
+            Msg::Reset => self.restart_sim(),
+            Msg::Trigger(s) => self.sim.trigger(s),
+            Msg::SetSource(s) => {
+                self.settings.source = s;
+                url_changed = true;
+                match s {
+                    Source::Live => self.connect(ctx),
+                    Source::Simulator => self.live = LiveState::new(),
+                }
+            }
+            Msg::SetBridge(url) => {
+                self.settings.bridge = url.trim().to_string();
+                url_changed = true;
+                if self.settings.source == Source::Live {
+                    self.connect(ctx);
+                }
+            }
+            Msg::Live(ev) => self.on_live(ev),
+            Msg::Lesson(m) => url_changed = self.update_lesson(m),
+        }
+        if url_changed {
+            self.write_url();
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let tab = self.settings.tab;
+        let tab_button = |t: Tab, label: &str, id: &str| {
+            html! {
+                <button role="tab" id={id.to_string()} aria-selected={(tab == t).to_string()}
+                        class={classes!("tab", (tab == t).then_some("active"))}
+                        onclick={link.callback(move |_| Msg::SetTab(t))}>{ label.to_string() }</button>
+            }
+        };
+        html! {
+            <div class="app">
+                <header class="top">
+                    <h1><span class="logo">{ "hopscope" }</span>
+                        <small>{ "hopping windows over a live shop" }</small></h1>
+                    <nav role="tablist" aria-label="Views">
+                        { tab_button(Tab::Dashboard, "Shop dashboard", "tab-dashboard") }
+                        { tab_button(Tab::Teach, "How hopping windows work", "tab-teach") }
+                    </nav>
+                </header>
+                <main>
+                    { match tab {
+                        Tab::Dashboard => self.view_dashboard(ctx),
+                        Tab::Teach => self.view_teach(ctx),
+                    } }
+                </main>
+                <footer class="muted">
+                    { "Products: Costco electronics listings (CC BY 4.0, elvinrustam via Kaggle). Windows computed by hopscope-core, checked against Apache Flink." }
+                </footer>
+            </div>
+        }
     }
 }

@@ -17,8 +17,8 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(after_help = "Scenarios: KIND[@AFTER][,key=value…]\n  \
     spike@2m,factor=10,for=30s          rate ×10 for 30 s, 2 minutes in\n  \
-    concentration@1m,seller=ana.silva,share=0.7,for=60s\n  \
-    surge@1m,category=TVs,share=0.7,for=60s\n  \
+    concentration@1m,seller=ana.silva,share=0.8,for=10m\n  \
+    surge@1m,category=TVs,share=0.8,for=10m\n  \
     outlier@90s                         one huge bulk order")]
 pub struct Args {
     /// Seed of the random generator.

@@ -16,8 +16,8 @@ pub struct DetectConfig {
     /// Top seller share that counts as concentration. With 16 sellers a fair share is
     /// ~6%; the simulation's biggest seller normally holds ~9%.
     pub concentration_share: f64,
-    /// Top category share that counts as a peak (the catalog's largest category normally
-    /// holds about a quarter of sales).
+    /// Top category share that counts as a peak (the catalog's largest category, TVs,
+    /// normally holds about a third of sales).
     pub category_peak_share: f64,
     /// Fewest sales in a window before shares (concentration, category peak) count.
     pub share_min_sales: u64,
@@ -35,8 +35,8 @@ impl Default for DetectConfig {
             baseline: Baseline::PreviousDisjoint,
             gates: QualityGates::default(),
             concentration_share: 0.30,
-            category_peak_share: 0.45,
-            share_min_sales: 50,
+            category_peak_share: 0.50,
+            share_min_sales: 100,
             outlier_z: 40.0,
             total_sellers: 16,
         }

@@ -127,6 +127,8 @@ mod tests {
             biggest_sale: Cents(0),
             top_category: None,
             top_seller: None,
+            top_categories: vec![],
+            top_sellers: vec![],
             sales_per_partition: vec![],
             ticket_stddev: 0.0,
         }

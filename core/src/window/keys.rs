@@ -169,6 +169,18 @@ impl Multiset {
         }
     }
 
+    /// The `n` live ids with the highest counts, highest first (ties: smaller name first).
+    pub fn top_n<'a>(&self, n: usize, name: impl Fn(u32) -> &'a str) -> Vec<(u32, u64)> {
+        let mut all: Vec<(u32, u64)> = self
+            .live
+            .iter()
+            .map(|&id| (id, self.counts[id as usize]))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| name(a.0).cmp(name(b.0))));
+        all.truncate(n);
+        all
+    }
+
     /// The live id with the highest count; ties go to the smallest `name`, so the answer
     /// does not depend on arrival order.
     pub fn top<'a>(&self, name: impl Fn(u32) -> &'a str) -> Option<(u32, u64)> {
@@ -211,6 +223,7 @@ mod tests {
             Some((0, 2)),
             "tie goes to the smaller name"
         );
+        assert_eq!(m.top_n(2, |id| names[id as usize]), vec![(0, 2), (2, 2)]);
         m.remove(0, 2);
         assert_eq!(m.distinct(), 2);
         assert_eq!(m.top(|id| names[id as usize]), Some((2, 2)));

@@ -30,6 +30,12 @@ pub struct WindowResult {
     pub top_category: Option<TopKey>,
     /// The seller with the most sales and their share of the window.
     pub top_seller: Option<TopKey>,
+    /// The leading categories, most sales first (only when `WindowConfig::top_n` > 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_categories: Vec<TopKey>,
+    /// The leading sellers, most sales first (only when `WindowConfig::top_n` > 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_sellers: Vec<TopKey>,
     /// Sales per Kafka partition, index = partition.
     pub sales_per_partition: Vec<u64>,
     /// Population standard deviation of sale values, in dollars (for outlier z-scores).

@@ -1,0 +1,138 @@
+// End-to-end tests of the release build in Debian's Chromium. Run: node --test e2e/
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, shot } from './harness.mjs';
+
+let srv, browser;
+before(async () => { srv = await serveDist(); browser = await launch(); });
+after(async () => { await browser?.close(); srv?.server.close(); });
+
+const kpi = (page, id) => page.textContent(`[data-testid=${id}] .kpi-value`);
+const simSeconds = async (page) => {
+  const t = (await page.textContent('[data-testid=sim-clock]')).match(/(\d+):(\d+):(\d+)/);
+  return +t[1] * 3600 + +t[2] * 60 + +t[3];
+};
+
+test('dashboard loads without console errors and its KPIs move with time', async () => {
+  const { page, errors } = await openPage(browser, srv.base + '?speed=60&seed=3');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=kpi-sales] .kpi-value').textContent.includes('—'));
+  const first = await kpi(page, 'kpi-sales');
+  await page.waitForTimeout(1500);
+  const later = await kpi(page, 'kpi-sales');
+  assert.notEqual(first, later, 'sales in window changes as the shop runs');
+  for (const id of ['kpi-revenue', 'kpi-ticket', 'kpi-sellers', 'kpi-categories', 'kpi-products', 'kpi-biggest']) {
+    assert.match(await kpi(page, id), /\d/, id);
+  }
+  assert.match(await kpi(page, 'kpi-sellers'), /^\d+\/16$/);
+  assert.equal(await page.locator('[data-testid=partitions] .partition').count(), 6);
+  await page.screenshot({ path: shot('dashboard'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('an activity spike triggered after warm-up raises an "Activity spike" alert', async () => {
+  const { page, errors } = await openPage(browser, srv.base + '?speed=3600&seed=5');
+  await page.waitForFunction(() => {
+    const m = document.querySelector('[data-testid=sim-clock]')?.textContent.match(/(\d+):(\d+):(\d+)/);
+    return m && (+m[1] * 60 + +m[2]) >= 31;
+  }, null, { timeout: 30000 });
+  assert.equal(await page.locator('[data-testid=alert]').count(), 0, 'a calm shop raises nothing');
+  await page.click('[data-testid=speed-60]');
+  await page.click('[data-testid=trigger-spike]');
+  const alert = page.locator('[data-testid=alert][data-kind=ActivitySpike]').first();
+  await alert.waitFor({ timeout: 30000 });
+  const text = await alert.textContent();
+  assert.match(text, /EVENT DETECTED: Activity spike!/);
+  assert.match(text, /Growth: \+\d+\.\d% vs previous window/);
+  assert.match(text, /Active sellers: \d+\/16/);
+  await page.screenshot({ path: shot('dashboard-alert'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+async function selectedWindowCount(size, slide) {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=${size}&slide=${slide}&seed=2`);
+  for (let i = 0; i < 12; i++) await page.click('[data-testid=lesson-next]');
+  const dots = page.locator('[data-testid=event-dot][data-late=false]');
+  const dot = dots.nth(Math.floor((await dots.count()) / 2));
+  const t = Number(await dot.getAttribute('data-t'));
+  await dot.click();
+  const lit = await page.locator('[data-testid=window-bar].hl').count();
+  const claimed = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+  // Independent count: windows start at multiples of the slide, [s, s + size) ∋ t.
+  const [S, L] = [parseInt(size) * 1000, parseInt(slide) * 1000];
+  let expected = 0;
+  for (let s = Math.floor((t - S) / L) * L; s <= t; s += L) if (s <= t && t < s + S) expected++;
+  return { page, errors, lit, claimed, expected };
+}
+
+test('teaching view: selecting an event lights exactly the windows containing it (10s/2s)', async () => {
+  const { page, errors, lit, claimed, expected } = await selectedWindowCount('10s', '2s');
+  assert.equal(expected, 5);
+  assert.equal(lit, 5);
+  assert.equal(claimed, 5);
+  assert.match(await page.textContent('[data-testid=selection-count]'), /10s ÷ 2s = 5/);
+  await page.screenshot({ path: shot('teach'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('teaching view: a slide that does not divide the size gives 3 or 4 windows (10s/3s)', async () => {
+  const { errors, lit, claimed, expected } = await selectedWindowCount('10s', '3s');
+  assert.ok(expected === 3 || expected === 4, `expected ${expected}`);
+  assert.equal(lit, expected);
+  assert.equal(claimed, expected);
+  assert.deepEqual(errors, []);
+});
+
+test('teaching view: late events are marked and counted, out-of-order ones kept', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`);
+  for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
+  await page.click('[data-testid=lesson-ooo]');
+  await page.click('[data-testid=lesson-late]');
+  assert.equal(await page.locator('[data-testid=event-dot][data-late=true]').count(), 1);
+  assert.match(await page.textContent('[data-testid=lesson-status]'), /· 1 late ·/);
+  assert.equal(await page.locator('[data-testid=watermark]').count(), 1);
+  await page.locator('[data-testid=event-dot][data-late=true]').click();
+  assert.match(await page.textContent('[data-testid=selection-late]'), /Late/);
+  assert.deepEqual(errors, []);
+});
+
+test('settings round-trip through the URL', async () => {
+  const url = `${srv.base}?tab=teach&seed=7&size=12s&slide=4s&time=processing&speed=10&rate=3`;
+  const { page, errors } = await openPage(browser, url);
+  assert.equal(await page.inputValue('[data-testid=lesson-size]'), '12s');
+  assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '4s');
+  assert.equal(await page.inputValue('[data-testid=lesson-time]'), 'processing');
+  await page.fill('[data-testid=lesson-slide]', '3s');
+  await page.locator('[data-testid=lesson-slide]').blur();
+  await page.waitForFunction(() => location.search.includes('slide=3s'));
+  const saved = page.url();
+  assert.match(saved, /seed=7/);
+  assert.match(saved, /size=12s/);
+  assert.match(saved, /speed=10/);
+  await page.goto(saved);
+  await page.waitForSelector('[data-testid=lesson-status]');
+  assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '3s');
+  await page.click('#tab-dashboard');
+  await page.waitForFunction(() => location.search.includes('tab=dashboard'));
+  assert.equal(await page.inputValue('[data-testid=seed]'), '7');
+  assert.equal(await page.inputValue('[data-testid=rate]'), '3');
+  assert.deepEqual(errors, []);
+});
+
+test('live source without a bridge says where it tried, and the simulator keeps going', async () => {
+  const { page } = await openPage(browser, `${srv.base}?source=live&bridge=${encodeURIComponent('ws://127.0.0.1:9/ws')}&speed=60`);
+  const problem = page.locator('[data-testid=live-problem]');
+  await problem.waitFor({ timeout: 15000 });
+  assert.match(await problem.textContent(), /Cannot connect to the bridge at ws:\/\/127\.0\.0\.1:9\/ws/);
+  const t0 = await simSeconds(page);
+  await page.waitForTimeout(1200);
+  assert.ok((await simSeconds(page)) > t0, 'simulated shop still running');
+});
+
+test('narrow screens get a one-column layout', async () => {
+  const { page, errors } = await openPage(browser, srv.base + '?speed=60', { width: 390, height: 844 });
+  await page.waitForTimeout(800);
+  const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(widths[0] <= widths[1] + 1, `no horizontal scrolling: ${widths}`);
+  await page.screenshot({ path: shot('dashboard-narrow'), fullPage: true });
+  assert.deepEqual(errors, []);
+});

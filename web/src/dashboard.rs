@@ -1,0 +1,239 @@
+//! The shop dashboard: controls, KPI cards, charts, alert feed with the cooldown's state,
+//! and the partition view.
+
+use crate::charts;
+use crate::settings::{Source, SPEEDS};
+use crate::{App, Msg};
+use hopscope_core::generate::{Scenario, SELLERS};
+use hopscope_core::partition::partition_for_key;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+fn kpi(label: &str, value: String, testid: &str) -> Html {
+    html! {
+        <div class="kpi" data-testid={testid.to_string()}>
+            <div class="kpi-label">{ label.to_string() }</div>
+            <div class="kpi-value">{ value }</div>
+        </div>
+    }
+}
+
+fn clock_text(ms: i64) -> String {
+    let s = ms / 1000;
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+impl App {
+    fn view_controls(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let live = self.settings.source == Source::Live;
+        let speed = self.settings.speed;
+        html! {
+            <section class="controls" aria-label="Simulation controls">
+                <div class="row">
+                    <label>{ "Source " }
+                        <select data-testid="source" onchange={link.callback(|e: Event| {
+                            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                            Msg::SetSource(if v == "live" { Source::Live } else { Source::Simulator })
+                        })}>
+                            <option value="sim" selected={!live}>{ "Simulator (in this page)" }</option>
+                            <option value="live" selected={live}>{ "Live (bridge)" }</option>
+                        </select>
+                    </label>
+                    if live {
+                        <label>{ "Bridge " }
+                            <input data-testid="bridge-url" value={self.settings.bridge.clone()} size="28"
+                                onchange={link.callback(|e: Event| Msg::SetBridge(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                        </label>
+                    }
+                    <label>{ "Seed " }
+                        <input data-testid="seed" type="number" min="0" value={self.settings.seed.to_string()}
+                            onchange={link.callback(|e: Event| Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                    </label>
+                    <label>{ "Sales/s " }
+                        <input data-testid="rate" type="number" min="0" max="10000" step="0.5" value={self.settings.rate.to_string()}
+                            onchange={link.callback(|e: Event| Msg::SetRate(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                    </label>
+                    <span class="speed" role="group" aria-label="Simulation speed">
+                        { for SPEEDS.iter().map(|s| {
+                            let s = *s;
+                            html! {
+                                <button class={classes!((speed == s).then_some("active"))}
+                                    data-testid={format!("speed-{s}")} aria-pressed={(speed == s).to_string()}
+                                    onclick={link.callback(move |_| Msg::SetSpeed(s))}>{ format!("{s}×") }</button>
+                            }
+                        }) }
+                    </span>
+                </div>
+                <div class="row">
+                    <button data-testid="pause" onclick={link.callback(|_| Msg::TogglePause)}>
+                        { if self.sim.paused { "▶ Resume" } else { "⏸ Pause" } }</button>
+                    <button data-testid="step" onclick={link.callback(|_| Msg::StepSlide)}
+                        title="Advance the shop clock by one slide (1 s)">{ "⏭ Step one slide" }</button>
+                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)}>{ "↺ Reset" }</button>
+                    <span class="sep"></span>
+                    <button data-testid="trigger-spike" onclick={link.callback(|_| Msg::Trigger(Scenario::spike()))}
+                        title="Sales ×10 for 30 s">{ "⚡ Activity spike" }</button>
+                    <button data-testid="trigger-concentration" onclick={link.callback(|_| Msg::Trigger(Scenario::concentration()))}
+                        title="One seller takes 80% of sales for 10 minutes">{ "🎯 Seller concentration" }</button>
+                    <button data-testid="trigger-surge" onclick={link.callback(|_| Msg::Trigger(Scenario::surge()))}
+                        title="One category takes 80% of sales for 10 minutes">{ "🏆 Category surge" }</button>
+                    <button data-testid="trigger-outlier" onclick={link.callback(|_| Msg::Trigger(Scenario::OutlierSale))}
+                        title="One huge bulk order">{ "💎 Outlier sale" }</button>
+                </div>
+                { self.view_status() }
+            </section>
+        }
+    }
+
+    fn view_status(&self) -> Html {
+        let elapsed = self.sim.elapsed().0;
+        let warm = elapsed < 30 * 60 * 1000;
+        let running = self.sim.running();
+        html! {
+            <div class="status" data-testid="status">
+                if self.settings.source == Source::Live {
+                    if let Some(p) = &self.live.problem {
+                        <p class="problem" role="alert" data-testid="live-problem">{ p.clone() }</p>
+                    }
+                    if self.live.connected {
+                        <p data-testid="live-status">{ format!("Live from {}{}: {} records ({} invalid){}{}",
+                            self.settings.bridge,
+                            self.live.topic.as_ref().map(|t| format!(", topic {t}")).unwrap_or_default(),
+                            self.live.records, self.live.invalid,
+                            self.live.last.map(|(p, o)| format!(", last partition {p} offset {o}")).unwrap_or_default(),
+                            if self.live.lag.is_empty() { String::new() } else {
+                                format!(", lag {}", self.live.lag.iter().map(|(p, l)| format!("p{p}:{l}")).collect::<Vec<_>>().join(" "))
+                            }) }</p>
+                    }
+                }
+                if !self.live_active() {
+                    <p>
+                        <span data-testid="sim-clock">{ format!("Shop time {} ", clock_text(elapsed)) }</span>
+                        { format!("· {} sales so far · {}", self.shop.total_sales,
+                            if self.sim.paused { "paused".to_string() } else { format!("{}× speed", self.settings.speed) }) }
+                        { for running.iter().map(|(k, left)| html! {
+                            <span class="badge">{ format!("{k} {left:.0}s left") }</span>
+                        }) }
+                    </p>
+                    if warm {
+                        <p class="muted" data-testid="warmup">{ "Growth alerts compare each 15-minute window with the 15 minutes before it, so they start after 30 minutes of shop time (use 600× to get there in seconds)." }</p>
+                    }
+                }
+            </div>
+        }
+    }
+
+    pub(crate) fn view_dashboard(&self, ctx: &Context<Self>) -> Html {
+        let w = self.shop.latest();
+        let v = |f: &dyn Fn(&hopscope_core::WindowResult) -> String| {
+            w.map(f).unwrap_or_else(|| "—".into())
+        };
+        let points: Vec<_> = self.shop.history.iter().copied().collect();
+        let cats: Vec<(String, u64)> = w
+            .map(|w| {
+                w.top_categories
+                    .iter()
+                    .map(|k| (k.name.clone(), k.count))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let sellers: Vec<(String, u64)> = w
+            .map(|w| {
+                w.top_sellers
+                    .iter()
+                    .map(|k| (k.name.clone(), k.count))
+                    .collect()
+            })
+            .unwrap_or_default();
+        html! {
+            <div class="dashboard">
+                { self.view_controls(ctx) }
+                <section class="kpis" aria-label="Newest window">
+                    <h2>{ "Newest window " }<small class="muted" data-testid="window-range">{
+                        w.map(|w| format!("{} → {}", w.window_start.to_iso(), w.window_end.to_iso())).unwrap_or_default()
+                    }</small></h2>
+                    <div class="kpi-grid">
+                        { kpi("Sales in window", v(&|w| w.sales_in_window.to_string()), "kpi-sales") }
+                        { kpi("Revenue", v(&|w| w.revenue.display_usd()), "kpi-revenue") }
+                        { kpi("Average ticket", v(&|w| w.avg_ticket.display_usd()), "kpi-ticket") }
+                        { kpi("Active sellers", v(&|w| format!("{}/{}", w.active_sellers, SELLERS.len())), "kpi-sellers") }
+                        { kpi("Categories", v(&|w| w.active_categories.to_string()), "kpi-categories") }
+                        { kpi("Products", v(&|w| w.active_products.to_string()), "kpi-products") }
+                        { kpi("Biggest sale", v(&|w| w.biggest_sale.display_usd()), "kpi-biggest") }
+                    </div>
+                </section>
+                <div class="cols">
+                    <section class="panel wide">
+                        <h2>{ "Sales and revenue per window" }</h2>
+                        { charts::sales_revenue(&points) }
+                    </section>
+                    <section class="panel">
+                        <h2>{ "Top categories" }</h2>
+                        { charts::bars(&cats, "top-categories") }
+                        <h2>{ "Top sellers" }</h2>
+                        { charts::bars(&sellers, "top-sellers") }
+                    </section>
+                </div>
+                <div class="cols">
+                    { self.view_alerts() }
+                    { self.view_partitions() }
+                </div>
+            </div>
+        }
+    }
+
+    fn view_alerts(&self) -> Html {
+        html! {
+            <section class="panel" aria-label="Alerts">
+                <h2>{ "Alerts" }</h2>
+                <details class="cooldown" data-testid="cooldown">
+                    <summary>{ format!("Adaptive cooldown: {} alerts held back", self.shop.blocked()) }</summary>
+                    <table>
+                        <tr><th>{ "kind" }</th><th>{ "cooldown" }</th><th>{ "shown" }</th><th>{ "held back" }</th></tr>
+                        { for self.shop.cooldowns().into_iter().map(|(k, st)| html! {
+                            <tr><td>{ k.title() }</td><td>{ format!("{:.2} s", st.current.as_secs_f64()) }</td>
+                                <td>{ st.shown }</td><td>{ st.blocked }</td></tr>
+                        }) }
+                    </table>
+                </details>
+                if self.shop.alerts.is_empty() {
+                    <p class="muted">{ "No events detected yet. Try a scenario once the shop has run for 30 minutes." }</p>
+                }
+                <ol class="alerts" aria-live="polite">
+                    { for self.shop.alerts.iter().map(|a| html! {
+                        <li class="alert" data-testid="alert" data-kind={format!("{:?}", a.kind)}>
+                            <pre>{ a.console_text() }</pre>
+                            <small class="muted">{ format!("window ending {}", a.window_end.to_iso()) }</small>
+                        </li>
+                    }) }
+                </ol>
+            </section>
+        }
+    }
+
+    fn view_partitions(&self) -> Html {
+        let total: u64 = self.shop.per_partition.iter().sum::<u64>().max(1);
+        html! {
+            <section class="panel" aria-label="Kafka partitions">
+                <h2>{ "Topic sales: 6 partitions, key = seller" }</h2>
+                <p class="muted">{ "Kafka's default partitioner sends a key to murmur2(key) mod 6, so each seller's sales always land in one partition and stay in order there." }</p>
+                <div class="partitions" data-testid="partitions">
+                    { for self.shop.per_partition.iter().enumerate().map(|(p, n)| {
+                        let sellers: Vec<&str> = SELLERS.iter().copied()
+                            .filter(|s| partition_for_key(s.as_bytes(), 6) as usize == p).collect();
+                        html! {
+                            <div class="partition" data-testid={format!("partition-{p}")}>
+                                <div class="partition-head">{ format!("P{p}") }
+                                    <span class="muted">{ format!(" {n} sales ({:.0}%)", 100.0 * *n as f64 / total as f64) }</span></div>
+                                <div class="partition-bar" style={format!("width:{:.1}%", 100.0 * *n as f64 / total as f64)}></div>
+                                <ul>{ for sellers.iter().map(|s| html! { <li>{ *s }</li> }) }</ul>
+                            </div>
+                        }
+                    }) }
+                </div>
+                <p class="muted">{ format!("{} sales seen, {} late", self.shop.total_sales, self.shop.late) }</p>
+            </section>
+        }
+    }
+}

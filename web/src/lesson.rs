@@ -1,0 +1,283 @@
+//! The teaching view's model: a slow stream of sales through a small hopping window
+//! (e.g. 10 s / 2 s) run by core's real engine, with every event kept so the view can show
+//! which windows hold it, where the watermark is, and which events came too late.
+
+use hopscope_core::generate::{GeneratorConfig, SaleGenerator};
+use hopscope_core::partition::partition_for_key;
+use hopscope_core::window::{Event, HopWindows, Pushed, TimeMode, WindowConfig};
+use hopscope_core::{Catalog, Cents, Span, Timestamp, WindowResult};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Generated, arriving in order.
+    Normal,
+    /// Injected with an event time behind the newest one, within the allowed lateness.
+    OutOfOrder,
+    /// Injected with an event time behind the watermark.
+    Late,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonEvent {
+    pub id: u32,
+    /// The sale's own time.
+    pub event_time: Timestamp,
+    /// When it reached the engine.
+    pub arrival: Timestamp,
+    pub value: Cents,
+    pub seller: String,
+    pub origin: Origin,
+    /// Dropped by the engine: its first window had already fired.
+    pub late: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selected {
+    Nothing,
+    Event(u32),
+    Window(i64),
+}
+
+pub struct Lesson {
+    pub config: WindowConfig,
+    engine: HopWindows,
+    gen: SaleGenerator,
+    /// Fired windows by start.
+    pub fired: BTreeMap<i64, WindowResult>,
+    pub events: Vec<LessonEvent>,
+    /// The arrival clock.
+    pub clock: Timestamp,
+    pub selected: Selected,
+    next_id: u32,
+}
+
+/// A slow shop, so a learner can follow every event.
+const LESSON_RATE: f64 = 0.6;
+
+impl Lesson {
+    pub fn new(size: Span, slide: Span, time: TimeMode, seed: u64) -> Result<Lesson, String> {
+        let mut config = WindowConfig::hop(size, slide, time);
+        config.emit_empty = true;
+        let engine = HopWindows::new(config.clone())?;
+        let gen_config = GeneratorConfig {
+            seed,
+            rate: LESSON_RATE,
+            start: Timestamp(0),
+            partitions: 6,
+        };
+        Ok(Lesson {
+            config,
+            engine,
+            gen: SaleGenerator::new(Catalog::embedded(), &gen_config),
+            fired: BTreeMap::new(),
+            events: Vec::new(),
+            clock: Timestamp(0),
+            selected: Selected::Nothing,
+            next_id: 1,
+        })
+    }
+
+    pub fn is_event_time(&self) -> bool {
+        matches!(self.config.time, TimeMode::Event { .. })
+    }
+
+    /// Where an event sits on the timeline: its own time in event time, its arrival in
+    /// processing time (which is exactly the difference between the two).
+    pub fn position(&self, e: &LessonEvent) -> Timestamp {
+        if self.is_event_time() {
+            e.event_time
+        } else {
+            e.arrival
+        }
+    }
+
+    pub fn watermark(&self) -> Option<Timestamp> {
+        self.engine.watermark()
+    }
+
+    /// Moves the clock to the next generated sale and delivers it.
+    pub fn next_event(&mut self) {
+        let at = self.gen.next_arrival().max(self.clock);
+        self.advance_to(at);
+    }
+
+    /// Moves the clock by `span`, delivering the sales that happen meanwhile.
+    pub fn advance(&mut self, span: Span) {
+        self.advance_to(self.clock.plus(span));
+    }
+
+    fn advance_to(&mut self, to: Timestamp) {
+        while let Some(g) = self.gen.poll(to) {
+            let at = g.sale.event_time();
+            self.clock = self.clock.max(at);
+            self.deliver(at, g.sale.value(), g.sale.seller.clone(), Origin::Normal);
+        }
+        self.clock = to;
+        self.engine.advance(to);
+        self.collect();
+    }
+
+    /// An event that happened a little while ago but arrives now: within the allowed
+    /// lateness, so it still counts (event time only; processing time ignores its time).
+    pub fn inject_out_of_order(&mut self) {
+        let lateness = match self.config.time {
+            TimeMode::Event { lateness } => lateness.0,
+            TimeMode::Processing => 1_000,
+        };
+        let newest = self
+            .events
+            .iter()
+            .map(|e| e.event_time)
+            .max()
+            .unwrap_or(self.clock);
+        let t = Timestamp(newest.0 - (lateness / 2).max(1));
+        self.deliver(t, Cents(4_999), "late.larissa".into(), Origin::OutOfOrder);
+    }
+
+    /// An event from behind the watermark: its first window has already fired.
+    pub fn inject_late(&mut self) {
+        let t = match self.watermark() {
+            Some(wm) => Timestamp(wm.0 - self.config.size.0 / 2),
+            None => Timestamp(self.clock.0 - self.config.size.0),
+        };
+        self.deliver(t, Cents(12_999), "tardy.tiago".into(), Origin::Late);
+    }
+
+    fn deliver(&mut self, event_time: Timestamp, value: Cents, seller: String, origin: Origin) {
+        let arrival = self.clock;
+        let partition = partition_for_key(seller.as_bytes(), 6);
+        let ev = Event {
+            time: event_time,
+            value,
+            seller: &seller,
+            category: "lesson",
+            product: &seller,
+            partition,
+        };
+        let late = matches!(self.engine.push(&ev, arrival), Pushed::Late { .. });
+        self.events.push(LessonEvent {
+            id: self.next_id,
+            event_time,
+            arrival,
+            value,
+            seller,
+            origin,
+            late,
+        });
+        self.next_id += 1;
+        self.collect();
+    }
+
+    fn collect(&mut self) {
+        while let Some(w) = self.engine.poll() {
+            self.fired.insert(w.window_start.0, w);
+        }
+    }
+
+    /// Every window containing instant `t`, earliest first.
+    pub fn windows_containing(&self, t: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+        self.config.windows_containing(t).collect()
+    }
+
+    /// The accepted events inside `[start, start + size)`.
+    pub fn events_in(&self, start: i64) -> Vec<&LessonEvent> {
+        let end = start + self.config.size.0;
+        self.events
+            .iter()
+            .filter(|e| !e.late)
+            .filter(|e| {
+                let t = self.position(e).0;
+                start <= t && t < end
+            })
+            .collect()
+    }
+
+    pub fn event(&self, id: u32) -> Option<&LessonEvent> {
+        self.events.iter().find(|e| e.id == id)
+    }
+
+    pub fn late_count(&self) -> usize {
+        self.events.iter().filter(|e| e.late).count()
+    }
+
+    /// Why an event is in as many windows as it is, in words.
+    pub fn explain_count(&self, t: Timestamp) -> String {
+        let n = self.windows_containing(t).len();
+        let (size, slide) = (self.config.size, self.config.slide);
+        if size.0 % slide.0 == 0 {
+            format!(
+                "This event belongs to {n} windows: size ÷ slide = {size} ÷ {slide} = {}. Every event in a hopping window belongs to exactly that many.",
+                size.0 / slide.0
+            )
+        } else {
+            let ratio = size.0 as f64 / slide.0 as f64;
+            format!(
+                "This event belongs to {n} windows. {size} ÷ {slide} = {ratio:.2} is not whole, so an event belongs to {} or {} windows depending on where it falls between window starts.",
+                ratio.floor(),
+                ratio.ceil()
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lesson(size: i64, slide: i64) -> Lesson {
+        Lesson::new(
+            Span::seconds(size),
+            Span::seconds(slide),
+            TimeMode::Event {
+                lateness: Span::seconds(2),
+            },
+            1,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn events_arrive_and_windows_fire_behind_the_watermark() {
+        let mut l = lesson(10, 2);
+        for _ in 0..20 {
+            l.next_event();
+        }
+        assert_eq!(l.events.len(), 20);
+        let wm = l.watermark().unwrap();
+        assert!(!l.fired.is_empty());
+        assert!(l.fired.values().all(|w| w.window_end.0 - 1 <= wm.0));
+        // A fired window holds exactly the accepted events inside it.
+        for (start, w) in &l.fired {
+            assert_eq!(w.sales_in_window as usize, l.events_in(*start).len());
+        }
+    }
+
+    #[test]
+    fn injected_late_events_are_dropped_and_out_of_order_ones_kept() {
+        let mut l = lesson(10, 2);
+        for _ in 0..10 {
+            l.next_event();
+        }
+        l.inject_out_of_order();
+        l.inject_late();
+        let ooo = l
+            .events
+            .iter()
+            .find(|e| e.origin == Origin::OutOfOrder)
+            .unwrap();
+        let late = l.events.iter().find(|e| e.origin == Origin::Late).unwrap();
+        assert!(!ooo.late);
+        assert!(late.late);
+        assert_eq!(l.late_count(), 1);
+    }
+
+    #[test]
+    fn explanations_follow_divisibility() {
+        let l = lesson(10, 2);
+        assert!(l.explain_count(Timestamp(5_000)).contains("5 windows"));
+        let l = lesson(10, 3);
+        let text = l.explain_count(Timestamp(5_000));
+        assert!(text.contains("3 or 4"), "{text}");
+    }
+}

@@ -1,0 +1,345 @@
+//! "How hopping windows work": a timeline of events and the overlapping windows over them,
+//! panes, the watermark and late events, with guided steps beside the picture.
+
+use crate::lesson::{Origin, Selected};
+use crate::settings::LessonTime;
+use crate::{App, LessonMsg, Msg};
+use hopscope_core::Span;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+const GUIDE: [(&str, &str); 7] = [
+    ("1. A stream of sales",
+     "Each dot is a sale. Press “Next event” a few times: sales arrive one by one, like records read from a Kafka topic."),
+    ("2. Hopping windows",
+     "Each bar is a window of a fixed size. A new window starts every slide, so windows overlap. Click a sale: every window containing it lights up."),
+    ("3. How many windows?",
+     "With size 10 s and slide 2 s every sale is in 10 ÷ 2 = 5 windows. Set the slide to 3 s: now a sale is in 3 or 4 windows, depending on where it falls."),
+    ("4. Panes",
+     "The thin dashed lines cut time into panes of gcd(size, slide). Every window is a whole number of panes. The engine keeps one small summary per pane, adds a pane when a window reaches it and subtracts it when the window leaves it — so each sale costs the same however many windows overlap."),
+    ("5. The watermark",
+     "In event time the red line is the watermark: the newest sale time minus the allowed lateness. A window fires (turns solid) once the watermark passes its end. Until then it is open and may still receive sales."),
+    ("6. Out of order and late",
+     "“Inject out-of-order” adds a sale from a moment ago: within the lateness it still counts. “Inject late” adds one from behind the watermark: its first window has already fired, so the engine counts it as late (red ✕) and leaves it out — of all its windows, to keep every window exact."),
+    ("7. Processing time",
+     "Switch to processing time: a sale now belongs to the windows of the moment it arrives, whatever its own timestamp. Nothing is ever late, but results depend on when data shows up."),
+];
+
+fn secs(t: i64) -> String {
+    let s = t as f64 / 1000.0;
+    if t % 1000 == 0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.3} s")
+    }
+}
+
+impl App {
+    pub(crate) fn update_lesson(&mut self, m: LessonMsg) -> bool {
+        let mut url_changed = false;
+        match m {
+            LessonMsg::NextEvent => self.lesson.next_event(),
+            LessonMsg::StepSlide => self.lesson.advance(self.lesson.config.slide),
+            LessonMsg::TogglePlay => self.lesson_playing = !self.lesson_playing,
+            LessonMsg::InjectOutOfOrder => self.lesson.inject_out_of_order(),
+            LessonMsg::InjectLate => self.lesson.inject_late(),
+            LessonMsg::SetSize(text) => {
+                if let Ok(s) = Span::parse(&text) {
+                    self.settings.size = s;
+                    if self.settings.slide > s {
+                        self.settings.slide = s;
+                    }
+                    self.restart_lesson();
+                    url_changed = true;
+                }
+            }
+            LessonMsg::SetSlide(text) => {
+                if let Ok(s) = Span::parse(&text) {
+                    self.settings.slide = s;
+                    self.restart_lesson();
+                    url_changed = true;
+                }
+            }
+            LessonMsg::SetLateness(text) => {
+                if let Ok(s) = Span::parse(&text) {
+                    self.settings.lateness = s;
+                    self.restart_lesson();
+                    url_changed = true;
+                }
+            }
+            LessonMsg::SetTime(t) => {
+                self.settings.time = t;
+                self.restart_lesson();
+                url_changed = true;
+            }
+            LessonMsg::Select(s) => {
+                self.lesson.selected = if self.lesson.selected == s {
+                    Selected::Nothing
+                } else {
+                    s
+                }
+            }
+            LessonMsg::Guide(d) => {
+                self.guide_step =
+                    (self.guide_step as isize + d).clamp(0, GUIDE.len() as isize - 1) as usize
+            }
+            LessonMsg::Reset => self.restart_lesson(),
+        }
+        url_changed
+    }
+
+    pub(crate) fn view_teach(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let l = &self.lesson;
+        let event_time = self.settings.time == LessonTime::Event;
+        html! {
+            <div class="teach">
+                <section class="controls" aria-label="Lesson controls">
+                    <div class="row">
+                        <label>{ "Window size " }
+                            <input data-testid="lesson-size" value={self.settings.size.to_string()} size="6"
+                                onchange={link.callback(|e: Event| Msg::Lesson(LessonMsg::SetSize(e.target_unchecked_into::<HtmlInputElement>().value())))} />
+                        </label>
+                        <label>{ "Slide " }
+                            <input data-testid="lesson-slide" value={self.settings.slide.to_string()} size="6"
+                                onchange={link.callback(|e: Event| Msg::Lesson(LessonMsg::SetSlide(e.target_unchecked_into::<HtmlInputElement>().value())))} />
+                        </label>
+                        <label>{ "Time " }
+                            <select data-testid="lesson-time" onchange={link.callback(|e: Event| {
+                                let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                                Msg::Lesson(LessonMsg::SetTime(if v == "processing" { LessonTime::Processing } else { LessonTime::Event }))
+                            })}>
+                                <option value="event" selected={event_time}>{ "event time" }</option>
+                                <option value="processing" selected={!event_time}>{ "processing time" }</option>
+                            </select>
+                        </label>
+                        if event_time {
+                            <label>{ "Allowed lateness " }
+                                <input data-testid="lesson-lateness" value={self.settings.lateness.to_string()} size="6"
+                                    onchange={link.callback(|e: Event| Msg::Lesson(LessonMsg::SetLateness(e.target_unchecked_into::<HtmlInputElement>().value())))} />
+                            </label>
+                        }
+                    </div>
+                    <div class="row">
+                        <button data-testid="lesson-next" onclick={link.callback(|_| Msg::Lesson(LessonMsg::NextEvent))}>{ "➕ Next event" }</button>
+                        <button data-testid="lesson-step" onclick={link.callback(|_| Msg::Lesson(LessonMsg::StepSlide))}>{ format!("⏭ Step one slide ({})", l.config.slide) }</button>
+                        <button data-testid="lesson-play" onclick={link.callback(|_| Msg::Lesson(LessonMsg::TogglePlay))}>
+                            { if self.lesson_playing { "⏸ Pause" } else { "▶ Play" } }</button>
+                        <button data-testid="lesson-ooo" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectOutOfOrder))}>{ "↩ Inject out-of-order" }</button>
+                        <button data-testid="lesson-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectLate))}>{ "⏰ Inject late" }</button>
+                        <button data-testid="lesson-reset" onclick={link.callback(|_| Msg::Lesson(LessonMsg::Reset))}>{ "↺ Reset" }</button>
+                    </div>
+                    if let Some(e) = &self.lesson_error {
+                        <p class="problem" role="alert">{ format!("{e} — showing the default lesson instead.") }</p>
+                    }
+                    <p class="muted" data-testid="lesson-status">{ format!(
+                        "clock {} · {} events · {} late · watermark {} · panes of {} (gcd of size and slide)",
+                        secs(l.clock.0), l.events.len(), l.late_count(),
+                        l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "—".into()),
+                        l.config.pane()) }</p>
+                </section>
+                <div class="cols">
+                    <section class="panel wide">{ self.view_timeline(ctx) }</section>
+                    <section class="panel side" aria-live="polite">{ self.view_selection() }{ self.view_guide(ctx) }</section>
+                </div>
+            </div>
+        }
+    }
+
+    fn view_timeline(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let l = &self.lesson;
+        let (size, slide, pane) = (l.config.size.0, l.config.slide.0, l.config.pane().0);
+        let newest = l.events.iter().map(|e| l.position(e).0).max().unwrap_or(0);
+        let hi = l.clock.0.max(newest) + size / 2 + slide;
+        let range = (size * 2 + slide * 4).max(20_000);
+        let lo = hi - range;
+        let (left, width) = (40.0, 840.0);
+        let x = |t: i64| left + width * (t - lo) as f64 / range as f64;
+        let rows = ((size + slide - 1) / slide) as usize;
+        let row_h = 14.0;
+        let top_windows = 92.0;
+        let height = top_windows + rows as f64 * (row_h + 3.0) + 12.0;
+        let selected_event = match l.selected {
+            Selected::Event(id) => l.event(id).filter(|e| !e.late).map(|e| l.position(e)),
+            _ => None,
+        };
+        let highlighted: Vec<i64> = selected_event
+            .map(|t| {
+                l.windows_containing(t)
+                    .into_iter()
+                    .map(|(s, _)| s.0)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let first_start = (lo - size).div_euclid(slide) * slide;
+        let starts: Vec<i64> = (0..)
+            .map(|k| first_start + k * slide)
+            .take_while(|s| *s < hi)
+            .collect();
+        let tick_every = if range <= 30_000 {
+            1_000
+        } else if range <= 120_000 {
+            5_000
+        } else {
+            30_000
+        };
+        let ticks: Vec<i64> = (lo.div_euclid(tick_every) + 1..=hi.div_euclid(tick_every))
+            .map(|k| k * tick_every)
+            .collect();
+        let panes: Vec<i64> = if width * pane as f64 / range as f64 >= 6.0 {
+            (lo.div_euclid(pane) + 1..=hi.div_euclid(pane))
+                .map(|k| k * pane)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let wm = l.watermark().map(|w| w.0).filter(|w| *w >= lo);
+        html! {
+            <svg class="timeline" viewBox={format!("0 0 900 {height}")} role="group"
+                 aria-label="Timeline: sales as dots, windows as bars">
+                <line x1={left.to_string()} x2={(left + width).to_string()} y1="24" y2="24" class="axis" />
+                { for ticks.iter().map(|t| html! {
+                    <g>
+                        <line x1={x(*t).to_string()} x2={x(*t).to_string()} y1="20" y2="28" class="axis" />
+                        <text x={x(*t).to_string()} y="14" class="tick">{ format!("{}s", t / 1000) }</text>
+                    </g>
+                }) }
+                { for panes.iter().map(|p| html! {
+                    <line x1={x(*p).to_string()} x2={x(*p).to_string()} y1="30" y2={height.to_string()} class="pane" data-testid="pane-line" />
+                }) }
+                { for starts.iter().map(|s| {
+                    let s = *s;
+                    let row = (s.div_euclid(slide)).rem_euclid(rows as i64) as f64;
+                    let y = top_windows + row * (row_h + 3.0);
+                    let (x0, x1) = (x(s).max(left - 10.0), x(s + size).min(left + width + 10.0));
+                    let fired = l.fired.get(&s);
+                    let count = fired.map(|w| w.sales_in_window).unwrap_or_else(|| l.events_in(s).len() as u64);
+                    let class = classes!(
+                        "window",
+                        if fired.is_some() { "fired" } else { "open" },
+                        highlighted.contains(&s).then_some("hl"),
+                        (l.selected == Selected::Window(s)).then_some("selected"),
+                    );
+                    let on = link.callback(move |_| Msg::Lesson(LessonMsg::Select(Selected::Window(s))));
+                    let on_key = link.batch_callback(move |e: KeyboardEvent| {
+                        (e.key() == "Enter" || e.key() == " ").then_some(Msg::Lesson(LessonMsg::Select(Selected::Window(s))))
+                    });
+                    html! {
+                        <g class={class} data-testid="window-bar" data-start={s.to_string()}
+                           tabindex="0" role="button" onclick={on} onkeydown={on_key}
+                           aria-label={format!("window [{}, {}) with {count} sales", secs(s), secs(s + size))}>
+                            <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={row_h.to_string()} rx="3" />
+                            <text x={(x0 + 4.0).to_string()} y={(y + row_h - 3.5).to_string()} class="wlabel">{ count }</text>
+                        </g>
+                    }
+                }) }
+                if let Some(w) = wm {
+                    <g class="watermark" data-testid="watermark">
+                        <line x1={x(w).to_string()} x2={x(w).to_string()} y1="30" y2={height.to_string()} />
+                        <text x={(x(w) + 3.0).to_string()} y="40">{ "watermark" }</text>
+                    </g>
+                }
+                <g class="now"><line x1={x(l.clock.0).to_string()} x2={x(l.clock.0).to_string()} y1="30" y2="80" />
+                    <text x={(x(l.clock.0) + 3.0).to_string()} y="80">{ "now" }</text></g>
+                { for l.events.iter().filter(|e| l.position(e).0 >= lo).map(|e| {
+                    let id = e.id;
+                    let cx = x(l.position(e).0);
+                    let class = classes!(
+                        "event",
+                        e.late.then_some("late"),
+                        (e.origin == Origin::OutOfOrder).then_some("ooo"),
+                        (l.selected == Selected::Event(id)).then_some("selected"),
+                    );
+                    let on = link.callback(move |_| Msg::Lesson(LessonMsg::Select(Selected::Event(id))));
+                    let on_key = link.batch_callback(move |k: KeyboardEvent| {
+                        (k.key() == "Enter" || k.key() == " ").then_some(Msg::Lesson(LessonMsg::Select(Selected::Event(id))))
+                    });
+                    html! {
+                        <g class={class} data-testid="event-dot" data-id={id.to_string()} data-late={e.late.to_string()}
+                           data-t={l.position(e).0.to_string()}
+                           tabindex="0" role="button" onclick={on} onkeydown={on_key}
+                           aria-label={format!("sale {id} at {}{}", secs(l.position(e).0), if e.late { ", late" } else { "" })}>
+                            <circle cx={cx.to_string()} cy="60" r="7" />
+                            if e.late { <text x={(cx - 4.0).to_string()} y="64" class="x">{ "✕" }</text> }
+                        </g>
+                    }
+                }) }
+            </svg>
+        }
+    }
+
+    fn view_selection(&self) -> Html {
+        let l = &self.lesson;
+        match l.selected {
+            Selected::Nothing => html! {
+                <p class="muted">{ "Click a sale (dot) or a window (bar) to see what it holds." }</p>
+            },
+            Selected::Event(id) => {
+                let Some(e) = l.event(id) else {
+                    return html! {};
+                };
+                let t = l.position(e);
+                let windows = l.windows_containing(t);
+                html! {
+                    <div class="selection" data-testid="selection">
+                        <h3>{ format!("Sale {id}: {} by {}", e.value.display_usd(), e.seller) }</h3>
+                        <p>{ format!("event time {} · arrived {}", secs(e.event_time.0), secs(e.arrival.0)) }</p>
+                        if e.late {
+                            <p class="problem" data-testid="selection-late">{ "Late: when it arrived, the watermark had already passed the end of its first window, so the engine left it out of every window (and counted it)." }</p>
+                        } else {
+                            <p data-testid="selection-count" data-count={windows.len().to_string()}>{ l.explain_count(t) }</p>
+                            <ul>{ for windows.iter().map(|(s, end)| html! {
+                                <li>{ format!("[{}, {}) — {}", secs(s.0), secs(end.0),
+                                    if l.fired.contains_key(&s.0) { "fired" } else { "open" }) }</li>
+                            }) }</ul>
+                        }
+                    </div>
+                }
+            }
+            Selected::Window(start) => {
+                let end = start + l.config.size.0;
+                let events = l.events_in(start);
+                let fired = l.fired.get(&start);
+                html! {
+                    <div class="selection" data-testid="selection">
+                        <h3>{ format!("Window [{}, {})", secs(start), secs(end)) }</h3>
+                        { match fired {
+                            Some(w) => html! {
+                                <p data-testid="selection-window">{ format!(
+                                    "Fired: {} sales, revenue {}, average {}, biggest {}, {} sellers.",
+                                    w.sales_in_window, w.revenue.display_usd(), w.avg_ticket.display_usd(),
+                                    w.biggest_sale.display_usd(), w.active_sellers) }</p>
+                            },
+                            None => html! {
+                                <p data-testid="selection-window">{ if self.lesson.is_event_time() {
+                                    format!("Open: it fires when the watermark reaches {} (its end − 1 ms). {} sales so far.", secs(end - 1), events.len())
+                                } else {
+                                    format!("Open: it fires when the clock reaches {}. {} sales so far.", secs(end), events.len())
+                                } }</p>
+                            },
+                        } }
+                        <ul>{ for events.iter().map(|e| html! {
+                            <li>{ format!("sale {} at {}: {}", e.id, secs(l.position(e).0), e.value.display_usd()) }</li>
+                        }) }</ul>
+                        <p class="muted">{ format!("{} panes of {} each.", l.config.size.0 / l.config.pane().0, l.config.pane()) }</p>
+                    </div>
+                }
+            }
+        }
+    }
+
+    fn view_guide(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let (title, text) = GUIDE[self.guide_step];
+        html! {
+            <div class="guide" data-testid="guide">
+                <h3>{ title }</h3>
+                <p>{ text }</p>
+                <button disabled={self.guide_step == 0} onclick={link.callback(|_| Msg::Lesson(LessonMsg::Guide(-1)))}>{ "← Back" }</button>
+                <button data-testid="guide-next" disabled={self.guide_step + 1 == GUIDE.len()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::Guide(1)))}>{ "Next tip →" }</button>
+                <span class="muted">{ format!(" {}/{}", self.guide_step + 1, GUIDE.len()) }</span>
+            </div>
+        }
+    }
+}
