@@ -14,6 +14,8 @@ cargo test -q --release -p hopscope-core --target wasm32-unknown-unknown --test 
   | grep wasm_window_throughput
 cargo build -q --release -p hopscope-bridge
 .tools/flink-venv/bin/python tests/flink/speed.py --events "${FLINK_EVENTS:-100000}"
+trunk build --release >/dev/null 2>&1
+node e2e/perf.mjs
 if [ "${1:-}" = criterion ]; then
   cargo bench -p hopscope-core --bench window
 fi

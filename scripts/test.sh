@@ -24,6 +24,7 @@ cargo test --workspace
 
 step "core in headless Chromium (wasm32)"
 cargo test -p hopscope-core --target wasm32-unknown-unknown --test wasm
+cargo test -p hopscope-web --target wasm32-unknown-unknown --test components
 
 step "differential test against Apache Flink (PyFlink)"
 cargo build -p hopscope-bridge
