@@ -19,7 +19,12 @@ cargo clippy -p hopscope-web --target wasm32-unknown-unknown -- -D warnings
 step "catalog: data/catalog.csv is what data/rebuild_catalog.py builds"
 python3 data/rebuild_catalog.py --check
 
-step "native tests (core, bridge, web)"
+step "a real Apache Kafka broker for the bridge tests (stopped when this script ends)"
+trap 'scripts/kafka.sh stop >/dev/null 2>&1 || true' EXIT
+scripts/kafka.sh start
+export HOPSCOPE_KAFKA=127.0.0.1:${KAFKA_PORT:-9092}
+
+step "native tests (core, bridge against Kafka, web)"
 cargo test --workspace
 
 step "core in headless Chromium (wasm32)"

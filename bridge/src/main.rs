@@ -3,6 +3,7 @@
 mod catalog_file;
 mod cmd;
 mod input;
+mod kafka;
 mod out;
 
 use clap::{Parser, Subcommand};
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 #[command(
     name = "hopscope",
     version,
-    about = "E-commerce sales analytics on hopping windows: generate, window and analyze sales",
+    about = "E-commerce sales analytics on hopping windows: generate, window and analyze sales; produce to and relay from Kafka",
     long_about = "E-commerce sales analytics on hopping windows.\n\n\
         Offline tools read and write one sale JSON object per line, so they pipe:\n  \
         hopscope generate --rate 20 --duration 30m | hopscope window --size 15m --slide 1s"
@@ -28,6 +29,8 @@ enum Command {
     Partition(cmd::partition::Args),
     Window(cmd::window::Args),
     Analyze(cmd::analyze::Args),
+    Produce(cmd::produce::Args),
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,8 @@ fn main() -> ExitCode {
         Command::Partition(a) => cmd::partition::run(a),
         Command::Window(a) => cmd::window::run(a),
         Command::Analyze(a) => cmd::analyze::run(a),
+        Command::Produce(a) => cmd::produce::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(code) => code,

@@ -270,7 +270,7 @@ impl SaleGenerator {
             rng: Rng::seeded(config.seed),
             rate: config.rate.clamp(0.0, MAX_RATE),
             partitions: config.partitions.max(1),
-            next_us: config.start.0 * 1_000,
+            next_us: to_us(config.start),
             active: Vec::new(),
             scheduled: Vec::new(),
             outliers_due: Vec::new(),
@@ -280,7 +280,7 @@ impl SaleGenerator {
             quantity_weights: cumulative(QUANTITY_WEIGHTS),
             emitted: 0,
         };
-        g.next_us = g.draw_next(config.start.0 * 1_000);
+        g.next_us = g.draw_next(to_us(config.start));
         g
     }
 
@@ -314,7 +314,7 @@ impl SaleGenerator {
 
     /// Scenarios running at `now`, with when each ends.
     pub fn active_scenarios(&self, now: Timestamp) -> Vec<(Scenario, Timestamp)> {
-        let now_us = now.0 * 1_000;
+        let now_us = to_us(now);
         self.active
             .iter()
             .filter(|a| a.until_us > now_us)
@@ -330,13 +330,13 @@ impl SaleGenerator {
         } else {
             0.0
         };
-        self.next_us = self.draw_next(now.0 * 1_000);
+        self.next_us = self.draw_next(to_us(now));
     }
 
     /// Starts a scenario at `at` (now or in the simulated future; a time already past
     /// counts as "right away").
     pub fn trigger(&mut self, scenario: Scenario, at: Timestamp) {
-        self.scheduled.push((at.0 * 1_000, scenario));
+        self.scheduled.push((to_us(at), scenario));
     }
 
     /// Scenarios triggered but not started yet, with their start times.
@@ -383,7 +383,7 @@ impl SaleGenerator {
             Scenario::OutlierSale => Span(0),
         };
         self.active.push(Active {
-            until_us: at_us + duration.0 * 1_000,
+            until_us: at_us.saturating_add(duration.0.saturating_mul(1_000)),
             scenario: resolved,
         });
         if matches!(
@@ -396,7 +396,7 @@ impl SaleGenerator {
 
     /// The next sale at or before `now`, in time order; `None` when the next one is later.
     pub fn poll(&mut self, now: Timestamp) -> Option<GeneratedSale> {
-        let now_us = now.0 * 1_000 + 999;
+        let now_us = to_us(now).saturating_add(999);
         // Start every scheduled scenario due before the next sale.
         loop {
             let next_sale = self
@@ -456,7 +456,7 @@ impl SaleGenerator {
         let mean_us = 1_000_000.0 / rate;
         let gap = -mean_us * ln(1.0 - self.rng.next_f64());
         // At least 1 µs apart so time strictly advances; capped at a day.
-        from_us + (gap.round() as i64).clamp(1, 86_400_000_000)
+        from_us.saturating_add((gap.round() as i64).clamp(1, 86_400_000_000))
     }
 
     fn make_sale(&mut self, at_us: i64, outlier: bool) -> GeneratedSale {
@@ -525,6 +525,11 @@ impl SaleGenerator {
             sale,
         }
     }
+}
+
+/// Milliseconds to microseconds, saturating: any `Timestamp` a caller passes is accepted.
+fn to_us(t: Timestamp) -> i64 {
+    t.0.saturating_mul(1_000)
 }
 
 /// Natural logarithm from + − × ÷ only, so every target computes the same bits.
@@ -764,6 +769,17 @@ mod tests {
         ] {
             assert!(ScheduledScenario::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn extreme_clock_values_never_panic() {
+        let mut g = gen(12, 1_000_000.0);
+        g.trigger(Scenario::spike(), Timestamp(i64::MAX));
+        g.trigger(Scenario::OutlierSale, Timestamp(i64::MIN));
+        assert!(g.poll(Timestamp(i64::MAX)).is_some());
+        g.set_rate(5.0, Timestamp(i64::MAX));
+        let _ = g.poll(Timestamp(i64::MIN));
+        let _ = g.active_scenarios(Timestamp(i64::MAX));
     }
 
     #[test]

@@ -3,5 +3,7 @@
 pub mod analyze;
 pub mod generate;
 pub mod partition;
+pub mod produce;
+pub mod serve;
 pub mod window;
 pub mod window_args;

@@ -1,0 +1,230 @@
+//! `hopscope produce`: generated sales into a Kafka topic, keyed by seller, with the
+//! seed's durable producer settings.
+
+use crate::catalog_file;
+use crate::kafka::{self, DEFAULT_BROKERS, DEFAULT_TOPIC};
+use crate::out::Res;
+use clap::Parser;
+use hopscope_core::generate::{
+    GeneratorConfig, SaleGenerator, ScheduledScenario, DEFAULT_PARTITIONS,
+};
+use hopscope_core::{Span, Timestamp};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{DeliveryResult, Message};
+use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::ClientContext;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Produce generated sales to a Kafka topic (created with 6 partitions if missing).
+///
+/// Key = seller, value = the sale's JSON; acks=all, idempotence, snappy, batch.size=16384,
+/// linger.ms=5, retries=3, partitioner=murmur2_random (partitions equal Java clients' and
+/// `hopscope partition`'s). Ctrl-C stops generating and flushes what is in flight.
+#[derive(Parser)]
+pub struct Args {
+    /// Kafka bootstrap servers.
+    #[arg(long, default_value = DEFAULT_BROKERS)]
+    brokers: String,
+    #[arg(long, default_value = DEFAULT_TOPIC)]
+    topic: String,
+    /// Partitions to create the topic with, if it does not exist.
+    #[arg(long, default_value_t = DEFAULT_PARTITIONS)]
+    partitions: u32,
+    /// Sales per second.
+    #[arg(long, default_value_t = 5.0)]
+    rate: f64,
+    /// Stop after this many sales.
+    #[arg(long)]
+    count: Option<u64>,
+    /// Stop after this much time (simulated time with --no-pace).
+    #[arg(long, value_parser = Span::parse)]
+    duration: Option<Span>,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Scenario to trigger (repeatable), as for `hopscope generate`.
+    #[arg(long = "scenario", value_parser = ScheduledScenario::parse)]
+    scenarios: Vec<ScheduledScenario>,
+    /// Do not wait for the wall clock: produce as fast as possible, sale times following a
+    /// simulated clock from --start (default: now).
+    #[arg(long)]
+    no_pace: bool,
+    /// Time of the first sale (ISO-8601); default now.
+    #[arg(long, value_parser = Timestamp::parse_iso)]
+    start: Option<Timestamp>,
+    /// Sell from another catalog (see `hopscope generate --help`).
+    #[arg(long)]
+    catalog: Option<PathBuf>,
+}
+
+#[derive(Default)]
+struct Counts {
+    acked: AtomicU64,
+    failed: AtomicU64,
+    first_errors: Mutex<Vec<String>>,
+}
+
+struct Delivery(Arc<Counts>);
+
+impl ClientContext for Delivery {}
+
+impl ProducerContext for Delivery {
+    type DeliveryOpaque = ();
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        match result {
+            Ok(_) => {
+                self.0.acked.fetch_add(1, Ordering::Relaxed);
+            }
+            Err((e, m)) => {
+                self.0.failed.fetch_add(1, Ordering::Relaxed);
+                let mut errs = self.0.first_errors.lock().expect("not poisoned");
+                if errs.len() < 10 {
+                    let key = m.key().map(String::from_utf8_lossy).unwrap_or_default();
+                    errs.push(format!("delivery failed (key {key:?}): {e}"));
+                }
+            }
+        }
+    }
+}
+
+fn wall_now() -> Timestamp {
+    Timestamp(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    )
+}
+
+pub fn run(a: Args) -> Res<ExitCode> {
+    if !(a.rate.is_finite() && a.rate > 0.0) {
+        return Err(format!("--rate must be positive, got {}", a.rate).into());
+    }
+    if a.count.is_none() && a.duration.is_none() && a.no_pace {
+        return Err("--no-pace needs --count or --duration".into());
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    let partitions = rt.block_on(kafka::ensure_topic(&a.brokers, &a.topic, a.partitions))?;
+    let catalog = catalog_file::load(a.catalog.as_deref())?;
+    let start = a.start.unwrap_or_else(wall_now);
+    let mut gen = SaleGenerator::new(
+        catalog,
+        &GeneratorConfig {
+            seed: a.seed,
+            rate: a.rate,
+            start,
+            partitions,
+        },
+    );
+    for s in &a.scenarios {
+        gen.trigger(s.scenario.clone(), start.plus(s.after));
+    }
+    let counts = Arc::new(Counts::default());
+    let producer: ThreadedProducer<Delivery> = kafka::producer_config(&a.brokers)
+        .create_with_context(Delivery(counts.clone()))
+        .map_err(|e| format!("cannot create a Kafka producer for {}: {e}", a.brokers))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        rt.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        });
+    }
+    eprintln!(
+        "🚀 producing to topic {:?} on {} ({partitions} partitions, key = seller){}",
+        a.topic,
+        a.brokers,
+        if a.no_pace {
+            ", as fast as possible"
+        } else {
+            ""
+        }
+    );
+    let t0 = Instant::now();
+    let end = a.duration.map(|d| start.plus(d));
+    let limit = a.count.unwrap_or(u64::MAX);
+    let progress = std::io::stderr().is_terminal();
+    let mut last_report = Instant::now();
+    let mut sent = 0u64;
+    while sent < limit && !stop.load(Ordering::SeqCst) {
+        let now = if a.no_pace {
+            end.unwrap_or(start.plus(Span::minutes(100 * 365 * 1_440)))
+        } else {
+            let wall = start.plus(Span(t0.elapsed().as_millis() as i64));
+            if end.is_some_and(|e| wall >= e) {
+                break;
+            }
+            wall
+        };
+        let Some(g) = gen.poll(now) else {
+            if a.no_pace {
+                break;
+            }
+            let wait = gen.next_arrival().since(now).0.clamp(1, 100);
+            std::thread::sleep(Duration::from_millis(wait as u64));
+            continue;
+        };
+        if end.is_some_and(|e| g.sale.event_time() >= e) {
+            break;
+        }
+        let payload = g.sale.to_json();
+        let mut record = BaseRecord::to(&a.topic).key(&g.key).payload(&payload);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                    record = r;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err((e, _)) => return Err(format!("cannot enqueue a sale: {e}").into()),
+            }
+        }
+        sent += 1;
+        if progress && last_report.elapsed() >= Duration::from_secs(1) {
+            last_report = Instant::now();
+            eprint!(
+                "\r📤 sent {sent} · acknowledged {} · failed {} · {:.0} sales/s   ",
+                counts.acked.load(Ordering::Relaxed),
+                counts.failed.load(Ordering::Relaxed),
+                sent as f64 / t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+    if stop.load(Ordering::SeqCst) {
+        eprintln!("\n⏹  interrupted: flushing what is in flight…");
+    }
+    let flushed = producer.flush(Duration::from_secs(30));
+    let (acked, failed) = (
+        counts.acked.load(Ordering::SeqCst),
+        counts.failed.load(Ordering::SeqCst),
+    );
+    let secs = t0.elapsed().as_secs_f64();
+    for e in counts.first_errors.lock().expect("not poisoned").iter() {
+        eprintln!("❌ {e}");
+    }
+    if progress {
+        eprintln!();
+    }
+    println!(
+        "✅ produced {sent} sales to topic {:?}: {acked} acknowledged, {failed} failed, in {secs:.1} s ({:.0} sales/s)",
+        a.topic,
+        acked as f64 / secs.max(1e-9)
+    );
+    if let Err(e) = flushed {
+        eprintln!(
+            "❌ flush did not complete: {e}; {} sales unconfirmed",
+            sent - acked - failed
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,472 @@
+//! `hopscope serve`: relay a Kafka topic to browsers over WebSocket, and serve the web UI.
+//!
+//! Each WebSocket client gets its own Kafka reader with partitions and offsets assigned by
+//! hopscope (no consumer group), so a client replaying from an offset or a timestamp never
+//! disturbs another, and a slow client is slowed by its own bounded queue — never by, and
+//! never at the cost of, the others. Frames are core's `protocol` messages.
+
+use crate::kafka::{self, DEFAULT_BROKERS, DEFAULT_TOPIC};
+use crate::out::Res;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use clap::Parser;
+use hopscope_core::protocol::{
+    ClientMessage, PartitionStatus, Record, ServerMessage, StartFrom, Value, MAX_CLIENT_FRAME,
+    PROTOCOL_VERSION,
+};
+use hopscope_core::{Sale, Timestamp};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Relay a Kafka topic to WebSocket clients at /ws, serve the built web UI at /, health at
+/// /healthz and Prometheus metrics at /metrics.
+#[derive(Parser)]
+pub struct Args {
+    #[arg(long, default_value = DEFAULT_BROKERS)]
+    brokers: String,
+    #[arg(long, default_value = DEFAULT_TOPIC)]
+    topic: String,
+    /// Address to listen on. Loopback by default: exposing it is a deliberate choice.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    bind: SocketAddr,
+    /// Folder with the built web UI (`trunk build --release` writes dist/).
+    #[arg(long, default_value = "dist")]
+    web: PathBuf,
+    /// Most records per WebSocket frame.
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+}
+
+#[derive(Default)]
+struct Metrics {
+    records_in: AtomicU64,
+    records_out: AtomicU64,
+    invalid: AtomicU64,
+    clients: AtomicU64,
+    client_errors: AtomicU64,
+}
+
+struct Shared {
+    brokers: String,
+    topic: String,
+    partitions: u32,
+    batch: usize,
+    metrics: Metrics,
+    /// For metadata and watermarks only.
+    probe: BaseConsumer,
+    /// Largest lag any client has, per partition (for /metrics).
+    lag: Mutex<BTreeMap<u32, i64>>,
+    next_client: AtomicU64,
+}
+
+pub fn run(a: Args) -> Res<ExitCode> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(serve(a))
+}
+
+async fn serve(a: Args) -> Res<ExitCode> {
+    let partitions = wait_for_topic(&a.brokers, &a.topic).await;
+    let probe: BaseConsumer = kafka::consumer_config(&a.brokers, "serve-probe").create()?;
+    let shared = Arc::new(Shared {
+        brokers: a.brokers.clone(),
+        topic: a.topic.clone(),
+        partitions,
+        batch: a.batch.clamp(1, 10_000),
+        metrics: Metrics::default(),
+        probe,
+        lag: Mutex::new(BTreeMap::new()),
+        next_client: AtomicU64::new(1),
+    });
+    let mut app = Router::new()
+        .route("/ws", get(ws_upgrade))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics));
+    if a.web.join("index.html").exists() {
+        app = app.fallback_service(tower_http::services::ServeDir::new(&a.web));
+    } else {
+        eprintln!(
+            "note: no web UI at {} (build it with `trunk build --release`); serving /ws only",
+            a.web.display()
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(a.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", a.bind))?;
+    eprintln!(
+        "🔌 relaying topic {:?} ({partitions} partitions) from {} on ws://{}/ws — UI at http://{}/",
+        a.topic, a.brokers, a.bind, a.bind
+    );
+    axum::serve(listener, app.with_state(shared))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Waits for the broker and the topic, retrying with backoff and saying why.
+async fn wait_for_topic(brokers: &str, topic: &str) -> u32 {
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let (b, t) = (brokers.to_string(), topic.to_string());
+        match tokio::task::spawn_blocking(move || kafka::partition_count(&b, &t)).await {
+            Ok(Ok(n)) => return n,
+            Ok(Err(e)) => eprintln!("⏳ {e}; retrying in {:.1} s", delay.as_secs_f64()),
+            Err(e) => eprintln!("⏳ {e}; retrying in {:.1} s", delay.as_secs_f64()),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+async fn healthz(State(s): State<Arc<Shared>>) -> Response {
+    let probe = s.clone();
+    let ok = tokio::task::spawn_blocking(move || {
+        probe
+            .probe
+            .fetch_metadata(Some(&probe.topic), Duration::from_secs(2))
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false);
+    if ok {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "kafka unreachable\n").into_response()
+    }
+}
+
+async fn metrics(State(s): State<Arc<Shared>>) -> Response {
+    let m = &s.metrics;
+    let mut text = String::new();
+    let mut metric = |name: &str, help: &str, kind: &str, value: u64| {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+        ));
+    };
+    metric(
+        "hopscope_records_in_total",
+        "Records read from Kafka.",
+        "counter",
+        m.records_in.load(Ordering::Relaxed),
+    );
+    metric(
+        "hopscope_records_out_total",
+        "Records sent to WebSocket clients.",
+        "counter",
+        m.records_out.load(Ordering::Relaxed),
+    );
+    metric(
+        "hopscope_invalid_records_total",
+        "Records that were not valid sales.",
+        "counter",
+        m.invalid.load(Ordering::Relaxed),
+    );
+    metric(
+        "hopscope_clients",
+        "Connected WebSocket clients.",
+        "gauge",
+        m.clients.load(Ordering::Relaxed),
+    );
+    metric(
+        "hopscope_client_errors_total",
+        "Malformed client messages answered with an error.",
+        "counter",
+        m.client_errors.load(Ordering::Relaxed),
+    );
+    text.push_str("# HELP hopscope_partition_lag Largest lag of any client, per partition.\n# TYPE hopscope_partition_lag gauge\n");
+    for (p, lag) in s.lag.lock().expect("not poisoned").iter() {
+        text.push_str(&format!(
+            "hopscope_partition_lag{{partition=\"{p}\"}} {lag}\n"
+        ));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn ws_upgrade(ws: WebSocketUpgrade, State(s): State<Arc<Shared>>) -> Response {
+    ws.max_message_size(MAX_CLIENT_FRAME)
+        .on_upgrade(move |socket| client(socket, s))
+}
+
+fn send_text(msg: &ServerMessage) -> WsMessage {
+    WsMessage::Text(msg.to_json().into())
+}
+
+/// One WebSocket client's session.
+async fn client(mut socket: WebSocket, s: Arc<Shared>) {
+    s.metrics.clients.fetch_add(1, Ordering::Relaxed);
+    let id = s.next_client.fetch_add(1, Ordering::Relaxed);
+    let hello = ServerMessage::Hello {
+        version: PROTOCOL_VERSION,
+        topic: s.topic.clone(),
+        partitions: s.partitions,
+    };
+    let mut reader: Option<(tokio::task::JoinHandle<()>, mpsc::Receiver<ReaderEvent>)> = None;
+    let mut paused = false;
+    let mut next: BTreeMap<u32, i64> = BTreeMap::new();
+    let mut status = tokio::time::interval(Duration::from_secs(2));
+    if socket.send(send_text(&hello)).await.is_err() {
+        s.metrics.clients.fetch_sub(1, Ordering::Relaxed);
+        return;
+    }
+    loop {
+        let batch = async {
+            match reader.as_mut() {
+                Some((_, rx)) if !paused => rx.recv().await,
+                _ => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => break,
+                    Some(Ok(WsMessage::Text(t))) => t.to_string(),
+                    Some(Ok(WsMessage::Binary(_))) => {
+                        s.metrics.client_errors.fetch_add(1, Ordering::Relaxed);
+                        let e = ServerMessage::Error { message: "binary frames are not part of the protocol; send JSON text".into() };
+                        if socket.send(send_text(&e)).await.is_err() { break }
+                        continue;
+                    }
+                    Some(Ok(_)) => continue,
+                };
+                match ClientMessage::from_json(&text) {
+                    Ok(ClientMessage::Subscribe { start }) => {
+                        if let Some((task, _)) = reader.take() { task.abort(); }
+                        next.clear();
+                        let (tx, rx) = mpsc::channel(4);
+                        let task = tokio::spawn(read_topic(s.clone(), id, start, tx));
+                        reader = Some((task, rx));
+                        paused = false;
+                    }
+                    Ok(ClientMessage::Pause) => paused = true,
+                    Ok(ClientMessage::Resume) => paused = false,
+                    Err(message) => {
+                        s.metrics.client_errors.fetch_add(1, Ordering::Relaxed);
+                        if socket.send(send_text(&ServerMessage::Error { message })).await.is_err() { break }
+                    }
+                }
+            }
+            event = batch => match event {
+                Some(ReaderEvent::Records(records)) => {
+                    for r in &records {
+                        next.insert(r.partition, r.offset + 1);
+                    }
+                    let n = records.len() as u64;
+                    if socket.send(send_text(&ServerMessage::Records { records })).await.is_err() { break }
+                    s.metrics.records_out.fetch_add(n, Ordering::Relaxed);
+                }
+                Some(ReaderEvent::Failed(message)) => {
+                    let _ = socket.send(send_text(&ServerMessage::Error { message })).await;
+                    reader = None;
+                }
+                None => reader = None,
+            },
+            _ = status.tick() => {
+                let st = partition_status(&s, &next).await;
+                if socket.send(send_text(&st)).await.is_err() { break }
+            }
+        }
+    }
+    if let Some((task, _)) = reader.take() {
+        task.abort();
+    }
+    s.metrics.clients.fetch_sub(1, Ordering::Relaxed);
+}
+
+async fn partition_status(s: &Arc<Shared>, next: &BTreeMap<u32, i64>) -> ServerMessage {
+    let probe = s.clone();
+    let marks: Option<Vec<(u32, i64)>> = tokio::task::spawn_blocking(move || {
+        (0..probe.partitions)
+            .map(|p| {
+                probe
+                    .probe
+                    .fetch_watermarks(&probe.topic, p as i32, Duration::from_secs(2))
+                    .map(|(_, high)| (p, high))
+                    .ok()
+            })
+            .collect()
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some(marks) = marks else {
+        return ServerMessage::Status {
+            broker_connected: false,
+            partitions: Vec::new(),
+        };
+    };
+    let partitions: Vec<PartitionStatus> = marks
+        .into_iter()
+        .map(|(p, high)| {
+            let next_offset = next.get(&p).copied().unwrap_or(high);
+            PartitionStatus {
+                partition: p,
+                next_offset,
+                high_watermark: high,
+                lag: (high - next_offset).max(0),
+            }
+        })
+        .collect();
+    {
+        let mut lag = s.lag.lock().expect("not poisoned");
+        for p in &partitions {
+            lag.insert(p.partition, p.lag);
+        }
+    }
+    ServerMessage::Status {
+        broker_connected: true,
+        partitions,
+    }
+}
+
+enum ReaderEvent {
+    Records(Vec<Record>),
+    Failed(String),
+}
+
+/// Reads the topic from `start` for one client and hands it batches. The channel holds at
+/// most four batches: a client that does not keep up slows only its own reader.
+async fn read_topic(s: Arc<Shared>, client: u64, start: StartFrom, tx: mpsc::Sender<ReaderEvent>) {
+    let consumer: StreamConsumer =
+        match kafka::consumer_config(&s.brokers, &format!("serve-{client}")).create() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = tx
+                    .send(ReaderEvent::Failed(format!(
+                        "cannot create a Kafka reader: {e}"
+                    )))
+                    .await;
+                return;
+            }
+        };
+    let assignment = {
+        let (s2, start2) = (s.clone(), start.clone());
+        tokio::task::spawn_blocking(move || assignment(&s2, &start2)).await
+    };
+    let tpl = match assignment {
+        Ok(Ok(tpl)) => tpl,
+        Ok(Err(e)) => {
+            let _ = tx.send(ReaderEvent::Failed(e)).await;
+            return;
+        }
+        Err(e) => {
+            let _ = tx.send(ReaderEvent::Failed(e.to_string())).await;
+            return;
+        }
+    };
+    if let Err(e) = consumer.assign(&tpl) {
+        let _ = tx
+            .send(ReaderEvent::Failed(format!(
+                "cannot assign partitions: {e}"
+            )))
+            .await;
+        return;
+    }
+    loop {
+        let first = match consumer.recv().await {
+            Ok(m) => m,
+            Err(e) => {
+                // Transient broker errors are retried by librdkafka; keep reading.
+                eprintln!("client {client}: kafka: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        let mut batch = vec![to_record(&s, &first)];
+        drop(first);
+        while batch.len() < s.batch {
+            match tokio::time::timeout(Duration::from_millis(3), consumer.recv()).await {
+                Ok(Ok(m)) => batch.push(to_record(&s, &m)),
+                _ => break,
+            }
+        }
+        if tx.send(ReaderEvent::Records(batch)).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn assignment(s: &Shared, start: &StartFrom) -> Result<TopicPartitionList, String> {
+    let mut tpl = TopicPartitionList::new();
+    let all = 0..s.partitions as i32;
+    match start {
+        StartFrom::Latest => all.for_each(|p| {
+            tpl.add_partition_offset(&s.topic, p, Offset::End)
+                .expect("valid");
+        }),
+        StartFrom::Earliest => all.for_each(|p| {
+            tpl.add_partition_offset(&s.topic, p, Offset::Beginning)
+                .expect("valid");
+        }),
+        StartFrom::Offsets { offsets } => {
+            for p in all {
+                let o = offsets
+                    .iter()
+                    .find(|o| o.partition as i32 == p)
+                    .map_or(Offset::End, |o| Offset::Offset(o.offset.max(0)));
+                tpl.add_partition_offset(&s.topic, p, o).expect("valid");
+            }
+        }
+        StartFrom::Timestamp { timestamp } => {
+            let mut query = TopicPartitionList::new();
+            for p in all {
+                query
+                    .add_partition_offset(&s.topic, p, Offset::Offset(timestamp.0))
+                    .expect("valid");
+            }
+            let found = s
+                .probe
+                .offsets_for_times(query, Duration::from_secs(10))
+                .map_err(|e| format!("cannot look up offsets for {timestamp}: {e}"))?;
+            for e in found.elements() {
+                let o = match e.offset() {
+                    Offset::Offset(o) => Offset::Offset(o),
+                    _ => Offset::End,
+                };
+                tpl.add_partition_offset(&s.topic, e.partition(), o)
+                    .expect("valid");
+            }
+        }
+    }
+    Ok(tpl)
+}
+
+fn to_record(s: &Shared, m: &BorrowedMessage<'_>) -> Record {
+    s.metrics.records_in.fetch_add(1, Ordering::Relaxed);
+    let value = match m.payload() {
+        None => Value::Invalid {
+            error: "record has no value".into(),
+            excerpt: String::new(),
+        },
+        Some(bytes) => match Sale::from_json(bytes) {
+            Ok(sale) => Value::Sale(sale),
+            Err(e) => Value::Invalid {
+                error: e.to_string(),
+                excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).into_owned(),
+            },
+        },
+    };
+    if matches!(value, Value::Invalid { .. }) {
+        s.metrics.invalid.fetch_add(1, Ordering::Relaxed);
+    }
+    Record {
+        partition: m.partition() as u32,
+        offset: m.offset(),
+        timestamp: Timestamp(m.timestamp().to_millis().unwrap_or(0)),
+        key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+        value,
+    }
+}

@@ -1,0 +1,85 @@
+//! Kafka plumbing shared by the subcommands: the seed's client settings and topic set-up.
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::RDKafkaErrorCode;
+use std::time::Duration;
+
+pub const DEFAULT_BROKERS: &str = "127.0.0.1:9092";
+pub const DEFAULT_TOPIC: &str = "sales";
+
+/// The seed's durable producer settings, plus the partitioner that makes librdkafka place
+/// keys exactly like Kafka's Java client (and core's `partition_for_key`).
+pub fn producer_config(brokers: &str) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers)
+        .set("client.id", "hopscope-producer")
+        .set("acks", "all")
+        .set("enable.idempotence", "true")
+        .set("compression.type", "snappy")
+        .set("batch.size", "16384")
+        .set("linger.ms", "5")
+        .set("retries", "3")
+        .set("queue.buffering.max.kbytes", "32768")
+        .set("partitioner", "murmur2_random")
+        .set("message.timeout.ms", "30000");
+    c
+}
+
+/// A consumer with no consumer group semantics in use: hopscope assigns partitions and
+/// offsets itself, so every reader (each WebSocket client, each `analyze`) is independent.
+pub fn consumer_config(brokers: &str, id: &str) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers)
+        .set("group.id", format!("hopscope-{id}"))
+        .set("client.id", format!("hopscope-{id}"))
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "false")
+        .set("fetch.wait.max.ms", "20")
+        .set("socket.keepalive.enable", "true");
+    c
+}
+
+/// Creates `topic` with `partitions` partitions (replication 1) unless it exists; returns
+/// the topic's actual partition count.
+pub async fn ensure_topic(brokers: &str, topic: &str, partitions: u32) -> Result<u32, String> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .map_err(|e| format!("cannot create a Kafka admin client for {brokers}: {e}"))?;
+    let new = NewTopic::new(topic, partitions as i32, TopicReplication::Fixed(1));
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(20)));
+    let results = admin
+        .create_topics([&new], &opts)
+        .await
+        .map_err(|e| format!("cannot reach Kafka at {brokers} to create topic {topic:?}: {e}"))?;
+    for r in results {
+        match r {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((t, code)) => return Err(format!("cannot create topic {t:?}: {code}")),
+        }
+    }
+    partition_count(brokers, topic)
+}
+
+/// How many partitions `topic` has, from the broker's metadata.
+pub fn partition_count(brokers: &str, topic: &str) -> Result<u32, String> {
+    let c: BaseConsumer = consumer_config(brokers, "metadata")
+        .create()
+        .map_err(|e| format!("cannot create a Kafka client for {brokers}: {e}"))?;
+    for _ in 0..40 {
+        let md = c
+            .fetch_metadata(Some(topic), Duration::from_secs(10))
+            .map_err(|e| format!("cannot read metadata of {topic:?} from {brokers}: {e}"))?;
+        if let Some(t) = md.topics().iter().find(|t| t.name() == topic) {
+            if t.error().is_none() && !t.partitions().is_empty() {
+                return Ok(t.partitions().len() as u32);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(format!("topic {topic:?} has no partitions on {brokers}"))
+}

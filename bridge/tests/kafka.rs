@@ -1,0 +1,436 @@
+//! The bridge against a real Apache Kafka broker (started by `scripts/kafka.sh start`, which
+//! the test command runs; its address comes in `HOPSCOPE_KAFKA`). Every test uses its own
+//! topic, so they can run together and again.
+
+use futures_util::{SinkExt, StreamExt};
+use hopscope_core::partition::partition_for_key;
+use hopscope_core::protocol::{
+    ClientMessage, PartitionOffset, Record, ServerMessage, StartFrom, Value,
+};
+use hopscope_core::{Sale, Timestamp};
+use rdkafka::config::ClientConfig;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use std::collections::{BTreeMap, HashSet};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+fn brokers() -> String {
+    std::env::var("HOPSCOPE_KAFKA").expect(
+        "these tests need a real broker: run `scripts/kafka.sh start` and set HOPSCOPE_KAFKA=127.0.0.1:9092 \
+         (`make test` does both)",
+    )
+}
+
+fn topic(name: &str) -> String {
+    format!(
+        "it-{name}-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    )
+}
+
+fn hopscope(args: &[&str]) -> Output {
+    let o = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "hopscope {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+struct Serve(Child, u16);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn serve(topic: &str) -> Serve {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "serve",
+            "--brokers",
+            &brokers(),
+            "--topic",
+            topic,
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--web",
+            "/nonexistent",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let s = Serve(child, port);
+    let t0 = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "serve did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(port: u16, start: StartFrom) -> Ws {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/ws"))
+        .await
+        .unwrap();
+    let hello = next_message(&mut ws).await.unwrap();
+    assert!(
+        matches!(hello, ServerMessage::Hello { version: 1, .. }),
+        "{hello:?}"
+    );
+    ws.send(Message::text(ClientMessage::Subscribe { start }.to_json()))
+        .await
+        .unwrap();
+    ws
+}
+
+async fn next_message(ws: &mut Ws) -> Option<ServerMessage> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .ok()??
+        {
+            Ok(Message::Text(t)) => {
+                return Some(ServerMessage::from_json(&t).expect("valid server frame"))
+            }
+            Ok(_) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Collects records until `n` have arrived (or 60 s pass).
+async fn collect(ws: &mut Ws, n: usize) -> Vec<Record> {
+    let mut got = Vec::new();
+    let t0 = Instant::now();
+    while got.len() < n && t0.elapsed() < Duration::from_secs(60) {
+        match next_message(ws).await {
+            Some(ServerMessage::Records { records }) => got.extend(records),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    got
+}
+
+/// Every record that arrives until none has for `quiet` (status frames do not count).
+async fn drain(ws: &mut Ws, quiet: Duration) -> Vec<Record> {
+    let mut got = Vec::new();
+    let mut last = Instant::now();
+    while last.elapsed() < quiet {
+        if let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(quiet, ws.next()).await {
+            if let ServerMessage::Records { records } = ServerMessage::from_json(&t).unwrap() {
+                got.extend(records);
+                last = Instant::now();
+            }
+        }
+    }
+    got
+}
+
+fn raw_producer() -> BaseProducer {
+    ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .unwrap()
+}
+
+fn create_topic(t: &str) {
+    // Producing nothing but creating the topic the way `produce` does.
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        t,
+        "--no-pace",
+        "--count",
+        "0",
+    ]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_thousand_sales_reach_a_client_exactly_once_in_order_on_the_predicted_partition() {
+    let t = topic("exact");
+    let start = "2024-01-21T10:00:00Z";
+    let out = hopscope(&[
+        "produce",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        &t,
+        "--no-pace",
+        "--count",
+        "10000",
+        "--seed",
+        "77",
+        "--rate",
+        "50",
+        "--start",
+        start,
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("10000 acknowledged, 0 failed"));
+    let s = serve(&t).await;
+    let mut ws = connect(s.1, StartFrom::Earliest).await;
+    let got = collect(&mut ws, 10_000).await;
+    assert_eq!(got.len(), 10_000, "every record arrives");
+    let mut next: BTreeMap<u32, i64> = BTreeMap::new();
+    let mut ids = HashSet::new();
+    let mut sales = Vec::new();
+    for r in &got {
+        // Offsets per partition: contiguous from 0, in order.
+        let want = next.entry(r.partition).or_insert(0);
+        assert_eq!(
+            r.offset, *want,
+            "partition {} offsets in order",
+            r.partition
+        );
+        *want += 1;
+        let Value::Sale(sale) = &r.value else {
+            panic!("invalid record {r:?}")
+        };
+        assert_eq!(r.key.as_deref(), Some(sale.seller.as_str()), "key = seller");
+        assert_eq!(
+            r.partition,
+            partition_for_key(sale.seller.as_bytes(), 6),
+            "core predicts Kafka's partition"
+        );
+        assert!(ids.insert(sale.id_sale.clone()), "no duplicates");
+        sales.push(sale.clone());
+    }
+    // Exactly the sales `hopscope generate` makes with the same seed and start.
+    let gen = hopscope(&[
+        "generate", "--seed", "77", "--rate", "50", "--count", "10000", "--start", start,
+    ]);
+    let mut want: Vec<String> = String::from_utf8_lossy(&gen.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    let mut have: Vec<String> = sales.iter().map(Sale::to_json).collect();
+    want.sort();
+    have.sort();
+    assert_eq!(have, want);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_records_reach_the_client_as_invalid_and_the_stream_goes_on() {
+    let t = topic("poison");
+    create_topic(&t);
+    let s = serve(&t).await;
+    let mut ws = connect(s.1, StartFrom::Earliest).await;
+    let good = hopscope(&["generate", "--count", "1"]).stdout;
+    let huge = format!("{{\"id_sale\":\"{}\"}}", "x".repeat(100_000));
+    let values: Vec<(&str, Vec<u8>)> = vec![
+        ("utf8", vec![0xff, 0xfe, 0x00]),
+        ("json", b"{\"price\": ".to_vec()),
+        ("schema", br#"{"id_sale":"a","nm_product":"P","seller":"s","price":-5,"sale_date":"2024-01-01T00:00:00Z"}"#.to_vec()),
+        ("huge", huge.into_bytes()),
+        ("good", good.trim_ascii().to_vec()),
+    ];
+    let p = raw_producer();
+    for (key, v) in &values {
+        p.send(BaseRecord::to(&t).key(*key).payload(v).partition(2))
+            .unwrap();
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+    let got = collect(&mut ws, values.len()).await;
+    assert_eq!(got.len(), values.len());
+    let reasons: Vec<String> = got
+        .iter()
+        .map(|r| match &r.value {
+            Value::Invalid { error, .. } => error.clone(),
+            Value::Sale(_) => "sale".into(),
+        })
+        .collect();
+    assert!(reasons[0].contains("UTF-8"), "{reasons:?}");
+    assert!(reasons[1].contains("not valid JSON"), "{reasons:?}");
+    assert!(reasons[2].contains("price"), "{reasons:?}");
+    assert!(reasons[3].contains("bytes"), "{reasons:?}");
+    assert_eq!(
+        reasons[4], "sale",
+        "a valid sale after the poison still arrives"
+    );
+    for (i, r) in got.iter().enumerate() {
+        assert_eq!((r.partition, r.offset), (2, i as i64));
+    }
+    // The relay counted them.
+    let metrics = reqwest_text(s.1, "/metrics").await;
+    assert!(
+        metrics.contains("hopscope_invalid_records_total 4"),
+        "{metrics}"
+    );
+}
+
+async fn reqwest_text(port: u16, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_from_an_offset_and_from_a_timestamp_returns_exactly_the_expected_records() {
+    let t = topic("replay");
+    create_topic(&t);
+    let p = raw_producer();
+    let base = 1_705_831_200_000i64;
+    let sale = String::from_utf8(hopscope(&["generate", "--count", "1"]).stdout).unwrap();
+    for i in 0..60i64 {
+        let part = (i % 3) as i32;
+        p.send(
+            BaseRecord::to(&t)
+                .key("k")
+                .payload(sale.trim())
+                .partition(part)
+                .timestamp(base + i * 1_000),
+        )
+        .unwrap();
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+    let s = serve(&t).await;
+    // From offset 15 on partition 1 (20 records there): offsets 15..20 of partition 1 only.
+    let mut ws = connect(
+        s.1,
+        StartFrom::Offsets {
+            offsets: vec![PartitionOffset {
+                partition: 1,
+                offset: 15,
+            }],
+        },
+    )
+    .await;
+    let got = drain(&mut ws, Duration::from_secs(3)).await;
+    let seen: Vec<(u32, i64)> = got.iter().map(|r| (r.partition, r.offset)).collect();
+    assert_eq!(seen, (15..20).map(|o| (1, o)).collect::<Vec<_>>());
+    // From a timestamp: records at or after base + 45 s, on every partition.
+    let mut ws2 = connect(
+        s.1,
+        StartFrom::Timestamp {
+            timestamp: Timestamp(base + 45_000),
+        },
+    )
+    .await;
+    let got = drain(&mut ws2, Duration::from_secs(3)).await;
+    let mut times: Vec<i64> = got.iter().map(|r| r.timestamp.0 - base).collect();
+    times.sort();
+    assert_eq!(times, (45..60).map(|i| i * 1_000).collect::<Vec<_>>());
+    // A client replaying did not disturb the first one: it still gets new records.
+    p.send(
+        BaseRecord::to(&t)
+            .key("k")
+            .payload(sale.trim())
+            .partition(1)
+            .timestamp(base + 99_000),
+    )
+    .unwrap();
+    p.flush(Duration::from_secs(10)).unwrap();
+    let more = collect(&mut ws, 1).await;
+    assert_eq!((more[0].partition, more[0].offset), (1, 20));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_client_messages_get_an_error_frame_not_a_crash() {
+    let t = topic("badclient");
+    create_topic(&t);
+    let s = serve(&t).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/ws", s.1))
+        .await
+        .unwrap();
+    let _hello = next_message(&mut ws).await;
+    ws.send(Message::text("{\"type\":\"fly\"}")).await.unwrap();
+    let reply = next_message(&mut ws).await.unwrap();
+    assert!(
+        matches!(reply, ServerMessage::Error { ref message } if message.contains("bad client message")),
+        "{reply:?}"
+    );
+    // The session goes on.
+    ws.send(Message::text(
+        ClientMessage::Subscribe {
+            start: StartFrom::Latest,
+        }
+        .to_json(),
+    ))
+    .await
+    .unwrap();
+    let health = reqwest_text(s.1, "/healthz").await;
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.ends_with("ok\n"),
+        "{health}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analyze_on_the_live_topic_prints_an_activity_spike() {
+    let t = topic("spike");
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        &t,
+        "--no-pace",
+        "--duration",
+        "40m",
+        "--rate",
+        "5",
+        "--seed",
+        "4",
+        "--start",
+        "2024-01-21T10:00:00Z",
+        "--scenario",
+        "spike@35m,factor=10,for=30s",
+    ]);
+    // Reading history, partitions interleave far out of event-time order: a lateness that
+    // covers the whole stream lets every window fire at the end, in order.
+    let out = hopscope(&[
+        "analyze",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        &t,
+        "--from-earliest",
+        "--idle-exit",
+        "3s",
+        "--lateness",
+        "1h",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("🚨 EVENT DETECTED: Activity spike!"),
+        "{text}"
+    );
+    assert!(text.contains("📋 Summary:"), "{text}");
+}
