@@ -102,6 +102,8 @@ test('settings round-trip through the URL', async () => {
   assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '4s');
   assert.equal(await page.inputValue('[data-testid=lesson-time]'), 'processing');
   await page.fill('[data-testid=lesson-slide]', '3s');
+  await page.waitForTimeout(400);
+  assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '3s', 'redraws do not overwrite typing');
   await page.locator('[data-testid=lesson-slide]').blur();
   await page.waitForFunction(() => location.search.includes('slide=3s'));
   const saved = page.url();

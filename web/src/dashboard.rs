@@ -2,11 +2,11 @@
 //! and the partition view.
 
 use crate::charts;
+use crate::field::Field;
 use crate::settings::{Source, SPEEDS};
 use crate::{App, Msg};
 use hopscope_core::generate::{Scenario, SELLERS};
 use hopscope_core::partition::partition_for_key;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 fn kpi(label: &str, value: String, testid: &str) -> Html {
@@ -42,17 +42,17 @@ impl App {
                     </label>
                     if live {
                         <label>{ "Bridge " }
-                            <input data-testid="bridge-url" value={self.settings.bridge.clone()} size="28"
-                                onchange={link.callback(|e: Event| Msg::SetBridge(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                            <Field testid="bridge-url" value={self.settings.bridge.clone()} size={28} label="Bridge WebSocket URL"
+                                on_commit={link.callback(Msg::SetBridge)} />
                         </label>
                     }
                     <label>{ "Seed " }
-                        <input data-testid="seed" type="number" min="0" value={self.settings.seed.to_string()}
-                            onchange={link.callback(|e: Event| Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                        <Field testid="seed" kind="number" value={self.settings.seed.to_string()} label="Seed"
+                            on_commit={link.callback(Msg::SetSeed)} />
                     </label>
                     <label>{ "Sales/s " }
-                        <input data-testid="rate" type="number" min="0" max="10000" step="0.5" value={self.settings.rate.to_string()}
-                            onchange={link.callback(|e: Event| Msg::SetRate(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                        <Field testid="rate" kind="number" value={self.settings.rate.to_string()} label="Sales per second"
+                            on_commit={link.callback(Msg::SetRate)} />
                     </label>
                     <span class="speed" role="group" aria-label="Simulation speed">
                         { for SPEEDS.iter().map(|s| {

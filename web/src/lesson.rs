@@ -50,7 +50,11 @@ pub struct Lesson {
     pub clock: Timestamp,
     pub selected: Selected,
     next_id: u32,
+    live: bool,
 }
+
+/// Live lessons keep this many of the newest events.
+const LIVE_EVENTS: usize = 2_000;
 
 /// A slow shop, so a learner can follow every event.
 const LESSON_RATE: f64 = 0.6;
@@ -75,6 +79,7 @@ impl Lesson {
             clock: Timestamp(0),
             selected: Selected::Nothing,
             next_id: 1,
+            live: false,
         })
     }
 
@@ -115,6 +120,42 @@ impl Lesson {
         }
         self.clock = to;
         self.engine.advance(to);
+        self.collect();
+    }
+
+    /// Switches the lesson to live records: the clock becomes the caller's wall clock and
+    /// the generator stops; sales come from [`Lesson::live_sale`].
+    pub fn go_live(&mut self, now: Timestamp) {
+        self.live = true;
+        self.clock = now;
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// A real sale from the bridge, arriving at `now`.
+    pub fn live_sale(&mut self, sale: &hopscope_core::Sale, now: Timestamp) {
+        self.clock = self.clock.max(now);
+        self.deliver(
+            sale.event_time(),
+            sale.value(),
+            sale.seller.clone(),
+            Origin::Normal,
+        );
+        // Keep the picture (and memory) bounded on a busy topic: old events are off-screen.
+        if self.events.len() > LIVE_EVENTS {
+            let drop = self.events.len() - LIVE_EVENTS;
+            self.events.drain(..drop);
+        }
+        let oldest = self.clock.0 - 10 * self.config.size.0;
+        self.fired.retain(|start, _| *start >= oldest);
+    }
+
+    /// Moves the live clock to `now` (processing-time windows fire as it passes them).
+    pub fn live_advance(&mut self, now: Timestamp) {
+        self.clock = self.clock.max(now);
+        self.engine.advance(self.clock);
         self.collect();
     }
 
@@ -270,6 +311,27 @@ mod tests {
         assert!(!ooo.late);
         assert!(late.late);
         assert_eq!(l.late_count(), 1);
+    }
+
+    #[test]
+    fn live_sales_drive_the_lesson_on_the_wall_clock() {
+        let mut l =
+            Lesson::new(Span::seconds(10), Span::seconds(2), TimeMode::Processing, 1).unwrap();
+        let now = Timestamp(1_705_831_200_000);
+        l.go_live(now);
+        let sale = hopscope_core::Sale::from_json(
+            br#"{"id_sale":"a","nm_product":"P","seller":"s","price":2,"sale_date":"2024-01-21T10:00:00Z"}"#,
+        )
+        .unwrap();
+        l.live_sale(&sale, now.plus(Span::millis(500)));
+        l.live_advance(now.plus(Span::seconds(11)));
+        assert!(l.is_live());
+        assert_eq!(l.events.len(), 1);
+        let fired_with_sale = l.fired.values().filter(|w| w.sales_in_window == 1).count();
+        assert_eq!(
+            fired_with_sale, 5,
+            "processing time: the sale is in the 5 windows of its arrival"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod charts;
 mod dashboard;
+mod field;
 pub mod lesson;
 mod live;
 pub mod settings;
@@ -143,6 +144,9 @@ impl App {
         self.lesson = l;
         self.lesson_error = err;
         self.lesson_playing = false;
+        if self.live_active() {
+            self.lesson.go_live(Timestamp(now_ms() as i64));
+        }
     }
 
     fn connect(&mut self, ctx: &Context<Self>) {
@@ -162,6 +166,7 @@ impl App {
                 self.live.connected = true;
                 self.live.problem = None;
                 self.shop = Shop::new();
+                self.restart_lesson();
             }
             LiveEvent::Message(m) => match *m {
                 ServerMessage::Hello { topic, .. } => self.live.topic = Some(topic),
@@ -171,7 +176,10 @@ impl App {
                         self.live.records += 1;
                         self.live.last = Some((r.partition, r.offset));
                         match r.value {
-                            Value::Sale(s) => self.shop.push(&s, r.partition, now),
+                            Value::Sale(s) => {
+                                self.shop.push(&s, r.partition, now);
+                                self.lesson.live_sale(&s, now);
+                            }
                             Value::Invalid { error, .. } => {
                                 self.live.invalid += 1;
                                 self.live.last_invalid = Some(format!(
@@ -276,10 +284,11 @@ impl Component for App {
                 self.last_tick = now;
                 if self.live_active() {
                     self.shop.advance(Timestamp(now as i64));
+                    self.lesson.live_advance(Timestamp(now as i64));
                 } else {
                     self.sim.tick(dt, &mut self.shop);
                 }
-                if self.lesson_playing {
+                if self.lesson_playing && !self.lesson.is_live() {
                     // One simulated second per half real second: slow enough to follow.
                     self.lesson_acc_ms += dt * 2.0;
                     let whole = self.lesson_acc_ms.floor();

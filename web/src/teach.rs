@@ -1,11 +1,11 @@
 //! "How hopping windows work": a timeline of events and the overlapping windows over them,
 //! panes, the watermark and late events, with guided steps beside the picture.
 
+use crate::field::Field;
 use crate::lesson::{Origin, Selected};
 use crate::settings::LessonTime;
 use crate::{App, LessonMsg, Msg};
 use hopscope_core::Span;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 const GUIDE: [(&str, &str); 7] = [
@@ -97,12 +97,12 @@ impl App {
                 <section class="controls" aria-label="Lesson controls">
                     <div class="row">
                         <label>{ "Window size " }
-                            <input data-testid="lesson-size" value={self.settings.size.to_string()} size="6"
-                                onchange={link.callback(|e: Event| Msg::Lesson(LessonMsg::SetSize(e.target_unchecked_into::<HtmlInputElement>().value())))} />
+                            <Field testid="lesson-size" value={self.settings.size.to_string()} size={6} label="Window size"
+                                on_commit={link.callback(|v| Msg::Lesson(LessonMsg::SetSize(v)))} />
                         </label>
                         <label>{ "Slide " }
-                            <input data-testid="lesson-slide" value={self.settings.slide.to_string()} size="6"
-                                onchange={link.callback(|e: Event| Msg::Lesson(LessonMsg::SetSlide(e.target_unchecked_into::<HtmlInputElement>().value())))} />
+                            <Field testid="lesson-slide" value={self.settings.slide.to_string()} size={6} label="Slide"
+                                on_commit={link.callback(|v| Msg::Lesson(LessonMsg::SetSlide(v)))} />
                         </label>
                         <label>{ "Time " }
                             <select data-testid="lesson-time" onchange={link.callback(|e: Event| {
@@ -115,20 +115,23 @@ impl App {
                         </label>
                         if event_time {
                             <label>{ "Allowed lateness " }
-                                <input data-testid="lesson-lateness" value={self.settings.lateness.to_string()} size="6"
-                                    onchange={link.callback(|e: Event| Msg::Lesson(LessonMsg::SetLateness(e.target_unchecked_into::<HtmlInputElement>().value())))} />
+                                <Field testid="lesson-lateness" value={self.settings.lateness.to_string()} size={6} label="Allowed lateness"
+                                on_commit={link.callback(|v| Msg::Lesson(LessonMsg::SetLateness(v)))} />
                             </label>
                         }
                     </div>
                     <div class="row">
-                        <button data-testid="lesson-next" onclick={link.callback(|_| Msg::Lesson(LessonMsg::NextEvent))}>{ "➕ Next event" }</button>
-                        <button data-testid="lesson-step" onclick={link.callback(|_| Msg::Lesson(LessonMsg::StepSlide))}>{ format!("⏭ Step one slide ({})", l.config.slide) }</button>
-                        <button data-testid="lesson-play" onclick={link.callback(|_| Msg::Lesson(LessonMsg::TogglePlay))}>
+                        <button data-testid="lesson-next" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::NextEvent))}>{ "➕ Next event" }</button>
+                        <button data-testid="lesson-step" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::StepSlide))}>{ format!("⏭ Step one slide ({})", l.config.slide) }</button>
+                        <button data-testid="lesson-play" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::TogglePlay))}>
                             { if self.lesson_playing { "⏸ Pause" } else { "▶ Play" } }</button>
                         <button data-testid="lesson-ooo" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectOutOfOrder))}>{ "↩ Inject out-of-order" }</button>
                         <button data-testid="lesson-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectLate))}>{ "⏰ Inject late" }</button>
                         <button data-testid="lesson-reset" onclick={link.callback(|_| Msg::Lesson(LessonMsg::Reset))}>{ "↺ Reset" }</button>
                     </div>
+                    if self.lesson.is_live() {
+                        <p class="badge" data-testid="lesson-live">{ "Live: the dots are real records from the bridge, on the wall clock." }</p>
+                    }
                     if let Some(e) = &self.lesson_error {
                         <p class="problem" role="alert">{ format!("{e} — showing the default lesson instead.") }</p>
                     }

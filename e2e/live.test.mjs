@@ -1,0 +1,54 @@
+// The web UI in live mode, end to end: Kafka → `hopscope serve` → WebSocket → the page.
+// Needs the broker the test command starts (HOPSCOPE_KAFKA) and target/debug/hopscope.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import net from 'node:net';
+import { launch, openPage, shot } from './harness.mjs';
+
+const brokers = process.env.HOPSCOPE_KAFKA;
+const bin = process.env.HOPSCOPE_BIN || 'target/debug/hopscope';
+let serve, browser, port;
+const topic = `e2e-live-${process.pid}-${Date.now()}`;
+
+const freePort = () => new Promise((ok) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
+});
+
+before(async () => {
+  assert.ok(brokers, 'set HOPSCOPE_KAFKA (scripts/kafka.sh start; `make test` does it)');
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', topic, '--no-pace', '--count', '0']);
+  port = await freePort();
+  serve = spawn(bin, ['serve', '--brokers', brokers, '--topic', topic, '--bind', `127.0.0.1:${port}`, '--web', 'dist'],
+    { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((ok) => { const c = net.connect(port, '127.0.0.1', () => { c.end(); ok(true); }); c.on('error', () => ok(false)); });
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await launch();
+});
+after(async () => { await browser?.close(); serve?.kill(); });
+
+test('the UI in live mode shows the records that produce wrote', async () => {
+  const base = `http://127.0.0.1:${port}/`;
+  const { page, errors } = await openPage(browser, `${base}?source=live&bridge=${encodeURIComponent(`ws://127.0.0.1:${port}/ws`)}`);
+  await page.waitForSelector('[data-testid=live-status]', { timeout: 15000 });
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', topic, '--no-pace', '--count', '300', '--seed', '9']);
+  await page.waitForFunction(() => /: 300 records \(0 invalid\)/.test(document.querySelector('[data-testid=live-status]')?.textContent || ''),
+    null, { timeout: 20000 });
+  const status = await page.textContent('[data-testid=live-status]');
+  assert.match(status, new RegExp(`topic ${topic}`));
+  assert.match(status, /last partition \d offset \d+/);
+  await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=kpi-sales] .kpi-value')?.textContent || ''),
+    null, { timeout: 10000 });
+  assert.equal(await page.textContent('[data-testid=kpi-sales] .kpi-value'), '300');
+  await page.screenshot({ path: shot('dashboard-live'), fullPage: true });
+  // The teaching view is driven by the same records.
+  await page.click('#tab-teach');
+  await page.waitForSelector('[data-testid=lesson-live]');
+  assert.match(await page.textContent('[data-testid=lesson-status]'), /· 300 events ·/);
+  assert.ok(await page.locator('[data-testid=event-dot]').count() > 0);
+  await page.screenshot({ path: shot('teach-live'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
