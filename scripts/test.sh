@@ -6,7 +6,7 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
-step() { printf '\n\033[1;34m=== %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1;34m=== [%4ss] %s\033[0m\n' "$SECONDS" "$*"; }
 
 step "set-up (idempotent)"
 scripts/setup.sh test
