@@ -61,6 +61,10 @@ fn free_port() -> u16 {
 }
 
 async fn serve(topic: &str) -> Serve {
+    serve_with(topic, &[]).await
+}
+
+async fn serve_with(topic: &str, extra: &[&str]) -> Serve {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
         .args([
@@ -74,6 +78,7 @@ async fn serve(topic: &str) -> Serve {
             "--web",
             "/nonexistent",
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -433,4 +438,87 @@ async fn analyze_on_the_live_topic_prints_an_activity_spike() {
         "{text}"
     );
     assert!(text.contains("📋 Summary:"), "{text}");
+}
+
+/// Reads until records and gap notices together account for `n` records; returns the
+/// covered offset spans per partition and how many gap notices came.
+async fn cover(ws: &mut Ws, n: i64) -> (BTreeMap<u32, Vec<(i64, i64)>>, u32) {
+    let mut covered: BTreeMap<u32, Vec<(i64, i64)>> = BTreeMap::new();
+    let (mut gaps, mut total) = (0, 0i64);
+    let t0 = Instant::now();
+    while total < n && t0.elapsed() < Duration::from_secs(90) {
+        match next_message(ws).await {
+            Some(ServerMessage::Records { records }) => {
+                for r in records {
+                    covered
+                        .entry(r.partition)
+                        .or_default()
+                        .push((r.offset, r.offset));
+                    total += 1;
+                }
+            }
+            Some(ServerMessage::Gap {
+                partition,
+                from,
+                to,
+            }) => {
+                gaps += 1;
+                covered.entry(partition).or_default().push((from, to));
+                total += to - from + 1;
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    (covered, gaps)
+}
+
+/// Every offset from 0 to the partition's end exactly once: no hole, no overlap.
+fn assert_exact_cover(covered: BTreeMap<u32, Vec<(i64, i64)>>, n: i64) {
+    let mut sum = 0;
+    for (p, mut spans) in covered {
+        spans.sort();
+        let mut want = 0;
+        for (from, to) in spans {
+            assert_eq!(from, want, "partition {p}: no hole, no overlap");
+            want = to + 1;
+        }
+        sum += want;
+    }
+    assert_eq!(sum, n, "every record accounted for");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_clients_share_one_reader_and_a_stalled_one_gets_exact_gap_notices() {
+    let t = topic("fanout");
+    create_topic(&t);
+    // Small batches and a small ring, so a stalled client surely falls behind it.
+    let s = serve_with(&t, &["--batch", "20", "--ring", "32"]).await;
+    let mut fast = connect(s.1, StartFrom::Latest).await;
+    let mut stalled = connect(s.1, StartFrom::Latest).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let n = 30_000i64;
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        &t,
+        "--no-pace",
+        "--count",
+        &n.to_string(),
+        "--rate",
+        "1000",
+    ]);
+    // The reading client is not held up by the stalled one: it accounts for everything
+    // while the other still reads nothing (on a loaded machine it may itself lag the ring,
+    // and then it too is told exactly what it missed).
+    let (covered, _) = cover(&mut fast, n).await;
+    assert_exact_cover(covered, n);
+    let (covered, gaps) = cover(&mut stalled, n).await;
+    assert!(
+        gaps > 0,
+        "the stalled client fell behind the ring and was told"
+    );
+    assert_exact_cover(covered, n);
 }

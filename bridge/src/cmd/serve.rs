@@ -1,9 +1,12 @@
 //! `hopscope serve`: relay a Kafka topic to browsers over WebSocket, and serve the web UI.
 //!
-//! Each WebSocket client gets its own Kafka reader with partitions and offsets assigned by
-//! hopscope (no consumer group), so a client replaying from an offset or a timestamp never
-//! disturbs another, and a slow client is slowed by its own bounded queue — never by, and
-//! never at the cost of, the others. Frames are core's `protocol` messages.
+//! Clients following the topic live (`subscribe` from `latest`) share one Kafka reader: its
+//! batches are encoded once and fanned out through a bounded broadcast ring. A client that
+//! falls more than the ring behind loses the oldest batches and is told exactly which
+//! offsets it missed (a `gap` notice per partition), so it can replay them; the others are
+//! never slowed. Clients replaying from `earliest`, offsets or a timestamp get a reader of
+//! their own (partitions and offsets assigned by hopscope, no consumer group), so a replay
+//! never disturbs anyone. Frames are core's `protocol` messages.
 
 use crate::kafka::{self, DEFAULT_BROKERS, DEFAULT_TOPIC};
 use crate::out::Res;
@@ -29,7 +32,18 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
+
+/// Default number of batches the shared live reader keeps for clients that are behind.
+const TAIL_RING: usize = 256;
+
+/// One batch of the shared live reader, encoded once for every client.
+struct TailBatch {
+    json: Arc<str>,
+    /// (partition, first offset, last offset) of the records in the batch.
+    spans: Vec<(u32, i64, i64)>,
+    count: u64,
+}
 
 /// Relay a Kafka topic to WebSocket clients at /ws, serve the built web UI at /, health at
 /// /healthz and Prometheus metrics at /metrics.
@@ -48,6 +62,10 @@ pub struct Args {
     /// Most records per WebSocket frame.
     #[arg(long, default_value_t = 500)]
     batch: usize,
+    /// Batches the shared live reader keeps for clients that fall behind; a client further
+    /// behind gets gap notices for what it missed.
+    #[arg(long, default_value_t = TAIL_RING)]
+    ring: usize,
 }
 
 #[derive(Default)]
@@ -70,6 +88,7 @@ struct Shared {
     /// Largest lag any client has, per partition (for /metrics).
     lag: Mutex<BTreeMap<u32, i64>>,
     next_client: AtomicU64,
+    tail: broadcast::Sender<Arc<TailBatch>>,
 }
 
 pub fn run(a: Args) -> Res<ExitCode> {
@@ -89,7 +108,9 @@ async fn serve(a: Args) -> Res<ExitCode> {
         probe,
         lag: Mutex::new(BTreeMap::new()),
         next_client: AtomicU64::new(1),
+        tail: broadcast::channel(a.ring.clamp(1, 65_536)).0,
     });
+    tokio::spawn(follow_tail(shared.clone()));
     let mut app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(healthz))
@@ -215,6 +236,7 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
         partitions: s.partitions,
     };
     let mut reader: Option<(tokio::task::JoinHandle<()>, mpsc::Receiver<ReaderEvent>)> = None;
+    let mut tail: Option<broadcast::Receiver<Arc<TailBatch>>> = None;
     let mut paused = false;
     let mut next: BTreeMap<u32, i64> = BTreeMap::new();
     let mut status = tokio::time::interval(Duration::from_secs(2));
@@ -224,8 +246,9 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
     }
     loop {
         let batch = async {
-            match reader.as_mut() {
-                Some((_, rx)) if !paused => rx.recv().await,
+            match (reader.as_mut(), tail.as_mut()) {
+                (Some((_, rx)), _) if !paused => Source::Own(rx.recv().await),
+                (_, Some(rx)) if !paused => Source::Tail(rx.recv().await),
                 _ => std::future::pending().await,
             }
         };
@@ -245,10 +268,15 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
                 match ClientMessage::from_json(&text) {
                     Ok(ClientMessage::Subscribe { start }) => {
                         if let Some((task, _)) = reader.take() { task.abort(); }
+                        tail = None;
                         next.clear();
-                        let (tx, rx) = mpsc::channel(4);
-                        let task = tokio::spawn(read_topic(s.clone(), id, start, tx));
-                        reader = Some((task, rx));
+                        if start == StartFrom::Latest {
+                            tail = Some(s.tail.subscribe());
+                        } else {
+                            let (tx, rx) = mpsc::channel(4);
+                            let task = tokio::spawn(read_topic(s.clone(), id, start, tx));
+                            reader = Some((task, rx));
+                        }
                         paused = false;
                     }
                     Ok(ClientMessage::Pause) => paused = true,
@@ -260,7 +288,28 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
                 }
             }
             event = batch => match event {
-                Some(ReaderEvent::Records(records)) => {
+                Source::Tail(Ok(b)) => {
+                    // Anything between what this client last had and this batch was lost
+                    // to the ring: say so, exactly.
+                    let mut gaps = Vec::new();
+                    for &(p, first, last) in &b.spans {
+                        if let Some(&want) = next.get(&p) {
+                            if first > want {
+                                gaps.push(ServerMessage::Gap { partition: p, from: want, to: first - 1 });
+                            }
+                        }
+                        next.insert(p, last + 1);
+                    }
+                    let mut ok = true;
+                    for g in &gaps {
+                        ok &= socket.send(send_text(g)).await.is_ok();
+                    }
+                    if !ok || socket.send(WsMessage::Text(b.json.to_string().into())).await.is_err() { break }
+                    s.metrics.records_out.fetch_add(b.count, Ordering::Relaxed);
+                }
+                Source::Tail(Err(broadcast::error::RecvError::Lagged(_))) => {}
+                Source::Tail(Err(broadcast::error::RecvError::Closed)) => tail = None,
+                Source::Own(Some(ReaderEvent::Records(records))) => {
                     for r in &records {
                         next.insert(r.partition, r.offset + 1);
                     }
@@ -268,11 +317,11 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
                     if socket.send(send_text(&ServerMessage::Records { records })).await.is_err() { break }
                     s.metrics.records_out.fetch_add(n, Ordering::Relaxed);
                 }
-                Some(ReaderEvent::Failed(message)) => {
+                Source::Own(Some(ReaderEvent::Failed(message))) => {
                     let _ = socket.send(send_text(&ServerMessage::Error { message })).await;
                     reader = None;
                 }
-                None => reader = None,
+                Source::Own(None) => reader = None,
             },
             _ = status.tick() => {
                 let st = partition_status(&s, &next).await;
@@ -284,6 +333,11 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
         task.abort();
     }
     s.metrics.clients.fetch_sub(1, Ordering::Relaxed);
+}
+
+enum Source {
+    Own(Option<ReaderEvent>),
+    Tail(Result<Arc<TailBatch>, broadcast::error::RecvError>),
 }
 
 async fn partition_status(s: &Arc<Shared>, next: &BTreeMap<u32, i64>) -> ServerMessage {
@@ -329,6 +383,30 @@ async fn partition_status(s: &Arc<Shared>, next: &BTreeMap<u32, i64>) -> ServerM
     ServerMessage::Status {
         broker_connected: true,
         partitions,
+    }
+}
+
+/// The shared live reader: reads new records once and broadcasts each batch.
+async fn follow_tail(s: Arc<Shared>) {
+    let (tx, mut rx) = mpsc::channel(4);
+    tokio::spawn(read_topic(s.clone(), 0, StartFrom::Latest, tx));
+    while let Some(event) = rx.recv().await {
+        match event {
+            ReaderEvent::Records(records) => {
+                let mut spans: Vec<(u32, i64, i64)> = Vec::new();
+                for r in &records {
+                    match spans.iter_mut().find(|(p, _, _)| *p == r.partition) {
+                        Some(span) => span.2 = r.offset,
+                        None => spans.push((r.partition, r.offset, r.offset)),
+                    }
+                }
+                let count = records.len() as u64;
+                let json: Arc<str> = ServerMessage::Records { records }.to_json().into();
+                // No receivers is fine: nobody is following right now.
+                let _ = s.tail.send(Arc::new(TailBatch { json, spans, count }));
+            }
+            ReaderEvent::Failed(e) => eprintln!("live reader: {e}"),
+        }
     }
 }
 
