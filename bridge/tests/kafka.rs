@@ -522,3 +522,58 @@ async fn live_clients_share_one_reader_and_a_stalled_one_gets_exact_gap_notices(
     );
     assert_exact_cover(covered, n);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_flushes_what_is_in_flight_and_reports_it() {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let t = topic("ctrlc");
+    let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "produce",
+            "--brokers",
+            &brokers(),
+            "--topic",
+            &t,
+            "--rate",
+            "500",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted: flushing"));
+    let summary = String::from_utf8_lossy(&out.stdout).to_string();
+    let sent: i64 = summary.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(sent > 100, "{summary}");
+    assert!(
+        summary.contains(&format!("{sent} acknowledged, 0 failed")),
+        "{summary}"
+    );
+    // Everything acknowledged is on the topic, nothing more.
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .set("group.id", "x")
+        .create()
+        .unwrap();
+    let on_topic: i64 = (0..6)
+        .map(|p| {
+            c.fetch_watermarks(&t, p, Duration::from_secs(10))
+                .unwrap()
+                .1
+        })
+        .sum();
+    assert_eq!(on_topic, sent);
+}
