@@ -10,6 +10,17 @@ use std::time::Duration;
 pub const DEFAULT_BROKERS: &str = "127.0.0.1:9092";
 pub const DEFAULT_TOPIC: &str = "sales";
 
+/// Where the sales are: shared by every subcommand that talks to Kafka.
+#[derive(clap::Args, Clone, Debug)]
+pub struct TopicArgs {
+    /// Kafka bootstrap servers.
+    #[arg(long, default_value = DEFAULT_BROKERS)]
+    pub brokers: String,
+    /// The topic of sales.
+    #[arg(long, default_value = DEFAULT_TOPIC)]
+    pub topic: String,
+}
+
 /// The seed's durable producer settings, plus the partitioner that makes librdkafka place
 /// keys exactly like Kafka's Java client (and core's `partition_for_key`).
 pub fn producer_config(brokers: &str) -> ClientConfig {

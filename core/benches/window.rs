@@ -4,49 +4,17 @@
 //!
 //! `cargo bench -p hopscope-core --bench window` (scripts/bench.sh prints the ratio).
 
+#[path = "support/workload.rs"]
+mod workload;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use hopscope_core::partition::partition_for_key;
-use hopscope_core::window::{Event, HopWindows, TimeMode, WindowConfig};
-use hopscope_core::{Catalog, GeneratorConfig, Sale, SaleGenerator, Span};
-use std::hint::black_box;
+use hopscope_core::window::{TimeMode, WindowConfig};
+use hopscope_core::Span;
 
-pub const EVENTS: usize = 1_000_000;
-
-fn sales() -> Vec<(Sale, u32)> {
-    let config = GeneratorConfig {
-        seed: 1,
-        rate: 1_000.0,
-        ..GeneratorConfig::default()
-    };
-    let mut g = SaleGenerator::new(Catalog::embedded(), &config);
-    let end = config.start.plus(Span::minutes(60));
-    (0..EVENTS)
-        .map(|_| {
-            let s = g.poll(end).expect("enough sales");
-            let p = partition_for_key(s.key.as_bytes(), 6);
-            (s.sale, p)
-        })
-        .collect()
-}
-
-fn run(config: &WindowConfig, sales: &[(Sale, u32)]) -> u64 {
-    let mut engine = HopWindows::new(config.clone()).unwrap();
-    let mut fired = 0u64;
-    for (s, p) in sales {
-        engine.push(&Event::from_sale(s, *p), s.event_time());
-        while let Some(w) = engine.poll() {
-            fired += black_box(w).sales_in_window;
-        }
-    }
-    engine.flush();
-    while let Some(w) = engine.poll() {
-        fired += black_box(w).sales_in_window;
-    }
-    fired
-}
+const EVENTS: usize = 1_000_000;
 
 fn bench(c: &mut Criterion) {
-    let sales = sales();
+    let sales = workload::sales(EVENTS);
     let mut group = c.benchmark_group("hop_1M_events");
     group.sample_size(10);
     group.throughput(Throughput::Elements(EVENTS as u64));
@@ -62,7 +30,7 @@ fn bench(c: &mut Criterion) {
             },
         );
         group.bench_with_input(BenchmarkId::from_parameter(name), &config, |b, config| {
-            b.iter(|| run(config, &sales))
+            b.iter(|| workload::run(config, &sales))
         });
     }
     group.finish();

@@ -2,7 +2,7 @@
 //! seed's durable producer settings.
 
 use crate::catalog_file;
-use crate::kafka::{self, DEFAULT_BROKERS, DEFAULT_TOPIC};
+use crate::kafka;
 use crate::out::Res;
 use clap::Parser;
 use hopscope_core::generate::{
@@ -27,11 +27,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// `hopscope partition`'s). Ctrl-C stops generating and flushes what is in flight.
 #[derive(Parser)]
 pub struct Args {
-    /// Kafka bootstrap servers.
-    #[arg(long, default_value = DEFAULT_BROKERS)]
-    brokers: String,
-    #[arg(long, default_value = DEFAULT_TOPIC)]
-    topic: String,
+    #[command(flatten)]
+    kafka: kafka::TopicArgs,
     /// Partitions to create the topic with, if it does not exist.
     #[arg(long, default_value_t = DEFAULT_PARTITIONS)]
     partitions: u32,
@@ -107,7 +104,11 @@ pub fn run(a: Args) -> Res<ExitCode> {
         return Err("--no-pace needs --count or --duration".into());
     }
     let rt = tokio::runtime::Runtime::new()?;
-    let partitions = rt.block_on(kafka::ensure_topic(&a.brokers, &a.topic, a.partitions))?;
+    let partitions = rt.block_on(kafka::ensure_topic(
+        &a.kafka.brokers,
+        &a.kafka.topic,
+        a.partitions,
+    ))?;
     let catalog = catalog_file::load(a.catalog.as_deref())?;
     let start = a.start.unwrap_or_else(wall_now);
     let mut gen = SaleGenerator::new(
@@ -123,9 +124,14 @@ pub fn run(a: Args) -> Res<ExitCode> {
         gen.trigger(s.scenario.clone(), start.plus(s.after));
     }
     let counts = Arc::new(Counts::default());
-    let producer: ThreadedProducer<Delivery> = kafka::producer_config(&a.brokers)
+    let producer: ThreadedProducer<Delivery> = kafka::producer_config(&a.kafka.brokers)
         .create_with_context(Delivery(counts.clone()))
-        .map_err(|e| format!("cannot create a Kafka producer for {}: {e}", a.brokers))?;
+        .map_err(|e| {
+            format!(
+                "cannot create a Kafka producer for {}: {e}",
+                a.kafka.brokers
+            )
+        })?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -137,8 +143,8 @@ pub fn run(a: Args) -> Res<ExitCode> {
     }
     eprintln!(
         "🚀 producing to topic {:?} on {} ({partitions} partitions, key = seller){}",
-        a.topic,
-        a.brokers,
+        a.kafka.topic,
+        a.kafka.brokers,
         if a.no_pace {
             ", as fast as possible"
         } else {
@@ -173,7 +179,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
             break;
         }
         let payload = g.sale.to_json();
-        let mut record = BaseRecord::to(&a.topic).key(&g.key).payload(&payload);
+        let mut record = BaseRecord::to(&a.kafka.topic).key(&g.key).payload(&payload);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
@@ -212,7 +218,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     }
     println!(
         "✅ produced {sent} sales to topic {:?}: {acked} acknowledged, {failed} failed, in {secs:.1} s ({:.0} sales/s)",
-        a.topic,
+        a.kafka.topic,
         acked as f64 / secs.max(1e-9)
     );
     if let Err(e) = flushed {

@@ -8,7 +8,7 @@
 //! their own (partitions and offsets assigned by hopscope, no consumer group), so a replay
 //! never disturbs anyone. Frames are core's `protocol` messages.
 
-use crate::kafka::{self, DEFAULT_BROKERS, DEFAULT_TOPIC};
+use crate::kafka;
 use crate::out::Res;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -18,8 +18,8 @@ use axum::routing::get;
 use axum::Router;
 use clap::Parser;
 use hopscope_core::protocol::{
-    ClientMessage, PartitionStatus, Record, ServerMessage, StartFrom, Value, MAX_CLIENT_FRAME,
-    PROTOCOL_VERSION,
+    ClientMessage, PartitionOffset, PartitionStatus, Record, ServerMessage, StartFrom, Value,
+    MAX_CLIENT_FRAME, PROTOCOL_VERSION,
 };
 use hopscope_core::{Sale, Timestamp};
 use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
@@ -42,6 +42,10 @@ struct TailBatch {
     json: Arc<str>,
     /// (partition, first offset, last offset) of the records in the batch.
     spans: Vec<(u32, i64, i64)>,
+    /// The reader's next offset of every partition once this batch is out: a client that
+    /// missed batches learns every missed offset from the first batch it does get, even of
+    /// partitions this batch does not touch.
+    after: Vec<(u32, i64)>,
     count: u64,
 }
 
@@ -49,10 +53,8 @@ struct TailBatch {
 /// /healthz and Prometheus metrics at /metrics.
 #[derive(Parser)]
 pub struct Args {
-    #[arg(long, default_value = DEFAULT_BROKERS)]
-    brokers: String,
-    #[arg(long, default_value = DEFAULT_TOPIC)]
-    topic: String,
+    #[command(flatten)]
+    kafka: kafka::TopicArgs,
     /// Address to listen on. Loopback by default: exposing it is a deliberate choice.
     #[arg(long, default_value = "127.0.0.1:8081")]
     bind: SocketAddr,
@@ -73,6 +75,7 @@ struct Metrics {
     records_in: AtomicU64,
     records_out: AtomicU64,
     invalid: AtomicU64,
+    replayed: AtomicU64,
     clients: AtomicU64,
     client_errors: AtomicU64,
 }
@@ -89,6 +92,9 @@ struct Shared {
     lag: Mutex<BTreeMap<u32, i64>>,
     next_client: AtomicU64,
     tail: broadcast::Sender<Arc<TailBatch>>,
+    /// Next offset the shared reader will broadcast, per partition. Updated together with
+    /// each broadcast under this lock, so a client joining knows exactly what it is owed.
+    tail_next: Mutex<BTreeMap<u32, i64>>,
 }
 
 pub fn run(a: Args) -> Res<ExitCode> {
@@ -97,11 +103,11 @@ pub fn run(a: Args) -> Res<ExitCode> {
 }
 
 async fn serve(a: Args) -> Res<ExitCode> {
-    let partitions = wait_for_topic(&a.brokers, &a.topic).await;
-    let probe: BaseConsumer = kafka::consumer_config(&a.brokers, "serve-probe").create()?;
+    let partitions = wait_for_topic(&a.kafka.brokers, &a.kafka.topic).await;
+    let probe: BaseConsumer = kafka::consumer_config(&a.kafka.brokers, "serve-probe").create()?;
     let shared = Arc::new(Shared {
-        brokers: a.brokers.clone(),
-        topic: a.topic.clone(),
+        brokers: a.kafka.brokers.clone(),
+        topic: a.kafka.topic.clone(),
         partitions,
         batch: a.batch.clamp(1, 10_000),
         metrics: Metrics::default(),
@@ -109,8 +115,10 @@ async fn serve(a: Args) -> Res<ExitCode> {
         lag: Mutex::new(BTreeMap::new()),
         next_client: AtomicU64::new(1),
         tail: broadcast::channel(a.ring.clamp(1, 65_536)).0,
+        tail_next: Mutex::new(BTreeMap::new()),
     });
-    tokio::spawn(follow_tail(shared.clone()));
+    let ends = tail_start(&shared).await;
+    tokio::spawn(follow_tail(shared.clone(), ends));
     let mut app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(healthz))
@@ -128,7 +136,7 @@ async fn serve(a: Args) -> Res<ExitCode> {
         .map_err(|e| format!("cannot listen on {}: {e}", a.bind))?;
     eprintln!(
         "🔌 relaying topic {:?} ({partitions} partitions) from {} on ws://{}/ws — UI at http://{}/",
-        a.topic, a.brokers, a.bind, a.bind
+        a.kafka.topic, a.kafka.brokers, a.bind, a.bind
     );
     axum::serve(listener, app.with_state(shared))
         .with_graceful_shutdown(async {
@@ -239,7 +247,8 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
     let mut tail: Option<broadcast::Receiver<Arc<TailBatch>>> = None;
     let mut paused = false;
     let mut next: BTreeMap<u32, i64> = BTreeMap::new();
-    let mut status = tokio::time::interval(Duration::from_secs(2));
+    let first_status = tokio::time::Instant::now() + Duration::from_secs(2);
+    let mut status = tokio::time::interval_at(first_status, Duration::from_secs(2));
     if socket.send(send_text(&hello)).await.is_err() {
         s.metrics.clients.fetch_sub(1, Ordering::Relaxed);
         return;
@@ -271,7 +280,9 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
                         tail = None;
                         next.clear();
                         if start == StartFrom::Latest {
+                            let owed = s.tail_next.lock().expect("not poisoned");
                             tail = Some(s.tail.subscribe());
+                            next = owed.clone();
                         } else {
                             let (tx, rx) = mpsc::channel(4);
                             let task = tokio::spawn(read_topic(s.clone(), id, start, tx));
@@ -292,13 +303,14 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
                     // Anything between what this client last had and this batch was lost
                     // to the ring: say so, exactly.
                     let mut gaps = Vec::new();
-                    for &(p, first, last) in &b.spans {
+                    for &(p, after) in &b.after {
+                        let first = b.spans.iter().find(|sp| sp.0 == p).map_or(after, |sp| sp.1);
                         if let Some(&want) = next.get(&p) {
                             if first > want {
                                 gaps.push(ServerMessage::Gap { partition: p, from: want, to: first - 1 });
                             }
                         }
-                        next.insert(p, last + 1);
+                        next.insert(p, after);
                     }
                     let mut ok = true;
                     for g in &gaps {
@@ -386,10 +398,47 @@ async fn partition_status(s: &Arc<Shared>, next: &BTreeMap<u32, i64>) -> ServerM
     }
 }
 
+/// Positions the shared live reader at the topic's current end, as explicit offsets, so the
+/// next offset of every partition is known before any client can connect: a client joining
+/// is owed exactly what comes after.
+async fn tail_start(s: &Arc<Shared>) -> Vec<PartitionOffset> {
+    let ends = loop {
+        let probe = s.clone();
+        let marks = tokio::task::spawn_blocking(move || {
+            (0..probe.partitions)
+                .map(|p| {
+                    probe
+                        .probe
+                        .fetch_watermarks(&probe.topic, p as i32, Duration::from_secs(5))
+                        .map(|(_, high)| PartitionOffset {
+                            partition: p,
+                            offset: high,
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await;
+        match marks {
+            Ok(Ok(ends)) => break ends,
+            Ok(Err(e)) => eprintln!("live reader: cannot read partition ends: {e}; retrying"),
+            Err(e) => eprintln!("live reader: {e}; retrying"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    *s.tail_next.lock().expect("not poisoned") =
+        ends.iter().map(|o| (o.partition, o.offset)).collect();
+    ends
+}
+
 /// The shared live reader: reads new records once and broadcasts each batch.
-async fn follow_tail(s: Arc<Shared>) {
+async fn follow_tail(s: Arc<Shared>, ends: Vec<PartitionOffset>) {
     let (tx, mut rx) = mpsc::channel(4);
-    tokio::spawn(read_topic(s.clone(), 0, StartFrom::Latest, tx));
+    tokio::spawn(read_topic(
+        s.clone(),
+        0,
+        StartFrom::Offsets { offsets: ends },
+        tx,
+    ));
     while let Some(event) = rx.recv().await {
         match event {
             ReaderEvent::Records(records) => {
@@ -402,8 +451,18 @@ async fn follow_tail(s: Arc<Shared>) {
                 }
                 let count = records.len() as u64;
                 let json: Arc<str> = ServerMessage::Records { records }.to_json().into();
+                let mut next = s.tail_next.lock().expect("not poisoned");
+                for &(p, _, last) in &spans {
+                    next.insert(p, last + 1);
+                }
+                let after = next.iter().map(|(p, o)| (*p, *o)).collect();
                 // No receivers is fine: nobody is following right now.
-                let _ = s.tail.send(Arc::new(TailBatch { json, spans, count }));
+                let _ = s.tail.send(Arc::new(TailBatch {
+                    json,
+                    spans,
+                    after,
+                    count,
+                }));
             }
             ReaderEvent::Failed(e) => eprintln!("live reader: {e}"),
         }
@@ -463,11 +522,11 @@ async fn read_topic(s: Arc<Shared>, client: u64, start: StartFrom, tx: mpsc::Sen
                 continue;
             }
         };
-        let mut batch = vec![to_record(&s, &first)];
+        let mut batch = vec![to_record(&s, client, &first)];
         drop(first);
         while batch.len() < s.batch {
             match tokio::time::timeout(Duration::from_millis(3), consumer.recv()).await {
-                Ok(Ok(m)) => batch.push(to_record(&s, &m)),
+                Ok(Ok(m)) => batch.push(to_record(&s, client, &m)),
                 _ => break,
             }
         }
@@ -522,8 +581,14 @@ fn assignment(s: &Shared, start: &StartFrom) -> Result<TopicPartitionList, Strin
     Ok(tpl)
 }
 
-fn to_record(s: &Shared, m: &BorrowedMessage<'_>) -> Record {
-    s.metrics.records_in.fetch_add(1, Ordering::Relaxed);
+/// `client` 0 is the shared live reader: only its records count as arriving.
+fn to_record(s: &Shared, client: u64, m: &BorrowedMessage<'_>) -> Record {
+    let live = client == 0;
+    if live {
+        s.metrics.records_in.fetch_add(1, Ordering::Relaxed);
+    } else {
+        s.metrics.replayed.fetch_add(1, Ordering::Relaxed);
+    }
     let value = match m.payload() {
         None => Value::Invalid {
             error: "record has no value".into(),
@@ -537,7 +602,7 @@ fn to_record(s: &Shared, m: &BorrowedMessage<'_>) -> Record {
             },
         },
     };
-    if matches!(value, Value::Invalid { .. }) {
+    if live && matches!(value, Value::Invalid { .. }) {
         s.metrics.invalid.fetch_add(1, Ordering::Relaxed);
     }
     Record {
