@@ -516,7 +516,7 @@ async fn live_clients_share_one_reader_and_a_stalled_one_gets_exact_gap_notices(
     // The reading client is not held up by the stalled one: it accounts for everything
     // while the other still reads nothing (on a loaded machine it may itself lag the ring,
     // and then it too is told exactly what it missed).
-    let (covered, fast_gaps) = cover(&mut fast, n).await;
+    let (covered, _) = cover(&mut fast, n).await;
     assert_exact_cover(covered, n);
     let (covered, gaps) = cover(&mut stalled, n).await;
     assert!(
