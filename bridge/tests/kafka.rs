@@ -580,3 +580,133 @@ async fn ctrl_c_flushes_what_is_in_flight_and_reports_it() {
         .sum();
     assert_eq!(on_topic, sent);
 }
+
+/// Opens a WebSocket with extra handshake headers; `Err(status)` when refused.
+async fn handshake(port: u16, path: &str, headers: &[(&str, &str)]) -> Result<Ws, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://127.0.0.1:{port}{path}")
+        .into_client_request()
+        .unwrap();
+    for (k, v) in headers {
+        req.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+        Err(e) => panic!("unexpected handshake error: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_from_other_origins_are_refused_unless_allowed() {
+    let t = topic("origin");
+    create_topic(&t);
+    let s = serve_with(&t, &["--allow-origin", "https://dash.example"]).await;
+    assert_eq!(
+        handshake(s.1, "/ws", &[("origin", "https://evil.example")])
+            .await
+            .err(),
+        Some(403)
+    );
+    assert!(
+        handshake(s.1, "/ws", &[("origin", "http://localhost:8080")])
+            .await
+            .is_ok()
+    );
+    assert!(handshake(
+        s.1,
+        "/ws",
+        &[("origin", &format!("http://127.0.0.1:{}", s.1))]
+    )
+    .await
+    .is_ok());
+    assert!(handshake(s.1, "/ws", &[("origin", "https://dash.example")])
+        .await
+        .is_ok());
+    assert!(
+        handshake(s.1, "/ws", &[]).await.is_ok(),
+        "programs send no Origin"
+    );
+    let metrics = reqwest_text(s.1, "/metrics").await;
+    assert!(
+        metrics.contains("hopscope_refused_connections_total 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_guards_the_relay_when_set() {
+    let t = topic("token");
+    create_topic(&t);
+    let s = serve_with(&t, &["--token", "s3cret"]).await;
+    assert_eq!(handshake(s.1, "/ws", &[]).await.err(), Some(401));
+    assert_eq!(
+        handshake(s.1, "/ws", &[("authorization", "Bearer wrong")])
+            .await
+            .err(),
+        Some(401)
+    );
+    assert_eq!(
+        handshake(s.1, "/ws?token=wrong", &[]).await.err(),
+        Some(401)
+    );
+    assert!(handshake(s.1, "/ws", &[("authorization", "Bearer s3cret")])
+        .await
+        .is_ok());
+    assert!(
+        handshake(s.1, "/ws?token=s3cret", &[]).await.is_ok(),
+        "what a browser can send"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flooding_and_oversized_client_messages_are_refused_and_the_relay_goes_on() {
+    let t = topic("flood");
+    create_topic(&t);
+    let s = serve_with(&t, &["--client-rate", "5"]).await;
+    let mut ws = handshake(s.1, "/ws", &[]).await.unwrap();
+    let _hello = next_message(&mut ws).await;
+    for _ in 0..40 {
+        ws.send(Message::text(ClientMessage::Pause.to_json()))
+            .await
+            .unwrap();
+    }
+    let mut limited = false;
+    for _ in 0..5 {
+        if let Some(ServerMessage::Error { message }) = next_message(&mut ws).await {
+            limited |= message.contains("rate limit");
+            break;
+        }
+    }
+    assert!(limited, "a flooding client is told it is rate limited");
+    // An oversized frame ends that connection only.
+    let mut big = handshake(s.1, "/ws", &[]).await.unwrap();
+    let _hello = next_message(&mut big).await;
+    let _ = big.send(Message::text("x".repeat(64 * 1024))).await;
+    let mut closed = false;
+    for _ in 0..5 {
+        match tokio::time::timeout(Duration::from_secs(10), big.next()).await {
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => {
+                closed = true;
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(closed, "the oversized sender is disconnected");
+    let mut fresh = connect(s.1, StartFrom::Latest).await;
+    let p = raw_producer();
+    let sale = String::from_utf8(hopscope(&["generate", "--count", "1"]).stdout).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    p.send(BaseRecord::to(&t).key("k").payload(sale.trim()))
+        .unwrap();
+    p.flush(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        collect(&mut fresh, 1).await.len(),
+        1,
+        "the relay still serves others"
+    );
+}

@@ -8,10 +8,15 @@
 //! their own (partitions and offsets assigned by hopscope, no consumer group), so a replay
 //! never disturbs anyone. Frames are core's `protocol` messages.
 
+mod admission;
+
 use crate::kafka;
 use crate::out::Res;
+use admission::{Admission, RateLimit, Refusal};
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::Query;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -26,6 +31,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +74,17 @@ pub struct Args {
     /// behind gets gap notices for what it missed.
     #[arg(long, default_value_t = TAIL_RING)]
     ring: usize,
+    /// Also accept WebSocket connections from pages of this origin (repeatable), e.g.
+    /// https://dash.example.com. The bridge's own origin and loopback pages always may.
+    #[arg(long = "allow-origin")]
+    allow_origins: Vec<String>,
+    /// Require this token: `Authorization: Bearer TOKEN`, or `?token=TOKEN` in the URL
+    /// (what a browser can send).
+    #[arg(long, env = "HOPSCOPE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Most messages per second a client may send (bursts of twice that).
+    #[arg(long, default_value_t = 20.0)]
+    client_rate: f64,
 }
 
 #[derive(Default)]
@@ -78,6 +95,7 @@ struct Metrics {
     replayed: AtomicU64,
     clients: AtomicU64,
     client_errors: AtomicU64,
+    refused: AtomicU64,
 }
 
 struct Shared {
@@ -91,6 +109,8 @@ struct Shared {
     /// Largest lag any client has, per partition (for /metrics).
     lag: Mutex<BTreeMap<u32, i64>>,
     next_client: AtomicU64,
+    admission: Admission,
+    client_rate: f64,
     tail: broadcast::Sender<Arc<TailBatch>>,
     /// Next offset the shared reader will broadcast, per partition. Updated together with
     /// each broadcast under this lock, so a client joining knows exactly what it is owed.
@@ -114,6 +134,11 @@ async fn serve(a: Args) -> Res<ExitCode> {
         probe,
         lag: Mutex::new(BTreeMap::new()),
         next_client: AtomicU64::new(1),
+        admission: Admission {
+            extra_origins: a.allow_origins.clone(),
+            token: a.token.clone(),
+        },
+        client_rate: a.client_rate.clamp(0.1, 10_000.0),
         tail: broadcast::channel(a.ring.clamp(1, 65_536)).0,
         tail_next: Mutex::new(BTreeMap::new()),
     });
@@ -211,8 +236,14 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
         m.clients.load(Ordering::Relaxed),
     );
     metric(
+        "hopscope_refused_connections_total",
+        "WebSocket handshakes refused (origin or token).",
+        "counter",
+        m.refused.load(Ordering::Relaxed),
+    );
+    metric(
         "hopscope_client_errors_total",
-        "Malformed client messages answered with an error.",
+        "Malformed or rate-limited client messages.",
         "counter",
         m.client_errors.load(Ordering::Relaxed),
     );
@@ -225,9 +256,33 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
-async fn ws_upgrade(ws: WebSocketUpgrade, State(s): State<Arc<Shared>>) -> Response {
-    ws.max_message_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| client(socket, s))
+async fn ws_upgrade(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    State(s): State<Arc<Shared>>,
+) -> Response {
+    match s
+        .admission
+        .check(&headers, query.get("token").map(String::as_str))
+    {
+        Err(Refusal::Origin(origin)) => {
+            s.metrics.refused.fetch_add(1, Ordering::Relaxed);
+            (
+                StatusCode::FORBIDDEN,
+                format!("origin {origin} may not connect (see --allow-origin)\n"),
+            )
+                .into_response()
+        }
+        Err(Refusal::Token) => {
+            s.metrics.refused.fetch_add(1, Ordering::Relaxed);
+            (StatusCode::UNAUTHORIZED, "a valid token is required\n").into_response()
+        }
+        Ok(()) => ws
+            .max_message_size(MAX_CLIENT_FRAME)
+            .max_frame_size(MAX_CLIENT_FRAME)
+            .on_upgrade(move |socket| client(socket, s)),
+    }
 }
 
 fn send_text(msg: &ServerMessage) -> WsMessage {
@@ -246,6 +301,7 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
     let mut reader: Option<(tokio::task::JoinHandle<()>, mpsc::Receiver<ReaderEvent>)> = None;
     let mut tail: Option<broadcast::Receiver<Arc<TailBatch>>> = None;
     let mut paused = false;
+    let mut limit = RateLimit::new(s.client_rate, 2.0 * s.client_rate);
     let mut next: BTreeMap<u32, i64> = BTreeMap::new();
     let first_status = tokio::time::Instant::now() + Duration::from_secs(2);
     let mut status = tokio::time::interval_at(first_status, Duration::from_secs(2));
@@ -274,6 +330,15 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
                     }
                     Some(Ok(_)) => continue,
                 };
+                if !limit.allow(std::time::Instant::now()) {
+                    s.metrics.client_errors.fetch_add(1, Ordering::Relaxed);
+                    // Tell the first few; after that a flooding client is only dropped.
+                    if limit.refused <= 3 {
+                        let e = ServerMessage::Error { message: format!("rate limit: at most {} messages per second; message ignored", s.client_rate) };
+                        if socket.send(send_text(&e)).await.is_err() { break }
+                    }
+                    continue;
+                }
                 match ClientMessage::from_json(&text) {
                     Ok(ClientMessage::Subscribe { start }) => {
                         if let Some((task, _)) = reader.take() { task.abort(); }
