@@ -3,6 +3,7 @@
 # bridge locally — no Docker: the broker's jars come from Maven Central and run on the JVM.
 #
 #   scripts/kafka.sh start    fetch jars (once, cached), format target/kafka, start on 127.0.0.1:9092
+#   scripts/kafka.sh resume   start again on the existing data (after `stop`), keeping every record
 #   scripts/kafka.sh stop     stop the broker started here
 #   scripts/kafka.sh status   say whether it answers
 #
@@ -34,6 +35,21 @@ start() {
   if answers; then echo "a broker already answers on 127.0.0.1:$PORT"; return 0; fi
   fetch
   rm -rf "$HOME_DIR" && mkdir -p "$HOME_DIR/data"
+  configure
+  local cp="$JARS/*"
+  java -cp "$cp" kafka.tools.StorageTool format -t "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" \
+    -c "$HOME_DIR/server.properties" > "$HOME_DIR/format.log" 2>&1 \
+    || { cat "$HOME_DIR/format.log"; exit 1; }
+  launch
+}
+
+resume() {
+  if answers; then echo "a broker already answers on 127.0.0.1:$PORT"; return 0; fi
+  [ -f "$HOME_DIR/server.properties" ] || { echo "nothing to resume in $HOME_DIR: use start"; exit 1; }
+  launch
+}
+
+configure() {
   cat > "$HOME_DIR/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
@@ -61,13 +77,13 @@ appender.stdout.name = STDOUT
 appender.stdout.layout.type = PatternLayout
 appender.stdout.layout.pattern = [%d] %p %m (%c)%n
 L4J
+}
+
+launch() {
   local cp="$JARS/*"
-  java -cp "$cp" kafka.tools.StorageTool format -t "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" \
-    -c "$HOME_DIR/server.properties" > "$HOME_DIR/format.log" 2>&1 \
-    || { cat "$HOME_DIR/format.log"; exit 1; }
   local t0=$SECONDS
   nohup java -Xms256m -Xmx1g -Dlog4j2.configurationFile="$HOME_DIR/log4j2.properties" \
-    -cp "$cp" kafka.Kafka "$HOME_DIR/server.properties" > "$LOG" 2>&1 &
+    -cp "$cp" kafka.Kafka "$HOME_DIR/server.properties" >> "$LOG" 2>&1 &
   echo $! > "$PIDFILE"
   for _ in $(seq 1 120); do
     if answers; then echo "✅ Kafka $VERSION ready on 127.0.0.1:$PORT (took $((SECONDS - t0))s)"; return 0; fi
@@ -90,8 +106,9 @@ stop() {
 
 case "${1:-}" in
   start) start ;;
+  resume) resume ;;
   stop) stop ;;
   status) if answers; then echo "up on 127.0.0.1:$PORT"; else echo "down"; exit 1; fi ;;
   fetch) fetch ;;
-  *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;
+  *) echo "usage: $0 start|resume|stop|status|fetch" >&2; exit 2 ;;
 esac

@@ -173,6 +173,7 @@ async fn serve(a: Args) -> Res<ExitCode> {
 
 /// Waits for the broker and the topic, retrying with backoff and saying why.
 async fn wait_for_topic(brokers: &str, topic: &str) -> u32 {
+    eprintln!("⏳ waiting for Kafka at {brokers} (topic {topic:?})…");
     let mut delay = Duration::from_millis(500);
     loop {
         let (b, t) = (brokers.to_string(), topic.to_string());
@@ -582,7 +583,12 @@ async fn read_topic(s: Arc<Shared>, client: u64, start: StartFrom, tx: mpsc::Sen
             Ok(m) => m,
             Err(e) => {
                 // Transient broker errors are retried by librdkafka; keep reading.
-                eprintln!("client {client}: kafka: {e}");
+                let who = if client == 0 {
+                    "live reader".to_string()
+                } else {
+                    format!("client {client}")
+                };
+                eprintln!("{who}: kafka: {e} (librdkafka reconnects by itself)");
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 continue;
             }

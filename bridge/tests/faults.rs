@@ -1,0 +1,227 @@
+//! The relay when the broker is not there yet, and when it restarts mid-stream. These tests
+//! run a broker of their own (scripts/kafka.sh on a free port), so stopping it disturbs no
+//! other test. Like tests/kafka.rs they run when `HOPSCOPE_KAFKA` says Kafka tests are on.
+
+use futures_util::{SinkExt, StreamExt};
+use hopscope_core::protocol::{ClientMessage, Record, ServerMessage, StartFrom};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+struct Broker {
+    port: u16,
+    home: String,
+}
+
+impl Broker {
+    fn script(&self, verb: &str) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/kafka.sh");
+        let out = Command::new("bash")
+            .args([script, verb])
+            .env("KAFKA_PORT", self.port.to_string())
+            .env("KAFKA_HOME", &self.home)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kafka.sh {verb}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.script("stop");
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+/// A port whose neighbour (the controller's) is free too.
+fn two_free_ports() -> u16 {
+    loop {
+        let p = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if p < 65_000 && std::net::TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
+            return p;
+        }
+    }
+}
+
+fn hopscope(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "hopscope {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn records(ws: &mut Ws, n: usize, within: Duration) -> Vec<Record> {
+    let mut got = Vec::new();
+    let t0 = Instant::now();
+    while got.len() < n && t0.elapsed() < within {
+        if let Ok(Some(Ok(Message::Text(t)))) =
+            tokio::time::timeout(Duration::from_secs(5), ws.next()).await
+        {
+            match ServerMessage::from_json(&t).unwrap() {
+                ServerMessage::Records { records } => got.extend(records),
+                ServerMessage::Gap { .. } => panic!("no record may be skipped"),
+                _ => {}
+            }
+        }
+    }
+    got
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_nothing() {
+    assert!(
+        std::env::var("HOPSCOPE_KAFKA").is_ok(),
+        "Kafka tests are off: `make test` turns them on"
+    );
+    let port = two_free_ports();
+    let home = format!(
+        "{}/../target/faults-{}",
+        env!("CARGO_MANIFEST_DIR"),
+        std::process::id()
+    );
+    let broker = Broker { port, home };
+    let web_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+
+    // 1. No broker yet: serve says so and keeps retrying.
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "serve",
+            "--brokers",
+            &broker.addr(),
+            "--topic",
+            "sales",
+            "--bind",
+            &format!("127.0.0.1:{web_port}"),
+            "--web",
+            "/nonexistent",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", web_port))
+            .await
+            .is_err(),
+        "not serving without Kafka"
+    );
+
+    // 2. The broker appears (and the topic): serve connects by itself.
+    broker.script("start");
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &broker.addr(),
+        "--no-pace",
+        "--count",
+        "0",
+    ]);
+    let t0 = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", web_port))
+        .await
+        .is_err()
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "serve never connected"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{web_port}/ws"))
+        .await
+        .unwrap();
+    ws.send(Message::text(
+        ClientMessage::Subscribe {
+            start: StartFrom::Latest,
+        }
+        .to_json(),
+    ))
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &broker.addr(),
+        "--no-pace",
+        "--count",
+        "500",
+        "--seed",
+        "1",
+    ]);
+    let mut got = records(&mut ws, 500, Duration::from_secs(30)).await;
+    assert_eq!(got.len(), 500);
+
+    // 3. The broker stops and comes back on the same data: the client gets what follows,
+    // exactly once, offsets contiguous.
+    broker.script("stop");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    broker.script("resume");
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &broker.addr(),
+        "--no-pace",
+        "--count",
+        "500",
+        "--seed",
+        "2",
+    ]);
+    got.extend(records(&mut ws, 500, Duration::from_secs(60)).await);
+    assert_eq!(got.len(), 1_000, "every record after the restart arrives");
+    let mut next: BTreeMap<u32, i64> = BTreeMap::new();
+    for r in &got {
+        let want = next.entry(r.partition).or_insert(0);
+        assert_eq!(
+            r.offset, *want,
+            "partition {}: contiguous, no duplicate",
+            r.partition
+        );
+        *want += 1;
+    }
+
+    let _ = serve.kill();
+    let mut err = String::new();
+    serve
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let _ = serve.wait();
+    assert!(
+        err.contains("waiting for Kafka at"),
+        "serve says what it waits for: {err}"
+    );
+    assert!(
+        err.contains("relaying topic"),
+        "and when it got there: {err}"
+    );
+}
