@@ -207,6 +207,87 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         *want += 1;
     }
 
+    // 4. A producer running through a broker restart: whatever it reports acknowledged is
+    // on the topic exactly once (idempotence), and nothing fails silently.
+    let mut producer = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "produce",
+            "--brokers",
+            &broker.addr(),
+            "--rate",
+            "300",
+            "--seed",
+            "3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    broker.script("stop");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    broker.script("resume");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(Command::new("kill")
+        .args(["-INT", &producer.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let mut summary = String::new();
+    producer
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut summary)
+        .unwrap();
+    let status = producer.wait().unwrap();
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    let (sent, acked, failed): (i64, i64, i64) = (
+        words[2].parse().unwrap(),
+        words[7].parse().unwrap(),
+        words[9].parse().unwrap(),
+    );
+    assert_eq!(
+        sent,
+        acked + failed,
+        "every sale is accounted for: {summary}"
+    );
+    assert_eq!(
+        status.success(),
+        failed == 0,
+        "failures make the exit code non-zero: {summary}"
+    );
+    let (mut all, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{web_port}/ws"))
+        .await
+        .unwrap();
+    all.send(Message::text(
+        ClientMessage::Subscribe {
+            start: StartFrom::Earliest,
+        }
+        .to_json(),
+    ))
+    .await
+    .unwrap();
+    let everything = records(&mut all, 1_000 + acked as usize, Duration::from_secs(60)).await;
+    let ids: Vec<String> = everything
+        .iter()
+        .map(|r| match &r.value {
+            hopscope_core::protocol::Value::Sale(s) => s.id_sale.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(
+        ids.len(),
+        1_000 + acked as usize,
+        "acknowledged sales are on the topic"
+    );
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "no duplicate id_sale after the restart"
+    );
+
     let _ = serve.kill();
     let mut err = String::new();
     serve
