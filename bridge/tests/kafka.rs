@@ -710,3 +710,50 @@ async fn flooding_and_oversized_client_messages_are_refused_and_the_relay_goes_o
         "the relay still serves others"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_reconnects_with_its_last_offsets_sees_no_gap_and_no_duplicate() {
+    let t = topic("reconnect");
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        &t,
+        "--no-pace",
+        "--count",
+        "3000",
+        "--seed",
+        "5",
+    ]);
+    let s = serve(&t).await;
+    let mut first = connect(s.1, StartFrom::Earliest).await;
+    let before = collect(&mut first, 1_000).await;
+    drop(first); // the connection goes away mid-stream
+    let mut next: BTreeMap<u32, i64> = (0..6).map(|p| (p, 0)).collect();
+    for r in &before {
+        next.insert(r.partition, r.offset + 1);
+    }
+    let offsets = next
+        .iter()
+        .map(|(p, o)| PartitionOffset {
+            partition: *p,
+            offset: *o,
+        })
+        .collect();
+    let mut again = connect(s.1, StartFrom::Offsets { offsets }).await;
+    let after = collect(&mut again, 3_000 - before.len()).await;
+    let mut seen = std::collections::BTreeSet::new();
+    for r in before.iter().chain(&after) {
+        assert!(
+            seen.insert((r.partition, r.offset)),
+            "duplicate {:?}",
+            (r.partition, r.offset)
+        );
+    }
+    assert_eq!(seen.len(), 3_000, "no gap");
+    assert!(
+        drain(&mut again, Duration::from_secs(2)).await.is_empty(),
+        "and nothing more"
+    );
+}
