@@ -2,6 +2,9 @@
 //! run a broker of their own (scripts/kafka.sh on a free port), so stopping it disturbs no
 //! other test. Like tests/kafka.rs they run when `HOPSCOPE_KAFKA` says Kafka tests are on.
 
+mod common;
+
+use common::{hopscope, wait_for_port, Ws};
 use futures_util::{SinkExt, StreamExt};
 use hopscope_core::protocol::{ClientMessage, Record, ServerMessage, StartFrom};
 use std::collections::BTreeMap;
@@ -55,22 +58,6 @@ fn two_free_ports() -> u16 {
         }
     }
 }
-
-fn hopscope(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_hopscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "hopscope {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn records(ws: &mut Ws, n: usize, within: Duration) -> Vec<Record> {
     let mut got = Vec::new();
@@ -143,17 +130,7 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         "--count",
         "0",
     ]);
-    let t0 = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", web_port))
-        .await
-        .is_err()
-    {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "serve never connected"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for_port(web_port, Duration::from_secs(60), "serve never connected").await;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{web_port}/ws"))
         .await
         .unwrap();

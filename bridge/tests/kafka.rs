@@ -2,6 +2,9 @@
 //! the test command runs; its address comes in `HOPSCOPE_KAFKA`). Every test uses its own
 //! topic, so they can run together and again.
 
+mod common;
+
+use common::{free_port, hopscope, next_message, wait_for_port, Ws};
 use futures_util::{SinkExt, StreamExt};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::protocol::{
@@ -11,7 +14,7 @@ use hopscope_core::{Sale, Timestamp};
 use rdkafka::config::ClientConfig;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use std::collections::{BTreeMap, HashSet};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -30,19 +33,6 @@ fn topic(name: &str) -> String {
     )
 }
 
-fn hopscope(args: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_hopscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "hopscope {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
 struct Serve(Child, u16);
 
 impl Drop for Serve {
@@ -50,14 +40,6 @@ impl Drop for Serve {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn serve(topic: &str) -> Serve {
@@ -84,22 +66,9 @@ async fn serve_with(topic: &str, extra: &[&str]) -> Serve {
         .spawn()
         .unwrap();
     let s = Serve(child, port);
-    let t0 = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "serve did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_port(port, Duration::from_secs(30), "serve did not start").await;
     s
 }
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(port: u16, start: StartFrom) -> Ws {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/ws"))
@@ -114,21 +83,6 @@ async fn connect(port: u16, start: StartFrom) -> Ws {
         .await
         .unwrap();
     ws
-}
-
-async fn next_message(ws: &mut Ws) -> Option<ServerMessage> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(20), ws.next())
-            .await
-            .ok()??
-        {
-            Ok(Message::Text(t)) => {
-                return Some(ServerMessage::from_json(&t).expect("valid server frame"))
-            }
-            Ok(_) => continue,
-            Err(_) => return None,
-        }
-    }
 }
 
 /// Collects records until `n` have arrived (or 60 s pass).
