@@ -245,6 +245,12 @@ async fn invalid_records_reach_the_client_as_invalid_and_the_stream_goes_on() {
         metrics.contains("hopscope_invalid_records_total 4"),
         "{metrics}"
     );
+    // Read once as they arrived, and once more for this client replaying from the start.
+    assert!(metrics.contains("hopscope_records_in_total 5"), "{metrics}");
+    assert!(
+        metrics.contains("hopscope_records_replayed_total 5"),
+        "{metrics}"
+    );
 }
 
 async fn reqwest_text(port: u16, path: &str) -> String {

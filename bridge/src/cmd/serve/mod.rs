@@ -207,47 +207,56 @@ async fn healthz(State(s): State<Arc<Shared>>) -> Response {
 async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     let m = &s.metrics;
     let mut text = String::new();
-    let mut metric = |name: &str, help: &str, kind: &str, value: u64| {
+    let counters: [(&str, &str, &str, &AtomicU64); 7] = [
+        (
+            "hopscope_records_in_total",
+            "Records arriving on the topic (read once, by the shared live reader).",
+            "counter",
+            &m.records_in,
+        ),
+        (
+            "hopscope_records_replayed_total",
+            "Records read again for clients replaying history.",
+            "counter",
+            &m.replayed,
+        ),
+        (
+            "hopscope_records_out_total",
+            "Records sent to WebSocket clients.",
+            "counter",
+            &m.records_out,
+        ),
+        (
+            "hopscope_invalid_records_total",
+            "Arriving records that were not valid sales.",
+            "counter",
+            &m.invalid,
+        ),
+        (
+            "hopscope_clients",
+            "Connected WebSocket clients.",
+            "gauge",
+            &m.clients,
+        ),
+        (
+            "hopscope_refused_connections_total",
+            "WebSocket handshakes refused (origin or token).",
+            "counter",
+            &m.refused,
+        ),
+        (
+            "hopscope_client_errors_total",
+            "Malformed or rate-limited client messages.",
+            "counter",
+            &m.client_errors,
+        ),
+    ];
+    for (name, help, kind, value) in counters {
+        let value = value.load(Ordering::Relaxed);
         text.push_str(&format!(
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
         ));
-    };
-    metric(
-        "hopscope_records_in_total",
-        "Records read from Kafka.",
-        "counter",
-        m.records_in.load(Ordering::Relaxed),
-    );
-    metric(
-        "hopscope_records_out_total",
-        "Records sent to WebSocket clients.",
-        "counter",
-        m.records_out.load(Ordering::Relaxed),
-    );
-    metric(
-        "hopscope_invalid_records_total",
-        "Records that were not valid sales.",
-        "counter",
-        m.invalid.load(Ordering::Relaxed),
-    );
-    metric(
-        "hopscope_clients",
-        "Connected WebSocket clients.",
-        "gauge",
-        m.clients.load(Ordering::Relaxed),
-    );
-    metric(
-        "hopscope_refused_connections_total",
-        "WebSocket handshakes refused (origin or token).",
-        "counter",
-        m.refused.load(Ordering::Relaxed),
-    );
-    metric(
-        "hopscope_client_errors_total",
-        "Malformed or rate-limited client messages.",
-        "counter",
-        m.client_errors.load(Ordering::Relaxed),
-    );
+    }
     text.push_str("# HELP hopscope_partition_lag Largest lag of any client, per partition.\n# TYPE hopscope_partition_lag gauge\n");
     for (p, lag) in s.lag.lock().expect("not poisoned").iter() {
         text.push_str(&format!(
