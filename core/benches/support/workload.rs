@@ -1,5 +1,6 @@
 //! The benchmark workload, shared by the criterion bench, the throughput example and the
 //! wasm measurement: generated sales at 1,000/s through the window engine.
+#![allow(dead_code)] // each bench uses its own part
 
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::window::{Event, HopWindows, WindowConfig};
