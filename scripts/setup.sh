@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what hopscope's commands need, idempotently. Usage: scripts/setup.sh web|test
+# Installs what hopscope's commands need, idempotently. Usage: scripts/setup.sh web|fuzz|test
 #   web  : wasm32 target, trunk, wasm-bindgen-cli, npm tools (binaryen's wasm-opt)
-#   test : web + Debian chromium/chromedriver + a Python venv with PyFlink
+#   fuzz : the nightly toolchain pinned in fuzz/rust-toolchain.toml, and cargo-fuzz
+#   test : web + fuzz + Debian chromium/chromedriver + a Python venv with PyFlink
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+CARGO_FUZZ_VERSION=0.13.2
 # Must equal wasm-bindgen in Cargo.lock and [tools] wasm_bindgen in Trunk.toml.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 FLINK_VERSION=2.3.0
@@ -56,6 +58,16 @@ need_flink_venv() {
   fi
 }
 
+setup_fuzz() {
+  local nightly
+  nightly=$(sed -n 's/^channel = "\(.*\)"/\1/p' fuzz/rust-toolchain.toml)
+  if ! rustup toolchain list | grep -q "^$nightly"; then
+    say "installing Rust $nightly for cargo fuzz (pinned in fuzz/rust-toolchain.toml)"
+    rustup toolchain install "$nightly" --profile minimal
+  fi
+  need_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz --locked
+}
+
 setup_web() {
   need_rust_target
   need_cargo_tool trunk "$TRUNK_VERSION" trunk --locked
@@ -66,10 +78,12 @@ setup_web() {
 
 case "${1:-}" in
   web) setup_web ;;
+  fuzz) setup_fuzz ;;
   test)
     setup_web
+    setup_fuzz
     need_apt chromium chromium-driver
     need_flink_venv
     ;;
-  *) echo "usage: $0 web|test" >&2; exit 2 ;;
+  *) echo "usage: $0 web|fuzz|test" >&2; exit 2 ;;
 esac

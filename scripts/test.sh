@@ -31,6 +31,9 @@ step "core in headless Chromium (wasm32)"
 cargo test -p hopscope-core --target wasm32-unknown-unknown --test wasm
 cargo test -p hopscope-web --target wasm32-unknown-unknown --test components
 
+step "fuzz the decoders of outside input (20 s each; longer runs: scripts/fuzz.sh SECONDS)"
+scripts/fuzz.sh 20
+
 step "differential test against Apache Flink (PyFlink)"
 cargo build -p hopscope-bridge
 .tools/flink-venv/bin/python tests/flink/differential.py --hopscope target/debug/hopscope
