@@ -50,6 +50,11 @@ pub fn consumer_config(brokers: &str, id: &str) -> ClientConfig {
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "false")
         .set("fetch.wait.max.ms", "20")
+        // Each reader's prefetch queue is bounded (memory per WebSocket client stays small)
+        // and refilled promptly once drained: librdkafka's default 1 s back-off after the
+        // queue was full left the relay idle for half of every second when replaying.
+        .set("queued.max.messages.kbytes", "16384")
+        .set("fetch.queue.backoff.ms", "5")
         .set("socket.keepalive.enable", "true");
     c
 }

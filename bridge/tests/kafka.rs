@@ -4,85 +4,27 @@
 
 mod common;
 
-use common::{free_port, hopscope, next_message, wait_for_port, Ws};
+use common::{brokers, connect, hopscope, next_message, topic, Serve, Ws};
 use futures_util::{SinkExt, StreamExt};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::protocol::{
     ClientMessage, PartitionOffset, Record, ServerMessage, StartFrom, Value,
 };
+use hopscope_core::rng::Rng;
 use hopscope_core::{Sale, Timestamp};
 use rdkafka::config::ClientConfig;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use std::collections::{BTreeMap, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
-
-fn brokers() -> String {
-    std::env::var("HOPSCOPE_KAFKA").expect(
-        "these tests need a real broker: run `scripts/kafka.sh start` and set HOPSCOPE_KAFKA=127.0.0.1:9092 \
-         (`make test` does both)",
-    )
-}
-
-fn topic(name: &str) -> String {
-    format!(
-        "it-{name}-{}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
-    )
-}
-
-struct Serve(Child, u16);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn serve(topic: &str) -> Serve {
     serve_with(topic, &[]).await
 }
 
 async fn serve_with(topic: &str, extra: &[&str]) -> Serve {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
-        .args([
-            "serve",
-            "--brokers",
-            &brokers(),
-            "--topic",
-            topic,
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--web",
-            "/nonexistent",
-        ])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let s = Serve(child, port);
-    wait_for_port(port, Duration::from_secs(30), "serve did not start").await;
-    s
-}
-
-async fn connect(port: u16, start: StartFrom) -> Ws {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/ws"))
-        .await
-        .unwrap();
-    let hello = next_message(&mut ws).await.unwrap();
-    assert!(
-        matches!(hello, ServerMessage::Hello { version: 1, .. }),
-        "{hello:?}"
-    );
-    ws.send(Message::text(ClientMessage::Subscribe { start }.to_json()))
-        .await
-        .unwrap();
-    ws
+    common::serve(&brokers(), topic, extra).await
 }
 
 /// Collects records until `n` have arrived (or 60 s pass).
@@ -251,6 +193,96 @@ async fn invalid_records_reach_the_client_as_invalid_and_the_stream_goes_on() {
         metrics.contains("hopscope_records_replayed_total 5"),
         "{metrics}"
     );
+}
+
+/// Mutates a valid sale the way broken producers and bit rot do: flipped bytes, cut
+/// records, fields of the wrong type, random bytes. Seeded, so a failure replays.
+fn poison(rng: &mut Rng, good: &[u8]) -> Vec<u8> {
+    let mut v = good.to_vec();
+    match rng.below(6) {
+        0 => {
+            for _ in 0..=rng.below(4) {
+                let i = rng.below(v.len() as u64) as usize;
+                v[i] ^= 1 << rng.below(8);
+            }
+        }
+        1 => v.truncate(rng.below(v.len() as u64) as usize),
+        2 => {
+            let field =
+                ["price", "quantity", "seller", "sale_date", "id_sale"][rng.below(5) as usize];
+            let wrong = [
+                "null",
+                "true",
+                "[1,2]",
+                "{\"a\":1}",
+                "\"\"",
+                "-1e400",
+                "1.5",
+                "\"x\"",
+            ][rng.below(8) as usize];
+            let mut sale: serde_json::Value = serde_json::from_slice(good).unwrap();
+            sale[field] = serde_json::from_str(wrong).unwrap_or(serde_json::Value::Null);
+            v = serde_json::to_vec(&sale).unwrap();
+        }
+        3 => v = (0..rng.below(300)).map(|_| rng.below(256) as u8).collect(),
+        4 => {
+            let i = rng.below(v.len() as u64) as usize;
+            let junk: Vec<u8> = (0..rng.below(40)).map(|_| rng.below(256) as u8).collect();
+            v.splice(i..i, junk);
+        }
+        _ => {} // left valid
+    }
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fuzzed_poison_records_never_stall_the_relay_and_are_judged_as_the_decoder_judges_them() {
+    let t = topic("fuzzed-poison");
+    create_topic(&t);
+    let s = serve(&t).await;
+    let mut ws = connect(s.1, StartFrom::Earliest).await;
+    let good = hopscope(&["generate", "--count", "50", "--seed", "4"]).stdout;
+    let good: Vec<&[u8]> = good
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut rng = Rng::seeded(2024);
+    let values: Vec<Vec<u8>> = (0..2_000)
+        .map(|i| poison(&mut rng, good[i % good.len()]))
+        .collect();
+    let p = raw_producer();
+    for v in &values {
+        loop {
+            match p.send(BaseRecord::<(), _>::to(&t).payload(v).partition(1)) {
+                Ok(()) => break,
+                Err(_) => p.poll(Duration::from_millis(10)),
+            }
+        }
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+    let got = collect(&mut ws, values.len()).await;
+    assert_eq!(
+        got.len(),
+        values.len(),
+        "every record arrives, none stalls the relay"
+    );
+    let mut invalid = 0;
+    for (i, (r, v)) in got.iter().zip(&values).enumerate() {
+        assert_eq!((r.partition, r.offset), (1, i as i64));
+        match (&r.value, Sale::from_json(v)) {
+            (Value::Sale(relayed), Ok(decoded)) => assert_eq!(relayed, &decoded),
+            (Value::Invalid { error, .. }, Err(e)) => {
+                assert_eq!(error, &e.to_string());
+                invalid += 1;
+            }
+            (relayed, decoded) => panic!("record {i}: relay said {relayed:?}, decoder {decoded:?}"),
+        }
+    }
+    assert!(
+        invalid > 1_000,
+        "the mutations produce mostly poison ({invalid})"
+    );
+    assert!(reqwest_text(s.1, "/healthz").await.ends_with("ok\n"));
 }
 
 async fn reqwest_text(port: u16, path: &str) -> String {

@@ -1,10 +1,10 @@
 //! Helpers shared by the tests that drive the `hopscope` binary against Kafka.
 #![allow(dead_code)] // each test file uses its own subset
 
-use futures_util::StreamExt;
-use hopscope_core::protocol::ServerMessage;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use futures_util::{SinkExt, StreamExt};
+use hopscope_core::protocol::{ClientMessage, ServerMessage, StartFrom};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio_tungstenite::tungstenite::Message;
 
 pub type Ws =
@@ -58,4 +58,72 @@ pub async fn next_message(ws: &mut Ws) -> Option<ServerMessage> {
             Err(_) => return None,
         }
     }
+}
+
+/// The broker the test command started (`HOPSCOPE_KAFKA`).
+pub fn brokers() -> String {
+    std::env::var("HOPSCOPE_KAFKA").expect(
+        "these need a real broker: run `scripts/kafka.sh start` and set HOPSCOPE_KAFKA=127.0.0.1:9092 \
+         (`make test` and `make bench` do both)",
+    )
+}
+
+/// A topic name no other test or earlier run has used.
+pub fn topic(name: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("it-{name}-{}-{nanos}", std::process::id())
+}
+
+/// A running `hopscope serve`, killed when dropped.
+pub struct Serve(pub Child, pub u16);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `hopscope serve` for `topic` on a free port, with `extra` options, and waits until
+/// it listens.
+pub async fn serve(brokers: &str, topic: &str, extra: &[&str]) -> Serve {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "serve",
+            "--brokers",
+            brokers,
+            "--topic",
+            topic,
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--web",
+            "/nonexistent",
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let s = Serve(child, port);
+    wait_for_port(port, Duration::from_secs(30), "serve did not start").await;
+    s
+}
+
+/// Opens a WebSocket to the relay on `port`, checks its hello and subscribes from `start`.
+pub async fn connect(port: u16, start: StartFrom) -> Ws {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/ws"))
+        .await
+        .unwrap();
+    let hello = next_message(&mut ws).await.unwrap();
+    assert!(
+        matches!(hello, ServerMessage::Hello { version: 1, .. }),
+        "{hello:?}"
+    );
+    ws.send(Message::text(ClientMessage::Subscribe { start }.to_json()))
+        .await
+        .unwrap();
+    ws
 }

@@ -13,7 +13,7 @@ mod admission;
 use crate::kafka;
 use crate::out::Res;
 use admission::{Admission, RateLimit, Refusal};
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::Query;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::Parser;
+use futures_util::FutureExt;
 use hopscope_core::protocol::{
     ClientMessage, PartitionOffset, PartitionStatus, Record, ServerMessage, StartFrom, Value,
     MAX_CLIENT_FRAME, PROTOCOL_VERSION,
@@ -45,7 +46,8 @@ const TAIL_RING: usize = 256;
 
 /// One batch of the shared live reader, encoded once for every client.
 struct TailBatch {
-    json: Arc<str>,
+    /// Shared by every client's send, not copied.
+    json: Utf8Bytes,
     /// (partition, first offset, last offset) of the records in the batch.
     spans: Vec<(u32, i64, i64)>,
     /// The reader's next offset of every partition once this batch is out: a client that
@@ -108,6 +110,8 @@ struct Shared {
     probe: BaseConsumer,
     /// Largest lag any client has, per partition (for /metrics).
     lag: Mutex<BTreeMap<u32, i64>>,
+    /// Latest high watermark per partition, `None` while the broker does not answer.
+    watermarks: Mutex<Option<Vec<(u32, i64)>>>,
     next_client: AtomicU64,
     admission: Admission,
     client_rate: f64,
@@ -133,6 +137,7 @@ async fn serve(a: Args) -> Res<ExitCode> {
         metrics: Metrics::default(),
         probe,
         lag: Mutex::new(BTreeMap::new()),
+        watermarks: Mutex::new(None),
         next_client: AtomicU64::new(1),
         admission: Admission {
             extra_origins: a.allow_origins.clone(),
@@ -144,6 +149,7 @@ async fn serve(a: Args) -> Res<ExitCode> {
     });
     let ends = tail_start(&shared).await;
     tokio::spawn(follow_tail(shared.clone(), ends));
+    tokio::spawn(watch_watermarks(shared.clone()));
     let mut app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(healthz))
@@ -391,7 +397,7 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
                     for g in &gaps {
                         ok &= socket.send(send_text(g)).await.is_ok();
                     }
-                    if !ok || socket.send(WsMessage::Text(b.json.to_string().into())).await.is_err() { break }
+                    if !ok || socket.send(WsMessage::Text(b.json.clone())).await.is_err() { break }
                     s.metrics.records_out.fetch_add(b.count, Ordering::Relaxed);
                 }
                 Source::Tail(Err(broadcast::error::RecvError::Lagged(_))) => {}
@@ -411,7 +417,7 @@ async fn client(mut socket: WebSocket, s: Arc<Shared>) {
                 Source::Own(None) => reader = None,
             },
             _ = status.tick() => {
-                let st = partition_status(&s, &next).await;
+                let st = partition_status(&s, &next);
                 if socket.send(send_text(&st)).await.is_err() { break }
             }
         }
@@ -427,22 +433,34 @@ enum Source {
     Tail(Result<Arc<TailBatch>, broadcast::error::RecvError>),
 }
 
-async fn partition_status(s: &Arc<Shared>, next: &BTreeMap<u32, i64>) -> ServerMessage {
-    let probe = s.clone();
-    let marks: Option<Vec<(u32, i64)>> = tokio::task::spawn_blocking(move || {
-        (0..probe.partitions)
-            .map(|p| {
-                probe
-                    .probe
-                    .fetch_watermarks(&probe.topic, p as i32, Duration::from_secs(2))
-                    .map(|(_, high)| (p, high))
-                    .ok()
-            })
-            .collect()
-    })
-    .await
-    .ok()
-    .flatten();
+/// The high watermarks of every partition, read once a second for all clients (`None`
+/// while the broker does not answer). Clients read this snapshot: a client's status never
+/// waits on the broker, so it never stops draining its records meanwhile.
+async fn watch_watermarks(s: Arc<Shared>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let probe = s.clone();
+        let marks: Option<Vec<(u32, i64)>> = tokio::task::spawn_blocking(move || {
+            (0..probe.partitions)
+                .map(|p| {
+                    probe
+                        .probe
+                        .fetch_watermarks(&probe.topic, p as i32, Duration::from_secs(2))
+                        .map(|(_, high)| (p, high))
+                        .ok()
+                })
+                .collect()
+        })
+        .await
+        .ok()
+        .flatten();
+        *s.watermarks.lock().expect("not poisoned") = marks;
+    }
+}
+
+fn partition_status(s: &Shared, next: &BTreeMap<u32, i64>) -> ServerMessage {
+    let marks = s.watermarks.lock().expect("not poisoned").clone();
     let Some(marks) = marks else {
         return ServerMessage::Status {
             broker_connected: false,
@@ -525,7 +543,7 @@ async fn follow_tail(s: Arc<Shared>, ends: Vec<PartitionOffset>) {
                     }
                 }
                 let count = records.len() as u64;
-                let json: Arc<str> = ServerMessage::Records { records }.to_json().into();
+                let json = Utf8Bytes::from(ServerMessage::Records { records }.to_json());
                 let mut next = s.tail_next.lock().expect("not poisoned");
                 for &(p, _, last) in &spans {
                     next.insert(p, last + 1);
@@ -604,9 +622,12 @@ async fn read_topic(s: Arc<Shared>, client: u64, start: StartFrom, tx: mpsc::Sen
         };
         let mut batch = vec![to_record(&s, client, &first)];
         drop(first);
+        // Batch what has already arrived, never wait for more: at a trickle each record goes
+        // out at once (latency), under load the queue fills while the previous batch is
+        // being sent and batches grow by themselves (throughput).
         while batch.len() < s.batch {
-            match tokio::time::timeout(Duration::from_millis(3), consumer.recv()).await {
-                Ok(Ok(m)) => batch.push(to_record(&s, client, &m)),
+            match consumer.recv().now_or_never() {
+                Some(Ok(m)) => batch.push(to_record(&s, client, &m)),
                 _ => break,
             }
         }

@@ -1,0 +1,352 @@
+//! The bridge against a real Apache Kafka broker, measured: producer throughput, relay
+//! throughput to one and to a hundred WebSocket clients (with the bridge's CPU and memory),
+//! and produce → client latency at 1,000 records/s. Each prints one summary line of
+//! `key=value` fields; `make bench` starts the broker and records the machine.
+//!
+//! `cargo bench -p hopscope-bridge --bench kafka [-- produce|relay_1|relay_100|latency]`
+//! with `HOPSCOPE_KAFKA` set. Sizes: `BENCH_RECORDS` (default 300,000), `BENCH_CLIENTS`
+//! (100), `BENCH_FANOUT_SECS` (15, at 5,000 and at 10,000 sales/s), `BENCH_LATENCY_SECS` (20).
+//!
+//! Everything runs on one machine: the broker, the bridge, the producer and the clients that
+//! count what arrives share its cores, so the figures are a floor, not a ceiling.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{brokers, connect, topic, Ws};
+use futures_util::StreamExt;
+use hopscope_core::protocol::StartFrom;
+use hopscope_core::time::Micros;
+use serde::Deserialize;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio_tungstenite::tungstenite::Message;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What a counting client needs of a frame; serde skips the rest without allocating it, so
+/// the clients cost the machine less than the bridge they measure.
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(default, borrow)]
+    records: Vec<LightRecord<'a>>,
+}
+
+#[derive(Deserialize)]
+struct LightRecord<'a> {
+    #[serde(borrow)]
+    sale: Option<LightSale<'a>>,
+}
+
+#[derive(Deserialize)]
+struct LightSale<'a> {
+    sale_date: &'a str,
+}
+
+/// What one client saw. Its rate runs from its first record to its last: the subscription
+/// set-up before (reported apart) is not throughput.
+#[derive(Default)]
+struct Seen {
+    records: u64,
+    frames: u64,
+    gaps: u64,
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+impl Seen {
+    fn rate(&self) -> f64 {
+        match (self.first, self.last) {
+            (Some(a), Some(b)) if b > a => self.records as f64 / (b - a).as_secs_f64(),
+            _ => 0.0,
+        }
+    }
+}
+
+/// Reads frames until `want` records arrived or none came for `quiet`. With `each`, frames
+/// are decoded and `each` gets every sale's date; without, records are only counted, by
+/// their `"offset":` keys (which cannot occur unescaped inside a JSON string), so that a
+/// hundred counting clients cost the machine little next to the bridge they measure.
+async fn count(
+    ws: &mut Ws,
+    want: u64,
+    quiet: Duration,
+    mut each: Option<&mut (dyn FnMut(&str) + Send)>,
+) -> Seen {
+    let mut seen = Seen::default();
+    // Status frames keep coming while records do not: only records reset the quiet clock.
+    let mut deadline = tokio::time::Instant::now() + quiet;
+    while seen.records < want {
+        let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, ws.next()).await else {
+            break;
+        };
+        let Message::Text(text) = msg else { continue };
+        let records = if let Some(each) = each.as_mut() {
+            let frame: Frame = serde_json::from_str(&text).expect("the relay sends valid frames");
+            if frame.kind == "gap" {
+                seen.gaps += 1;
+            }
+            for r in &frame.records {
+                if let Some(s) = &r.sale {
+                    each(s.sale_date);
+                }
+            }
+            frame.records.len() as u64
+        } else if text.starts_with(r#"{"type":"records""#) {
+            text.matches(r#""offset":"#).count() as u64
+        } else {
+            if text.starts_with(r#"{"type":"gap""#) {
+                seen.gaps += 1;
+            }
+            0
+        };
+        if records > 0 {
+            let now = Instant::now();
+            seen.first.get_or_insert(now);
+            seen.last = Some(now);
+            seen.records += records;
+            seen.frames += 1;
+            deadline = tokio::time::Instant::now() + quiet;
+        }
+    }
+    seen
+}
+
+/// CPU seconds a process has used so far, and its peak resident memory (MiB), from /proc.
+struct Usage {
+    cpu_secs: f64,
+    peak_rss_mib: f64,
+}
+
+fn usage(pid: u32) -> Usage {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("a live process");
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let after = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let hwm_kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    Usage {
+        cpu_secs: ticks / clock_ticks(),
+        peak_rss_mib: hwm_kib / 1024.0,
+    }
+}
+
+fn clock_ticks() -> f64 {
+    let out = Command::new("getconf").arg("CLK_TCK").output();
+    out.ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Runs `hopscope produce` with `args` on `topic`; returns its own summary line.
+fn produce(topic: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(["produce", "--brokers", &brokers(), "--topic", topic])
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("hopscope runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "produce failed: {text}");
+    text
+}
+
+/// `hopscope produce`'s summary "… N acknowledged, F failed, in S s (R sales/s)" as numbers.
+fn produce_figures(summary: &str) -> (u64, u64, f64) {
+    let number_before = |word: &str| -> f64 {
+        let at = summary.find(word).expect("summary format");
+        summary[..at]
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .rfind(|t| !t.is_empty())
+            .and_then(|t| t.parse().ok())
+            .expect("a number")
+    };
+    (
+        number_before(" acknowledged") as u64,
+        number_before(" failed") as u64,
+        number_before(" s ("),
+    )
+}
+
+fn bench_produce(t: &str, n: u64) {
+    let summary = produce(t, &["--no-pace", "--count", &n.to_string()]);
+    let (acked, failed, secs) = produce_figures(&summary);
+    println!(
+        "bench=produce settings=seed(acks=all,idempotence,snappy,linger.ms=5) sales={n} acked={acked} failed={failed} secs={secs:.2} rate={:.0}/s target=100000/s",
+        acked as f64 / secs
+    );
+}
+
+async fn bench_relay_1(t: &str, n: u64) {
+    let s = common::serve(&brokers(), t, &[]).await;
+    let pid = s.0.id();
+    let (before, clients_before) = (usage(pid), usage(std::process::id()));
+    let t0 = Instant::now();
+    let mut ws = connect(s.1, StartFrom::Earliest).await;
+    let seen = count(&mut ws, n, Duration::from_secs(20), None).await;
+    let wall = t0.elapsed().as_secs_f64();
+    let (after, clients_after) = (usage(pid), usage(std::process::id()));
+    assert_eq!(seen.records, n, "every record reaches the client");
+    println!(
+        "bench=relay_1 mode=replay_from_earliest records={} records_per_frame={:.0} first_record_ms={:.0} secs={wall:.2} rate={:.0}/s bridge_cpu={:.0}% bridge_peak_rss_mib={:.0} client_cpu={:.0}% target=200000/s",
+        seen.records,
+        seen.records as f64 / seen.frames.max(1) as f64,
+        seen.first.map_or(0.0, |f| (f - t0).as_secs_f64() * 1e3),
+        seen.rate(),
+        100.0 * (after.cpu_secs - before.cpu_secs) / wall,
+        after.peak_rss_mib,
+        100.0 * (clients_after.cpu_secs - clients_before.cpu_secs) / wall,
+    );
+}
+
+/// A class of `clients` browsers following the topic live while sales arrive at `rate`
+/// per second for `secs`: does every client get every record, with no gap, and how fast?
+/// (Each client is owed every record, so the rate per client is the topic's rate.)
+async fn bench_relay_many(clients: u64, rate: u64, secs: u64) {
+    let t = topic("bench-fanout");
+    produce(&t, &["--no-pace", "--count", "0"]);
+    let s = common::serve(&brokers(), &t, &[]).await;
+    let pid = s.0.id();
+    let mut sockets = Vec::new();
+    for _ in 0..clients {
+        sockets.push(connect(s.1, StartFrom::Latest).await);
+    }
+    // Every client is following before the first record is written.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .map(|mut ws| {
+            tokio::spawn(
+                async move { count(&mut ws, u64::MAX, Duration::from_secs(5), None).await },
+            )
+        })
+        .collect();
+    let (before, clients_before) = (usage(pid), usage(std::process::id()));
+    let t0 = Instant::now();
+    let summary = {
+        let t = t.clone();
+        tokio::task::spawn_blocking(move || {
+            produce(
+                &t,
+                &[
+                    "--rate",
+                    &rate.to_string(),
+                    "--duration",
+                    &format!("{secs}s"),
+                ],
+            )
+        })
+        .await
+        .unwrap()
+    };
+    let wall = t0.elapsed().as_secs_f64();
+    let (after, clients_after) = (usage(pid), usage(std::process::id()));
+    let mut seen = Vec::new();
+    for task in tasks {
+        seen.push(task.await.unwrap());
+    }
+    let (acked, _, _) = produce_figures(&summary);
+    let mut rates: Vec<f64> = seen.iter().map(Seen::rate).collect();
+    rates.sort_by(f64::total_cmp);
+    let complete = seen.iter().filter(|c| c.records == acked).count();
+    println!(
+        "bench=relay_{clients} mode=live clients={clients} rate_each={rate}/s records={acked} complete_clients={complete} gaps={} min_rate_each={:.0}/s median_rate_each={:.0}/s bridge_cpu={:.0}% bridge_peak_rss_mib={:.0} clients_cpu={:.0}% target_each=5000/s",
+        seen.iter().map(|c| c.gaps).sum::<u64>(),
+        rates[0],
+        rates[rates.len() / 2],
+        100.0 * (after.cpu_secs - before.cpu_secs) / wall,
+        after.peak_rss_mib,
+        100.0 * (clients_after.cpu_secs - clients_before.cpu_secs) / wall,
+    );
+}
+
+fn wall_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// Paced `produce` stamps each sale with the wall-clock time it is due and sends it then, so
+/// arrival time − sale_date is produce → client latency (plus the producer's pacing slack
+/// of under a millisecond).
+async fn bench_latency(secs: u64) {
+    let t = topic("bench-latency");
+    produce(&t, &["--no-pace", "--count", "0"]);
+    let s = common::serve(&brokers(), &t, &[]).await;
+    let mut ws = connect(s.1, StartFrom::Latest).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let producer = {
+        let t = t.clone();
+        tokio::task::spawn_blocking(move || {
+            produce(&t, &["--rate", "1000", "--duration", &format!("{secs}s")])
+        })
+    };
+    let mut latencies_ms: Vec<f64> = Vec::new();
+    let mut latency = |date: &str| {
+        let sent = Micros::parse_iso(date).expect("sales carry their date").0;
+        latencies_ms.push((wall_micros() - sent) as f64 / 1000.0);
+    };
+    count(
+        &mut ws,
+        u64::MAX,
+        Duration::from_secs(5),
+        Some(&mut latency),
+    )
+    .await;
+    producer.await.unwrap();
+    // The first second includes connection set-up on both sides.
+    let warm = latencies_ms.len().min(1_000);
+    let mut l = latencies_ms.split_off(warm);
+    assert!(!l.is_empty(), "no record arrived");
+    l.sort_by(f64::total_cmp);
+    let pct = |p: f64| l[((l.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "bench=latency rate=1000/s records={} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} target_p99_ms=20",
+        l.len(),
+        pct(0.50),
+        pct(0.99),
+        l[l.len() - 1]
+    );
+}
+
+fn main() {
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    let n = env_or("BENCH_RECORDS", 300_000);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The relay bench replays what the producer bench wrote.
+    let t = topic("bench-produce");
+    if run("produce") || run("relay_1") {
+        bench_produce(&t, n);
+    }
+    if run("relay_1") {
+        rt.block_on(bench_relay_1(&t, n));
+    }
+    if run("relay_100") {
+        let clients = env_or("BENCH_CLIENTS", 100);
+        let secs = env_or("BENCH_FANOUT_SECS", 15);
+        for rate in [5_000, 10_000] {
+            rt.block_on(bench_relay_many(clients, rate, secs));
+        }
+    }
+    if run("latency") {
+        rt.block_on(bench_latency(env_or("BENCH_LATENCY_SECS", 20)));
+    }
+}
