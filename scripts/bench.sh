@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): each prints one summary line. Results go in BENCHMARKS.md.
-#   scripts/bench.sh            engine native + wasm, and the PyFlink speed ratio
-#   scripts/bench.sh criterion  also the criterion benchmark (slower, with statistics)
+#   scripts/bench.sh            engine native + wasm, the PyFlink speed ratio, and the bridge
+#                               against a real Kafka broker (produce, relay, latency)
+#   scripts/bench.sh criterion  also the criterion benchmarks (slower, with statistics)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -16,6 +17,14 @@ cargo build -q --release -p hopscope-bridge
 .tools/flink-venv/bin/python tests/flink/speed.py --events "${FLINK_EVENTS:-100000}"
 trunk build --release >/dev/null 2>&1
 node e2e/perf.mjs
+
+# The bridge against a broker of its own (stopped when this script ends).
+trap 'scripts/kafka.sh stop >/dev/null 2>&1 || true' EXIT
+scripts/kafka.sh start >/dev/null
+export HOPSCOPE_KAFKA=127.0.0.1:${KAFKA_PORT:-9092}
+cargo bench -q -p hopscope-bridge --bench kafka 2>/dev/null | grep '^bench='
+
 if [ "${1:-}" = criterion ]; then
   cargo bench -p hopscope-core --bench window
+  cargo bench -p hopscope-core --bench codec
 fi
