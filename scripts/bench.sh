@@ -11,7 +11,7 @@ scripts/setup.sh test >/dev/null
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 cargo run -q --release -p hopscope-core --example window_throughput
-cargo test -q --release -p hopscope-core --target wasm32-unknown-unknown --test wasm_bench -- --nocapture 2>&1 \
+cargo test --release -p hopscope-core --target wasm32-unknown-unknown --test wasm_bench -- --nocapture 2>&1 \
   | grep wasm_window_throughput
 cargo build -q --release -p hopscope-bridge
 .tools/flink-venv/bin/python tests/flink/speed.py --events "${FLINK_EVENTS:-100000}"

@@ -28,7 +28,7 @@ step "native tests (core, bridge against Kafka, web)"
 cargo test --workspace
 
 step "core in headless Chromium (wasm32)"
-cargo test -p hopscope-core --target wasm32-unknown-unknown --test wasm
+cargo test -p hopscope-core --target wasm32-unknown-unknown --test wasm --test keys
 cargo test -p hopscope-web --target wasm32-unknown-unknown --test components
 
 step "fuzz the decoders of outside input (20 s each; longer runs: scripts/fuzz.sh SECONDS)"

@@ -14,7 +14,7 @@ use hopscope_core::Span;
 const EVENTS: usize = 1_000_000;
 
 fn bench(c: &mut Criterion) {
-    let sales = workload::sales(EVENTS);
+    let sales = workload::stream(&workload::sales(EVENTS));
     let mut group = c.benchmark_group("hop_1M_events");
     group.sample_size(10);
     group.throughput(Throughput::Elements(EVENTS as u64));

@@ -58,3 +58,37 @@ proptest! {
         }
     }
 }
+
+/// The fuzzers start from `fuzz/seeds/`: seeds that no longer decode would start them from
+/// nothing useful, so each must still be a valid message of its kind.
+#[test]
+fn the_fuzz_seeds_are_valid_messages() {
+    use hopscope_core::protocol::{ClientMessage, ServerMessage};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/seeds");
+    let read = |target: &str| -> Vec<(String, String)> {
+        let mut files: Vec<_> = std::fs::read_dir(format!("{dir}/{target}"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no seeds for {target}");
+        files
+            .into_iter()
+            .map(|p| {
+                (
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    for (path, text) in read("sale_json") {
+        Sale::from_json(text.as_bytes()).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    for (path, text) in read("client_message") {
+        ClientMessage::from_json(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    for (path, text) in read("server_message") {
+        ServerMessage::from_json(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+}

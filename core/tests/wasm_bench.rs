@@ -15,7 +15,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn window_throughput_in_the_browser() {
     let events = 1_000_000usize;
-    let sales = workload::sales(events);
+    let sales = workload::stream(&workload::sales(events));
     let mut line = format!("wasm_window_throughput events={events}");
     for (name, slide) in [
         ("15min_1s", Span::seconds(1)),
