@@ -73,36 +73,30 @@ pub fn stream(sales: &[(Sale, u32)]) -> Stream {
 
 /// Every event through a fresh engine, every window polled; returns the summed window sizes.
 pub fn run(config: &WindowConfig, stream: &Stream) -> u64 {
-    let mut engine = HopWindows::new(config.clone()).expect("valid config");
-    let mut fired = 0u64;
     let key = |(at, len): (u32, u32)| &stream.text[at as usize..(at + len) as usize];
-    for e in &stream.events {
-        let event = Event {
+    drive(
+        config,
+        stream.events.iter().map(|e| Event {
             time: e.time,
             value: e.value,
             seller: key(e.keys[0]),
             category: key(e.keys[1]),
             product: key(e.keys[2]),
             partition: e.partition,
-        };
-        engine.push(&event, e.time);
-        while let Some(w) = engine.poll() {
-            fired += black_box(w).sales_in_window;
-        }
-    }
-    engine.flush();
-    while let Some(w) = engine.poll() {
-        fired += black_box(w).sales_in_window;
-    }
-    fired
+        }),
+    )
 }
 
 /// As [`run`], from separately allocated sales (see the module notes).
 pub fn run_scattered(config: &WindowConfig, sales: &[(Sale, u32)]) -> u64 {
+    drive(config, sales.iter().map(|(s, p)| Event::from_sale(s, *p)))
+}
+
+fn drive<'a>(config: &WindowConfig, events: impl Iterator<Item = Event<'a>>) -> u64 {
     let mut engine = HopWindows::new(config.clone()).expect("valid config");
     let mut fired = 0u64;
-    for (s, p) in sales {
-        engine.push(&Event::from_sale(s, *p), s.event_time());
+    for event in events {
+        engine.push(&event, event.time);
         while let Some(w) = engine.poll() {
             fired += black_box(w).sales_in_window;
         }
