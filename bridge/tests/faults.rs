@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{hopscope, wait_for_port, Ws};
-use futures_util::{SinkExt, StreamExt};
-use hopscope_core::protocol::{ClientMessage, Record, ServerMessage, StartFrom};
+use common::{connect, hopscope, wait_for_port, Ws};
+use futures_util::StreamExt;
+use hopscope_core::protocol::{Record, ServerMessage, StartFrom};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -131,17 +131,7 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         "0",
     ]);
     wait_for_port(web_port, Duration::from_secs(60), "serve never connected").await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{web_port}/ws"))
-        .await
-        .unwrap();
-    ws.send(Message::text(
-        ClientMessage::Subscribe {
-            start: StartFrom::Latest,
-        }
-        .to_json(),
-    ))
-    .await
-    .unwrap();
+    let mut ws = connect(web_port, StartFrom::Latest).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     hopscope(&[
         "produce",
@@ -234,17 +224,7 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         failed == 0,
         "failures make the exit code non-zero: {summary}"
     );
-    let (mut all, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{web_port}/ws"))
-        .await
-        .unwrap();
-    all.send(Message::text(
-        ClientMessage::Subscribe {
-            start: StartFrom::Earliest,
-        }
-        .to_json(),
-    ))
-    .await
-    .unwrap();
+    let mut all = connect(web_port, StartFrom::Earliest).await;
     let everything = records(&mut all, 1_000 + acked as usize, Duration::from_secs(60)).await;
     let ids: Vec<String> = everything
         .iter()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{brokers, connect, hopscope, next_message, topic, Serve, Ws};
+use common::{brokers, connect, hopscope, next_message, produce, topic, Serve, Ws};
 use futures_util::{SinkExt, StreamExt};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::protocol::{
@@ -65,38 +65,28 @@ fn raw_producer() -> BaseProducer {
 
 fn create_topic(t: &str) {
     // Producing nothing but creating the topic the way `produce` does.
-    hopscope(&[
-        "produce",
-        "--brokers",
-        &brokers(),
-        "--topic",
-        t,
-        "--no-pace",
-        "--count",
-        "0",
-    ]);
+    produce(&brokers(), t, &["--no-pace", "--count", "0"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ten_thousand_sales_reach_a_client_exactly_once_in_order_on_the_predicted_partition() {
     let t = topic("exact");
     let start = "2024-01-21T10:00:00Z";
-    let out = hopscope(&[
-        "produce",
-        "--brokers",
+    let out = produce(
         &brokers(),
-        "--topic",
         &t,
-        "--no-pace",
-        "--count",
-        "10000",
-        "--seed",
-        "77",
-        "--rate",
-        "50",
-        "--start",
-        start,
-    ]);
+        &[
+            "--no-pace",
+            "--count",
+            "10000",
+            "--seed",
+            "77",
+            "--rate",
+            "50",
+            "--start",
+            start,
+        ],
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("10000 acknowledged, 0 failed"));
     let s = serve(&t).await;
     let mut ws = connect(s.1, StartFrom::Earliest).await;
@@ -395,24 +385,23 @@ async fn malformed_client_messages_get_an_error_frame_not_a_crash() {
 #[tokio::test(flavor = "multi_thread")]
 async fn analyze_on_the_live_topic_prints_an_activity_spike() {
     let t = topic("spike");
-    hopscope(&[
-        "produce",
-        "--brokers",
+    produce(
         &brokers(),
-        "--topic",
         &t,
-        "--no-pace",
-        "--duration",
-        "40m",
-        "--rate",
-        "5",
-        "--seed",
-        "4",
-        "--start",
-        "2024-01-21T10:00:00Z",
-        "--scenario",
-        "spike@35m,factor=10,for=30s",
-    ]);
+        &[
+            "--no-pace",
+            "--duration",
+            "40m",
+            "--rate",
+            "5",
+            "--seed",
+            "4",
+            "--start",
+            "2024-01-21T10:00:00Z",
+            "--scenario",
+            "spike@35m,factor=10,for=30s",
+        ],
+    );
     // Reading history, partitions interleave far out of event-time order: a lateness that
     // covers the whole stream lets every window fire at the end, in order.
     let out = hopscope(&[
@@ -493,18 +482,11 @@ async fn live_clients_share_one_reader_and_a_stalled_one_gets_exact_gap_notices(
     let mut stalled = connect(s.1, StartFrom::Latest).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let n = 30_000i64;
-    hopscope(&[
-        "produce",
-        "--brokers",
+    produce(
         &brokers(),
-        "--topic",
         &t,
-        "--no-pace",
-        "--count",
-        &n.to_string(),
-        "--rate",
-        "1000",
-    ]);
+        &["--no-pace", "--count", &n.to_string(), "--rate", "1000"],
+    );
     // The reading client is not held up by the stalled one: it accounts for everything
     // while the other still reads nothing (on a loaded machine it may itself lag the ring,
     // and then it too is told exactly what it missed).
@@ -634,24 +616,24 @@ async fn a_token_guards_the_relay_when_set() {
     let t = topic("token");
     create_topic(&t);
     let s = serve_with(&t, &["--token", "s3cret"]).await;
-    assert_eq!(handshake(s.1, "/ws", &[]).await.err(), Some(401));
-    assert_eq!(
-        handshake(s.1, "/ws", &[("authorization", "Bearer wrong")])
-            .await
-            .err(),
-        Some(401)
-    );
-    assert_eq!(
-        handshake(s.1, "/ws?token=wrong", &[]).await.err(),
-        Some(401)
-    );
-    assert!(handshake(s.1, "/ws", &[("authorization", "Bearer s3cret")])
-        .await
-        .is_ok());
-    assert!(
-        handshake(s.1, "/ws?token=s3cret", &[]).await.is_ok(),
-        "what a browser can send"
-    );
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+    // (path, headers, accepted?)
+    let cases: &[(&str, Headers, bool)] = &[
+        ("/ws", &[], false),
+        ("/ws", &[("authorization", "Bearer wrong")], false),
+        ("/ws?token=wrong", &[], false),
+        ("/ws", &[("authorization", "Bearer s3cret")], true),
+        // What a browser can send.
+        ("/ws?token=s3cret", &[], true),
+    ];
+    for (path, headers, accepted) in cases {
+        let got = handshake(s.1, path, headers).await;
+        if *accepted {
+            assert!(got.is_ok(), "{path} {headers:?}");
+        } else {
+            assert_eq!(got.err(), Some(401), "{path} {headers:?}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -706,18 +688,11 @@ async fn flooding_and_oversized_client_messages_are_refused_and_the_relay_goes_o
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_reconnects_with_its_last_offsets_sees_no_gap_and_no_duplicate() {
     let t = topic("reconnect");
-    hopscope(&[
-        "produce",
-        "--brokers",
+    produce(
         &brokers(),
-        "--topic",
         &t,
-        "--no-pace",
-        "--count",
-        "3000",
-        "--seed",
-        "5",
-    ]);
+        &["--no-pace", "--count", "3000", "--seed", "5"],
+    );
     let s = serve(&t).await;
     let mut first = connect(s.1, StartFrom::Earliest).await;
     let before = collect(&mut first, 1_000).await;

@@ -65,10 +65,17 @@ impl Catalog {
         self.products.is_empty()
     }
 
-    /// Builds a catalog from products; fails when there are none.
-    pub fn new(products: Vec<Product>) -> Result<Catalog, String> {
+    /// Builds a catalog from products; fails when there are none. Titles longer than
+    /// [`TITLE_CHARS`] characters are cut here, once, as the seed cut them, so a sale can
+    /// copy its product's title as it is.
+    pub fn new(mut products: Vec<Product>) -> Result<Catalog, String> {
         if products.is_empty() {
             return Err("catalog has no usable products".into());
+        }
+        for p in &mut products {
+            if let Some((at, _)) = p.title.char_indices().nth(TITLE_CHARS) {
+                p.title.truncate(at);
+            }
         }
         let mut categories: Vec<String> = Vec::new();
         for p in &products {
@@ -282,6 +289,22 @@ mod tests {
         let c = Catalog::from_amazon_csv(&csv, "id,category_name\n1,C\n").unwrap();
         assert_eq!(c.len(), AMAZON_ROW_LIMIT);
         assert_eq!(c.products()[0].title.chars().count(), TITLE_CHARS);
+    }
+
+    #[test]
+    fn any_catalog_cuts_long_titles_to_whole_characters() {
+        let product = |title: String| Product {
+            id: "x".into(),
+            title,
+            category: "c".into(),
+            brand: "b".into(),
+            price: Cents(100),
+            rating: None,
+            reviews: 0,
+        };
+        let c = Catalog::new(vec![product("é".repeat(150)), product("short".into())]).unwrap();
+        assert_eq!(c.products()[0].title, "é".repeat(TITLE_CHARS));
+        assert_eq!(c.products()[1].title, "short");
     }
 
     #[test]

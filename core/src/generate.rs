@@ -9,7 +9,7 @@
 //! Scenarios reshape the stream for a while so detection has something to detect: an
 //! activity spike, one seller taking most sales, one category surging, an outlier sale.
 
-use crate::catalog::{Catalog, Product, TITLE_CHARS};
+use crate::catalog::{Catalog, Product};
 use crate::partition::partition_for_key;
 use crate::rng::Rng;
 use crate::sale::Sale;
@@ -509,7 +509,7 @@ impl SaleGenerator {
         let sale = Sale {
             id_sale: self.rng.uuid4(),
             id_product: product.id.clone(),
-            nm_product: product.title.chars().take(TITLE_CHARS).collect(),
+            nm_product: product.title.clone(), // cut to TITLE_CHARS by the catalog
             nm_category: product.category.clone(),
             nm_brand: product.brand.clone(),
             seller: seller.clone(),

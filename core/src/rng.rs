@@ -64,20 +64,24 @@ impl Rng {
             .min(cumulative.len().saturating_sub(1))
     }
 
-    /// A random version-4 UUID in its canonical text form.
+    /// A random version-4 UUID in its canonical text form. Written digit by digit: every
+    /// generated sale has one, and `format!` was a visible share of producing a sale.
     pub fn uuid4(&mut self) -> String {
         let a = self.next_u64();
         let b = self.next_u64();
         let a = (a & 0xffff_ffff_ffff_0fff) | 0x4000; // version 4
         let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000; // RFC 4122 variant
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        )
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(36);
+        for (word, nibbles) in [(a, 16), (b, 16)] {
+            for i in (0..nibbles).rev() {
+                out.push(char::from(HEX[((word >> (4 * i)) & 0xf) as usize]));
+                if matches!(out.len(), 8 | 13 | 18 | 23) {
+                    out.push('-');
+                }
+            }
+        }
+        out
     }
 }
 

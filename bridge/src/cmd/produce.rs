@@ -157,6 +157,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let progress = std::io::stderr().is_terminal();
     let mut last_report = Instant::now();
     let mut sent = 0u64;
+    let mut payload: Vec<u8> = Vec::with_capacity(1024);
     while sent < limit && !stop.load(Ordering::SeqCst) {
         let now = if a.no_pace {
             end.unwrap_or(start.plus(Span::minutes(100 * 365 * 1_440)))
@@ -178,7 +179,10 @@ pub fn run(a: Args) -> Res<ExitCode> {
         if end.is_some_and(|e| g.sale.event_time() >= e) {
             break;
         }
-        let payload = g.sale.to_json();
+        // One buffer for every sale: librdkafka copies the payload on send.
+        payload.clear();
+        serde_json::to_writer(&mut payload, &g.sale)
+            .map_err(|e| format!("cannot encode a sale: {e}"))?;
         let mut record = BaseRecord::to(&a.kafka.topic).key(&g.key).payload(&payload);
         loop {
             match producer.send(record) {

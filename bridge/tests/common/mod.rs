@@ -24,6 +24,13 @@ pub fn hopscope(args: &[&str]) -> Output {
     o
 }
 
+/// Runs `hopscope produce --brokers BROKERS --topic TOPIC ARGS…` and insists it succeeds.
+pub fn produce(brokers: &str, topic: &str, args: &[&str]) -> Output {
+    let mut all = vec!["produce", "--brokers", brokers, "--topic", topic];
+    all.extend_from_slice(args);
+    hopscope(&all)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
