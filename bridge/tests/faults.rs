@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{connect, hopscope, wait_for_port, Ws};
+use common::{connect, produce, wait_for_port, Ws};
 use futures_util::StreamExt;
 use hopscope_core::protocol::{Record, ServerMessage, StartFrom};
 use std::collections::BTreeMap;
@@ -122,27 +122,15 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
 
     // 2. The broker appears (and the topic): serve connects by itself.
     broker.script("start");
-    hopscope(&[
-        "produce",
-        "--brokers",
-        &broker.addr(),
-        "--no-pace",
-        "--count",
-        "0",
-    ]);
+    produce(&broker.addr(), "sales", &["--no-pace", "--count", "0"]);
     wait_for_port(web_port, Duration::from_secs(60), "serve never connected").await;
     let mut ws = connect(web_port, StartFrom::Latest).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    hopscope(&[
-        "produce",
-        "--brokers",
+    produce(
         &broker.addr(),
-        "--no-pace",
-        "--count",
-        "500",
-        "--seed",
-        "1",
-    ]);
+        "sales",
+        &["--no-pace", "--count", "500", "--seed", "1"],
+    );
     let mut got = records(&mut ws, 500, Duration::from_secs(30)).await;
     assert_eq!(got.len(), 500);
 
@@ -151,16 +139,11 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
     broker.script("stop");
     tokio::time::sleep(Duration::from_secs(2)).await;
     broker.script("resume");
-    hopscope(&[
-        "produce",
-        "--brokers",
+    produce(
         &broker.addr(),
-        "--no-pace",
-        "--count",
-        "500",
-        "--seed",
-        "2",
-    ]);
+        "sales",
+        &["--no-pace", "--count", "500", "--seed", "2"],
+    );
     got.extend(records(&mut ws, 500, Duration::from_secs(60)).await);
     assert_eq!(got.len(), 1_000, "every record after the restart arrives");
     let mut next: BTreeMap<u32, i64> = BTreeMap::new();
