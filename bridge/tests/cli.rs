@@ -202,48 +202,143 @@ fn window_prints_one_json_line_per_window_and_survives_bad_lines() {
     }
 }
 
+/// Sales at 1, 5, 13, 20, 15, 30, 21, 3, 31 s in that order, 10 s / 2 s windows,
+/// watermark 2 s behind: the counts Flink's window TVF gives (watermark per element).
 #[test]
-fn window_reports_late_sales_in_event_time() {
+fn window_lets_late_sales_join_their_unfired_windows_as_flink_does() {
     let line = |t: &str| {
         format!(
             "{{\"id_sale\":\"{t}\",\"nm_product\":\"P\",\"seller\":\"s\",\"price\":1.5,\"sale_date\":\"2024-01-01T00:00:{t}Z\"}}\n"
         )
     };
-    let input = [line("01"), line("30"), line("02"), line("29")].concat();
+    let input: String = ["01", "05", "13", "20", "15", "30", "21", "03", "31"]
+        .iter()
+        .map(|t| line(t))
+        .collect();
     let o = hopscope(
         &[
             "window",
             "--size",
             "10s",
             "--slide",
-            "10s",
-            "--lateness",
-            "5s",
+            "2s",
+            "--time",
+            "event",
+            "--watermark-delay",
+            "2s",
         ],
         input.as_bytes(),
     );
     let err = text(&o.stderr);
-    assert!(err.contains("late sale 02"), "{err}");
-    assert!(err.contains("1 late"), "{err}");
-    // [0,10) holds 01 only (02 came after the watermark passed 9.999 s); 29 and 30 were
-    // within the 5 s lateness.
-    let starts: Vec<String> = text(&o.stdout)
+    assert!(
+        err.contains("late sale 15 at 2024-01-01T00:00:15.000Z joined 3 of its 5 windows"),
+        "{err}"
+    );
+    assert!(
+        err.contains("late sale 21 at 2024-01-01T00:00:21.000Z joined 1 of its 5 windows"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "late sale 03 at 2024-01-01T00:00:03.000Z dropped: all its 5 windows had fired"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("late: 2 joined their unfired windows, 1 dropped"),
+        "{err}"
+    );
+    let counts: std::collections::BTreeMap<String, u64> = text(&o.stdout)
         .lines()
         .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["window_start"]
-                .as_str()
-                .unwrap()
-                .to_string()
+            let w = serde_json::from_str::<serde_json::Value>(l).unwrap();
+            (
+                w["window_start"].as_str().unwrap()[17..19].to_string(),
+                w["sales_in_window"].as_u64().unwrap(),
+            )
         })
         .collect();
-    assert_eq!(
-        starts,
-        [
-            "2024-01-01T00:00:00.000Z",
-            "2024-01-01T00:00:20.000Z",
-            "2024-01-01T00:00:30.000Z"
-        ]
+    assert_eq!(counts["10"], 2, "[10 s, 20 s): {counts:?}");
+    assert_eq!(counts["12"], 3, "[12 s, 22 s): {counts:?}");
+    assert_eq!(counts["14"], 2, "[14 s, 24 s): {counts:?}");
+    assert_eq!(counts["20"], 2, "[20 s, 30 s): {counts:?}");
+    // `--lateness` is kept as an alias of the delay for earlier scripts.
+    let alias = hopscope(
+        &[
+            "window",
+            "--size",
+            "10s",
+            "--slide",
+            "2s",
+            "--lateness",
+            "2s",
+        ],
+        input.as_bytes(),
     );
+    assert_eq!(alias.stdout, o.stdout);
+}
+
+#[test]
+fn the_default_delay_keeps_every_in_order_sale_even_in_the_same_millisecond() {
+    let line = |id: u32, ms: &str| {
+        format!(
+            "{{\"id_sale\":\"{id}\",\"nm_product\":\"P\",\"seller\":\"s\",\"price\":1,\"sale_date\":\"2024-01-01T00:00:{ms}Z\"}}\n"
+        )
+    };
+    let input = [
+        line(1, "00.999"),
+        line(2, "00.999"),
+        line(3, "01.999"),
+        line(4, "01.999"),
+        line(5, "02.000"),
+    ]
+    .concat();
+    let o = hopscope(
+        &["window", "--size", "1s", "--slide", "1s"],
+        input.as_bytes(),
+    );
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("late: 0 joined their unfired windows, 0 dropped"),
+        "{err}"
+    );
+    let total: u64 = text(&o.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["sales_in_window"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total, 5);
+}
+
+#[test]
+fn negative_delays_and_durations_without_a_unit_are_clear_errors() {
+    for (args, want) in [
+        (
+            vec!["window", "--watermark-delay", "-1s"],
+            "must not be negative",
+        ),
+        (
+            vec!["window", "--idle-timeout", "-5s"],
+            "must not be negative",
+        ),
+        (
+            vec!["generate", "--duration", "60"],
+            "needs a unit: 60ms, 60s",
+        ),
+        (vec!["window", "--size", "15"], "needs a unit"),
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_hopscope"))
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{args:?} must fail");
+        let err = text(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
 }
 
 #[test]

@@ -22,13 +22,7 @@ fn bench(c: &mut Criterion) {
         ("15min_1s", Span::seconds(1)),
         ("15min_5min", Span::minutes(5)),
     ] {
-        let config = WindowConfig::hop(
-            Span::minutes(15),
-            slide,
-            TimeMode::Event {
-                lateness: Span::seconds(5),
-            },
-        );
+        let config = WindowConfig::hop(Span::minutes(15), slide, TimeMode::event(Span::seconds(5)));
         group.bench_with_input(BenchmarkId::from_parameter(name), &config, |b, config| {
             b.iter(|| workload::run(config, &sales))
         });

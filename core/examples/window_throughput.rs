@@ -27,13 +27,7 @@ fn main() {
         (Span::minutes(5), false),
         (Span::seconds(1), true),
     ] {
-        let wc = WindowConfig::hop(
-            Span::minutes(15),
-            slide,
-            TimeMode::Event {
-                lateness: Span::seconds(5),
-            },
-        );
+        let wc = WindowConfig::hop(Span::minutes(15), slide, TimeMode::event(Span::seconds(5)));
         let best = (0..runs)
             .map(|_| {
                 let t = Instant::now();

@@ -172,7 +172,7 @@ impl ScheduledScenario {
                     | Scenario::SellerConcentration { duration, .. }
                     | Scenario::CategorySurge { duration, .. },
                     "for",
-                ) => *duration = Span::parse(v).map_err(|e| bad(&e))?,
+                ) => *duration = Span::parse(v).map_err(|e| bad(&e.to_string()))?,
                 (
                     Scenario::SellerConcentration { share, .. }
                     | Scenario::CategorySurge { share, .. },

@@ -22,5 +22,5 @@ pub use generate::{GeneratedSale, GeneratorConfig, SaleGenerator, Scenario, Sche
 pub use money::Cents;
 pub use pipeline::{Analytics, AnalyticsConfig, Output};
 pub use sale::{Sale, SaleError};
-pub use time::{Micros, Span, Timestamp};
-pub use window::{Event, HopWindows, Pushed, TimeMode, WindowConfig, WindowResult};
+pub use time::{DurationError, Micros, Span, Timestamp};
+pub use window::{Event, EventTime, HopWindows, Pushed, TimeMode, WindowConfig, WindowResult};

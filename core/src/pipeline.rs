@@ -10,7 +10,10 @@ use crate::detect::{
 };
 use crate::sale::Sale;
 use crate::time::Timestamp;
-use crate::window::{EngineStats, Event, HopWindows, Pushed, WindowConfig, WindowResult};
+use crate::window::{
+    ConfigError, EngineStats, Event, HopWindows, PartitionWatermark, Pushed, TimeMode,
+    WindowConfig, WindowResult,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -31,12 +34,36 @@ impl Default for AnalyticsConfig {
     }
 }
 
-/// A sale the window engine refused because its windows had already fired.
+/// A sale that arrived behind the watermark: it joined `joined` of its `windows` (those
+/// not fired yet) and is dropped when that is 0.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LateSale {
     pub id_sale: String,
     pub event_time: Timestamp,
     pub watermark: Timestamp,
+    pub joined: u32,
+    pub windows: u32,
+}
+
+impl LateSale {
+    pub fn dropped(&self) -> bool {
+        self.joined == 0
+    }
+
+    /// One line for a log: what happened to the sale and why.
+    pub fn describe(&self) -> String {
+        if self.dropped() {
+            format!(
+                "late sale {} at {} dropped: all its {} windows had fired (watermark {})",
+                self.id_sale, self.event_time, self.windows, self.watermark
+            )
+        } else {
+            format!(
+                "late sale {} at {} joined {} of its {} windows (the others had fired; watermark {})",
+                self.id_sale, self.event_time, self.joined, self.windows, self.watermark
+            )
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +90,7 @@ pub struct Analytics {
 }
 
 impl Analytics {
-    pub fn new(config: AnalyticsConfig) -> Result<Analytics, String> {
+    pub fn new(config: AnalyticsConfig) -> Result<Analytics, ConfigError> {
         let engine = HopWindows::new(config.window.clone())?;
         Ok(Analytics {
             tracker: EventTracker::new(
@@ -84,20 +111,44 @@ impl Analytics {
     /// A sale seen at `now` (processing time) and placed on `partition`.
     pub fn push(&mut self, sale: &Sale, partition: u32, now: Timestamp) {
         let placed = match self.engine.config().time {
-            crate::window::TimeMode::Processing => now,
-            crate::window::TimeMode::Event { .. } => sale.event_time(),
+            TimeMode::Processing => now,
+            TimeMode::Event(_) => sale.event_time(),
         };
         self.newest = Some(self.newest.map_or(placed, |n| n.max(placed)));
-        if let Pushed::Late { watermark } =
-            self.engine.push(&Event::from_sale(sale, partition), now)
-        {
+        let late = match self.engine.push(&Event::from_sale(sale, partition), now) {
+            Pushed::Accepted => None,
+            Pushed::LateJoined {
+                joined,
+                windows,
+                watermark,
+            } => Some((joined, windows, watermark)),
+            Pushed::Dropped { windows, watermark } => Some((0, windows, watermark)),
+        };
+        if let Some((joined, windows, watermark)) = late {
             self.out.push_back(Output::Late(LateSale {
                 id_sale: sale.id_sale.clone(),
                 event_time: sale.event_time(),
                 watermark,
+                joined,
+                windows,
             }));
         }
         self.drain();
+    }
+
+    /// A partition the source will read (see [`HopWindows::declare_partition`]).
+    pub fn declare_partition(&mut self, partition: u32, now: Timestamp) {
+        self.engine.declare_partition(partition, now);
+    }
+
+    /// A bounded read reached the end of `partition`.
+    pub fn finish_partition(&mut self, partition: u32, now: Timestamp) {
+        self.engine.finish_partition(partition, now);
+        self.drain();
+    }
+
+    pub fn partition_watermarks(&self) -> Vec<PartitionWatermark> {
+        self.engine.partition_watermarks()
     }
 
     /// Moves the clock (processing time fires windows; event time waits for events).

@@ -50,36 +50,85 @@ impl Span {
         self.0 as f64 / 1_000.0
     }
 
-    /// Parses `250ms`, `1s`, `15m`, `2h`, `1d`, or a bare number of milliseconds.
-    pub fn parse(text: &str) -> Result<Span, String> {
+    /// Parses `250ms`, `1s`, `15m`, `2h`, `1d` (or `0`). A number needs its unit: a bare
+    /// `60` is refused rather than read as 60 ms, which once made `--duration 60` write
+    /// nothing without a word.
+    pub fn parse(text: &str) -> Result<Span, DurationError> {
         let t = text.trim();
+        let err = |kind| DurationError {
+            text: text.to_string(),
+            kind,
+        };
+        if t.starts_with('-') {
+            return Err(err(DurationErrorKind::Negative));
+        }
         let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
         if num.is_empty() {
-            return Err(format!(
-                "duration {text:?} must start with a number (e.g. 15m, 1s, 500ms)"
-            ));
+            return Err(err(DurationErrorKind::NoNumber));
         }
-        let n: i64 = num
-            .parse()
-            .map_err(|_| format!("duration {text:?} is too large"))?;
+        let n: i64 = num.parse().map_err(|_| err(DurationErrorKind::TooLarge))?;
         let factor = match unit.trim() {
-            "" | "ms" => 1,
+            "" if n == 0 => 1,
+            "" => return Err(err(DurationErrorKind::NoUnit)),
+            "ms" => 1,
             "s" | "sec" => 1_000,
             "m" | "min" => 60_000,
             "h" => 3_600_000,
             "d" => 86_400_000,
-            other => {
-                return Err(format!(
-                    "duration {text:?} has unknown unit {other:?} (use ms, s, m, h or d)"
-                ))
-            }
+            other => return Err(err(DurationErrorKind::UnknownUnit(other.to_string()))),
         };
         n.checked_mul(factor)
             .map(Span)
-            .ok_or_else(|| format!("duration {text:?} is too large"))
+            .ok_or_else(|| err(DurationErrorKind::TooLarge))
     }
 }
+
+/// Why a duration was refused; `Display` says how to write it instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DurationError {
+    pub text: String,
+    pub kind: DurationErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DurationErrorKind {
+    /// `-5s`: durations here are lengths, never negative.
+    Negative,
+    /// `m`, `abc`, ``.
+    NoNumber,
+    /// `60`: is it ms, s or m?
+    NoUnit,
+    UnknownUnit(String),
+    TooLarge,
+}
+
+impl fmt::Display for DurationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = &self.text;
+        match &self.kind {
+            DurationErrorKind::Negative => write!(f, "duration {text:?} must not be negative"),
+            DurationErrorKind::NoNumber => write!(
+                f,
+                "duration {text:?} must start with a number (e.g. 15m, 1s, 500ms)"
+            ),
+            DurationErrorKind::NoUnit => {
+                let n = text.trim();
+                write!(
+                    f,
+                    "duration {text:?} needs a unit: {n}ms, {n}s, {n}m, {n}h or {n}d"
+                )
+            }
+            DurationErrorKind::UnknownUnit(u) => write!(
+                f,
+                "duration {text:?} has unknown unit {u:?} (use ms, s, m, h or d)"
+            ),
+            DurationErrorKind::TooLarge => write!(f, "duration {text:?} is too large"),
+        }
+    }
+}
+
+impl std::error::Error for DurationError {}
 
 impl fmt::Display for Span {
     /// The shortest exact form: `15m`, `1s`, `1500ms`.
@@ -343,11 +392,25 @@ mod tests {
         assert_eq!(Span::millis(1500).to_string(), "1500ms");
         assert!(Span::parse("15 parsecs")
             .unwrap_err()
+            .to_string()
             .contains("unknown unit"));
         assert!(Span::parse("m")
             .unwrap_err()
+            .to_string()
             .contains("must start with a number"));
         assert!(Span::parse("99999999999999999999s").is_err());
+        assert_eq!(Span::parse("0"), Ok(Span(0)));
+        let no_unit = Span::parse("60").unwrap_err();
+        assert_eq!(no_unit.kind, DurationErrorKind::NoUnit);
+        assert!(no_unit.to_string().contains("60s"), "{no_unit}");
+        assert_eq!(
+            Span::parse("-1s").unwrap_err().kind,
+            DurationErrorKind::Negative
+        );
+        assert_eq!(
+            Span::parse("").unwrap_err().kind,
+            DurationErrorKind::NoNumber
+        );
     }
 
     #[test]

@@ -4,14 +4,16 @@
 //! * Windows are `[start, start + size)`, with `start` a multiple of `slide` since the
 //!   epoch. An event at `t` is in every window with `start <= t < start + size`.
 //! * Only windows holding at least one event are emitted, unless `emit_empty` is set.
-//! * Event time: the watermark is `max event time − lateness`; a window fires once the
-//!   watermark reaches `end − 1`. [`HopWindows::flush`] fires everything (bounded input).
+//! * Event time: the watermark is the newest event time − delay, per partition when the
+//!   source is partitioned, the operator's being the minimum ([`watermark`]); a window
+//!   fires once the watermark reaches `end − 1`. [`HopWindows::flush`] fires everything
+//!   (bounded input).
 //! * Processing time: the caller's clock is the time of every event and the watermark is
 //!   `now − 1`, so a window fires as soon as the clock reaches its end.
-//! * Late events: as in Flink's slicing window operator, an event is late when the first
-//!   window it belongs to has already fired (its pane's end − 1 ≤ watermark). A late event
-//!   is dropped from *all* its windows — so every window holds exactly the same events as a
-//!   recomputation from scratch would — and is counted and handed back to the caller.
+//! * Late events, as Flink's slicing window operator (and its group-window operator)
+//!   treat them: an event behind the watermark joins every one of its windows that has
+//!   not fired yet; it is dropped only when all of them have fired. Fired results never
+//!   change. [`Pushed`] says which happened, [`EngineStats`] counts both.
 //!
 //! # Why it is O(1) per event
 //! Time is cut into panes of `gcd(size, slide)`; every window is a whole number of panes.
@@ -21,120 +23,27 @@
 //! distinct counts use counted key sets ([`keys::Multiset`]), and the maximum uses a
 //! monotonic deque of pane maxima. So the cost per event does not grow with size/slide:
 //! 15 min / 1 s (900 windows per event) costs the same per event as 15 min / 5 min.
-//! Memory is O(panes in a window + distinct keys), never O(events × windows).
+//! A late event whose pane the running aggregate already holds is added to it too (its
+//! pane is subtracted later with the event in it); only the max deque needs a binary
+//! search for it. Memory is O(panes in a window + distinct keys), never O(events × windows).
 
+mod config;
 pub mod keys;
+mod pane;
 mod result;
+pub mod watermark;
 
+pub use config::{ConfigError, EventTime, TimeMode, WindowConfig};
 pub use result::{TopKey, WindowResult};
+pub use watermark::{PartitionWatermark, Scope, Watermarks};
 
 use crate::money::{div_round_half_up, Cents};
 use crate::sale::Sale;
-use crate::time::{Span, Timestamp};
-use keys::{FxMap, Interner, Multiset};
+use crate::time::Timestamp;
+use config::{first_unfired_start, first_window_start};
+use keys::{Interner, Multiset};
+use pane::{Acc, Item, Pane};
 use std::collections::{BTreeMap, VecDeque};
-
-/// Which clock assigns events to windows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TimeMode {
-    /// The sale's own time (`sale_date`), with this much allowed out-of-orderness.
-    Event { lateness: Span },
-    /// The caller's clock when the event is pushed (the seed's `proctime`).
-    Processing,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WindowConfig {
-    pub size: Span,
-    pub slide: Span,
-    pub time: TimeMode,
-    /// Also emit windows with no events (for a timeline); Flink does not.
-    pub emit_empty: bool,
-    /// Partitions to report in `sales_per_partition` (more appear if seen).
-    pub partitions: u32,
-    /// How many leading categories and sellers to list per window (0: only the top one).
-    pub top_n: usize,
-}
-
-impl WindowConfig {
-    /// The seed's query: `HOP(proctime, INTERVAL '1' SECOND, INTERVAL '15' MINUTE)`.
-    pub fn seed() -> WindowConfig {
-        WindowConfig {
-            size: Span::minutes(15),
-            slide: Span::seconds(1),
-            time: TimeMode::Processing,
-            emit_empty: false,
-            partitions: 6,
-            top_n: 0,
-        }
-    }
-
-    pub fn hop(size: Span, slide: Span, time: TimeMode) -> WindowConfig {
-        WindowConfig {
-            size,
-            slide,
-            time,
-            ..WindowConfig::seed()
-        }
-    }
-
-    /// Checks the spans make sense; the engine refuses a config that fails this.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.size.0 <= 0 {
-            return Err(format!("window size must be positive, got {}", self.size));
-        }
-        if self.slide.0 <= 0 {
-            return Err(format!("window slide must be positive, got {}", self.slide));
-        }
-        if self.slide > self.size {
-            return Err(format!(
-                "slide ({}) must not exceed size ({}): events between windows would be lost",
-                self.slide, self.size
-            ));
-        }
-        if let TimeMode::Event { lateness } = self.time {
-            if lateness.0 < 0 {
-                return Err(format!("lateness must not be negative, got {lateness}"));
-            }
-        }
-        Ok(())
-    }
-
-    /// The pane (slice) length: `gcd(size, slide)`.
-    pub fn pane(&self) -> Span {
-        Span(gcd(self.size.0, self.slide.0))
-    }
-
-    /// How many windows contain any given instant. Exactly `size / slide` when the slide
-    /// divides the size; otherwise it alternates between the floor and the ceiling.
-    pub fn windows_per_event(&self, t: Timestamp) -> u64 {
-        self.windows_containing(t).count() as u64
-    }
-
-    /// Every window `[start, end)` containing `t`, earliest first.
-    pub fn windows_containing(&self, t: Timestamp) -> impl Iterator<Item = (Timestamp, Timestamp)> {
-        let (size, slide) = (self.size.0, self.slide.0);
-        let last = t.0.div_euclid(slide) * slide;
-        let first = first_window_start(t.0, size, slide);
-        (0..)
-            .map(move |k| first + k * slide)
-            .take_while(move |s| *s <= last)
-            .map(move |s| (Timestamp(s), Timestamp(s + size)))
-    }
-}
-
-fn gcd(a: i64, b: i64) -> i64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
-}
-
-/// Start of the earliest window (aligned to `slide`) that contains instant `t`.
-fn first_window_start(t: i64, size: i64, slide: i64) -> i64 {
-    (t - size).div_euclid(slide) * slide + slide
-}
 
 /// What the engine needs of a sale. Borrowed, so pushing allocates nothing.
 #[derive(Clone, Copy, Debug)]
@@ -161,115 +70,32 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Whether [`HopWindows::push`] took the event.
+/// What [`HopWindows::push`] did with an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pushed {
+    /// In time: it is in every window containing it.
     Accepted,
-    /// Dropped: the first window containing the event had already fired.
-    Late {
+    /// Behind the watermark: some of its windows had fired (they stay as they were); it
+    /// joined the `joined` of its `windows` that had not.
+    LateJoined {
+        joined: u32,
+        windows: u32,
         watermark: Timestamp,
     },
+    /// Every one of its `windows` had fired: it is in none (counted).
+    Dropped { windows: u32, watermark: Timestamp },
 }
 
 /// Running totals of what the engine has seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EngineStats {
+    /// Events in at least one window (late-joined ones included).
     pub accepted: u64,
-    pub late: u64,
+    /// Of those, events that arrived behind the watermark and missed some windows.
+    pub late_joined: u64,
+    /// Events in no window: all their windows had fired.
+    pub dropped: u64,
     pub windows_fired: u64,
-}
-
-#[derive(Default, Clone, Debug)]
-struct Pane {
-    count: u64,
-    sum: i64,
-    sum_sq: i128,
-    max: i64,
-    sellers: FxMap<u32, u64>,
-    categories: FxMap<u32, u64>,
-    products: FxMap<u32, u64>,
-    partitions: FxMap<u32, u64>,
-}
-
-impl Pane {
-    /// Empties the pane but keeps its maps' capacity, so a recycled pane allocates nothing.
-    fn reset(&mut self) {
-        self.count = 0;
-        self.sum = 0;
-        self.sum_sq = 0;
-        self.max = 0;
-        self.sellers.clear();
-        self.categories.clear();
-        self.products.clear();
-        self.partitions.clear();
-    }
-}
-
-/// The running aggregate over the panes of the window being fired.
-#[derive(Default, Clone, Debug)]
-struct Acc {
-    count: u64,
-    sum: i64,
-    sum_sq: i128,
-    sellers: Multiset,
-    categories: Multiset,
-    products: Multiset,
-    partitions: Multiset,
-    /// (pane index, pane max), maxima decreasing from front to back.
-    max: VecDeque<(i64, i64)>,
-}
-
-impl Acc {
-    fn add(&mut self, index: i64, p: &Pane) {
-        self.count += p.count;
-        self.sum += p.sum;
-        self.sum_sq += p.sum_sq;
-        for (k, n) in &p.sellers {
-            self.sellers.add(*k, *n);
-        }
-        for (k, n) in &p.categories {
-            self.categories.add(*k, *n);
-        }
-        for (k, n) in &p.products {
-            self.products.add(*k, *n);
-        }
-        for (k, n) in &p.partitions {
-            self.partitions.add(*k, *n);
-        }
-        while self.max.back().is_some_and(|(_, m)| *m <= p.max) {
-            self.max.pop_back();
-        }
-        self.max.push_back((index, p.max));
-    }
-
-    fn remove(&mut self, p: &Pane) {
-        self.count -= p.count;
-        self.sum -= p.sum;
-        self.sum_sq -= p.sum_sq;
-        for (k, n) in &p.sellers {
-            self.sellers.remove(*k, *n);
-        }
-        for (k, n) in &p.categories {
-            self.categories.remove(*k, *n);
-        }
-        for (k, n) in &p.products {
-            self.products.remove(*k, *n);
-        }
-        for (k, n) in &p.partitions {
-            self.partitions.remove(*k, *n);
-        }
-    }
-
-    fn clear(&mut self) {
-        self.count = 0;
-        self.sum = 0;
-        self.sum_sq = 0;
-        self.sellers.clear();
-        self.categories.clear();
-        self.products.clear();
-        self.partitions.clear();
-        self.max.clear();
-    }
 }
 
 /// The engine. Feed it with [`push`](Self::push), move time with
@@ -302,13 +128,20 @@ pub struct HopWindows {
     spare: Vec<Pane>,
     /// Input has ended ([`HopWindows::flush`]).
     flushed: bool,
+    /// Event time only: the per-partition (or one-stream) watermark state.
+    marks: Option<Watermarks>,
 }
 
 impl HopWindows {
-    pub fn new(config: WindowConfig) -> Result<HopWindows, String> {
+    pub fn new(config: WindowConfig) -> Result<HopWindows, ConfigError> {
         config.validate()?;
         let pane = config.pane().0;
+        let marks = match config.time {
+            TimeMode::Event(e) => Some(Watermarks::new(e.scope, e.delay, e.idle_timeout)),
+            TimeMode::Processing => None,
+        };
         Ok(HopWindows {
+            marks,
             size: config.size.0,
             slide: config.slide.0,
             pane,
@@ -344,50 +177,110 @@ impl HopWindows {
     }
 
     /// Adds an event. In processing-time mode the event's time is `now`; in event-time
-    /// mode it is `event.time` and `now` is ignored. Fired windows become available
-    /// through [`poll`](Self::poll).
+    /// mode it is `event.time`, and `now` (the processing clock) only times idleness.
+    /// Fired windows become available through [`poll`](Self::poll).
     pub fn push(&mut self, event: &Event<'_>, now: Timestamp) -> Pushed {
         let t = match self.config.time {
             TimeMode::Processing => {
                 self.advance(now);
                 now.0
             }
-            TimeMode::Event { .. } => event.time.0,
+            TimeMode::Event(_) => event.time.0,
         };
-        let index = t.div_euclid(self.pane);
-        let pane_end = (index + 1) * self.pane;
-        if pane_end - 1 <= self.watermark {
-            self.stats.late += 1;
-            return Pushed::Late {
-                watermark: Timestamp(self.watermark),
+        let first_end = first_window_start(t, self.size, self.slide).saturating_add(self.size);
+        let late = first_end - 1 <= self.watermark;
+        let mut result = Pushed::Accepted;
+        if late {
+            let (joined, windows) = self
+                .config
+                .unfired_windows(Timestamp(t), Some(Timestamp(self.watermark)));
+            let watermark = Timestamp(self.watermark);
+            if joined == 0 {
+                self.stats.dropped += 1;
+                // A dropped event still moves its partition's watermark, as in Flink (the
+                // source assigns watermarks before the window operator drops anything).
+                self.observe_watermark(event.partition, t, now);
+                return Pushed::Dropped { windows, watermark };
+            }
+            self.stats.late_joined += 1;
+            // Windows before the first unfired one count as fired even when they were
+            // skipped for being empty: the late event must not resurrect them.
+            self.next_start =
+                self.next_start
+                    .max(first_unfired_start(self.watermark, self.size, self.slide));
+            result = Pushed::LateJoined {
+                joined,
+                windows,
+                watermark,
             };
         }
-        let seller = self.sellers.id(event.seller);
-        let category = self.categories.id(event.category);
-        let product = self.products.id(event.product);
-        let pane = self.pane_mut(index);
-        let v = event.value.0;
-        pane.count += 1;
-        pane.sum += v;
-        pane.sum_sq += i128::from(v) * i128::from(v);
-        pane.max = if pane.count == 1 { v } else { pane.max.max(v) };
-        *pane.sellers.entry(seller).or_insert(0) += 1;
-        *pane.categories.entry(category).or_insert(0) += 1;
-        *pane.products.entry(product).or_insert(0) += 1;
-        *pane.partitions.entry(event.partition).or_insert(0) += 1;
-        self.stats.accepted += 1;
-        if let TimeMode::Event { lateness } = self.config.time {
-            self.set_watermark(t.saturating_sub(lateness.0));
+        let item = Item {
+            value: event.value.0,
+            seller: self.sellers.id(event.seller),
+            category: self.categories.id(event.category),
+            product: self.products.id(event.product),
+            partition: event.partition,
+        };
+        let index = t.div_euclid(self.pane);
+        self.pane_mut(index).add(&item);
+        if late && self.acc_lo <= index && index < self.acc_hi {
+            // The running aggregate already holds this pane: the event joins it there
+            // too, so the windows still to fire see it and the pane leaves with it.
+            self.acc.add_late(index, &item);
         }
-        Pushed::Accepted
+        self.stats.accepted += 1;
+        self.observe_watermark(event.partition, t, now);
+        result
+    }
+
+    #[inline]
+    fn observe_watermark(&mut self, partition: u32, t: i64, now: Timestamp) {
+        if let Some(marks) = self.marks.as_mut() {
+            let wm = marks.observe(partition, t, now);
+            self.set_watermark(wm);
+        }
     }
 
     /// Moves the clock. In processing-time mode this fires every window that has ended by
-    /// `now`; in event-time mode time only moves with events, so this does nothing.
+    /// `now`; in event time it times partition idleness (which may free the watermark).
     pub fn advance(&mut self, now: Timestamp) {
-        if self.config.time == TimeMode::Processing {
-            self.set_watermark(now.0.saturating_sub(1));
+        match self.marks.as_mut() {
+            None => self.set_watermark(now.0.saturating_sub(1)),
+            Some(marks) => {
+                let wm = marks.tick(now);
+                self.set_watermark(wm);
+            }
         }
+    }
+
+    /// A partition the source will read, before its first record (event time, per
+    /// partition): it holds the watermark back until it delivers, idles or finishes —
+    /// as a Kafka split does in Flink, so reading partitions one after another loses
+    /// nothing.
+    pub fn declare_partition(&mut self, partition: u32, now: Timestamp) {
+        if let Some(m) = self.marks.as_mut() {
+            m.declare(partition, now);
+        }
+    }
+
+    /// A bounded read reached the end of `partition`: it stops holding the watermark.
+    pub fn finish_partition(&mut self, partition: u32, now: Timestamp) {
+        if let Some(m) = self.marks.as_mut() {
+            let wm = m.finish(partition, now);
+            self.set_watermark(wm);
+        }
+    }
+
+    /// The watermark state per partition (empty in processing time).
+    pub fn partition_watermarks(&self) -> Vec<PartitionWatermark> {
+        self.marks
+            .as_ref()
+            .map_or_else(Vec::new, |m| m.partitions())
+    }
+
+    /// The partition holding the event-time watermark back, if any.
+    pub fn holding_partition(&self) -> Option<u32> {
+        self.marks.as_ref().and_then(|m| m.holding())
     }
 
     /// End of input: fire every window that holds events.
@@ -577,5 +470,134 @@ impl HopWindows {
             sales_per_partition: per_partition,
             ticket_stddev: stddev,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Span;
+
+    fn sale_at(seconds: i64) -> Event<'static> {
+        Event {
+            time: Timestamp(seconds * 1_000),
+            value: Cents(100),
+            seller: "s",
+            category: "c",
+            product: "p",
+            partition: 0,
+        }
+    }
+
+    fn run(config: WindowConfig, arrivals: &[i64]) -> (Vec<Pushed>, BTreeMap<i64, u64>) {
+        let mut e = HopWindows::new(config).unwrap();
+        let pushed = arrivals
+            .iter()
+            .map(|s| e.push(&sale_at(*s), Timestamp(0)))
+            .collect();
+        e.flush();
+        let counts = std::iter::from_fn(|| e.poll())
+            .map(|w| (w.window_start.0 / 1_000, w.sales_in_window))
+            .collect();
+        (pushed, counts)
+    }
+
+    /// The case from the issue tracker, with Flink's counts (window TVF, watermark per
+    /// element): late sales join the windows that have not fired.
+    #[test]
+    fn late_sales_join_their_unfired_windows_as_in_flink() {
+        let config = WindowConfig::hop(
+            Span::seconds(10),
+            Span::seconds(2),
+            TimeMode::event(Span::seconds(2)),
+        );
+        let (pushed, counts) = run(config, &[1, 5, 13, 20, 15, 30, 21, 3, 31]);
+        assert_eq!(counts[&10], 2, "[10 s, 20 s)");
+        assert_eq!(counts[&12], 3, "[12 s, 22 s)");
+        assert_eq!(counts[&14], 2, "[14 s, 24 s)");
+        assert_eq!(counts[&20], 2, "[20 s, 30 s)");
+        // 15 s arrives at watermark 18 s: [6,16) and [8,18) fired, 3 of 5 windows left.
+        assert_eq!(
+            pushed[4],
+            Pushed::LateJoined {
+                joined: 3,
+                windows: 5,
+                watermark: Timestamp(18_000)
+            }
+        );
+        // 3 s arrives at watermark 28 s: every window of it has fired.
+        assert_eq!(
+            pushed[7],
+            Pushed::Dropped {
+                windows: 5,
+                watermark: Timestamp(28_000)
+            }
+        );
+    }
+
+    #[test]
+    fn the_default_delay_never_drops_in_order_ties() {
+        let mut e = HopWindows::new(WindowConfig::hop(
+            Span::seconds(10),
+            Span::seconds(1),
+            TimeMode::event(EventTime::DEFAULT_DELAY),
+        ))
+        .unwrap();
+        let last_ms = |t| Event {
+            time: Timestamp(t),
+            ..sale_at(0)
+        };
+        for t in [999, 999, 1_999, 1_999, 1_999, 2_000] {
+            assert_eq!(e.push(&last_ms(t), Timestamp(0)), Pushed::Accepted);
+        }
+        // With no delay at all, a tie at a pane's last millisecond is late, as in Flink.
+        let mut e = HopWindows::new(WindowConfig::hop(
+            Span::seconds(10),
+            Span::seconds(1),
+            TimeMode::event(Span(0)),
+        ))
+        .unwrap();
+        e.push(&last_ms(999), Timestamp(0));
+        assert!(matches!(
+            e.push(&last_ms(999), Timestamp(0)),
+            Pushed::LateJoined { joined: 9, .. }
+        ));
+    }
+
+    #[test]
+    fn partitions_read_one_after_another_lose_nothing_when_declared() {
+        let mut config = WindowConfig::hop(
+            Span::seconds(10),
+            Span::seconds(5),
+            TimeMode::Event(EventTime::per_partition(Span(0), None)),
+        );
+        config.partitions = 2;
+        let mut e = HopWindows::new(config).unwrap();
+        e.declare_partition(0, Timestamp(0));
+        e.declare_partition(1, Timestamp(0));
+        for s in 0..100 {
+            let ev = Event {
+                partition: (s % 2) as u32,
+                ..sale_at(s)
+            };
+            // Partition 0's sales first (all of them), then partition 1's.
+            if s % 2 == 0 {
+                assert_eq!(e.push(&ev, Timestamp(0)), Pushed::Accepted);
+            }
+        }
+        assert!(e.poll().is_none(), "partition 1 holds the watermark");
+        for s in (1..100).step_by(2) {
+            let ev = Event {
+                partition: 1,
+                ..sale_at(s)
+            };
+            assert_eq!(e.push(&ev, Timestamp(0)), Pushed::Accepted);
+        }
+        e.flush();
+        let total: u64 = std::iter::from_fn(|| e.poll())
+            .map(|w| w.sales_in_window)
+            .sum();
+        assert_eq!(total, 200, "every sale in its two windows");
+        assert_eq!(e.stats().dropped + e.stats().late_joined, 0);
     }
 }

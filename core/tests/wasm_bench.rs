@@ -21,13 +21,7 @@ fn window_throughput_in_the_browser() {
         ("15min_1s", Span::seconds(1)),
         ("15min_5min", Span::minutes(5)),
     ] {
-        let wc = WindowConfig::hop(
-            Span::minutes(15),
-            slide,
-            TimeMode::Event {
-                lateness: Span::seconds(5),
-            },
-        );
+        let wc = WindowConfig::hop(Span::minutes(15), slide, TimeMode::event(Span::seconds(5)));
         let best = (0..5)
             .map(|_| {
                 let t0 = js_sys::Date::now();

@@ -4,7 +4,7 @@
 
 use hopscope_core::generate::{GeneratorConfig, SaleGenerator};
 use hopscope_core::partition::partition_for_key;
-use hopscope_core::window::{Event, HopWindows, Pushed, TimeMode, WindowConfig};
+use hopscope_core::window::{ConfigError, Event, HopWindows, Pushed, TimeMode, WindowConfig};
 use hopscope_core::{Catalog, Cents, Span, Timestamp, WindowResult};
 use std::collections::BTreeMap;
 
@@ -14,8 +14,10 @@ pub enum Origin {
     Normal,
     /// Injected with an event time behind the newest one, within the allowed lateness.
     OutOfOrder,
-    /// Injected with an event time behind the watermark.
+    /// Injected just behind the watermark: some of its windows have fired, some not.
     Late,
+    /// Injected so far behind the watermark that every window of it has fired.
+    TooLate,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -28,8 +30,30 @@ pub struct LessonEvent {
     pub value: Cents,
     pub seller: String,
     pub origin: Origin,
-    /// Dropped by the engine: its first window had already fired.
-    pub late: bool,
+    /// What the engine did with it.
+    pub fate: Pushed,
+}
+
+impl LessonEvent {
+    /// Behind the watermark and in none of its windows.
+    pub fn dropped(&self) -> bool {
+        matches!(self.fate, Pushed::Dropped { .. })
+    }
+
+    /// Behind the watermark: some of its windows had fired without it.
+    pub fn late(&self) -> bool {
+        !matches!(self.fate, Pushed::Accepted)
+    }
+
+    /// Whether the event counts in the window `[start, start + size)` that contains it:
+    /// a late event joins only the windows not fired when it arrived (Flink's rule).
+    pub fn counts_in(&self, start: i64, size: i64) -> bool {
+        match self.fate {
+            Pushed::Accepted => true,
+            Pushed::LateJoined { watermark, .. } => start + size - 1 > watermark.0,
+            Pushed::Dropped { .. } => false,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +84,7 @@ const LIVE_EVENTS: usize = 2_000;
 const LESSON_RATE: f64 = 0.6;
 
 impl Lesson {
-    pub fn new(size: Span, slide: Span, time: TimeMode, seed: u64) -> Result<Lesson, String> {
+    pub fn new(size: Span, slide: Span, time: TimeMode, seed: u64) -> Result<Lesson, ConfigError> {
         let mut config = WindowConfig::hop(size, slide, time);
         config.emit_empty = true;
         let engine = HopWindows::new(config.clone())?;
@@ -84,7 +108,7 @@ impl Lesson {
     }
 
     pub fn is_event_time(&self) -> bool {
-        matches!(self.config.time, TimeMode::Event { .. })
+        matches!(self.config.time, TimeMode::Event(_))
     }
 
     /// Where an event sits on the timeline: its own time in event time, its arrival in
@@ -163,7 +187,7 @@ impl Lesson {
     /// lateness, so it still counts (event time only; processing time ignores its time).
     pub fn inject_out_of_order(&mut self) {
         let lateness = match self.config.time {
-            TimeMode::Event { lateness } => lateness.0,
+            TimeMode::Event(e) => e.delay.0,
             TimeMode::Processing => 1_000,
         };
         let newest = self
@@ -176,13 +200,23 @@ impl Lesson {
         self.deliver(t, Cents(4_999), "late.larissa".into(), Origin::OutOfOrder);
     }
 
-    /// An event from behind the watermark: its first window has already fired.
+    /// An event one slide behind the watermark: its first windows have fired (it misses
+    /// them), its last ones have not (it joins those) — Flink's rule, visible.
     pub fn inject_late(&mut self) {
         let t = match self.watermark() {
-            Some(wm) => Timestamp(wm.0 - self.config.size.0 / 2),
+            Some(wm) => Timestamp(wm.0 - self.config.slide.0),
             None => Timestamp(self.clock.0 - self.config.size.0),
         };
         self.deliver(t, Cents(12_999), "tardy.tiago".into(), Origin::Late);
+    }
+
+    /// An event so far behind the watermark that all its windows have fired: dropped.
+    pub fn inject_too_late(&mut self) {
+        let t = match self.watermark() {
+            Some(wm) => Timestamp(wm.0 - self.config.size.0 - self.config.slide.0),
+            None => Timestamp(self.clock.0 - 2 * self.config.size.0),
+        };
+        self.deliver(t, Cents(8_999), "belated.bruna".into(), Origin::TooLate);
     }
 
     fn deliver(&mut self, event_time: Timestamp, value: Cents, seller: String, origin: Origin) {
@@ -196,7 +230,7 @@ impl Lesson {
             product: &seller,
             partition,
         };
-        let late = matches!(self.engine.push(&ev, arrival), Pushed::Late { .. });
+        let fate = self.engine.push(&ev, arrival);
         self.events.push(LessonEvent {
             id: self.next_id,
             event_time,
@@ -204,7 +238,7 @@ impl Lesson {
             value,
             seller,
             origin,
-            late,
+            fate,
         });
         self.next_id += 1;
         self.collect();
@@ -221,15 +255,16 @@ impl Lesson {
         self.config.windows_containing(t).collect()
     }
 
-    /// The accepted events inside `[start, start + size)`.
+    /// The events counted in `[start, start + size)`: those inside it, minus late ones
+    /// that arrived after it had fired.
     pub fn events_in(&self, start: i64) -> Vec<&LessonEvent> {
-        let end = start + self.config.size.0;
+        let size = self.config.size.0;
         self.events
             .iter()
-            .filter(|e| !e.late)
+            .filter(|e| e.counts_in(start, size))
             .filter(|e| {
                 let t = self.position(e).0;
-                start <= t && t < end
+                start <= t && t < start + size
             })
             .collect()
     }
@@ -238,8 +273,13 @@ impl Lesson {
         self.events.iter().find(|e| e.id == id)
     }
 
+    /// Events that arrived behind the watermark (joined some windows, or dropped).
     pub fn late_count(&self) -> usize {
-        self.events.iter().filter(|e| e.late).count()
+        self.events.iter().filter(|e| e.late()).count()
+    }
+
+    pub fn dropped_count(&self) -> usize {
+        self.events.iter().filter(|e| e.dropped()).count()
     }
 
     /// Why an event is in as many windows as it is, in words.
@@ -270,9 +310,7 @@ mod tests {
         Lesson::new(
             Span::seconds(size),
             Span::seconds(slide),
-            TimeMode::Event {
-                lateness: Span::seconds(2),
-            },
+            TimeMode::event(Span::seconds(2)),
             1,
         )
         .unwrap()
@@ -302,15 +340,42 @@ mod tests {
         }
         l.inject_out_of_order();
         l.inject_late();
+        l.inject_too_late();
         let ooo = l
             .events
             .iter()
             .find(|e| e.origin == Origin::OutOfOrder)
             .unwrap();
         let late = l.events.iter().find(|e| e.origin == Origin::Late).unwrap();
-        assert!(!ooo.late);
-        assert!(late.late);
-        assert_eq!(l.late_count(), 1);
+        let too_late = l
+            .events
+            .iter()
+            .find(|e| e.origin == Origin::TooLate)
+            .unwrap();
+        assert!(!ooo.late());
+        // One slide behind the watermark with 10 s / 2 s: the first window has fired, the
+        // last ones have not.
+        assert!(
+            matches!(late.fate, Pushed::LateJoined { joined, windows: 5, .. } if (1..5).contains(&joined)),
+            "{:?}",
+            late.fate
+        );
+        assert!(too_late.dropped());
+        assert_eq!(l.late_count(), 2);
+        assert_eq!(l.dropped_count(), 1);
+        // The late sale counts in the windows it joined and in no fired one.
+        let t = late.event_time;
+        let size = l.config.size.0;
+        for (s, _) in l.windows_containing(t) {
+            let inside = l.events_in(s.0).iter().any(|e| e.origin == Origin::Late);
+            assert_eq!(inside, late.counts_in(s.0, size));
+        }
+        for _ in 0..30 {
+            l.next_event();
+        }
+        for (start, w) in &l.fired {
+            assert_eq!(w.sales_in_window as usize, l.events_in(*start).len());
+        }
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub enum LessonMsg {
     TogglePlay,
     InjectOutOfOrder,
     InjectLate,
+    InjectTooLate,
     SetSize(String),
     SetSlide(String),
     SetLateness(String),
@@ -95,9 +96,7 @@ fn now_ms() -> f64 {
 
 fn lesson_time(s: &Settings) -> TimeMode {
     match s.time {
-        LessonTime::Event => TimeMode::Event {
-            lateness: s.lateness,
-        },
+        LessonTime::Event => TimeMode::event(s.lateness),
         LessonTime::Processing => TimeMode::Processing,
     }
 }
@@ -106,6 +105,7 @@ fn new_lesson(s: &Settings) -> (Lesson, Option<String>) {
     match Lesson::new(s.size, s.slide, lesson_time(s), s.seed) {
         Ok(l) => (l, None),
         Err(e) => {
+            let e = e.to_string();
             let fallback = Settings::default();
             (
                 Lesson::new(

@@ -5,7 +5,7 @@ use crate::field::Field;
 use crate::lesson::{Origin, Selected};
 use crate::settings::LessonTime;
 use crate::{App, LessonMsg, Msg};
-use hopscope_core::Span;
+use hopscope_core::{Pushed, Span};
 use yew::prelude::*;
 
 const GUIDE: [(&str, &str); 7] = [
@@ -18,9 +18,9 @@ const GUIDE: [(&str, &str); 7] = [
     ("4. Panes",
      "The thin dashed lines cut time into panes of gcd(size, slide). Every window is a whole number of panes. The engine keeps one small summary per pane, adds a pane when a window reaches it and subtracts it when the window leaves it — so each sale costs the same however many windows overlap."),
     ("5. The watermark",
-     "In event time the red line is the watermark: the newest sale time minus the allowed lateness. A window fires (turns solid) once the watermark passes its end. Until then it is open and may still receive sales."),
+     "In event time the red line is the watermark: the newest sale time minus the watermark delay (Flink: WATERMARK FOR ts AS ts − INTERVAL delay). A window fires (turns solid) once the watermark reaches its end − 1 ms. Until then it is open and may still receive sales."),
     ("6. Out of order and late",
-     "“Inject out-of-order” adds a sale from a moment ago: within the lateness it still counts. “Inject late” adds one from behind the watermark: its first window has already fired, so the engine counts it as late (red ✕) and leaves it out — of all its windows, to keep every window exact."),
+     "“Inject out-of-order” adds a sale from a moment ago: within the delay it still counts everywhere. “Inject late” adds one from behind the watermark (!): its first windows have fired and keep their results without it, and it joins the ones still open — as Flink does. “Inject too late” adds one whose every window has fired: only then is it dropped (✕), and counted."),
     ("7. Processing time",
      "Switch to processing time: a sale now belongs to the windows of the moment it arrives, whatever its own timestamp. Nothing is ever late, but results depend on when data shows up."),
 ];
@@ -43,6 +43,7 @@ impl App {
             LessonMsg::TogglePlay => self.lesson_playing = !self.lesson_playing,
             LessonMsg::InjectOutOfOrder => self.lesson.inject_out_of_order(),
             LessonMsg::InjectLate => self.lesson.inject_late(),
+            LessonMsg::InjectTooLate => self.lesson.inject_too_late(),
             LessonMsg::SetSize(text) => {
                 if let Ok(s) = Span::parse(&text) {
                     self.settings.size = s;
@@ -127,6 +128,7 @@ impl App {
                             { if self.lesson_playing { "⏸ Pause" } else { "▶ Play" } }</button>
                         <button data-testid="lesson-ooo" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectOutOfOrder))}>{ "↩ Inject out-of-order" }</button>
                         <button data-testid="lesson-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectLate))}>{ "⏰ Inject late" }</button>
+                        <button data-testid="lesson-too-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectTooLate))}>{ "🗑 Inject too late" }</button>
                         <button data-testid="lesson-reset" onclick={link.callback(|_| Msg::Lesson(LessonMsg::Reset))}>{ "↺ Reset" }</button>
                     </div>
                     if self.lesson.is_live() {
@@ -164,7 +166,7 @@ impl App {
         let top_windows = 92.0;
         let height = top_windows + rows as f64 * (row_h + 3.0) + 12.0;
         let selected_event = match l.selected {
-            Selected::Event(id) => l.event(id).filter(|e| !e.late).map(|e| l.position(e)),
+            Selected::Event(id) => l.event(id).filter(|e| !e.dropped()).map(|e| l.position(e)),
             _ => None,
         };
         let highlighted: Vec<i64> = selected_event
@@ -250,7 +252,8 @@ impl App {
                     let cx = x(l.position(e).0);
                     let class = classes!(
                         "event",
-                        e.late.then_some("late"),
+                        (e.late() && !e.dropped()).then_some("late"),
+                        e.dropped().then_some("dropped"),
                         (e.origin == Origin::OutOfOrder).then_some("ooo"),
                         (l.selected == Selected::Event(id)).then_some("selected"),
                     );
@@ -259,12 +262,13 @@ impl App {
                         (k.key() == "Enter" || k.key() == " ").then_some(Msg::Lesson(LessonMsg::Select(Selected::Event(id))))
                     });
                     html! {
-                        <g class={class} data-testid="event-dot" data-id={id.to_string()} data-late={e.late.to_string()}
+                        <g class={class} data-testid="event-dot" data-id={id.to_string()} data-late={e.late().to_string()} data-dropped={e.dropped().to_string()}
                            data-t={l.position(e).0.to_string()}
                            tabindex="0" role="button" onclick={on} onkeydown={on_key}
-                           aria-label={format!("sale {id} at {}{}", secs(l.position(e).0), if e.late { ", late" } else { "" })}>
+                           aria-label={format!("sale {id} at {}{}", secs(l.position(e).0), if e.dropped() { ", too late: dropped" } else if e.late() { ", late" } else { "" })}>
                             <circle cx={cx.to_string()} cy="60" r="7" />
-                            if e.late { <text x={(cx - 4.0).to_string()} y="64" class="x">{ "✕" }</text> }
+                            if e.dropped() { <text x={(cx - 4.0).to_string()} y="64" class="x">{ "✕" }</text> }
+                            else if e.late() { <text x={(cx - 4.0).to_string()} y="64" class="x">{ "!" }</text> }
                         </g>
                     }
                 }) }
@@ -288,15 +292,31 @@ impl App {
                     <div class="selection" data-testid="selection">
                         <h3>{ format!("Sale {id}: {} by {}", e.value.display_usd(), e.seller) }</h3>
                         <p>{ format!("event time {} · arrived {}", secs(e.event_time.0), secs(e.arrival.0)) }</p>
-                        if e.late {
-                            <p class="problem" data-testid="selection-late">{ "Late: when it arrived, the watermark had already passed the end of its first window, so the engine left it out of every window (and counted it)." }</p>
-                        } else {
-                            <p data-testid="selection-count" data-count={windows.len().to_string()}>{ l.explain_count(t) }</p>
-                            <ul>{ for windows.iter().map(|(s, end)| html! {
-                                <li>{ format!("[{}, {}) — {}", secs(s.0), secs(end.0),
-                                    if l.fired.contains_key(&s.0) { "fired" } else { "open" }) }</li>
-                            }) }</ul>
-                        }
+                        { match e.fate {
+                            Pushed::Dropped { windows: n, watermark } => html! {
+                                <p class="problem" data-testid="selection-late" data-joined="0">{ format!(
+                                    "Too late: it arrived when the watermark was at {}, and all {n} of its windows had already fired (a window fires when the watermark reaches its end − 1 ms). Fired results never change, so the engine dropped it — and counted it, as Flink does.",
+                                    secs(watermark.0)) }</p>
+                            },
+                            Pushed::LateJoined { joined, windows: n, watermark } => html! {
+                                <p class="problem" data-testid="selection-late" data-joined={joined.to_string()}>{ format!(
+                                    "Late: it arrived when the watermark was at {}. {} of its {n} windows had already fired and keep their results without it; it joined the {joined} still open — Flink's rule. It is dropped only when every one of its windows has fired.",
+                                    secs(watermark.0), n - joined) }</p>
+                            },
+                            Pushed::Accepted => html! {
+                                <p data-testid="selection-count" data-count={windows.len().to_string()}>{ l.explain_count(t) }</p>
+                            },
+                        } }
+                        <ul>{ for windows.iter().map(|(s, end)| {
+                            let state = if !e.counts_in(s.0, l.config.size.0) {
+                                "fired before it arrived: without it"
+                            } else if l.fired.contains_key(&s.0) {
+                                "fired"
+                            } else {
+                                "open"
+                            };
+                            html! { <li data-testid="selection-window-state">{ format!("[{}, {}) — {state}", secs(s.0), secs(end.0)) }</li> }
+                        }) }</ul>
                     </div>
                 }
             }

@@ -80,9 +80,7 @@ fn lesson_model_counts_windows_and_late_events_in_the_browser() {
     let mut l = Lesson::new(
         Span::seconds(10),
         Span::seconds(3),
-        TimeMode::Event {
-            lateness: Span::seconds(2),
-        },
+        TimeMode::event(Span::seconds(2)),
         9,
     )
     .unwrap();
@@ -90,8 +88,11 @@ fn lesson_model_counts_windows_and_late_events_in_the_browser() {
         l.next_event();
     }
     l.inject_late();
-    assert!(l.events.iter().any(|e| e.origin == Origin::Late && e.late));
-    for e in l.events.iter().filter(|e| !e.late) {
+    assert!(l
+        .events
+        .iter()
+        .any(|e| e.origin == Origin::Late && e.late()));
+    for e in l.events.iter().filter(|e| !e.late()) {
         let n = l.windows_containing(e.event_time).len();
         assert!(n == 3 || n == 4);
     }

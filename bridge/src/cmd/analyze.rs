@@ -1,6 +1,6 @@
 //! `hopscope analyze`: the seed's analytics console, offline over sale JSON lines.
 
-use super::window_args::WindowArgs;
+use super::window_args::{late_summary, WindowArgs};
 use crate::input::{for_each_sale, Lines};
 use crate::out::{self, Res};
 use clap::Parser;
@@ -27,7 +27,13 @@ pub struct Args {
     brokers: Option<String>,
     #[arg(long, default_value = crate::kafka::DEFAULT_TOPIC)]
     topic: String,
-    /// With --brokers: start from the earliest record instead of new ones only.
+    /// With --brokers: where to start reading. `latest` (new records only), `earliest`,
+    /// `warm` (now − size − watermark delay: the first window that fires is already
+    /// complete), a duration ago such as `15m`, or an ISO time. Times are found with
+    /// Kafka's offsets-for-times on the record timestamps.
+    #[arg(long, value_parser = StartAt::parse, default_value = "latest", conflicts_with = "from_earliest")]
+    from: StartAt,
+    /// With --brokers: same as `--from earliest`.
     #[arg(long)]
     from_earliest: bool,
     /// With --brokers: stop after no record has arrived for this long (e.g. 5s).
@@ -35,6 +41,55 @@ pub struct Args {
     idle_exit: Option<hopscope_core::Span>,
     /// Input file of sale JSON lines; `-` or nothing reads stdin.
     file: Option<PathBuf>,
+}
+
+/// Where a live read starts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StartAt {
+    Latest,
+    Earliest,
+    Warm,
+    Ago(hopscope_core::Span),
+    At(hopscope_core::Timestamp),
+}
+
+impl StartAt {
+    pub fn parse(text: &str) -> Result<StartAt, String> {
+        match text.trim() {
+            "latest" => Ok(StartAt::Latest),
+            "earliest" => Ok(StartAt::Earliest),
+            "warm" => Ok(StartAt::Warm),
+            t if t.contains('T') || t.matches('-').count() >= 2 => {
+                hopscope_core::Timestamp::parse_iso(t)
+                    .map(StartAt::At)
+                    .map_err(|e| format!("{t:?} is not an ISO time: {e}"))
+            }
+            t => hopscope_core::Span::parse(t)
+                .map(StartAt::Ago)
+                .map_err(|e| format!("{e}; or use latest, earliest, warm or an ISO time")),
+        }
+    }
+
+    /// The record timestamp to seek to, if this start is a time.
+    fn time(
+        self,
+        now: hopscope_core::Timestamp,
+        w: &WindowArgs,
+    ) -> Option<hopscope_core::Timestamp> {
+        match self {
+            StartAt::Latest | StartAt::Earliest => None,
+            StartAt::Warm => {
+                let delay = if w.is_event_time() {
+                    w.watermark_delay
+                } else {
+                    hopscope_core::Span(0)
+                };
+                Some(now.minus(w.size).minus(delay))
+            }
+            StartAt::Ago(d) => Some(now.minus(d)),
+            StartAt::At(t) => Some(t),
+        }
+    }
 }
 
 pub fn banner(a: &WindowArgs) -> String {
@@ -83,10 +138,7 @@ impl Printer {
                     writeln!(w, "🔇 (cooldown) {}", al.kind.title())?;
                 }
                 Output::Window(r) if self.windows => writeln!(w, "{}", kpi_line(&r))?,
-                Output::Late(l) => eprintln!(
-                    "hopscope: late sale {} at {} (watermark {})",
-                    l.id_sale, l.event_time, l.watermark
-                ),
+                Output::Late(l) => eprintln!("hopscope: {}", l.describe()),
                 _ => {}
             }
         }
@@ -103,6 +155,9 @@ fn wall_now() -> hopscope_core::Timestamp {
 }
 
 /// The live mode: the topic through the pipeline as records arrive, clock = wall clock.
+/// In event time every partition has its own watermark (declared before the first record,
+/// as Flink's Kafka source knows its splits), so reading partitions at different paces —
+/// a replay reads them one batch after another — loses nothing.
 fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> {
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::message::Message;
@@ -110,21 +165,45 @@ fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> 
     use std::time::{Duration, Instant};
     let partitions = crate::kafka::partition_count(brokers, &a.topic)?;
     let consumer: BaseConsumer = crate::kafka::consumer_config(brokers, "analyze").create()?;
-    let mut tpl = TopicPartitionList::new();
-    let from = if a.from_earliest {
-        Offset::Beginning
+    let start = if a.from_earliest {
+        StartAt::Earliest
     } else {
-        Offset::End
+        a.from
     };
+    let mut tpl = TopicPartitionList::new();
+    let seek_to = start.time(wall_now(), &a.window);
     for p in 0..partitions as i32 {
-        tpl.add_partition_offset(&a.topic, p, from)?;
+        let offset = match (start, seek_to) {
+            (_, Some(t)) => Offset::Offset(t.0),
+            (StartAt::Earliest, None) => Offset::Beginning,
+            _ => Offset::End,
+        };
+        tpl.add_partition_offset(&a.topic, p, offset)?;
+    }
+    if seek_to.is_some() {
+        // offsets-for-times: the first record at or after the time; none → the end.
+        tpl = consumer.offsets_for_times(tpl, Duration::from_secs(10))?;
+        for e in tpl.elements() {
+            if e.offset() == Offset::Invalid {
+                return Err(format!("no offset for time on partition {}", e.partition()).into());
+            }
+        }
     }
     consumer.assign(&tpl)?;
+    let now = wall_now();
+    for p in 0..partitions {
+        analytics.declare_partition(p, now);
+    }
     let mut w = out::stdout();
     out::line(&mut w, &banner(&a.window))?;
+    let from_text = match seek_to {
+        Some(t) => format!("from {t}"),
+        None if start == StartAt::Earliest => "from the earliest record".into(),
+        None => "new records only".into(),
+    };
     writeln!(
         w,
-        "📡 reading topic {:?} ({partitions} partitions) from {brokers}\n",
+        "📡 reading topic {:?} ({partitions} partitions) from {brokers}, {from_text}\n",
         a.topic
     )?;
     w.flush()?;
@@ -135,6 +214,8 @@ fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> 
     };
     let (mut records, mut invalid) = (0u64, 0u64);
     let mut last_record = Instant::now();
+    let mut last_fired = (analytics.stats().windows_fired, Instant::now());
+    let mut told_holding = None;
     loop {
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(m)) => {
@@ -150,7 +231,14 @@ fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> 
                             m.offset()
                         );
                     }
-                    None => invalid += 1,
+                    None => {
+                        invalid += 1;
+                        eprintln!(
+                            "hopscope: partition {} offset {}: no value",
+                            m.partition(),
+                            m.offset()
+                        );
+                    }
                 }
             }
             Some(Err(e)) => eprintln!("hopscope: kafka: {e}"),
@@ -158,6 +246,21 @@ fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> 
         }
         analytics.advance(wall_now());
         printer.drain(&mut analytics, &mut w)?;
+        // Say once why windows do not fire, when a partition holds the watermark.
+        let fired = analytics.stats().windows_fired;
+        if fired != last_fired.0 {
+            last_fired = (fired, Instant::now());
+        } else if records > 0 && last_fired.1.elapsed() >= Duration::from_secs(10) {
+            let holding = analytics.engine().holding_partition();
+            if holding.is_some() && holding != told_holding {
+                told_holding = holding;
+                eprintln!(
+                    "hopscope: no window has fired for 10 s: partition {} holds the watermark \
+                     (no newer records); --idle-timeout lets a silent partition go",
+                    holding.unwrap_or_default()
+                );
+            }
+        }
         if a.idle_exit
             .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0)
         {
@@ -168,7 +271,8 @@ fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> 
     printer.drain(&mut analytics, &mut w)?;
     writeln!(
         w,
-        "📋 Summary: {records} records ({invalid} not valid sales); {} windows; {} alerts shown, {} held back by the cooldown",
+        "📋 Summary: {records} records ({invalid} not valid sales); {}; {} windows; {} alerts shown, {} held back by the cooldown",
+        late_summary(&analytics.stats()),
         analytics.stats().windows_fired,
         printer.alerts,
         analytics.cooldown().blocked()
@@ -179,7 +283,7 @@ fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> 
 
 pub fn run(a: Args) -> Res<ExitCode> {
     let config = AnalyticsConfig {
-        window: a.window.config()?,
+        window: a.window.config(a.brokers.is_some())?,
         ..AnalyticsConfig::default()
     };
     let mut analytics = Analytics::new(config)?;
@@ -203,8 +307,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let blocked = analytics.cooldown().blocked();
     writeln!(
         w,
-        "📋 Summary: {}; {} windows; {} alerts shown, {blocked} held back by the cooldown",
+        "📋 Summary: {}; {}; {} windows; {} alerts shown, {blocked} held back by the cooldown",
         summary.describe(),
+        late_summary(&analytics.stats()),
         analytics.stats().windows_fired,
         printer.alerts
     )?;

@@ -1,6 +1,6 @@
 //! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
 
-use super::window_args::WindowArgs;
+use super::window_args::{late_summary, WindowArgs};
 use crate::input::{for_each_sale, Lines};
 use crate::out::{self, Res};
 use clap::Parser;
@@ -15,7 +15,8 @@ use std::process::ExitCode;
 /// top_category, top_seller, sales_per_partition, ticket_stddev.
 ///
 /// Malformed lines are reported on stderr with their line number and skipped; late sales
-/// (behind the watermark) are reported and counted. A summary goes to stderr at the end.
+/// (behind the watermark) are reported — which of their windows they still joined, or that
+/// they were dropped — and counted. A summary goes to stderr at the end.
 #[derive(Parser)]
 pub struct Args {
     #[command(flatten)]
@@ -28,7 +29,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Res<ExitCode> {
-    let mut config = a.window.config()?;
+    let mut config = a.window.config(false)?;
     config.emit_empty = a.emit_empty;
     let mut engine = HopWindows::new(config)?;
     let mut lines = Lines::open(a.file.as_deref())?;
@@ -41,13 +42,22 @@ pub fn run(a: Args) -> Res<ExitCode> {
         Ok(())
     };
     let summary = for_each_sale(&mut lines, a.window.partitions, |sale, partition, now| {
-        if let Pushed::Late { watermark } = engine.push(&Event::from_sale(sale, partition), now) {
-            eprintln!(
-                "hopscope: late sale {} at {} (watermark {}): its first window already fired",
+        match engine.push(&Event::from_sale(sale, partition), now) {
+            Pushed::Accepted => {}
+            Pushed::LateJoined {
+                joined,
+                windows,
+                watermark,
+            } => eprintln!(
+                "hopscope: late sale {} at {} joined {joined} of its {windows} windows (the others had fired; watermark {watermark})",
                 sale.id_sale,
                 sale.event_time(),
-                watermark
-            );
+            ),
+            Pushed::Dropped { windows, watermark } => eprintln!(
+                "hopscope: late sale {} at {} dropped: all its {windows} windows had fired (watermark {watermark})",
+                sale.id_sale,
+                sale.event_time(),
+            ),
         }
         write_fired(&mut engine, &mut w)
     })?;
@@ -56,9 +66,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
     w.flush()?;
     let stats = engine.stats();
     eprintln!(
-        "hopscope window: {}; {} late; {} windows",
+        "hopscope window: {}; {}; {} windows",
         summary.describe(),
-        stats.late,
+        late_summary(&stats),
         stats.windows_fired
     );
     Ok(ExitCode::SUCCESS)

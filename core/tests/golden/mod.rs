@@ -34,14 +34,12 @@ pub fn sales_jsonl() -> String {
     out
 }
 
-/// 30 s windows sliding by 7 s (not a divisor), event time with 2 s lateness.
+/// 30 s windows sliding by 7 s (not a divisor), event time with a 2 s watermark delay.
 pub fn windows_jsonl(sales: &str) -> String {
     let config = WindowConfig::hop(
         Span::seconds(30),
         Span::seconds(7),
-        TimeMode::Event {
-            lateness: Span::seconds(2),
-        },
+        TimeMode::event(Span::seconds(2)),
     );
     let mut engine = HopWindows::new(config).unwrap();
     let mut out = String::new();
