@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what hopscope's commands need, idempotently. Usage: scripts/setup.sh web|fuzz|test
+#   (`scripts/setup.sh flink-kafka-jar` fetches Flink's Kafka connector and prints its path)
 #   web  : wasm32 target, trunk, wasm-bindgen-cli, npm tools (binaryen's wasm-opt)
 #   fuzz : the nightly toolchain pinned in fuzz/rust-toolchain.toml, and cargo-fuzz
-#   test : web + fuzz + Debian chromium/chromedriver + a Python venv with PyFlink
+#   test : web + fuzz + Debian chromium/chromedriver + a Python venv with PyFlink + Flink's
+#          Kafka SQL connector jar
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,10 @@ CARGO_FUZZ_VERSION=0.13.2
 # Must equal wasm-bindgen in Cargo.lock and [tools] wasm_bindgen in Trunk.toml.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 FLINK_VERSION=2.3.0
+# Flink's Kafka SQL connector from Maven Central; 5.0.0-2.2 (built for Flink 2.2) runs with
+# PyFlink 2.3.0 here. Used by tests/flink/kafka_referee.py and the Flink job (flink/).
+FLINK_KAFKA_CONNECTOR=5.0.0-2.2
+FLINK_KAFKA_JAR=${HOPSCOPE_CACHE:-$HOME/.cache/hopscope}/flink-kafka/flink-sql-connector-kafka-$FLINK_KAFKA_CONNECTOR.jar
 TOOLS=.tools
 
 say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
@@ -58,6 +64,16 @@ need_flink_venv() {
   fi
 }
 
+need_flink_kafka() {
+  if [ ! -f "$FLINK_KAFKA_JAR" ]; then
+    say "fetching Flink's Kafka SQL connector $FLINK_KAFKA_CONNECTOR from Maven Central (once)"
+    mkdir -p "$(dirname "$FLINK_KAFKA_JAR")"
+    mvn -q dependency:copy \
+      -Dartifact="org.apache.flink:flink-sql-connector-kafka:$FLINK_KAFKA_CONNECTOR" \
+      -DoutputDirectory="$(dirname "$FLINK_KAFKA_JAR")"
+  fi
+}
+
 setup_fuzz() {
   local nightly
   nightly=$(sed -n 's/^channel = "\(.*\)"/\1/p' fuzz/rust-toolchain.toml)
@@ -84,6 +100,8 @@ case "${1:-}" in
     setup_fuzz
     need_apt chromium chromium-driver
     need_flink_venv
+    need_flink_kafka
     ;;
-  *) echo "usage: $0 web|fuzz|test" >&2; exit 2 ;;
+  flink-kafka-jar) need_flink_kafka >&2; echo "$FLINK_KAFKA_JAR" ;;
+  *) echo "usage: $0 web|fuzz|test|flink-kafka-jar" >&2; exit 2 ;;
 esac

@@ -34,9 +34,11 @@ cargo test -p hopscope-web --target wasm32-unknown-unknown --test components
 step "fuzz the decoders of outside input (20 s each; longer runs: scripts/fuzz.sh SECONDS)"
 scripts/fuzz.sh 20
 
-step "differential test against Apache Flink (PyFlink)"
+step "differential test against Apache Flink (PyFlink): in-order and late events, and a real Kafka topic"
 cargo build -p hopscope-bridge
 .tools/flink-venv/bin/python tests/flink/differential.py --hopscope target/debug/hopscope
+.tools/flink-venv/bin/python tests/flink/kafka_referee.py --hopscope target/debug/hopscope \
+  --brokers "$HOPSCOPE_KAFKA" --connector "$(scripts/setup.sh flink-kafka-jar)"
 
 step "web: release build and end-to-end tests in Debian's Chromium (screenshots in target/screenshots)"
 trunk build --release

@@ -9,9 +9,16 @@ For several HOP(size, slide) pairs, runs the seed's aggregate query as a Flink w
     FROM TABLE(HOP(TABLE sales, DESCRIPTOR(ts), slide, size)) GROUP BY window_start, window_end
 
 over a JSON-lines file, runs `hopscope window` over the same file, and requires the same set
-of windows with equal values (money within $0.01). The input mixes generated sales with
-events exactly on (and 1 ms either side of) window edges, out-of-order arrivals within the
-allowed lateness, and a gap of hours.
+of windows with equal values (money within $0.01). Two inputs:
+
+* in order within the watermark delay: generated sales with events exactly on (and 1 ms
+  either side of) window edges, neighbours swapped within the delay, and a gap of hours;
+* late: one sale in six arrives 2 s to 90 s after sales newer than it, far behind the
+  watermark, so late sales join the windows not fired yet and are dropped only when all
+  theirs have fired (Flink's slicing and group-window operators).
+
+Flink runs with `pipeline.auto-watermark-interval: 0`, so its watermark follows every
+element, as hopscope's does: late-event results are then deterministic.
 
     .tools/flink-venv/bin/python tests/flink/differential.py --hopscope target/debug/hopscope
 """
@@ -33,6 +40,7 @@ PAIRS = [  # (size, slide) in seconds
     (60, 25),   # large, non-divisible
 ]
 LATENESS_S = 3
+LATE_PAIRS = [(10, 2), (10, 3), (60, 5)]
 
 
 def iso_ms(ms):
@@ -81,6 +89,25 @@ def build_input(hopscope, path):
     return len(events)
 
 
+def build_late_input(hopscope, path):
+    """Sales whose arrival order puts one in six 2 s to 90 s behind newer ones."""
+    out = subprocess.run(
+        [hopscope, "generate", "--seed", "12", "--rate", "4", "--duration", "6m"],
+        check=True, capture_output=True, text=True).stdout
+    sales = [json.loads(l) for l in out.splitlines()]
+    rnd = random.Random(13)
+    keyed = []
+    for i, s in enumerate(sales):
+        t = parse_ms(s["sale_date"][:23])
+        delay = rnd.choice([2_000, 5_000, 9_000, 15_000, 40_000, 90_000]) if i % 6 == 0 else 0
+        keyed.append((t + delay, i, s))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    with open(path, "w") as f:
+        for _, _, s in keyed:
+            f.write(json.dumps(s) + "\n")
+    return len(keyed)
+
+
 def interval(seconds):
     return f"INTERVAL '{seconds // 60}' MINUTE" if seconds % 60 == 0 else f"INTERVAL '{seconds}' SECOND(4)"
 
@@ -108,6 +135,7 @@ def run_flink(path, pairs):
     env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     env.get_config().set("parallelism.default", "1")
     env.get_config().set("table.local-time-zone", "UTC")
+    env.get_config().set("pipeline.auto-watermark-interval", "0 ms")
     env.execute_sql(f"""
         CREATE TABLE sales (
             id_sale STRING, nm_product STRING, nm_category STRING, seller STRING,
@@ -134,7 +162,7 @@ def run_flink(path, pairs):
 def run_hopscope(hopscope, path, size, slide):
     out = subprocess.run(
         [hopscope, "window", "--size", f"{size}s", "--slide", f"{slide}s", "--time", "event",
-         "--lateness", f"{LATENESS_S}s", path],
+         "--watermark-delay", f"{LATENESS_S}s", path],
         check=True, capture_output=True, text=True)
     rows = {}
     for line in out.stdout.splitlines():
@@ -161,6 +189,41 @@ def compare(flink, ours):
     return problems
 
 
+def late_counts(stderr):
+    """(joined, dropped) from hopscope's summary line."""
+    import re
+    m = re.search(r"late: (\d+) joined their unfired windows, (\d+) dropped", stderr)
+    return (int(m.group(1)), int(m.group(2))) if m else (None, None)
+
+
+def check(label, hopscope, path, pairs, flink, want_late):
+    passed = failed = 0
+    for size, slide in pairs:
+        rows, secs = flink[(size, slide)]
+        ours, stderr = run_hopscope(hopscope, path, size, slide)
+        joined, dropped = late_counts(stderr)
+        if isinstance(rows, Exception):
+            problems = [f"Flink refused the query: " + " | ".join(l for l in str(rows).splitlines() if "Exception" in l)[:600]]
+        else:
+            problems = compare(rows, ours)
+            if joined is None:
+                problems.append(f"no late summary from hopscope: {stderr.strip()[-300:]}")
+            elif not want_late and (joined, dropped) != (0, 0):
+                problems.append(f"hopscope saw late events in in-order input: {stderr.strip()[-300:]}")
+            elif want_late and (joined == 0 or dropped == 0):
+                problems.append(f"the late input must exercise both rules: joined={joined} dropped={dropped}")
+        status = "ok" if not problems else "FAILED"
+        count = len(rows) if not isinstance(rows, Exception) else 0
+        api = "window TVF" if size % slide == 0 else "group window"
+        print(f"test {label} HOP(size={size}s, slide={slide}s) [{api}]: {count} windows, "
+              f"late joined {joined}, dropped {dropped}, Flink {secs:.1f}s ... {status}")
+        for p in problems[:10]:
+            print("    " + p)
+        passed += not problems
+        failed += bool(problems)
+    return passed, failed
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hopscope", default="target/debug/hopscope")
@@ -169,27 +232,13 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "sales.jsonl")
         n = build_input(hopscope, path)
-        print(f"flink differential: {n} events, lateness {LATENESS_S}s, pairs {PAIRS}")
-        flink = run_flink(path, PAIRS)
-        passed = failed = 0
-        for size, slide in PAIRS:
-            rows, secs = flink[(size, slide)]
-            ours, stderr = run_hopscope(hopscope, path, size, slide)
-            if isinstance(rows, Exception):
-                problems = [f"Flink refused the query: " + " | ".join(l for l in str(rows).splitlines() if "Exception" in l)[:600]]
-            else:
-                problems = compare(rows, ours)
-                if " 0 late" not in stderr:
-                    problems.append(f"hopscope dropped late events: {stderr.strip()}")
-            status = "ok" if not problems else "FAILED"
-            count = len(rows) if not isinstance(rows, Exception) else 0
-            api = "window TVF" if size % slide == 0 else "group window"
-            print(f"test HOP(size={size}s, slide={slide}s) [{api}]: {count} windows, "
-                  f"Flink {secs:.1f}s ... {status}")
-            for p in problems[:10]:
-                print("    " + p)
-            passed += not problems
-            failed += bool(problems)
+        late_path = os.path.join(tmp, "late.jsonl")
+        n_late = build_late_input(hopscope, late_path)
+        print(f"flink differential: {n} in-order events and {n_late} with late arrivals, "
+              f"watermark delay {LATENESS_S}s, pairs {PAIRS} and {LATE_PAIRS}")
+        p1, f1 = check("in-order", hopscope, path, PAIRS, run_flink(path, PAIRS), False)
+        p2, f2 = check("late", hopscope, late_path, LATE_PAIRS, run_flink(late_path, LATE_PAIRS), True)
+        passed, failed = p1 + p2, f1 + f2
         print(f"{passed} passed, {failed} failed")
         sys.exit(1 if failed else 0)
 
