@@ -187,8 +187,11 @@ impl HopWindows {
             }
             TimeMode::Event(_) => event.time.0,
         };
-        let first_end = first_window_start(t, self.size, self.slide).saturating_add(self.size);
-        let late = first_end - 1 <= self.watermark;
+        // Every window containing t ends after t, so t > watermark means none has fired:
+        // the common case decides without a division.
+        let late = t <= self.watermark
+            && first_window_start(t, self.size, self.slide).saturating_add(self.size) - 1
+                <= self.watermark;
         let mut result = Pushed::Accepted;
         if late {
             let (joined, windows) = self

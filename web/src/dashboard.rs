@@ -3,6 +3,7 @@
 
 use crate::charts;
 use crate::field::Field;
+use crate::settings::LiveTime;
 use crate::settings::{Source, SPEEDS};
 use crate::{App, Msg};
 use hopscope_core::generate::{Scenario, SELLERS};
@@ -44,6 +45,15 @@ impl App {
                         <label>{ "Bridge " }
                             <Field testid="bridge-url" value={self.settings.bridge.clone()} size={28} label="Bridge WebSocket URL"
                                 on_commit={link.callback(Msg::SetBridge)} />
+                        </label>
+                        <label>{ "Windows by " }
+                            <select data-testid="live-time" onchange={link.callback(|e: Event| {
+                                let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                                Msg::SetLiveTime(if v == "processing" { LiveTime::Processing } else { LiveTime::Event })
+                            })}>
+                                <option value="event" selected={self.settings.live_time == LiveTime::Event}>{ "sale time (warm start)" }</option>
+                                <option value="processing" selected={self.settings.live_time == LiveTime::Processing}>{ "arrival time (new records only)" }</option>
+                            </select>
                         </label>
                     }
                     <label>{ "Seed " }
@@ -105,6 +115,12 @@ impl App {
                             if self.live.lag.is_empty() { String::new() } else {
                                 format!(", lag {}", self.live.lag.iter().map(|(p, l)| format!("p{p}:{l}")).collect::<Vec<_>>().join(" "))
                             }) }</p>
+                        if let Some(from) = self.live.warm_from.filter(|_| self.shop.is_event_time()) {
+                            <p class="muted" data-testid="live-time-status">{ format!(
+                                "Windows by sale time, one watermark per partition (Flink's Kafka source; a partition silent for {} stops holding it). Warm start from {}: the first window shown is complete. Watermark {}.",
+                                crate::shop::LIVE_IDLE_TIMEOUT, from,
+                                self.shop.watermark().map(|w| w.to_string()).unwrap_or_else(|| "not yet (waiting for every partition)".into())) }</p>
+                        }
                     }
                 }
                 if !self.live_active() {

@@ -4,9 +4,11 @@
 
 use hopscope_core::generate::{GeneratorConfig, SaleGenerator};
 use hopscope_core::partition::partition_for_key;
-use hopscope_core::window::{ConfigError, Event, HopWindows, Pushed, TimeMode, WindowConfig};
+use hopscope_core::window::{
+    ConfigError, Event, EventTime, HopWindows, PartitionWatermark, Pushed, TimeMode, WindowConfig,
+};
 use hopscope_core::{Catalog, Cents, Span, Timestamp, WindowResult};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -30,6 +32,8 @@ pub struct LessonEvent {
     pub value: Cents,
     pub seller: String,
     pub origin: Origin,
+    /// The Kafka partition it was read from (its seller's, by the murmur2 partitioner).
+    pub partition: u32,
     /// What the engine did with it.
     pub fate: Pushed,
 }
@@ -75,7 +79,16 @@ pub struct Lesson {
     pub selected: Selected,
     next_id: u32,
     live: bool,
+    /// 1: one stream, one watermark. More: a Kafka source, one watermark per partition.
+    pub partitions: u32,
+    /// Partitions whose records are held back (a slow or stalled partition).
+    paused: BTreeSet<u32>,
+    /// Sales of paused partitions, waiting: (event time, value, seller).
+    held: Vec<(Timestamp, Cents, String)>,
 }
+
+/// With partitions, one that delivers nothing for this long (lesson clock) goes idle.
+pub const LESSON_IDLE_TIMEOUT: Span = Span::seconds(15);
 
 /// Live lessons keep this many of the newest events.
 const LIVE_EVENTS: usize = 2_000;
@@ -104,7 +117,68 @@ impl Lesson {
             selected: Selected::Nothing,
             next_id: 1,
             live: false,
+            partitions: 1,
+            paused: BTreeSet::new(),
+            held: Vec::new(),
         })
+    }
+
+    /// Reads the lesson's sales from `n` Kafka partitions: in event time each partition
+    /// gets its own watermark and the engine's is their minimum (idle partitions left out
+    /// after [`LESSON_IDLE_TIMEOUT`]), as Flink's Kafka source and window operator do.
+    pub fn with_partitions(mut self, n: u32) -> Result<Lesson, ConfigError> {
+        let n = n.clamp(1, 6);
+        self.partitions = n;
+        if let TimeMode::Event(e) = self.config.time {
+            if n > 1 {
+                self.config.time =
+                    TimeMode::Event(EventTime::per_partition(e.delay, Some(LESSON_IDLE_TIMEOUT)));
+                self.engine = HopWindows::new(self.config.clone())?;
+                for p in 0..n {
+                    self.engine.declare_partition(p, self.clock);
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// Every partition's watermark (empty for one stream or processing time).
+    pub fn partition_watermarks(&self) -> Vec<PartitionWatermark> {
+        if self.partitions > 1 {
+            self.engine.partition_watermarks()
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn is_paused(&self, partition: u32) -> bool {
+        self.paused.contains(&partition)
+    }
+
+    /// Holds back (or releases) a partition's records. Released sales arrive now, behind
+    /// the others: what a slow partition looks like to the window operator.
+    pub fn toggle_pause(&mut self, partition: u32) {
+        if !self.paused.remove(&partition) {
+            self.paused.insert(partition);
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        let (release, keep): (Vec<_>, Vec<_>) = held
+            .into_iter()
+            .partition(|(_, _, seller)| self.partition_of(seller) == partition);
+        self.held = keep;
+        for (t, value, seller) in release {
+            self.deliver(t, value, seller, Origin::Normal);
+        }
+    }
+
+    /// Sales waiting in paused partitions.
+    pub fn held_count(&self) -> usize {
+        self.held.len()
+    }
+
+    fn partition_of(&self, seller: &str) -> u32 {
+        partition_for_key(seller.as_bytes(), self.partitions.max(1))
     }
 
     pub fn is_event_time(&self) -> bool {
@@ -221,7 +295,11 @@ impl Lesson {
 
     fn deliver(&mut self, event_time: Timestamp, value: Cents, seller: String, origin: Origin) {
         let arrival = self.clock;
-        let partition = partition_for_key(seller.as_bytes(), 6);
+        let partition = self.partition_of(&seller);
+        if origin == Origin::Normal && self.paused.contains(&partition) {
+            self.held.push((event_time, value, seller));
+            return;
+        }
         let ev = Event {
             time: event_time,
             value,
@@ -238,6 +316,7 @@ impl Lesson {
             value,
             seller,
             origin,
+            partition,
             fate,
         });
         self.next_id += 1;
@@ -396,6 +475,48 @@ mod tests {
         assert_eq!(
             fired_with_sale, 5,
             "processing time: the sale is in the 5 windows of its arrival"
+        );
+    }
+
+    #[test]
+    fn a_paused_partition_holds_the_watermark_until_it_idles_then_its_sales_arrive_late() {
+        let mut l = lesson(10, 2).with_partitions(3).unwrap();
+        l.advance(Span::seconds(20));
+        let before = l.watermark().unwrap();
+        let wms = l.partition_watermarks();
+        assert_eq!(wms.len(), 3);
+        assert_eq!(
+            before,
+            wms.iter()
+                .filter(|p| !p.idle)
+                .filter_map(|p| p.watermark)
+                .min()
+                .unwrap(),
+            "the engine's watermark is the minimum of the partitions not idle"
+        );
+        let slowest = wms
+            .iter()
+            .filter(|p| !p.idle)
+            .min_by_key(|p| p.watermark)
+            .unwrap()
+            .partition;
+        l.toggle_pause(slowest);
+        // Held back, the partition keeps the watermark where it was until it has been
+        // silent for the idle timeout: then the others move it on.
+        l.advance(Span::millis(1));
+        assert_eq!(l.watermark(), Some(before));
+        l.advance(Span::seconds(30));
+        assert!(l.partition_watermarks()[slowest as usize].idle);
+        assert!(l.watermark().unwrap() > before);
+        let held = l.held_count();
+        assert!(held > 0, "sales waited in the paused partition");
+        l.toggle_pause(slowest);
+        assert_eq!(l.held_count(), 0);
+        let released: Vec<_> = l.events.iter().rev().take(held).collect();
+        assert!(released.iter().all(|e| e.partition == slowest));
+        assert!(
+            released.iter().any(|e| e.late()),
+            "released behind the watermark, they are late"
         );
     }
 

@@ -17,12 +17,12 @@ mod teach;
 
 use gloo_timers::callback::Interval;
 use hopscope_core::generate::Scenario;
-use hopscope_core::protocol::{ServerMessage, Value};
-use hopscope_core::window::TimeMode;
+use hopscope_core::protocol::{ServerMessage, StartFrom, Value};
+use hopscope_core::window::{EventTime, TimeMode};
 use hopscope_core::{Span, Timestamp};
 use lesson::Lesson;
 use live::{Live, LiveEvent};
-use settings::{LessonTime, Settings, Source, Tab};
+use settings::{LessonTime, LiveTime, Settings, Source, Tab};
 use shop::Shop;
 use sim::Sim;
 use yew::prelude::*;
@@ -42,6 +42,7 @@ pub enum Msg {
     Trigger(Scenario),
     SetSource(Source),
     SetBridge(String),
+    SetLiveTime(LiveTime),
     Live(LiveEvent),
     Lesson(LessonMsg),
 }
@@ -74,6 +75,8 @@ pub struct LiveState {
     pub lag: Vec<(u32, i64)>,
     pub gaps: u64,
     pub topic: Option<String>,
+    /// Event time: where the warm start began (now − window size − delay).
+    pub warm_from: Option<Timestamp>,
 }
 
 pub struct App {
@@ -152,7 +155,19 @@ impl App {
     fn connect(&mut self, ctx: &Context<Self>) {
         self.live = LiveState::new();
         let url = self.settings.bridge.clone();
-        match Live::connect(&url, ctx.link().callback(Msg::Live)) {
+        let start = match self.settings.live_time {
+            // Warm start: one window (and the delay) back, so the first window that fires
+            // after catching up is complete instead of filling for 15 minutes.
+            LiveTime::Event => {
+                let from = Timestamp(now_ms() as i64)
+                    .minus(Shop::event_time().window_size())
+                    .minus(EventTime::DEFAULT_DELAY);
+                self.live.warm_from = Some(from);
+                StartFrom::Timestamp { timestamp: from }
+            }
+            LiveTime::Processing => StartFrom::Latest,
+        };
+        match Live::connect(&url, start, ctx.link().callback(Msg::Live)) {
             Ok(c) => self.live.conn = Some(c),
             Err(e) => {
                 self.live.problem = Some(format!("Cannot connect to the bridge at {url}: {e}"))
@@ -165,11 +180,24 @@ impl App {
             LiveEvent::Open => {
                 self.live.connected = true;
                 self.live.problem = None;
-                self.shop = Shop::new();
+                self.shop = match self.settings.live_time {
+                    LiveTime::Event => Shop::event_time(),
+                    LiveTime::Processing => Shop::new(),
+                };
                 self.restart_lesson();
             }
             LiveEvent::Message(m) => match *m {
-                ServerMessage::Hello { topic, .. } => self.live.topic = Some(topic),
+                ServerMessage::Hello {
+                    topic, partitions, ..
+                } => {
+                    self.live.topic = Some(topic);
+                    // Flink's Kafka source knows its partitions before their first record;
+                    // so does the page, so a partition read later is not behind.
+                    let now = Timestamp(now_ms() as i64);
+                    for p in 0..partitions.min(4_096) {
+                        self.shop.declare_partition(p, now);
+                    }
+                }
                 ServerMessage::Records { records } => {
                     let now = Timestamp(now_ms() as i64);
                     for r in records {
@@ -239,6 +267,7 @@ impl LiveState {
             lag: Vec::new(),
             gaps: 0,
             topic: None,
+            warm_from: None,
         }
     }
 }
@@ -336,6 +365,13 @@ impl Component for App {
             }
             Msg::SetBridge(url) => {
                 self.settings.bridge = url.trim().to_string();
+                url_changed = true;
+                if self.settings.source == Source::Live {
+                    self.connect(ctx);
+                }
+            }
+            Msg::SetLiveTime(t) => {
+                self.settings.live_time = t;
                 url_changed = true;
                 if self.settings.source == Source::Live {
                     self.connect(ctx);

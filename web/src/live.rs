@@ -27,7 +27,12 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn connect(url: &str, report: Callback<LiveEvent>) -> Result<Live, String> {
+    /// Opens the socket and, once open, subscribes from `start`.
+    pub fn connect(
+        url: &str,
+        start: StartFrom,
+        report: Callback<LiveEvent>,
+    ) -> Result<Live, String> {
         let ws = WebSocket::new(url).map_err(|e| {
             format!(
                 "{:?}",
@@ -40,7 +45,7 @@ impl Live {
             Closure::<dyn FnMut()>::new(move || {
                 opened.set(true);
                 let hello = ClientMessage::Subscribe {
-                    start: StartFrom::Latest,
+                    start: start.clone(),
                 };
                 let _ = ws.send_with_str(&hello.to_json());
                 report.emit(LiveEvent::Open);

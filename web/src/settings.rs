@@ -21,11 +21,23 @@ pub enum LessonTime {
     Processing,
 }
 
+/// How the dashboard windows live records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveTime {
+    /// By `sale_date`, one watermark per partition, starting one window back (warm start):
+    /// the first window shown is already complete.
+    Event,
+    /// By arrival (the seed's proctime), new records only: windows fill up from empty.
+    Processing,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub tab: Tab,
     pub source: Source,
     pub bridge: String,
+    /// Live source: event time with a warm start, or processing time.
+    pub live_time: LiveTime,
     pub seed: u64,
     /// Simulated sales per second.
     pub rate: f64,
@@ -47,6 +59,7 @@ impl Default for Settings {
             tab: Tab::Dashboard,
             source: Source::Simulator,
             bridge: DEFAULT_BRIDGE.into(),
+            live_time: LiveTime::Event,
             seed: 42,
             rate: 5.0,
             speed: 60.0,
@@ -84,6 +97,13 @@ impl Settings {
                     }
                 }
                 "bridge" if v.starts_with("ws://") || v.starts_with("wss://") => s.bridge = v,
+                "ltime" => {
+                    s.live_time = if v == "processing" {
+                        LiveTime::Processing
+                    } else {
+                        LiveTime::Event
+                    }
+                }
                 "seed" => s.seed = v.parse().unwrap_or(s.seed),
                 "rate" => {
                     s.rate = v
@@ -120,7 +140,7 @@ impl Settings {
 
     pub fn to_query(&self) -> String {
         format!(
-            "?tab={}&source={}&bridge={}&seed={}&rate={}&speed={}&size={}&slide={}&time={}&lateness={}",
+            "?tab={}&source={}&bridge={}&ltime={}&seed={}&rate={}&speed={}&size={}&slide={}&time={}&lateness={}",
             match self.tab {
                 Tab::Dashboard => "dashboard",
                 Tab::Teach => "teach",
@@ -130,6 +150,10 @@ impl Settings {
                 Source::Live => "live",
             },
             encode(&self.bridge),
+            match self.live_time {
+                LiveTime::Event => "event",
+                LiveTime::Processing => "processing",
+            },
             self.seed,
             self.rate,
             self.speed,
@@ -190,6 +214,7 @@ mod tests {
             tab: Tab::Teach,
             source: Source::Live,
             bridge: "ws://localhost:9000/ws".into(),
+            live_time: LiveTime::Processing,
             seed: 7,
             rate: 12.5,
             speed: 600.0,

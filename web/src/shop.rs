@@ -4,8 +4,8 @@
 use hopscope_core::detect::{Alert, AlertKind, CooldownState};
 use hopscope_core::generate::DEFAULT_PARTITIONS;
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
-use hopscope_core::window::WindowConfig;
-use hopscope_core::{Sale, Timestamp, WindowResult};
+use hopscope_core::window::{EventTime, TimeMode, WindowConfig};
+use hopscope_core::{Sale, Span, Timestamp, WindowResult};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Windows kept for the charts (the newest first fired last).
@@ -34,12 +34,31 @@ pub struct Shop {
     pub first_sale: Option<Timestamp>,
 }
 
+/// A live partition with no record for this long stops holding the event-time watermark
+/// (Flink's `scan.watermark.idle-timeout`): an empty partition must not freeze the page.
+pub const LIVE_IDLE_TIMEOUT: Span = Span::seconds(10);
+
 impl Shop {
+    /// The seed's query in processing time (the simulator: sales are seen as they happen).
     pub fn new() -> Shop {
+        Shop::with_time(TimeMode::Processing)
+    }
+
+    /// The seed's window in event time over a partitioned topic: one watermark per
+    /// partition (the default delay, the live idle timeout).
+    pub fn event_time() -> Shop {
+        Shop::with_time(TimeMode::Event(EventTime::per_partition(
+            EventTime::DEFAULT_DELAY,
+            Some(LIVE_IDLE_TIMEOUT),
+        )))
+    }
+
+    fn with_time(time: TimeMode) -> Shop {
         Shop {
             analytics: Analytics::new(AnalyticsConfig {
                 window: WindowConfig {
                     top_n: 5,
+                    time,
                     ..WindowConfig::seed()
                 },
                 ..AnalyticsConfig::default()
@@ -98,6 +117,25 @@ impl Shop {
                 Output::Late(_) => self.late += 1,
             }
         }
+    }
+
+    /// A partition the live topic has (event time: it holds the watermark until it
+    /// delivers or idles).
+    pub fn declare_partition(&mut self, partition: u32, now: Timestamp) {
+        self.analytics.declare_partition(partition, now);
+    }
+
+    /// The event-time watermark, if windows are in event time and one exists.
+    pub fn watermark(&self) -> Option<Timestamp> {
+        self.analytics.engine().watermark()
+    }
+
+    pub fn window_size(&self) -> Span {
+        self.analytics.engine().config().size
+    }
+
+    pub fn is_event_time(&self) -> bool {
+        matches!(self.analytics.engine().config().time, TimeMode::Event(_))
     }
 
     pub fn latest(&self) -> Option<&WindowResult> {

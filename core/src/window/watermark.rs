@@ -31,6 +31,9 @@ use std::collections::HashMap;
 /// growing memory.
 pub const MAX_TRACKED_PARTITIONS: usize = 65_536;
 
+/// Partition numbers below this are found by index, not by hashing (Kafka's are small).
+const DENSE: usize = 4_096;
+
 /// Which events share a watermark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -69,6 +72,8 @@ pub struct Watermarks {
     delay: i64,
     idle_timeout: Option<i64>,
     slots: Vec<Slot>,
+    /// Slot of partition p < DENSE at `dense[p]` (u32::MAX: none); larger ids in the map.
+    dense: Vec<u32>,
     slot_of: HashMap<u32, usize>,
     /// Tournament tree over slots: leaf `cap + i` is slot i's newest event time, or
     /// `i64::MAX` when it does not count (idle or finished); inner nodes hold the minimum.
@@ -88,6 +93,7 @@ impl Watermarks {
             delay: delay.0,
             idle_timeout: idle_timeout.map(|s| s.0).filter(|s| *s > 0),
             slots: Vec::new(),
+            dense: Vec::new(),
             slot_of: HashMap::new(),
             tree: vec![i64::MAX; 2],
             cap: 1,
@@ -123,6 +129,11 @@ impl Watermarks {
     /// Returns the operator's watermark afterwards.
     #[inline]
     pub fn observe(&mut self, partition: u32, t: i64, now: Timestamp) -> i64 {
+        if self.scope == Scope::Stream && self.idle_timeout.is_none() {
+            // One stream that never idles: the watermark is just newest − delay.
+            self.combined = self.combined.max(t.saturating_sub(self.delay));
+            return self.combined;
+        }
         let key = match self.scope {
             Scope::Stream => 0,
             Scope::PerPartition => partition,
@@ -222,10 +233,19 @@ impl Watermarks {
         self.slots.get(n - self.cap).map(|s| s.partition)
     }
 
+    #[inline]
     fn slot(&mut self, key: u32, now: i64) -> Option<usize> {
-        if let Some(&i) = self.slot_of.get(&key) {
+        if let Some(&i) = self.dense.get(key as usize) {
+            if i != u32::MAX {
+                return Some(i as usize);
+            }
+        } else if let Some(&i) = self.slot_of.get(&key) {
             return Some(i);
         }
+        self.new_slot(key, now)
+    }
+
+    fn new_slot(&mut self, key: u32, now: i64) -> Option<usize> {
         if self.slots.len() >= MAX_TRACKED_PARTITIONS {
             return None;
         }
@@ -237,7 +257,14 @@ impl Watermarks {
             idle: false,
             finished: false,
         });
-        self.slot_of.insert(key, i);
+        if (key as usize) < DENSE {
+            if self.dense.len() <= key as usize {
+                self.dense.resize(key as usize + 1, u32::MAX);
+            }
+            self.dense[key as usize] = i as u32;
+        } else {
+            self.slot_of.insert(key, i);
+        }
         if i >= self.cap {
             self.grow();
         }
