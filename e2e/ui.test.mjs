@@ -82,16 +82,55 @@ test('teaching view: a slide that does not divide the size gives 3 or 4 windows 
   assert.deepEqual(errors, []);
 });
 
-test('teaching view: late events are marked and counted, out-of-order ones kept', async () => {
+test('teaching view: a late sale joins its unfired windows, a too-late one is dropped (Flink\'s rule)', async () => {
   const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`);
   for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
   await page.click('[data-testid=lesson-ooo]');
   await page.click('[data-testid=lesson-late]');
-  assert.equal(await page.locator('[data-testid=event-dot][data-late=true]').count(), 1);
-  assert.match(await page.textContent('[data-testid=lesson-status]'), /· 1 late ·/);
+  await page.click('[data-testid=lesson-too-late]');
+  assert.equal(await page.locator('[data-testid=event-dot][data-late=true]').count(), 2);
+  assert.equal(await page.locator('[data-testid=event-dot][data-dropped=true]').count(), 1);
+  assert.match(await page.textContent('[data-testid=lesson-status]'), /· 2 late · 1 dropped ·/);
   assert.equal(await page.locator('[data-testid=watermark]').count(), 1);
-  await page.locator('[data-testid=event-dot][data-late=true]').click();
-  assert.match(await page.textContent('[data-testid=selection-late]'), /Late/);
+  // The late one: some of its 5 windows fired without it, it joined the others.
+  await page.locator('[data-testid=event-dot][data-late=true][data-dropped=false]').click();
+  const late = page.locator('[data-testid=selection-late]');
+  const joined = Number(await late.getAttribute('data-joined'));
+  assert.ok(joined >= 1 && joined < 5, `joined ${joined} of 5`);
+  assert.match(await late.textContent(), new RegExp(`${5 - joined} of its 5 windows had already fired .* it joined the ${joined} still open`));
+  const states = await page.locator('[data-testid=selection-window-state]').allTextContents();
+  assert.equal(states.filter((t) => /without it/.test(t)).length, 5 - joined);
+  // The too-late one: every window had fired, so it is dropped and counted.
+  await page.locator('[data-testid=event-dot][data-dropped=true]').click();
+  assert.equal(await page.locator('[data-testid=selection-late]').getAttribute('data-joined'), '0');
+  assert.match(await page.textContent('[data-testid=selection-late]'), /all 5 of its windows had already fired/);
+  await page.screenshot({ path: shot('teach-late') });
+  assert.deepEqual(errors, []);
+});
+
+test('teaching view: three partitions, one watermark each; a held partition holds the operator\'s until idle', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=1s&parts=3`);
+  for (let i = 0; i < 25; i++) await page.click('[data-testid=lesson-next]');
+  const text = () => page.textContent('[data-testid=lesson-partitions]');
+  assert.match(await text(), /p0: .* · p1: .* · p2: /);
+  assert.ok(await page.locator('[data-testid=partition-watermark]').count() >= 1);
+  const wm = async () => Number((await page.textContent('[data-testid=lesson-status]')).match(/watermark ([\d.]+) s/)?.[1]);
+  const before = await wm();
+  // Hold every partition but 0, step time past the idle timeout: partition 0 alone moves it.
+  await page.click('[data-testid=lesson-pause-1]');
+  await page.click('[data-testid=lesson-pause-2]');
+  for (let i = 0; i < 20; i++) await page.click("[data-testid=lesson-step]");
+  assert.match(await text(), /p1: [^·]*idle/);
+  assert.match(await text(), /p2: [^·]*idle/);
+  assert.match(await text(), /[1-9]\d* sales held back/);
+  assert.ok(await wm() > before, 'the watermark moved once the held partitions went idle');
+  // Released, the held sales arrive behind the watermark: late.
+  const lateBefore = await page.locator('[data-testid=event-dot][data-late=true]').count();
+  await page.click('[data-testid=lesson-pause-1]');
+  await page.click('[data-testid=lesson-pause-2]');
+  assert.match(await text(), / 0 sales held back/);
+  assert.ok(await page.locator('[data-testid=event-dot][data-late=true]').count() > lateBefore);
+  await page.screenshot({ path: shot('teach-partitions') });
   assert.deepEqual(errors, []);
 });
 

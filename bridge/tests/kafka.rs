@@ -799,3 +799,41 @@ async fn a_client_that_reconnects_with_its_last_offsets_sees_no_gap_and_no_dupli
         "and nothing more"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analyze_from_a_time_reads_only_the_records_written_since() {
+    let t = topic("analyze-from");
+    let b = brokers();
+    produce(&b, &t, &["--no-pace", "--count", "300", "--seed", "1"]);
+    // Record timestamps are the producer's clock: a cut between the two batches.
+    std::thread::sleep(Duration::from_millis(1_500));
+    let cut = hopscope_core::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    produce(&b, &t, &["--no-pace", "--count", "200", "--seed", "2"]);
+    let cut_iso = cut.to_iso();
+    let out = hopscope(&[
+        "analyze",
+        "--brokers",
+        &b,
+        "--topic",
+        &t,
+        "--from",
+        &cut_iso,
+        "--idle-exit",
+        "3s",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("from {cut_iso}")), "{text}");
+    assert!(text.contains("📋 Summary: 200 records"), "{text}");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(["analyze", "--brokers", &b, "--from", "yesterday"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("latest, earliest, warm or an ISO time"));
+}

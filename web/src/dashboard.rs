@@ -248,7 +248,7 @@ impl App {
                         }
                     }) }
                 </div>
-                <p class="muted">{ format!("{} sales seen, {} late", self.shop.total_sales, self.shop.late) }</p>
+                <p class="muted">{ format!("{} sales seen, {} late ({} of them dropped: all their windows had fired)", self.shop.total_sales, self.shop.late, self.shop.dropped) }</p>
             </section>
         }
     }

@@ -58,6 +58,8 @@ pub enum LessonMsg {
     SetSlide(String),
     SetLateness(String),
     SetTime(LessonTime),
+    SetParts(u32),
+    TogglePartition(u32),
     Select(lesson::Selected),
     Guide(isize),
     Reset,
@@ -105,7 +107,9 @@ fn lesson_time(s: &Settings) -> TimeMode {
 }
 
 fn new_lesson(s: &Settings) -> (Lesson, Option<String>) {
-    match Lesson::new(s.size, s.slide, lesson_time(s), s.seed) {
+    match Lesson::new(s.size, s.slide, lesson_time(s), s.seed)
+        .and_then(|l| l.with_partitions(s.parts))
+    {
         Ok(l) => (l, None),
         Err(e) => {
             let e = e.to_string();

@@ -48,6 +48,8 @@ pub struct Settings {
     pub slide: Span,
     pub time: LessonTime,
     pub lateness: Span,
+    /// Teaching view: 1 (one stream) or the Kafka partitions the sales are read from.
+    pub parts: u32,
 }
 
 pub const SPEEDS: [f64; 5] = [1.0, 10.0, 60.0, 600.0, 3600.0];
@@ -67,6 +69,7 @@ impl Default for Settings {
             slide: Span::seconds(2),
             time: LessonTime::Event,
             lateness: Span::seconds(2),
+            parts: 1,
         }
     }
 }
@@ -129,6 +132,13 @@ impl Settings {
                     }
                 }
                 "lateness" => s.lateness = Span::parse(&v).unwrap_or(s.lateness),
+                "parts" => {
+                    s.parts = v
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|p| (1..=3).contains(p))
+                        .unwrap_or(s.parts)
+                }
                 _ => {}
             }
         }
@@ -140,7 +150,7 @@ impl Settings {
 
     pub fn to_query(&self) -> String {
         format!(
-            "?tab={}&source={}&bridge={}&ltime={}&seed={}&rate={}&speed={}&size={}&slide={}&time={}&lateness={}",
+            "?tab={}&source={}&bridge={}&ltime={}&seed={}&rate={}&speed={}&size={}&slide={}&time={}&lateness={}&parts={}",
             match self.tab {
                 Tab::Dashboard => "dashboard",
                 Tab::Teach => "teach",
@@ -163,7 +173,8 @@ impl Settings {
                 LessonTime::Event => "event",
                 LessonTime::Processing => "processing",
             },
-            self.lateness
+            self.lateness,
+            self.parts
         )
     }
 }
@@ -222,6 +233,7 @@ mod tests {
             slide: Span::seconds(3),
             time: LessonTime::Processing,
             lateness: Span::millis(1500),
+            parts: 3,
         };
         assert_eq!(Settings::from_query(&s.to_query()), s);
     }

@@ -26,7 +26,9 @@ pub struct Shop {
     pub alerts: VecDeque<Alert>,
     pub suppressed: u64,
     pub total_sales: u64,
+    /// Sales that arrived behind the watermark (event time), and of those, the dropped.
     pub late: u64,
+    pub dropped: u64,
     /// Sales seen per partition since the start.
     pub per_partition: Vec<u64>,
     /// Which partition each seller's sales went to (one, always).
@@ -69,6 +71,7 @@ impl Shop {
             suppressed: 0,
             total_sales: 0,
             late: 0,
+            dropped: 0,
             per_partition: vec![0; DEFAULT_PARTITIONS as usize],
             seller_partitions: BTreeMap::new(),
             first_sale: None,
@@ -114,7 +117,10 @@ impl Shop {
                     self.alerts.truncate(FEED);
                 }
                 Output::Suppressed(_) => self.suppressed += 1,
-                Output::Late(_) => self.late += 1,
+                Output::Late(l) => {
+                    self.late += 1;
+                    self.dropped += u64::from(l.dropped());
+                }
             }
         }
     }

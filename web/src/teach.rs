@@ -2,13 +2,13 @@
 //! panes, the watermark and late events, with guided steps beside the picture.
 
 use crate::field::Field;
-use crate::lesson::{Origin, Selected};
+use crate::lesson::{Origin, Selected, LESSON_IDLE_TIMEOUT};
 use crate::settings::LessonTime;
 use crate::{App, LessonMsg, Msg};
 use hopscope_core::{Pushed, Span};
 use yew::prelude::*;
 
-const GUIDE: [(&str, &str); 7] = [
+const GUIDE: [(&str, &str); 8] = [
     ("1. A stream of sales",
      "Each dot is a sale. Press “Next event” a few times: sales arrive one by one, like records read from a Kafka topic."),
     ("2. Hopping windows",
@@ -23,6 +23,8 @@ const GUIDE: [(&str, &str); 7] = [
      "“Inject out-of-order” adds a sale from a moment ago: within the delay it still counts everywhere. “Inject late” adds one from behind the watermark (!): its first windows have fired and keep their results without it, and it joins the ones still open — as Flink does. “Inject too late” adds one whose every window has fired: only then is it dropped (✕), and counted."),
     ("7. Processing time",
      "Switch to processing time: a sale now belongs to the windows of the moment it arrives, whatever its own timestamp. Nothing is ever late, but results depend on when data shows up."),
+    ("8. Partitions",
+     "Read from 3 Kafka partitions (event time): each partition has its own watermark (short lines p0, p1, p2) and the window operator's is their minimum (red), as in Flink's Kafka source. Hold a partition: the watermark stops at it — windows wait — until it has been silent for the idle timeout; then it is left out and the others move the watermark on. Release it: its held sales arrive behind the watermark and are late."),
 ];
 
 fn secs(t: i64) -> String {
@@ -73,6 +75,12 @@ impl App {
                 self.restart_lesson();
                 url_changed = true;
             }
+            LessonMsg::SetParts(n) => {
+                self.settings.parts = n;
+                self.restart_lesson();
+                url_changed = true;
+            }
+            LessonMsg::TogglePartition(p) => self.lesson.toggle_pause(p),
             LessonMsg::Select(s) => {
                 self.lesson.selected = if self.lesson.selected == s {
                     Selected::Nothing
@@ -115,11 +123,20 @@ impl App {
                             </select>
                         </label>
                         if event_time {
-                            <label>{ "Allowed lateness " }
-                                <Field testid="lesson-lateness" value={self.settings.lateness.to_string()} size={6} label="Allowed lateness"
+                            <label>{ "Watermark delay " }
+                                <Field testid="lesson-lateness" value={self.settings.lateness.to_string()} size={6} label="Watermark delay"
                                 on_commit={link.callback(|v| Msg::Lesson(LessonMsg::SetLateness(v)))} />
                             </label>
                         }
+                        <label>{ "Read from " }
+                            <select data-testid="lesson-parts" onchange={link.callback(|e: Event| {
+                                let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                                Msg::Lesson(LessonMsg::SetParts(v.parse().unwrap_or(1)))
+                            })}>
+                                <option value="1" selected={self.settings.parts == 1}>{ "one stream" }</option>
+                                <option value="3" selected={self.settings.parts == 3}>{ "3 Kafka partitions" }</option>
+                            </select>
+                        </label>
                     </div>
                     <div class="row">
                         <button data-testid="lesson-next" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::NextEvent))}>{ "➕ Next event" }</button>
@@ -131,6 +148,20 @@ impl App {
                         <button data-testid="lesson-too-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectTooLate))}>{ "🗑 Inject too late" }</button>
                         <button data-testid="lesson-reset" onclick={link.callback(|_| Msg::Lesson(LessonMsg::Reset))}>{ "↺ Reset" }</button>
                     </div>
+                    if l.partitions > 1 && !l.is_live() {
+                        <div class="row" role="group" aria-label="Partitions">
+                            { for (0..l.partitions).map(|p| {
+                                let paused = l.is_paused(p);
+                                html! {
+                                    <button data-testid={format!("lesson-pause-{p}")} aria-pressed={paused.to_string()}
+                                        class={classes!(format!("p{p}"), paused.then_some("active"))}
+                                        onclick={link.callback(move |_| Msg::Lesson(LessonMsg::TogglePartition(p)))}>
+                                        { if paused { format!("▶ Release partition {p}") } else { format!("⏸ Hold partition {p}") } }</button>
+                                }
+                            }) }
+                        </div>
+                        <p class="muted" data-testid="lesson-partitions">{ self.partition_text() }</p>
+                    }
                     if self.lesson.is_live() {
                         <p class="badge" data-testid="lesson-live">{ "Live: the dots are real records from the bridge, on the wall clock." }</p>
                     }
@@ -138,8 +169,8 @@ impl App {
                         <p class="problem" role="alert">{ format!("{e} — showing the default lesson instead.") }</p>
                     }
                     <p class="muted" data-testid="lesson-status">{ format!(
-                        "clock {} · {} events · {} late · watermark {} · panes of {} (gcd of size and slide)",
-                        secs(l.clock.0), l.events.len(), l.late_count(),
+                        "clock {} · {} events · {} late · {} dropped · watermark {} · panes of {} (gcd of size and slide)",
+                        secs(l.clock.0), l.events.len(), l.late_count(), l.dropped_count(),
                         l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "—".into()),
                         l.config.pane()) }</p>
                 </section>
@@ -149,6 +180,47 @@ impl App {
                 </div>
             </div>
         }
+    }
+
+    /// Each partition's watermark, which one holds the operator's, and what is held back.
+    fn partition_text(&self) -> String {
+        let l = &self.lesson;
+        let marks = l.partition_watermarks();
+        if marks.is_empty() {
+            return "Processing time has no watermarks: switch to event time to see one per partition.".into();
+        }
+        let parts: Vec<String> = marks
+            .iter()
+            .map(|p| {
+                let behind = match (p.watermark, l.watermark()) {
+                    (Some(pw), Some(w)) => pw < w,
+                    _ => false,
+                };
+                let state = if p.idle {
+                    format!(" idle (silent {}+, left out)", LESSON_IDLE_TIMEOUT)
+                } else if l.is_paused(p.partition) {
+                    " held".into()
+                } else if behind {
+                    " behind (woke up late: its older sales are late)".into()
+                } else {
+                    String::new()
+                };
+                format!(
+                    "p{}: {}{state}",
+                    p.partition,
+                    p.watermark
+                        .map(|w| secs(w.0))
+                        .unwrap_or_else(|| "none yet".into())
+                )
+            })
+            .collect();
+        format!(
+            "Partition watermarks {} · the window operator's watermark is the minimum over the partitions not idle for {}, and never moves back: {}; {} sales held back.",
+            parts.join(" · "),
+            LESSON_IDLE_TIMEOUT,
+            l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "none yet: a partition has delivered nothing".into()),
+            l.held_count()
+        )
     }
 
     fn view_timeline(&self, ctx: &Context<Self>) -> Html {
@@ -239,6 +311,12 @@ impl App {
                         </g>
                     }
                 }) }
+                { for l.partition_watermarks().iter().filter_map(|p| p.watermark.filter(|w| w.0 >= lo).map(|w| (p.partition, w.0, p.idle))).map(|(p, w, idle)| html! {
+                    <g class={classes!("pwatermark", format!("p{p}"), idle.then_some("idle"))} data-testid="partition-watermark" data-partition={p.to_string()}>
+                        <line x1={x(w).to_string()} x2={x(w).to_string()} y1="44" y2="76" />
+                        <text x={(x(w) + 2.0).to_string()} y={(52 + 9 * p).to_string()}>{ format!("p{p}{}", if idle { " idle" } else { "" }) }</text>
+                    </g>
+                }) }
                 if let Some(w) = wm {
                     <g class="watermark" data-testid="watermark">
                         <line x1={x(w).to_string()} x2={x(w).to_string()} y1="30" y2={height.to_string()} />
@@ -252,6 +330,7 @@ impl App {
                     let cx = x(l.position(e).0);
                     let class = classes!(
                         "event",
+                        (l.partitions > 1).then(|| format!("p{}", e.partition)),
                         (e.late() && !e.dropped()).then_some("late"),
                         e.dropped().then_some("dropped"),
                         (e.origin == Origin::OutOfOrder).then_some("ooo"),
