@@ -414,3 +414,18 @@ fn amazon_catalog_can_replace_the_embedded_one() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn serve_refuses_a_non_loopback_address_without_a_token_unless_told_it_is_public() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(["serve", "--bind", "0.0.0.0:0", "--brokers", "127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("refusing to serve on 0.0.0.0:0 without --token"),
+        "{err}"
+    );
+    assert!(err.contains("--public"), "{err}");
+}

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{brokers, connect, hopscope, next_message, produce, topic, Serve, Ws};
+use common::{
+    brokers, connect, handshake, hopscope, next_message, produce, reqwest_text, topic, Serve, Ws,
+};
 use futures_util::{SinkExt, StreamExt};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::protocol::{
@@ -273,19 +275,6 @@ async fn fuzzed_poison_records_never_stall_the_relay_and_are_judged_as_the_decod
         "the mutations produce mostly poison ({invalid})"
     );
     assert!(reqwest_text(s.1, "/healthz").await.ends_with("ok\n"));
-}
-
-async fn reqwest_text(port: u16, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -628,25 +617,6 @@ async fn ctrl_c_flushes_what_is_in_flight_and_reports_it() {
         })
         .sum();
     assert_eq!(on_topic, sent);
-}
-
-/// Opens a WebSocket with extra handshake headers; `Err(status)` when refused.
-async fn handshake(port: u16, path: &str, headers: &[(&str, &str)]) -> Result<Ws, u16> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://127.0.0.1:{port}{path}")
-        .into_client_request()
-        .unwrap();
-    for (k, v) in headers {
-        req.headers_mut().insert(
-            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
-    }
-    match tokio_tungstenite::connect_async(req).await {
-        Ok((ws, _)) => Ok(ws),
-        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
-        Err(e) => panic!("unexpected handshake error: {e}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

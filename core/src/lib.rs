@@ -12,6 +12,7 @@ pub mod money;
 pub mod partition;
 pub mod pipeline;
 pub mod protocol;
+pub mod relay;
 pub mod rng;
 pub mod sale;
 pub mod time;

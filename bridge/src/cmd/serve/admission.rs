@@ -1,54 +1,144 @@
-//! Who may open a WebSocket, and how fast a client may talk.
+//! Who may talk to the bridge, and how fast a client may talk.
 //!
-//! Browsers send `Origin` on every WebSocket handshake, and any page the user visits could
-//! try to reach a bridge on localhost, so the default allowlist is the bridge's own origin
-//! and loopback pages; more origins are added with `--allow-origin`. Handshakes without an
-//! `Origin` come from programs, not pages, and are let through (a `--token` guards those).
+//! Three checks, each against a concrete attack:
+//! * **Host** (every route): a page on `evil.example` whose name an attacker re-points to
+//!   127.0.0.1 (DNS rebinding) reaches the bridge with `Host: evil.example`. Only Host
+//!   values that name this server pass: loopback addresses and `localhost` with its port,
+//!   the `--bind` address, or a name given with `--allow-host`. Others get 421.
+//! * **Origin** (WebSocket handshakes): browsers send it, and any page the user visits could
+//!   try to reach a bridge on localhost. Allowed: the bridge's own origin, loopback pages
+//!   (judged by the parsed address — `127.0.0.1.evil.example` is not loopback), and
+//!   `--allow-origin`. Handshakes without an `Origin` come from programs, not pages, and
+//!   are let through (a `--token` guards those).
+//! * **Token** (optional): `Authorization: Bearer …` or `?token=…`, compared in constant time.
 
 use axum::http::{header, HeaderMap};
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, SocketAddr};
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Admission {
     pub extra_origins: Vec<String>,
     pub token: Option<String>,
+    /// The address the bridge listens on.
+    pub bind: SocketAddr,
+    /// More names (or name:port) clients may use in `Host`, from `--allow-host`.
+    pub extra_hosts: Vec<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
+    /// 421: a Host that does not name this server (DNS rebinding).
+    Host(String),
     /// 403: a page from another origin.
     Origin(String),
     /// 401: the token is missing or wrong.
     Token,
 }
 
-fn host_of(origin: &str) -> Option<&str> {
-    let rest = origin.split_once("://")?.1;
-    let host_port = rest.split('/').next()?;
-    Some(host_port)
+/// A host and port, parsed strictly: `name`, `1.2.3.4`, `[::1]`, each with an optional port.
+#[derive(Debug, PartialEq, Eq)]
+struct HostPort {
+    /// Lowercase name, or the address as text.
+    host: String,
+    ip: Option<IpAddr>,
+    port: Option<u16>,
 }
 
-fn is_loopback(host_port: &str) -> bool {
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
+fn parse_host_port(text: &str) -> Option<HostPort> {
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']')?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':')?.parse().ok()?),
+        };
+        let ip: std::net::Ipv6Addr = v6.parse().ok()?;
+        return Some(HostPort {
+            host: ip.to_string(),
+            ip: Some(IpAddr::V6(ip)),
+            port,
+        });
     } else {
-        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+        match text.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p.parse::<u16>().ok()?)),
+            None => (text, None),
+        }
     };
-    host == "localhost" || host == "::1" || host.starts_with("127.")
+    if host.is_empty()
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    {
+        return None;
+    }
+    let host = host.to_ascii_lowercase();
+    let ip = host.parse::<IpAddr>().ok();
+    Some(HostPort { host, ip, port })
+}
+
+/// `scheme://host[:port]` with nothing after it (what browsers send as `Origin`).
+fn parse_origin(origin: &str) -> Option<(String, HostPort)> {
+    let (scheme, rest) = origin.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let mut hp = parse_host_port(rest.strip_suffix('/').unwrap_or(rest))?;
+    hp.port = hp.port.or(Some(if scheme == "https" { 443 } else { 80 }));
+    Some((scheme, hp))
+}
+
+fn is_loopback(hp: &HostPort) -> bool {
+    hp.ip.is_some_and(|ip| ip.is_loopback()) || hp.host == "localhost"
 }
 
 impl Admission {
+    /// Whether `Host` names this server (every route checks this).
+    pub fn check_host(&self, headers: &HeaderMap) -> Result<(), Refusal> {
+        let raw = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let Some(hp) = parse_host_port(raw) else {
+            return Err(Refusal::Host(raw.to_string()));
+        };
+        let port = hp.port.unwrap_or(80);
+        let ours = port == self.bind.port();
+        let this_machine = is_loopback(&hp)
+            || hp
+                .ip
+                .is_some_and(|ip| ip == self.bind.ip() || self.bind.ip().is_unspecified());
+        let named = self.extra_hosts.iter().any(|h| {
+            let h = h.to_ascii_lowercase();
+            (h == hp.host && ours) || h == format!("{}:{port}", hp.host)
+        });
+        let ok = (ours && this_machine) || named;
+        if ok {
+            Ok(())
+        } else {
+            Err(Refusal::Host(raw.to_string()))
+        }
+    }
+
+    /// A WebSocket handshake: Host, Origin, then the token.
     pub fn check(&self, headers: &HeaderMap, query_token: Option<&str>) -> Result<(), Refusal> {
+        self.check_host(headers)?;
         if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            let own = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-            let host = host_of(origin);
-            let same = host.is_some() && host == own;
-            let allowed = same
-                || host.is_some_and(is_loopback)
-                || self
-                    .extra_origins
-                    .iter()
-                    .any(|o| o.trim_end_matches('/') == origin);
+            let own = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_host_port);
+            let allowed = match parse_origin(origin) {
+                None => false,
+                Some((_, hp)) => {
+                    let same = own.as_ref().is_some_and(|own| {
+                        own.host == hp.host && own.port.unwrap_or(80) == hp.port.unwrap_or(80)
+                    });
+                    same || is_loopback(&hp)
+                }
+            } || self
+                .extra_origins
+                .iter()
+                .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin));
             if !allowed {
                 return Err(Refusal::Origin(origin.to_string()));
             }
@@ -71,42 +161,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A token bucket: `rate` messages per second, bursts up to `burst`.
-pub struct RateLimit {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    last: Instant,
-    pub refused: u64,
-}
-
-impl RateLimit {
-    pub fn new(rate: f64, burst: f64) -> RateLimit {
-        RateLimit {
-            rate,
-            burst,
-            tokens: burst,
-            last: Instant::now(),
-            refused: 0,
-        }
-    }
-
-    pub fn allow(&mut self, now: Instant) -> bool {
-        let dt = now
-            .saturating_duration_since(self.last)
-            .min(Duration::from_secs(60));
-        self.last = now;
-        self.tokens = (self.tokens + dt.as_secs_f64() * self.rate).min(self.burst);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            self.refused += 1;
-            false
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,58 +178,104 @@ mod tests {
         h
     }
 
+    fn admission() -> Admission {
+        Admission {
+            extra_origins: vec![],
+            token: None,
+            bind: "127.0.0.1:8081".parse().unwrap(),
+            extra_hosts: vec![],
+        }
+    }
+
     #[test]
-    fn origins_default_to_same_origin_and_loopback() {
-        let a = Admission::default();
+    fn origins_default_to_same_origin_and_loopback_judged_by_address() {
+        let a = Admission {
+            extra_hosts: vec!["bridge.lan".into()],
+            ..admission()
+        };
         let ok = |o: &str| a.check(&headers(Some(o), "bridge.lan:8081", None), None);
         assert_eq!(ok("http://bridge.lan:8081"), Ok(()));
         assert_eq!(ok("http://localhost:8080"), Ok(()));
         assert_eq!(ok("http://127.0.0.1:3000"), Ok(()));
+        assert_eq!(ok("http://127.1.2.3:3000"), Ok(()));
         assert_eq!(ok("http://[::1]:8080"), Ok(()));
-        assert!(matches!(
-            ok("https://evil.example"),
-            Err(Refusal::Origin(_))
-        ));
-        assert!(matches!(
-            ok("http://localhost.evil.example"),
-            Err(Refusal::Origin(_))
-        ));
+        for evil in [
+            "https://evil.example",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example",
+            "http://127.evil.example:8081",
+            "http://[::1].evil.example",
+            "http://bridge.lan:9999",
+            "javascript://127.0.0.1",
+            "http://127.0.0.1@evil.example",
+            "null",
+        ] {
+            assert!(matches!(ok(evil), Err(Refusal::Origin(_))), "{evil}");
+        }
         assert_eq!(
-            a.check(&headers(None, "x", None), None),
+            a.check(&headers(None, "127.0.0.1:8081", None), None),
             Ok(()),
             "programs send no Origin"
         );
         let b = Admission {
             extra_origins: vec!["https://dash.example".into()],
-            token: None,
+            ..admission()
         };
         assert_eq!(
-            b.check(&headers(Some("https://dash.example"), "x", None), None),
+            b.check(
+                &headers(Some("https://dash.example"), "127.0.0.1:8081", None),
+                None
+            ),
             Ok(())
         );
     }
 
     #[test]
+    fn only_hosts_that_name_this_server_pass() {
+        let a = admission();
+        let host = |h: &str| a.check_host(&headers(None, h, None));
+        for good in [
+            "127.0.0.1:8081",
+            "localhost:8081",
+            "[::1]:8081",
+            "LOCALHOST:8081",
+        ] {
+            assert_eq!(host(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "evil.example:8081",
+            "evil.example",
+            "localhost:9999",
+            "127.0.0.1",
+            "127.0.0.1.evil.example:8081",
+            "",
+            "a b:8081",
+        ] {
+            assert!(matches!(host(bad), Err(Refusal::Host(_))), "{bad}");
+        }
+        let wide = Admission {
+            bind: "0.0.0.0:8081".parse().unwrap(),
+            extra_hosts: vec!["bridge.lan".into(), "proxy.example:443".into()],
+            ..admission()
+        };
+        let host = |h: &str| wide.check_host(&headers(None, h, None));
+        assert_eq!(host("192.0.2.7:8081"), Ok(()), "an address of this machine");
+        assert_eq!(host("bridge.lan:8081"), Ok(()));
+        assert_eq!(host("proxy.example:443"), Ok(()));
+        assert!(host("evil.example:8081").is_err());
+    }
+
+    #[test]
     fn a_token_is_required_when_set() {
         let a = Admission {
-            extra_origins: vec![],
             token: Some("s3cret".into()),
+            ..admission()
         };
-        let h = |auth| headers(None, "x", auth);
+        let h = |auth| headers(None, "127.0.0.1:8081", auth);
         assert_eq!(a.check(&h(None), None), Err(Refusal::Token));
         assert_eq!(a.check(&h(Some("Bearer nope")), None), Err(Refusal::Token));
         assert_eq!(a.check(&h(Some("Bearer s3cret")), None), Ok(()));
         assert_eq!(a.check(&h(None), Some("s3cret")), Ok(()));
         assert_eq!(a.check(&h(None), Some("s3cre")), Err(Refusal::Token));
-    }
-
-    #[test]
-    fn the_rate_limit_allows_bursts_then_refuses() {
-        let mut r = RateLimit::new(10.0, 5.0);
-        let t = Instant::now();
-        assert!((0..5).all(|_| r.allow(t)));
-        assert!(!r.allow(t));
-        assert_eq!(r.refused, 1);
-        assert!(r.allow(t + Duration::from_millis(150)));
     }
 }

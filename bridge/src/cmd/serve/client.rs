@@ -1,0 +1,240 @@
+//! One WebSocket client: moves bytes between the socket, the readers and core's sans-IO
+//! [`Session`], which makes every decision. Every send has a deadline: a client that takes
+//! no frame for `--send-timeout` is closed with the reason, and its reader and buffers go.
+
+use super::readers::{read_topic, ReaderEvent, TailBatch};
+use super::Shared;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use hopscope_core::protocol::{Record, ServerMessage, PROTOCOL_VERSION};
+use hopscope_core::relay::{Input, Output, Session};
+use hopscope_core::Timestamp;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, OwnedSemaphorePermit};
+
+fn now() -> Timestamp {
+    Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    )
+}
+
+fn text(msg: &ServerMessage) -> WsMessage {
+    WsMessage::Text(msg.to_json().into())
+}
+
+enum Reader {
+    None,
+    Tail(broadcast::Receiver<Arc<TailBatch>>),
+    /// The replay's task, its batches, and its place among --max-replays (released when
+    /// the reader goes).
+    Own {
+        task: tokio::task::JoinHandle<()>,
+        rx: mpsc::Receiver<ReaderEvent>,
+        _slot: OwnedSemaphorePermit,
+    },
+}
+
+impl Reader {
+    fn stop(&mut self) {
+        if let Reader::Own { task, .. } = std::mem::replace(self, Reader::None) {
+            task.abort();
+        }
+    }
+}
+
+enum Event {
+    Tail(Result<Arc<TailBatch>, broadcast::error::RecvError>),
+    Own(Option<ReaderEvent>),
+}
+
+/// Why a session ended early.
+enum End {
+    Gone,
+    Slow,
+}
+
+struct Conn {
+    socket: WebSocket,
+    timeout: Duration,
+}
+
+impl Conn {
+    async fn send(&mut self, m: WsMessage) -> Result<(), End> {
+        match tokio::time::timeout(self.timeout, self.socket.send(m)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Gone),
+            Err(_) => Err(End::Slow),
+        }
+    }
+}
+
+pub async fn client(socket: WebSocket, s: Arc<Shared>) {
+    s.metrics.clients.fetch_add(1, Ordering::Relaxed);
+    let id = s.next_client.fetch_add(1, Ordering::Relaxed);
+    let mut conn = Conn {
+        socket,
+        timeout: s.send_timeout,
+    };
+    let end = session(&mut conn, &s, id).await;
+    if let Err(End::Slow) = end {
+        s.metrics.slow_closed.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            "client {id}: took no frame for {:?}; closed",
+            s.send_timeout
+        );
+        let close = WsMessage::Close(Some(CloseFrame {
+            code: 1008,
+            reason: format!(
+                "too slow: no frame taken for {} s (serve --send-timeout)",
+                s.send_timeout.as_secs()
+            )
+            .into(),
+        }));
+        let _ = tokio::time::timeout(Duration::from_millis(200), conn.socket.send(close)).await;
+    }
+    s.client_lags.lock().expect("not poisoned").remove(&id);
+    s.metrics.clients.fetch_sub(1, Ordering::Relaxed);
+}
+
+async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
+    let partitions = s.partitions.load(Ordering::Relaxed);
+    let mut session = Session::new(partitions, s.client_rate);
+    let mut reader = Reader::None;
+    let mut grew = s.grew.subscribe();
+    let first_status = tokio::time::Instant::now() + Duration::from_secs(2);
+    let mut status = tokio::time::interval_at(first_status, Duration::from_secs(2));
+    let hello = |partitions| ServerMessage::Hello {
+        version: PROTOCOL_VERSION,
+        topic: s.topic.clone(),
+        partitions,
+    };
+    conn.send(text(&hello(partitions))).await?;
+    let mut counted_errors = 0;
+    let result = loop {
+        // What the session handed in last, for `Output::Forward`.
+        let mut forward: Option<WsMessage> = None;
+        let mut forwarded = 0u64;
+        let wants = session.wants_batches();
+        let batch = async {
+            match &mut reader {
+                Reader::Tail(rx) if wants => Event::Tail(rx.recv().await),
+                Reader::Own { rx, .. } if wants => Event::Own(rx.recv().await),
+                _ => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            incoming = conn.socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => break Ok(()),
+                Some(Ok(WsMessage::Text(t))) => session.handle_input(Input::Frame(t.as_str()), now()),
+                Some(Ok(WsMessage::Binary(_))) => session.handle_input(Input::BinaryFrame, now()),
+                Some(Ok(_)) => continue,
+            },
+            event = batch => match event {
+                Event::Tail(Ok(b)) => {
+                    session.handle_input(Input::TailBatch { spans: &b.spans, after: &b.after }, now());
+                    forward = Some(WsMessage::Text(b.json.clone()));
+                    forwarded = b.count;
+                }
+                Event::Tail(Err(broadcast::error::RecvError::Lagged(_))) => {}
+                Event::Tail(Err(broadcast::error::RecvError::Closed)) => reader = Reader::None,
+                Event::Own(Some(ReaderEvent::Started(st))) => {
+                    session.handle_input(Input::ReplayStarted { from: &st.from, skipped: &st.skipped, past_end: &st.past_end }, now());
+                }
+                Event::Own(Some(ReaderEvent::Records(records))) => {
+                    let at: Vec<(u32, i64)> = records.iter().map(|r: &Record| (r.partition, r.offset)).collect();
+                    session.handle_input(Input::Records(&at), now());
+                    forwarded = records.len() as u64;
+                    forward = Some(text(&ServerMessage::Records { records }));
+                }
+                Event::Own(Some(ReaderEvent::Failed(message))) => {
+                    reader.stop();
+                    session.handle_input(Input::ReaderFailed(message), now());
+                }
+                Event::Own(None) => reader.stop(),
+            },
+            _ = grew.changed() => {
+                let n = *grew.borrow_and_update();
+                session.set_partitions(n);
+                conn.send(text(&hello(n))).await?;
+            }
+            _ = status.tick() => {
+                let marks = s.watermarks.lock().expect("not poisoned").clone();
+                if let Some(m) = &marks {
+                    s.client_lags.lock().expect("not poisoned").insert(id, session.lag(m));
+                }
+                session.handle_input(Input::StatusDue(marks.as_deref()), now());
+            }
+        }
+        let mut outcome = Ok(());
+        while let Some(out) = session.poll_output() {
+            let step = match out {
+                Output::Send(m) => conn.send(text(&m)).await,
+                Output::Forward => match forward.take() {
+                    Some(m) => {
+                        let r = conn.send(m).await;
+                        if r.is_ok() {
+                            s.metrics
+                                .records_out
+                                .fetch_add(forwarded, Ordering::Relaxed);
+                        }
+                        r
+                    }
+                    None => Ok(()),
+                },
+                Output::StopReader => {
+                    reader.stop();
+                    Ok(())
+                }
+                Output::FollowTail => {
+                    let owed: Vec<(u32, i64)> = {
+                        let owed = s.tail_next.lock().expect("not poisoned");
+                        reader = Reader::Tail(s.tail.subscribe());
+                        owed.iter().map(|(p, o)| (*p, *o)).collect()
+                    };
+                    session.handle_input(Input::Following { owed: &owed }, now());
+                    Ok(())
+                }
+                Output::Replay(start) => {
+                    match s.replays.clone().try_acquire_owned() {
+                        Ok(permit) => {
+                            let (tx, rx) = mpsc::channel(4);
+                            let task = tokio::spawn(read_topic(s.clone(), id, start, tx, None));
+                            reader = Reader::Own {
+                                task,
+                                rx,
+                                _slot: permit,
+                            };
+                        }
+                        Err(_) => {
+                            s.metrics.replays_refused.fetch_add(1, Ordering::Relaxed);
+                            session.handle_input(
+                                Input::ReplayRefused {
+                                    running: s.max_replays,
+                                    max: s.max_replays,
+                                },
+                                now(),
+                            );
+                        }
+                    }
+                    Ok(())
+                }
+            };
+            if step.is_err() {
+                outcome = step;
+                break;
+            }
+        }
+        s.metrics
+            .client_errors
+            .fetch_add(session.errors - counted_errors, Ordering::Relaxed);
+        counted_errors = session.errors;
+        if outcome.is_err() {
+            break outcome;
+        }
+    };
+    reader.stop();
+    result
+}

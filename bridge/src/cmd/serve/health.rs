@@ -1,0 +1,191 @@
+//! What the bridge knows of the broker (one snapshot, refreshed once a second for everyone),
+//! and what it tells operators: `/healthz` and `/metrics`.
+//!
+//! Neither route ever waits on the broker: both read the snapshot, so a flood of health
+//! checks during an outage costs nothing (it once spent a blocking thread for 2 s each).
+
+use super::Shared;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct Metrics {
+    pub records_in: AtomicU64,
+    pub records_out: AtomicU64,
+    pub invalid: AtomicU64,
+    pub replayed: AtomicU64,
+    pub clients: AtomicU64,
+    pub connections: AtomicU64,
+    pub client_errors: AtomicU64,
+    pub refused: AtomicU64,
+    pub hosts_refused: AtomicU64,
+    pub connections_refused: AtomicU64,
+    pub replays_refused: AtomicU64,
+    pub slow_closed: AtomicU64,
+    pub partitions_added: AtomicU64,
+}
+
+/// Refreshes the broker snapshot: every partition's high watermark once a second (`None`
+/// while the broker does not answer), the partition count every five seconds. New
+/// partitions are announced to the live reader and to clients.
+pub async fn watch_broker(s: Arc<Shared>, grew: tokio::sync::watch::Sender<u32>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut n = 0u64;
+    let mut was_up = true;
+    loop {
+        tick.tick().await;
+        n += 1;
+        if n % 5 == 0 {
+            let probe = s.clone();
+            if let Ok(Some(count)) =
+                tokio::task::spawn_blocking(move || probe.partition_count_now()).await
+            {
+                let before = s.partitions.load(Ordering::Relaxed);
+                if count > before {
+                    s.partitions.store(count, Ordering::Relaxed);
+                    s.metrics
+                        .partitions_added
+                        .fetch_add(u64::from(count - before), Ordering::Relaxed);
+                    tracing::info!(
+                        "topic {:?} grew from {before} to {count} partitions: relaying the new ones from their start",
+                        s.topic
+                    );
+                    let _ = grew.send(count);
+                }
+            }
+        }
+        let probe = s.clone();
+        let marks = tokio::task::spawn_blocking(move || probe.high_watermarks(2).ok())
+            .await
+            .ok()
+            .flatten();
+        let up = marks.is_some();
+        if up != was_up {
+            if up {
+                tracing::info!("Kafka at {} answers again", s.brokers);
+            } else {
+                tracing::warn!("Kafka at {} does not answer", s.brokers);
+            }
+            was_up = up;
+        }
+        *s.watermarks.lock().expect("not poisoned") = marks;
+    }
+}
+
+pub async fn healthz(State(s): State<Arc<Shared>>) -> Response {
+    if s.watermarks.lock().expect("not poisoned").is_some() {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "kafka unreachable\n").into_response()
+    }
+}
+
+pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
+    let m = &s.metrics;
+    let mut text = String::new();
+    let counters: [(&str, &str, &str, &AtomicU64); 13] = [
+        (
+            "hopscope_records_in_total",
+            "Records arriving on the topic (read once, by the shared live reader).",
+            "counter",
+            &m.records_in,
+        ),
+        (
+            "hopscope_records_replayed_total",
+            "Records read again for clients replaying history.",
+            "counter",
+            &m.replayed,
+        ),
+        (
+            "hopscope_records_out_total",
+            "Records sent to WebSocket clients.",
+            "counter",
+            &m.records_out,
+        ),
+        (
+            "hopscope_invalid_records_total",
+            "Arriving records that were not valid sales.",
+            "counter",
+            &m.invalid,
+        ),
+        (
+            "hopscope_clients",
+            "Connected WebSocket clients.",
+            "gauge",
+            &m.clients,
+        ),
+        (
+            "hopscope_connections",
+            "Open connections (HTTP and WebSocket).",
+            "gauge",
+            &m.connections,
+        ),
+        (
+            "hopscope_refused_connections_total",
+            "WebSocket handshakes refused (origin or token).",
+            "counter",
+            &m.refused,
+        ),
+        (
+            "hopscope_refused_hosts_total",
+            "Requests refused for a Host that does not name this server (DNS rebinding).",
+            "counter",
+            &m.hosts_refused,
+        ),
+        (
+            "hopscope_connections_over_limit_total",
+            "Connections closed at once: --max-connections were open.",
+            "counter",
+            &m.connections_refused,
+        ),
+        (
+            "hopscope_replays_refused_total",
+            "Replays refused: --max-replays were running.",
+            "counter",
+            &m.replays_refused,
+        ),
+        (
+            "hopscope_slow_clients_closed_total",
+            "Clients closed for taking no frame within --send-timeout.",
+            "counter",
+            &m.slow_closed,
+        ),
+        (
+            "hopscope_client_errors_total",
+            "Malformed or rate-limited client messages.",
+            "counter",
+            &m.client_errors,
+        ),
+        (
+            "hopscope_partitions_added_total",
+            "Partitions added to the topic while serving.",
+            "counter",
+            &m.partitions_added,
+        ),
+    ];
+    for (name, help, kind, value) in counters {
+        let value = value.load(Ordering::Relaxed);
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+        ));
+    }
+    text.push_str("# HELP hopscope_partition_lag Largest lag of any connected client, per partition.\n# TYPE hopscope_partition_lag gauge\n");
+    let mut worst: BTreeMap<u32, i64> = BTreeMap::new();
+    for lags in s.client_lags.lock().expect("not poisoned").values() {
+        for &(p, lag) in lags {
+            let w = worst.entry(p).or_insert(0);
+            *w = (*w).max(lag);
+        }
+    }
+    for (p, lag) in worst {
+        text.push_str(&format!(
+            "hopscope_partition_lag{{partition=\"{p}\"}} {lag}\n"
+        ));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}

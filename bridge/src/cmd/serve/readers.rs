@@ -1,0 +1,346 @@
+//! Kafka readers: the shared live reader (one for every client following the topic) and
+//! each replaying client's own reader.
+//!
+//! Readers batch only what has already arrived (no linger), so a client's loop never waits
+//! on the broker; each reader's prefetch is bounded, so memory per replay is too.
+
+use super::Shared;
+use crate::kafka;
+use futures_util::FutureExt;
+use hopscope_core::protocol::{PartitionOffset, Record, ServerMessage, StartFrom, Value};
+use hopscope_core::{Sale, Timestamp};
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// One batch of the shared live reader, encoded once for every client.
+pub struct TailBatch {
+    /// Shared by every client's send, not copied.
+    pub json: axum::extract::ws::Utf8Bytes,
+    /// (partition, first offset, last offset) of the records in the batch.
+    pub spans: Vec<(u32, i64, i64)>,
+    /// The reader's next offset of every partition once this batch is out: a client that
+    /// missed batches learns every missed offset from the first batch it does get, even of
+    /// partitions this batch does not touch.
+    pub after: Vec<(u32, i64)>,
+    pub count: u64,
+}
+
+/// Where a replay starts, resolved against the broker.
+#[derive(Debug, Default)]
+pub struct Start {
+    pub from: Vec<(u32, i64)>,
+    /// (partition, requested, log start): retention had deleted the requested offsets.
+    pub skipped: Vec<(u32, i64, i64)>,
+    /// (partition, requested, end): asked for offsets not written yet.
+    pub past_end: Vec<(u32, i64, i64)>,
+}
+
+pub enum ReaderEvent {
+    Started(Start),
+    Records(Vec<Record>),
+    Failed(String),
+}
+
+/// Positions the shared live reader at the topic's current end, as explicit offsets, so the
+/// next offset of every partition is known before any client can connect: a client joining
+/// is owed exactly what comes after.
+pub async fn tail_start(s: &Arc<Shared>) -> Vec<PartitionOffset> {
+    let ends = loop {
+        let probe = s.clone();
+        let marks = tokio::task::spawn_blocking(move || probe.high_watermarks(5)).await;
+        match marks {
+            Ok(Ok(ends)) => {
+                break ends
+                    .into_iter()
+                    .map(|(partition, offset)| PartitionOffset { partition, offset })
+                    .collect::<Vec<_>>()
+            }
+            Ok(Err(e)) => tracing::warn!("live reader: cannot read partition ends: {e}; retrying"),
+            Err(e) => tracing::warn!("live reader: {e}; retrying"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    *s.tail_next.lock().expect("not poisoned") =
+        ends.iter().map(|o| (o.partition, o.offset)).collect();
+    ends
+}
+
+/// The shared live reader: reads new records once and broadcasts each batch. Partitions
+/// added to the topic later get a reader of their own from their first offset, feeding the
+/// same broadcast.
+pub async fn follow_tail(s: Arc<Shared>, ends: Vec<PartitionOffset>) {
+    let (tx, mut rx) = mpsc::channel(4);
+    let known: Vec<u32> = ends.iter().map(|o| o.partition).collect();
+    tokio::spawn(read_topic(
+        s.clone(),
+        0,
+        StartFrom::Offsets { offsets: ends },
+        tx.clone(),
+        Some(known.clone()),
+    ));
+    let mut known = known.len() as u32;
+    let mut grew = s.grew.subscribe();
+    loop {
+        let event = tokio::select! {
+            e = rx.recv() => e,
+            _ = grew.changed() => {
+                let n = *grew.borrow_and_update();
+                if n > known {
+                    let new: Vec<u32> = (known..n).collect();
+                    {
+                        let mut next = s.tail_next.lock().expect("not poisoned");
+                        for &p in &new {
+                            next.insert(p, 0);
+                        }
+                    }
+                    let offsets = new.iter().map(|&partition| PartitionOffset { partition, offset: 0 }).collect();
+                    tokio::spawn(read_topic(s.clone(), 0, StartFrom::Offsets { offsets }, tx.clone(), Some(new)));
+                    known = n;
+                }
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        match event {
+            ReaderEvent::Started(_) => {}
+            ReaderEvent::Records(records) => {
+                let mut spans: Vec<(u32, i64, i64)> = Vec::new();
+                for r in &records {
+                    match spans.iter_mut().find(|(p, _, _)| *p == r.partition) {
+                        Some(span) => span.2 = r.offset,
+                        None => spans.push((r.partition, r.offset, r.offset)),
+                    }
+                }
+                let count = records.len() as u64;
+                let json = ServerMessage::Records { records }.to_json().into();
+                let mut next = s.tail_next.lock().expect("not poisoned");
+                for &(p, _, last) in &spans {
+                    next.insert(p, last + 1);
+                }
+                let after = next.iter().map(|(p, o)| (*p, *o)).collect();
+                // No receivers is fine: nobody is following right now.
+                let _ = s.tail.send(Arc::new(TailBatch {
+                    json,
+                    spans,
+                    after,
+                    count,
+                }));
+            }
+            ReaderEvent::Failed(e) => tracing::error!("live reader: {e}"),
+        }
+    }
+}
+
+/// Reads the topic from `start` for one client (0: the shared live reader) and hands it
+/// batches. The channel holds at most four batches: a client that does not keep up slows
+/// only its own reader. While the broker is away the reader waits for it, saying so once.
+pub async fn read_topic(
+    s: Arc<Shared>,
+    client: u64,
+    start: StartFrom,
+    tx: mpsc::Sender<ReaderEvent>,
+    only: Option<Vec<u32>>,
+) {
+    let who = if client == 0 {
+        "live reader".to_string()
+    } else {
+        format!("client {client}")
+    };
+    let mut config = kafka::consumer_config(&s.brokers, &format!("serve-{client}"));
+    if client != 0 {
+        // A replay's prefetch: enough to stream at full speed, small enough that the
+        // --max-replays readers together stay within a few tens of MiB.
+        config.set("queued.max.messages.kbytes", "8192");
+    }
+    let consumer: StreamConsumer = match config.create() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = tx
+                .send(ReaderEvent::Failed(format!(
+                    "cannot create a Kafka reader: {e}"
+                )))
+                .await;
+            return;
+        }
+    };
+    let mut waited = false;
+    let resolved = loop {
+        let (s2, start2, only2) = (s.clone(), start.clone(), only.clone());
+        match tokio::task::spawn_blocking(move || resolve(&s2, &start2, only2.as_deref())).await {
+            Ok(Ok(r)) => break r,
+            Ok(Err(e)) => {
+                if !waited {
+                    tracing::warn!("{who}: waiting for Kafka to place the start: {e}");
+                    waited = true;
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(ReaderEvent::Failed(e.to_string())).await;
+                return;
+            }
+        }
+        if tx.is_closed() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    if waited {
+        tracing::info!("{who}: Kafka answers again; reading");
+    }
+    let mut tpl = TopicPartitionList::new();
+    for &(p, o) in &resolved.from {
+        if let Err(e) = tpl.add_partition_offset(&s.topic, p as i32, Offset::Offset(o)) {
+            let _ = tx
+                .send(ReaderEvent::Failed(format!("partition {p}: {e}")))
+                .await;
+            return;
+        }
+    }
+    if let Err(e) = consumer.assign(&tpl) {
+        let _ = tx
+            .send(ReaderEvent::Failed(format!(
+                "cannot assign partitions: {e}"
+            )))
+            .await;
+        return;
+    }
+    if tx.send(ReaderEvent::Started(resolved)).await.is_err() {
+        return;
+    }
+    let mut failing: Option<String> = None;
+    loop {
+        let first = match consumer.recv().await {
+            Ok(m) => m,
+            Err(e) => {
+                // Transient broker errors are retried by librdkafka; say so once per change
+                // of state, not once per poll.
+                let text = e.to_string();
+                if failing.as_deref() != Some(&text) {
+                    tracing::warn!("{who}: kafka: {text} (reconnecting)");
+                    failing = Some(text);
+                }
+                if tx.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        if failing.take().is_some() {
+            tracing::info!("{who}: records flow again");
+        }
+        let mut batch = vec![to_record(&s, client, &first)];
+        drop(first);
+        // Batch what has already arrived, never wait for more: at a trickle each record goes
+        // out at once (latency), under load the queue fills while the previous batch is
+        // being sent and batches grow by themselves (throughput).
+        while batch.len() < s.batch {
+            match consumer.recv().now_or_never() {
+                Some(Ok(m)) => batch.push(to_record(&s, client, &m)),
+                _ => break,
+            }
+        }
+        if tx.send(ReaderEvent::Records(batch)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Turns a start into explicit offsets per partition, against the log's current bounds:
+/// requests before the log start (deleted by retention) and past the end are reported,
+/// never silently moved.
+fn resolve(s: &Shared, start: &StartFrom, only: Option<&[u32]>) -> Result<Start, String> {
+    let partitions = s.partitions.load(Ordering::Relaxed);
+    let mut bounds = BTreeMap::new();
+    for p in (0..partitions).filter(|p| only.is_none_or(|o| o.contains(p))) {
+        let (low, high) = s
+            .probe
+            .fetch_watermarks(&s.topic, p as i32, Duration::from_secs(2))
+            .map_err(|e| format!("cannot read partition {p}'s offsets: {e}"))?;
+        bounds.insert(p, (low, high));
+    }
+    let mut out = Start::default();
+    match start {
+        StartFrom::Latest => out.from = bounds.iter().map(|(p, (_, h))| (*p, *h)).collect(),
+        StartFrom::Earliest => out.from = bounds.iter().map(|(p, (l, _))| (*p, *l)).collect(),
+        StartFrom::Offsets { offsets } => {
+            for (&p, &(low, high)) in &bounds {
+                let o = match offsets.iter().find(|o| o.partition == p) {
+                    // Partitions not named start at the latest record.
+                    None => high,
+                    Some(o) if o.offset < low => {
+                        out.skipped.push((p, o.offset, low));
+                        low
+                    }
+                    Some(o) if o.offset > high => {
+                        out.past_end.push((p, o.offset, high));
+                        high
+                    }
+                    Some(o) => o.offset,
+                };
+                out.from.push((p, o));
+            }
+        }
+        StartFrom::Timestamp { timestamp } => {
+            let mut query = TopicPartitionList::new();
+            for &p in bounds.keys() {
+                query
+                    .add_partition_offset(&s.topic, p as i32, Offset::Offset(timestamp.0.max(0)))
+                    .map_err(|e| e.to_string())?;
+            }
+            let found = s
+                .probe
+                .offsets_for_times(query, Duration::from_secs(10))
+                .map_err(|e| format!("cannot look up offsets for {timestamp}: {e}"))?;
+            for e in found.elements() {
+                let p = e.partition() as u32;
+                let high = bounds.get(&p).map_or(0, |b| b.1);
+                let o = match e.offset() {
+                    Offset::Offset(o) => o,
+                    _ => high,
+                };
+                out.from.push((p, o));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `client` 0 is the shared live reader: only its records count as arriving.
+fn to_record(s: &Shared, client: u64, m: &BorrowedMessage<'_>) -> Record {
+    let live = client == 0;
+    if live {
+        s.metrics.records_in.fetch_add(1, Ordering::Relaxed);
+    } else {
+        s.metrics.replayed.fetch_add(1, Ordering::Relaxed);
+    }
+    let value = match m.payload() {
+        None => Value::Invalid {
+            error: "record has no value".into(),
+            excerpt: String::new(),
+        },
+        Some(bytes) => match Sale::from_json(bytes) {
+            Ok(sale) => Value::Sale(sale),
+            Err(e) => Value::Invalid {
+                error: e.to_string(),
+                excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).into_owned(),
+            },
+        },
+    };
+    if live && matches!(value, Value::Invalid { .. }) {
+        s.metrics.invalid.fetch_add(1, Ordering::Relaxed);
+    }
+    Record {
+        partition: m.partition() as u32,
+        offset: m.offset(),
+        timestamp: Timestamp(m.timestamp().to_millis().unwrap_or(0)),
+        key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+        value,
+    }
+}
