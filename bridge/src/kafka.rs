@@ -55,7 +55,11 @@ pub fn consumer_config(brokers: &str, id: &str) -> ClientConfig {
         // queue was full left the relay idle for half of every second when replaying.
         .set("queued.max.messages.kbytes", "16384")
         .set("fetch.queue.backoff.ms", "5")
-        .set("socket.keepalive.enable", "true");
+        .set("socket.keepalive.enable", "true")
+        // Back within about a second of the broker's return (librdkafka's default backoff
+        // grows to 10 s: a replay asked for during an outage waited 20–90 s).
+        .set("reconnect.backoff.ms", "100")
+        .set("reconnect.backoff.max.ms", "1000");
     c
 }
 

@@ -228,6 +228,42 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         "no duplicate id_sale after the restart"
     );
 
+    // 5. An outage: health checks answer from the bridge's snapshot (a flood of them costs
+    // no threads), and a replay asked for meanwhile starts by itself once Kafka is back.
+    broker.script("stop");
+    let t0 = Instant::now();
+    while !common::reqwest_text(web_port, "/healthz")
+        .await
+        .contains("503")
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "/healthz saw the outage"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let checks: Vec<_> = (0..100)
+        .map(|_| tokio::spawn(common::reqwest_text(web_port, "/healthz")))
+        .collect();
+    let threads_during = threads_of(serve.id());
+    for c in checks {
+        assert!(c.await.unwrap().contains("kafka unreachable"));
+    }
+    assert!(
+        threads_during < 64,
+        "100 health checks in an outage must not each take a thread: {threads_during}"
+    );
+    let mut late = connect(web_port, StartFrom::Earliest).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    broker.script("resume");
+    let t0 = Instant::now();
+    let first = records(&mut late, 1, Duration::from_secs(45)).await;
+    assert!(!first.is_empty(), "the replay started once Kafka came back");
+    eprintln!(
+        "replay's first record {:.1} s after the broker's return",
+        t0.elapsed().as_secs_f64()
+    );
+
     let _ = serve.kill();
     let mut err = String::new();
     serve
@@ -245,4 +281,26 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         err.contains("relaying topic"),
         "and when it got there: {err}"
     );
+    let waits = err.matches("waiting for Kafka to place the start").count();
+    assert!(
+        waits <= 1,
+        "a waiting replay says so once, not once per retry: {waits}\n{err}"
+    );
+    assert!(
+        err.lines().count() < 200,
+        "state changes are logged once, not per poll: {} lines\n{err}",
+        err.lines().count()
+    );
+}
+
+/// Threads of a process, from /proc.
+fn threads_of(pid: u32) -> u32 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }

@@ -158,7 +158,11 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HOPSCOPE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // librdkafka repeats a broker outage every poll; the bridge logs each change
+                // of state once itself. HOPSCOPE_LOG=info,librdkafka=warn shows librdkafka's own.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new("info,rdkafka=off,librdkafka=off")
+                }),
         )
         .with_writer(std::io::stderr)
         .with_target(false)

@@ -152,23 +152,6 @@ pub async fn read_topic(
     } else {
         format!("client {client}")
     };
-    let mut config = kafka::consumer_config(&s.brokers, &format!("serve-{client}"));
-    if client != 0 {
-        // A replay's prefetch: enough to stream at full speed, small enough that the
-        // --max-replays readers together stay within a few tens of MiB.
-        config.set("queued.max.messages.kbytes", "8192");
-    }
-    let consumer: StreamConsumer = match config.create() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = tx
-                .send(ReaderEvent::Failed(format!(
-                    "cannot create a Kafka reader: {e}"
-                )))
-                .await;
-            return;
-        }
-    };
     let mut waited = false;
     let resolved = loop {
         let (s2, start2, only2) = (s.clone(), start.clone(), only.clone());
@@ -193,6 +176,26 @@ pub async fn read_topic(
     if waited {
         tracing::info!("{who}: Kafka answers again; reading");
     }
+    // Created once the broker answers: a reader born during an outage took 20 s and more
+    // to fetch after the broker's return.
+    let mut config = kafka::consumer_config(&s.brokers, &format!("serve-{client}"));
+    if client != 0 {
+        // A replay's prefetch: enough to stream at full speed, small enough that the
+        // --max-replays readers together stay within a few tens of MiB.
+        config.set("queued.max.messages.kbytes", "8192");
+    }
+    let consumer: StreamConsumer = match config.create() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = tx
+                .send(ReaderEvent::Failed(format!(
+                    "cannot create a Kafka reader: {e}"
+                )))
+                .await;
+            return;
+        }
+    };
+
     let mut tpl = TopicPartitionList::new();
     for &(p, o) in &resolved.from {
         if let Err(e) = tpl.add_partition_offset(&s.topic, p as i32, Offset::Offset(o)) {
@@ -218,12 +221,11 @@ pub async fn read_topic(
         let first = match consumer.recv().await {
             Ok(m) => m,
             Err(e) => {
-                // Transient broker errors are retried by librdkafka; say so once per change
-                // of state, not once per poll.
-                let text = e.to_string();
-                if failing.as_deref() != Some(&text) {
-                    tracing::warn!("{who}: kafka: {text} (reconnecting)");
-                    failing = Some(text);
+                // Transient broker errors are retried by librdkafka; say so when reading
+                // stops and when it resumes, not once per poll.
+                if failing.is_none() {
+                    tracing::warn!("{who}: kafka: {e} (reconnecting)");
+                    failing = Some(e.to_string());
                 }
                 if tx.is_closed() {
                     return;
