@@ -134,6 +134,18 @@ test('teaching view: three partitions, one watermark each; a held partition hold
   assert.deepEqual(errors, []);
 });
 
+test('the partition view follows the producer\'s partitioner: murmur2 or librdkafka\'s crc32', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?partitioner=consistent-random&speed=600`);
+  // zlib.crc32("ana.silva") % 6 == 3 (librdkafka's consistent_random); murmur2 puts her on 2.
+  assert.match(await page.textContent('[data-testid=partition-3]'), /ana\.silva/);
+  await page.waitForFunction(() => /[1-9]/.test(document.querySelector('[data-testid=partition-3]')?.textContent || ''));
+  await page.selectOption('[data-testid=partitioner]', 'murmur2');
+  assert.match(await page.textContent('[data-testid=partition-2]'), /ana\.silva/);
+  assert.doesNotMatch(await page.textContent('[data-testid=partition-3]'), /ana\.silva/);
+  assert.match(page.url(), /partitioner=murmur2/);
+  assert.deepEqual(errors, []);
+});
+
 test('settings round-trip through the URL', async () => {
   const url = `${srv.base}?tab=teach&seed=7&size=12s&slide=4s&time=processing&speed=10&rate=3`;
   const { page, errors } = await openPage(browser, url);

@@ -21,8 +21,31 @@ pub struct TopicArgs {
     pub topic: String,
 }
 
-/// The seed's durable producer settings, plus the partitioner that makes librdkafka place
-/// keys exactly like Kafka's Java client (and core's `partition_for_key`).
+/// Which keyed partitioner `produce` uses, and what `partition` predicts.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum PartitionerArg {
+    /// toPositive(murmur2(key)) % n: Kafka's Java client, Kafka Streams, librdkafka's
+    /// murmur2_random. The default, so every Java consumer agrees on where a seller is.
+    Murmur2,
+    /// crc32(key) % n: librdkafka's default consistent_random, so confluent-kafka (the
+    /// seed's Python producer) and other librdkafka clients left on their defaults.
+    ConsistentRandom,
+}
+
+impl From<PartitionerArg> for hopscope_core::partition::Partitioner {
+    fn from(p: PartitionerArg) -> Self {
+        match p {
+            PartitionerArg::Murmur2 => hopscope_core::partition::Partitioner::Murmur2,
+            PartitionerArg::ConsistentRandom => {
+                hopscope_core::partition::Partitioner::ConsistentRandom
+            }
+        }
+    }
+}
+
+/// The seed's durable producer settings, with murmur2 keyed partitioning so librdkafka
+/// places keys exactly like Kafka's Java client (and core's `partition_for_key`); callers
+/// may set `partitioner` to another.
 pub fn producer_config(brokers: &str) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", brokers)

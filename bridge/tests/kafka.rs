@@ -807,3 +807,41 @@ async fn analyze_from_a_time_reads_only_the_records_written_since() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("latest, earliest, warm or an ISO time"));
 }
+
+/// librdkafka itself places the records; core's prediction (what `partition` prints and the
+/// page shows) must agree for both partitioners.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_partitioner_places_sellers_where_core_predicts() {
+    use hopscope_core::partition::Partitioner;
+    for (name, partitioner) in [
+        ("consistent-random", Partitioner::ConsistentRandom),
+        ("murmur2", Partitioner::Murmur2),
+    ] {
+        let t = topic(&format!("partitioner-{name}"));
+        produce(
+            &brokers(),
+            &t,
+            &["--no-pace", "--count", "2000", "--partitioner", name],
+        );
+        let s = serve(&t).await;
+        let mut ws = connect(s.1, StartFrom::Earliest).await;
+        let got = collect(&mut ws, 2_000).await;
+        assert_eq!(got.len(), 2_000);
+        for r in &got {
+            let seller = r.key.as_deref().unwrap();
+            assert_eq!(
+                r.partition,
+                partitioner.partition(seller.as_bytes(), 6),
+                "{name}: {seller}"
+            );
+        }
+        let seller = got[0].key.as_deref().unwrap();
+        let cli = hopscope(&["partition", "--partitioner", name, seller]);
+        assert_eq!(
+            String::from_utf8_lossy(&cli.stdout).trim(),
+            got[0].partition.to_string()
+        );
+        let spread: HashSet<u32> = got.iter().map(|r| r.partition).collect();
+        assert!(spread.len() > 1, "{name} spreads sellers");
+    }
+}

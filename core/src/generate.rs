@@ -10,7 +10,6 @@
 //! activity spike, one seller taking most sales, one category surging, an outlier sale.
 
 use crate::catalog::{Catalog, Product};
-use crate::partition::partition_for_key;
 use crate::rng::Rng;
 use crate::sale::Sale;
 use crate::time::{Micros, Span, Timestamp};
@@ -230,6 +229,8 @@ pub struct SaleGenerator {
     rng: Rng,
     rate: f64,
     partitions: u32,
+    /// How a sale's key (its seller) picks its partition, as the producer would.
+    partitioner: crate::partition::Partitioner,
     /// Time of the next arrival, whole microseconds.
     next_us: i64,
     active: Vec<Active>,
@@ -270,6 +271,7 @@ impl SaleGenerator {
             rng: Rng::seeded(config.seed),
             rate: config.rate.clamp(0.0, MAX_RATE),
             partitions: config.partitions.max(1),
+            partitioner: crate::partition::Partitioner::Murmur2,
             next_us: to_us(config.start),
             active: Vec::new(),
             scheduled: Vec::new(),
@@ -290,6 +292,11 @@ impl SaleGenerator {
 
     pub fn rate(&self) -> f64 {
         self.rate
+    }
+
+    /// Places sales as a producer with this partitioner would (murmur2 unless told).
+    pub fn set_partitioner(&mut self, partitioner: crate::partition::Partitioner) {
+        self.partitioner = partitioner;
     }
 
     pub fn partitions(&self) -> u32 {
@@ -520,7 +527,9 @@ impl SaleGenerator {
         };
         self.emitted += 1;
         GeneratedSale {
-            partition: partition_for_key(seller.as_bytes(), self.partitions),
+            partition: self
+                .partitioner
+                .partition(seller.as_bytes(), self.partitions),
             key: seller,
             sale,
         }
@@ -567,6 +576,7 @@ fn ln(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::partition::partition_for_key;
 
     fn gen(seed: u64, rate: f64) -> SaleGenerator {
         SaleGenerator::new(

@@ -1,4 +1,5 @@
-//! Kafka's default keyed partitioner, bit for bit.
+//! Kafka's keyed partitioners, bit for bit: the Java client's (murmur2) and librdkafka's
+//! default (`consistent_random`, CRC-32), which the seed's confluent-kafka producer uses.
 //!
 //! Java's `BuiltInPartitioner.partitionForKey` is
 //! `Utils.toPositive(Utils.murmur2(keyBytes)) % numPartitions`; librdkafka's
@@ -54,12 +55,114 @@ pub fn partition_for_key(key: &[u8], partitions: u32) -> u32 {
     (to_positive(murmur2(key)) as u32) % partitions
 }
 
+/// Which keyed partitioner a producer uses. They place the same key on different
+/// partitions (14 of the seed's 16 sellers on 6 partitions), so the browser's and the
+/// bridge's predictions must use the producer's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Partitioner {
+    /// `toPositive(murmur2(key)) % n`: Kafka's Java client (`BuiltInPartitioner`), Kafka
+    /// Streams, librdkafka's `murmur2_random`, hopscope's `produce`.
+    #[default]
+    Murmur2,
+    /// `crc32(key) % n`: librdkafka's default `consistent_random`, hence confluent-kafka
+    /// (Python), the Go and .NET clients on their defaults, and the seed's producer.
+    /// (Records without a key go to a random partition there; sales always have one.)
+    ConsistentRandom,
+}
+
+impl Partitioner {
+    /// The partition of `key` on a topic of `partitions` partitions (0 if there are none).
+    pub fn partition(self, key: &[u8], partitions: u32) -> u32 {
+        match self {
+            Partitioner::Murmur2 => partition_for_key(key, partitions),
+            Partitioner::ConsistentRandom if partitions == 0 => 0,
+            Partitioner::ConsistentRandom => crc32(key) % partitions,
+        }
+    }
+
+    /// librdkafka's name for it (the `partitioner` setting).
+    pub fn librdkafka_name(self) -> &'static str {
+        match self {
+            Partitioner::Murmur2 => "murmur2_random",
+            Partitioner::ConsistentRandom => "consistent_random",
+        }
+    }
+
+    /// `murmur2` or `consistent-random` (also librdkafka's names).
+    pub fn parse(text: &str) -> Result<Partitioner, String> {
+        match text.trim() {
+            "murmur2" | "murmur2_random" | "murmur2-random" => Ok(Partitioner::Murmur2),
+            "consistent-random" | "consistent_random" | "crc32" => {
+                Ok(Partitioner::ConsistentRandom)
+            }
+            other => Err(format!(
+                "unknown partitioner {other:?}: use murmur2 (Java clients) or consistent-random (librdkafka's default)"
+            )),
+        }
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, as zlib's `crc32` and librdkafka's `rd_crc32`).
+pub fn crc32(data: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            t[i] = c;
+            i += 1;
+        }
+        t
+    };
+    let mut c = !0u32;
+    for &b in data {
+        c = TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
 #[cfg(test)]
 mod tests_vectors;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crc32_is_zlibs() {
+        // The standard check value of CRC-32/IEEE, and zlib.crc32 of the empty input.
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    /// Python's `zlib.crc32(seller) % 6` (what librdkafka's `rd_crc32` computes) for the
+    /// seed's sellers: the two partitioners disagree on 14 of 16.
+    #[test]
+    fn consistent_random_places_the_seeds_sellers_as_librdkafka_does() {
+        let want = [3, 2, 2, 2, 3, 1, 4, 1, 4, 2, 5, 3, 2, 2, 3, 4];
+        let sellers = crate::generate::SELLERS;
+        let mut differ = 0;
+        for (seller, want) in sellers.iter().zip(want) {
+            let crc = Partitioner::ConsistentRandom.partition(seller.as_bytes(), 6);
+            assert_eq!(crc, want, "{seller}");
+            differ += u32::from(crc != Partitioner::Murmur2.partition(seller.as_bytes(), 6));
+        }
+        assert_eq!(differ, 14);
+        assert_eq!(
+            Partitioner::parse("consistent-random"),
+            Ok(Partitioner::ConsistentRandom)
+        );
+        assert!(Partitioner::parse("round-robin").is_err());
+    }
 
     /// The vectors of Kafka's own `UtilsTest.testMurmur2` (clients module).
     #[test]

@@ -7,7 +7,7 @@ use crate::settings::LiveTime;
 use crate::settings::{Source, SPEEDS};
 use crate::{App, Msg};
 use hopscope_core::generate::{Scenario, SELLERS};
-use hopscope_core::partition::partition_for_key;
+use hopscope_core::partition::Partitioner;
 use yew::prelude::*;
 
 fn kpi(label: &str, value: String, testid: &str) -> Html {
@@ -193,7 +193,7 @@ impl App {
                 </div>
                 <div class="cols">
                     { self.view_alerts() }
-                    { self.view_partitions() }
+                    { self.view_partitions(ctx) }
                 </div>
             </div>
         }
@@ -228,16 +228,40 @@ impl App {
         }
     }
 
-    fn view_partitions(&self) -> Html {
+    fn view_partitions(&self, ctx: &Context<Self>) -> Html {
         let total: u64 = self.shop.per_partition.iter().sum::<u64>().max(1);
+        let live = self.live_active();
+        let partitioner = self.settings.partitioner;
+        let link = ctx.link();
+        let text = if live {
+            "Each seller's sales always land in one partition and stay in order there; which one is read from the topic (the producer's partitioner decides)."
+        } else if partitioner == Partitioner::Murmur2 {
+            "Kafka's Java client (and hopscope produce) sends a key to murmur2(key) mod 6, so each seller's sales always land in one partition and stay in order there."
+        } else {
+            "librdkafka's default partitioner (confluent-kafka, the seed's Python producer) sends a key to crc32(key) mod 6: most sellers land elsewhere than with the Java client's murmur2."
+        };
         html! {
             <section class="panel" aria-label="Kafka partitions">
                 <h2>{ "Topic sales: 6 partitions, key = seller" }</h2>
-                <p class="muted">{ "Kafka's default partitioner sends a key to murmur2(key) mod 6, so each seller's sales always land in one partition and stay in order there." }</p>
+                <p class="muted">{ text }</p>
+                if !live {
+                    <label class="muted">{ "Producer's partitioner " }
+                        <select data-testid="partitioner" onchange={link.callback(|e: Event| {
+                            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                            Msg::SetPartitioner(Partitioner::parse(&v).unwrap_or_default())
+                        })}>
+                            <option value="murmur2" selected={partitioner == Partitioner::Murmur2}>{ "murmur2 (Java clients, hopscope)" }</option>
+                            <option value="consistent-random" selected={partitioner == Partitioner::ConsistentRandom}>{ "consistent_random (librdkafka default, the seed)" }</option>
+                        </select>
+                    </label>
+                }
                 <div class="partitions" data-testid="partitions">
                     { for self.shop.per_partition.iter().enumerate().map(|(p, n)| {
-                        let sellers: Vec<&str> = SELLERS.iter().copied()
-                            .filter(|s| partition_for_key(s.as_bytes(), 6) as usize == p).collect();
+                        let sellers: Vec<&str> = if live {
+                            self.shop.seller_partitions.iter().filter(|(_, q)| **q as usize == p).map(|(s, _)| s.as_str()).collect()
+                        } else {
+                            SELLERS.iter().copied().filter(|s| partitioner.partition(s.as_bytes(), 6) as usize == p).collect()
+                        };
                         html! {
                             <div class="partition" data-testid={format!("partition-{p}")}>
                                 <div class="partition-head">{ format!("P{p}") }

@@ -43,6 +43,7 @@ pub enum Msg {
     SetSource(Source),
     SetBridge(String),
     SetLiveTime(LiveTime),
+    SetPartitioner(hopscope_core::partition::Partitioner),
     Live(LiveEvent),
     Lesson(LessonMsg),
 }
@@ -142,7 +143,12 @@ impl App {
     }
 
     fn restart_sim(&mut self) {
-        self.sim = Sim::new(self.settings.seed, self.settings.rate, self.settings.speed);
+        self.sim = Sim::new(
+            self.settings.seed,
+            self.settings.rate,
+            self.settings.speed,
+            self.settings.partitioner,
+        );
         self.shop = Shop::new();
     }
 
@@ -289,7 +295,12 @@ impl Component for App {
         let interval = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
         let (lesson, lesson_error) = new_lesson(&settings);
         let mut app = App {
-            sim: Sim::new(settings.seed, settings.rate, settings.speed),
+            sim: Sim::new(
+                settings.seed,
+                settings.rate,
+                settings.speed,
+                settings.partitioner,
+            ),
             shop: Shop::new(),
             lesson,
             lesson_playing: false,
@@ -380,6 +391,11 @@ impl Component for App {
                 if self.settings.source == Source::Live {
                     self.connect(ctx);
                 }
+            }
+            Msg::SetPartitioner(p) => {
+                self.settings.partitioner = p;
+                url_changed = true;
+                self.restart_sim();
             }
             Msg::Live(ev) => self.on_live(ev),
             Msg::Lesson(m) => url_changed = self.update_lesson(m),

@@ -1,6 +1,7 @@
 //! Everything a lesson depends on, kept in the URL query so a teacher can share a link
 //! that reproduces it: `?tab=teach&seed=7&rate=5&speed=60&size=10s&slide=3s&time=event&lateness=2s`.
 
+use hopscope_core::partition::Partitioner;
 use hopscope_core::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub struct Settings {
     pub lateness: Span,
     /// Teaching view: 1 (one stream) or the Kafka partitions the sales are read from.
     pub parts: u32,
+    /// How the simulated producer places sellers on partitions.
+    pub partitioner: Partitioner,
 }
 
 pub const SPEEDS: [f64; 5] = [1.0, 10.0, 60.0, 600.0, 3600.0];
@@ -70,6 +73,7 @@ impl Default for Settings {
             time: LessonTime::Event,
             lateness: Span::seconds(2),
             parts: 1,
+            partitioner: Partitioner::Murmur2,
         }
     }
 }
@@ -132,6 +136,7 @@ impl Settings {
                     }
                 }
                 "lateness" => s.lateness = Span::parse(&v).unwrap_or(s.lateness),
+                "partitioner" => s.partitioner = Partitioner::parse(&v).unwrap_or(s.partitioner),
                 "parts" => {
                     s.parts = v
                         .parse::<u32>()
@@ -150,7 +155,7 @@ impl Settings {
 
     pub fn to_query(&self) -> String {
         format!(
-            "?tab={}&source={}&bridge={}&ltime={}&seed={}&rate={}&speed={}&size={}&slide={}&time={}&lateness={}&parts={}",
+            "?tab={}&source={}&bridge={}&ltime={}&seed={}&rate={}&speed={}&size={}&slide={}&time={}&lateness={}&parts={}&partitioner={}",
             match self.tab {
                 Tab::Dashboard => "dashboard",
                 Tab::Teach => "teach",
@@ -174,7 +179,11 @@ impl Settings {
                 LessonTime::Processing => "processing",
             },
             self.lateness,
-            self.parts
+            self.parts,
+            match self.partitioner {
+                Partitioner::Murmur2 => "murmur2",
+                Partitioner::ConsistentRandom => "consistent-random",
+            }
         )
     }
 }
@@ -234,6 +243,7 @@ mod tests {
             time: LessonTime::Processing,
             lateness: Span::millis(1500),
             parts: 3,
+            partitioner: Partitioner::ConsistentRandom,
         };
         assert_eq!(Settings::from_query(&s.to_query()), s);
     }

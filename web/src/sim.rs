@@ -3,6 +3,7 @@
 
 use crate::shop::Shop;
 use hopscope_core::generate::{GeneratorConfig, SaleGenerator, Scenario};
+use hopscope_core::partition::Partitioner;
 use hopscope_core::{Catalog, Span, Timestamp};
 
 /// Longest real time one tick may cover: a backgrounded tab must not come back to a
@@ -19,14 +20,16 @@ pub struct Sim {
 }
 
 impl Sim {
-    pub fn new(seed: u64, rate: f64, speed: f64) -> Sim {
+    pub fn new(seed: u64, rate: f64, speed: f64, partitioner: Partitioner) -> Sim {
         let config = GeneratorConfig {
             seed,
             rate,
             ..GeneratorConfig::default()
         };
+        let mut gen = SaleGenerator::new(Catalog::embedded(), &config);
+        gen.set_partitioner(partitioner);
         Sim {
-            gen: SaleGenerator::new(Catalog::embedded(), &config),
+            gen,
             clock: config.start,
             start: config.start,
             paused: false,

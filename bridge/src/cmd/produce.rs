@@ -24,7 +24,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 ///
 /// Key = seller, value = the sale's JSON; acks=all, idempotence, snappy, batch.size=16384,
 /// linger.ms=5, retries=3, partitioner=murmur2_random (partitions equal Java clients' and
-/// `hopscope partition`'s). Ctrl-C stops generating and flushes what is in flight.
+/// `hopscope partition`'s; --partitioner consistent-random for librdkafka's default, as the
+/// seed's confluent-kafka producer). Ctrl-C stops generating and flushes what is in flight.
 #[derive(Parser)]
 pub struct Args {
     #[command(flatten)]
@@ -32,6 +33,9 @@ pub struct Args {
     /// Partitions to create the topic with, if it does not exist.
     #[arg(long, default_value_t = DEFAULT_PARTITIONS)]
     partitions: u32,
+    /// How keys (sellers) are placed on partitions.
+    #[arg(long, value_enum, default_value = "murmur2")]
+    partitioner: kafka::PartitionerArg,
     /// Sales per second.
     #[arg(long, default_value_t = 5.0)]
     rate: f64,
@@ -124,7 +128,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
         gen.trigger(s.scenario.clone(), start.plus(s.after));
     }
     let counts = Arc::new(Counts::default());
+    let partitioner: hopscope_core::partition::Partitioner = a.partitioner.into();
     let producer: ThreadedProducer<Delivery> = kafka::producer_config(&a.kafka.brokers)
+        .set("partitioner", partitioner.librdkafka_name())
         .create_with_context(Delivery(counts.clone()))
         .map_err(|e| {
             format!(
