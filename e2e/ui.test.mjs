@@ -176,6 +176,10 @@ test('live source without a bridge says where it tried, and the simulator keeps 
   const problem = page.locator('[data-testid=live-problem]');
   await problem.waitFor({ timeout: 15000 });
   assert.match(await problem.textContent(), /Cannot connect to the bridge at ws:\/\/127\.0\.0\.1:9\/ws/);
+  // It keeps trying by itself, backing off.
+  assert.match(await problem.textContent(), /Reconnecting in [\d.]+ s \(attempt \d+\)/);
+  await page.waitForFunction(() => /attempt [2-9]/.test(document.querySelector('[data-testid=live-problem]')?.textContent || ''),
+    null, { timeout: 10000 });
   const t0 = await simSeconds(page);
   await page.waitForTimeout(1200);
   assert.ok((await simSeconds(page)) > t0, 'simulated shop still running');

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): each prints one summary line. Results go in BENCHMARKS.md.
 #   scripts/bench.sh            engine native + wasm, the PyFlink speed ratio, and the bridge
-#                               against a real Kafka broker (produce, relay, latency)
+#                               against a real Kafka broker (produce, relay, latency, stalled
+#                               and idle clients: memory and threads)
 #   scripts/bench.sh criterion  also the criterion benchmarks (slower, with statistics)
 set -euo pipefail
 cd "$(dirname "$0")/.."

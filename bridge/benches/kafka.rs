@@ -3,7 +3,10 @@
 //! and produce → client latency at 1,000 records/s. Each prints one summary line of
 //! `key=value` fields; `make bench` starts the broker and records the machine.
 //!
-//! `cargo bench -p hopscope-bridge --bench kafka [-- produce|relay_1|relay_100|latency]`
+//! Also the relay's limits: 100 clients replaying a 150,000-record topic that never read
+//! (`stalled`), and 1,000 idle live clients (`idle`): the bridge's memory and threads.
+//!
+//! `cargo bench -p hopscope-bridge --bench kafka [-- produce|relay_1|relay_100|latency|stalled|idle]`
 //! with `HOPSCOPE_KAFKA` set. Sizes: `BENCH_RECORDS` (default 300,000), `BENCH_CLIENTS`
 //! (100), `BENCH_FANOUT_SECS` (15, at 5,000 and at 10,000 sales/s), `BENCH_LATENCY_SECS` (20).
 //!
@@ -347,6 +350,82 @@ async fn bench_latency(secs: u64) {
     );
 }
 
+/// Resident memory (MiB) and threads of a process now, from /proc.
+fn rss_and_threads(pid: u32) -> (f64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| -> f64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    (field("VmRSS:") / 1024.0, field("Threads:") as u64)
+}
+
+/// A metric's value from the relay's /metrics.
+async fn metric(port: u16, name: &str) -> String {
+    common::reqwest_text(port, "/metrics")
+        .await
+        .lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or("?")
+        .to_string()
+}
+
+/// Careless clients: `clients` WebSocket clients subscribe from the earliest record of a
+/// topic of `records` records and never read a frame. Without limits this held 55 MB and
+/// four librdkafka threads per client, forever (5.5 GiB, 412 threads for 100). Samples the
+/// bridge's memory and threads for `secs`.
+async fn bench_stalled(clients: u64, records: u64, secs: u64) {
+    let t = topic("bench-stalled");
+    produce(&t, &["--no-pace", "--count", &records.to_string()]);
+    let s = common::serve(&brokers(), &t, &[]).await;
+    let pid = s.0.id();
+    let mut sockets = Vec::new();
+    for _ in 0..clients {
+        sockets.push(connect(s.1, StartFrom::Earliest).await);
+    }
+    let (mut peak_rss, mut peak_threads) = (0.0f64, 0u64);
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(secs) {
+        let (rss, threads) = rss_and_threads(pid);
+        peak_rss = peak_rss.max(rss);
+        peak_threads = peak_threads.max(threads);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (end_rss, end_threads) = rss_and_threads(pid);
+    println!(
+        "bench=stalled clients={clients} records={records} secs={secs} bridge_peak_rss_mib={peak_rss:.0} bridge_peak_threads={peak_threads} end_rss_mib={end_rss:.0} end_threads={end_threads} replays_refused={} slow_clients_closed={} target_rss_mib=256 target_threads=64",
+        metric(s.1, "hopscope_replays_refused_total").await,
+        metric(s.1, "hopscope_slow_clients_closed_total").await,
+    );
+    drop(sockets);
+}
+
+/// Many clients following the live topic, idle: what each costs the bridge at rest.
+async fn bench_idle(clients: u64, secs: u64) {
+    let t = topic("bench-idle");
+    produce(&t, &["--no-pace", "--count", "0"]);
+    let s = common::serve(&brokers(), &t, &[]).await;
+    let pid = s.0.id();
+    let (base_rss, _) = rss_and_threads(pid);
+    let mut sockets = Vec::new();
+    for _ in 0..clients {
+        sockets.push(connect(s.1, StartFrom::Latest).await);
+    }
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let (rss, threads) = rss_and_threads(pid);
+    println!(
+        "bench=idle clients={clients} bridge_rss_mib={rss:.0} before_clients_mib={base_rss:.0} per_client_kib={:.0} bridge_threads={threads} connected={} target_rss_mib=256",
+        (rss - base_rss) * 1024.0 / clients as f64,
+        metric(s.1, "hopscope_clients").await,
+    );
+    drop(sockets);
+}
+
 fn main() {
     let only: Vec<String> = std::env::args()
         .skip(1)
@@ -372,5 +451,15 @@ fn main() {
     }
     if run("latency") {
         rt.block_on(bench_latency(env_or("BENCH_LATENCY_SECS", 20)));
+    }
+    if run("stalled") {
+        rt.block_on(bench_stalled(
+            100,
+            150_000,
+            env_or("BENCH_STALLED_SECS", 30),
+        ));
+    }
+    if run("idle") {
+        rt.block_on(bench_idle(env_or("BENCH_IDLE_CLIENTS", 1_000), 5));
     }
 }

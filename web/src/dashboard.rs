@@ -107,13 +107,17 @@ impl App {
                         <p class="problem" role="alert" data-testid="live-problem">{ p.clone() }</p>
                     }
                     if self.live.connected {
-                        <p data-testid="live-status">{ format!("Live from {}{}: {} records ({} invalid){}{}",
+                        <p data-testid="live-status">{ format!("Live from {}{}: {} records ({} invalid){}{}{}",
                             self.settings.bridge,
                             self.live.topic.as_ref().map(|t| format!(", topic {t}")).unwrap_or_default(),
                             self.live.records, self.live.invalid,
                             self.live.last.map(|(p, o)| format!(", last partition {p} offset {o}")).unwrap_or_default(),
                             if self.live.lag.is_empty() { String::new() } else {
                                 format!(", lag {}", self.live.lag.iter().map(|(p, l)| format!("p{p}:{l}")).collect::<Vec<_>>().join(" "))
+                            },
+                            match self.live.opened {
+                                0 | 1 => String::new(),
+                                n => format!(", reconnected {} time{} (resumed from the last offsets, {} gap notices)", n - 1, if n == 2 { "" } else { "s" }, self.live.gaps),
                             }) }</p>
                         if let Some(from) = self.live.warm_from.filter(|_| self.shop.is_event_time()) {
                             <p class="muted" data-testid="live-time-status">{ format!(

@@ -80,6 +80,22 @@ pub struct LiveState {
     pub topic: Option<String>,
     /// Event time: where the warm start began (now − window size − delay).
     pub warm_from: Option<Timestamp>,
+    /// Next offset owed per partition (records and gap notices received): a reconnect
+    /// resumes exactly there, so no record is lost or seen twice and windows are kept.
+    pub next: std::collections::BTreeMap<u32, i64>,
+    /// Reconnect attempts since the last open connection.
+    pub attempt: u32,
+    /// When the next attempt is due (wall clock, ms), while the bridge is away.
+    pub retry_at: Option<f64>,
+    /// Connections opened in this live session (more than 1: it reconnected).
+    pub opened: u32,
+    /// The bridge speaks another protocol version: no point retrying.
+    pub incompatible: bool,
+}
+
+/// Reconnect delay after `attempt` failures: 0.5 s doubling to 10 s.
+pub fn backoff_ms(attempt: u32) -> f64 {
+    (500.0 * 2f64.powi(attempt.min(5) as i32)).min(10_000.0)
 }
 
 pub struct App {
@@ -162,10 +178,29 @@ impl App {
         }
     }
 
+    /// A new live session: forgets what an earlier one saw.
     fn connect(&mut self, ctx: &Context<Self>) {
         self.live = LiveState::new();
+        self.open_socket(ctx);
+    }
+
+    /// Opens the socket; after a drop, resumes from the next offset of every partition.
+    fn open_socket(&mut self, ctx: &Context<Self>) {
+        self.live.retry_at = None;
         let url = self.settings.bridge.clone();
+        let resume = !self.live.next.is_empty();
         let start = match self.settings.live_time {
+            _ if resume => StartFrom::Offsets {
+                offsets: self
+                    .live
+                    .next
+                    .iter()
+                    .map(|(p, o)| hopscope_core::protocol::PartitionOffset {
+                        partition: *p,
+                        offset: *o,
+                    })
+                    .collect(),
+            },
             // Warm start: one window (and the delay) back, so the first window that fires
             // after catching up is complete instead of filling for 15 minutes.
             LiveTime::Event => {
@@ -190,16 +225,33 @@ impl App {
             LiveEvent::Open => {
                 self.live.connected = true;
                 self.live.problem = None;
-                self.shop = match self.settings.live_time {
-                    LiveTime::Event => Shop::event_time(),
-                    LiveTime::Processing => Shop::new(),
-                };
-                self.restart_lesson();
+                self.live.attempt = 0;
+                self.live.opened += 1;
+                // A reconnect keeps the windows: the stream resumes where it stopped.
+                if self.live.opened == 1 {
+                    self.shop = match self.settings.live_time {
+                        LiveTime::Event => Shop::event_time(),
+                        LiveTime::Processing => Shop::new(),
+                    };
+                    self.restart_lesson();
+                }
             }
             LiveEvent::Message(m) => match *m {
                 ServerMessage::Hello {
-                    topic, partitions, ..
+                    version,
+                    topic,
+                    partitions,
                 } => {
+                    if version != hopscope_core::protocol::PROTOCOL_VERSION {
+                        self.live.incompatible = true;
+                        self.live.problem = Some(format!(
+                            "The bridge speaks protocol version {version}; this page speaks {}. Use a page and a bridge of the same hopscope release.",
+                            hopscope_core::protocol::PROTOCOL_VERSION
+                        ));
+                        self.live.conn = None;
+                        self.live.connected = false;
+                        return;
+                    }
                     self.live.topic = Some(topic);
                     // Flink's Kafka source knows its partitions before their first record;
                     // so does the page, so a partition read later is not behind.
@@ -213,6 +265,7 @@ impl App {
                     for r in records {
                         self.live.records += 1;
                         self.live.last = Some((r.partition, r.offset));
+                        self.live.next.insert(r.partition, r.offset + 1);
                         match r.value {
                             Value::Sale(s) => {
                                 self.shop.push(&s, r.partition, now);
@@ -237,7 +290,11 @@ impl App {
                         self.live.problem = Some("The bridge is up but cannot reach Kafka.".into());
                     }
                 }
-                ServerMessage::Gap { .. } => self.live.gaps += 1,
+                ServerMessage::Gap { partition, to, .. } => {
+                    self.live.gaps += 1;
+                    let next = self.live.next.entry(partition).or_insert(0);
+                    *next = (*next).max(to + 1);
+                }
                 ServerMessage::Error { message } => self.live.problem = Some(message),
             },
             LiveEvent::BadFrame(e) => self.live.problem = Some(e),
@@ -248,13 +305,35 @@ impl App {
             } => {
                 self.live.connected = false;
                 self.live.conn = None;
+                if self.live.incompatible {
+                    return;
+                }
                 let url = &self.settings.bridge;
-                self.live.problem = Some(if was_open {
-                    format!("The bridge at {url} closed the connection (code {code}{}). The simulator is running meanwhile.",
-                        if reason.is_empty() { String::new() } else { format!(": {reason}") })
+                let wait = backoff_ms(self.live.attempt);
+                self.live.attempt += 1;
+                self.live.retry_at = Some(now_ms() + wait);
+                let why = if was_open {
+                    format!(
+                        "The bridge at {url} closed the connection (code {code}{})",
+                        if reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {reason}")
+                        }
+                    )
                 } else {
-                    format!("Cannot connect to the bridge at {url}. Start it with `hopscope serve`, or check the address. The simulator keeps running meanwhile.")
-                });
+                    format!("Cannot connect to the bridge at {url} (start it with `hopscope serve`, or check the address)")
+                };
+                self.live.problem = Some(format!(
+                    "{why}. Reconnecting in {:.1} s (attempt {}){}; the simulator runs meanwhile.",
+                    wait / 1000.0,
+                    self.live.attempt,
+                    if self.live.next.is_empty() {
+                        String::new()
+                    } else {
+                        ", resuming where the stream stopped".into()
+                    }
+                ));
             }
         }
     }
@@ -278,6 +357,11 @@ impl LiveState {
             gaps: 0,
             topic: None,
             warm_from: None,
+            next: std::collections::BTreeMap::new(),
+            attempt: 0,
+            retry_at: None,
+            opened: 0,
+            incompatible: false,
         }
     }
 }
@@ -324,6 +408,11 @@ impl Component for App {
         match msg {
             Msg::Tick => {
                 let now = now_ms();
+                if self.settings.source == Source::Live
+                    && self.live.retry_at.is_some_and(|at| now >= at)
+                {
+                    self.open_socket(ctx);
+                }
                 let dt = now - self.last_tick;
                 self.last_tick = now;
                 if self.live_active() {

@@ -68,6 +68,10 @@ pub async fn tail_start(s: &Arc<Shared>) -> Vec<PartitionOffset> {
     };
     *s.tail_next.lock().expect("not poisoned") =
         ends.iter().map(|o| (o.partition, o.offset)).collect();
+    // The broker snapshot starts here too, so /healthz and the first status are right
+    // before the first refresh.
+    *s.watermarks.lock().expect("not poisoned") =
+        Some(ends.iter().map(|o| (o.partition, o.offset)).collect());
     ends
 }
 
@@ -182,7 +186,7 @@ pub async fn read_topic(
     if client != 0 {
         // A replay's prefetch: enough to stream at full speed, small enough that the
         // --max-replays readers together stay within a few tens of MiB.
-        config.set("queued.max.messages.kbytes", "8192");
+        config.set("queued.max.messages.kbytes", "4096");
     }
     let consumer: StreamConsumer = match config.create() {
         Ok(c) => c,
