@@ -122,7 +122,9 @@ test('live mode reconnects by itself and resumes where the stream stopped', asyn
     const records = (n) => page.waitForFunction((n) => new RegExp(`: ${n} records \\(0 invalid\\)`).test(document.querySelector('[data-testid=live-status]')?.textContent || ''),
       n, { timeout: 30000 });
     await records(150);
-    const before = Number(await page.textContent('[data-testid=kpi-sales] .kpi-value'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=kpi-sales] .kpi-value')?.textContent === '150',
+      null, { timeout: 10000 });
+    const before = 150;
     srv.kill();
     await page.waitForFunction(() => /Reconnecting in/.test(document.querySelector('[data-testid=live-problem]')?.textContent || ''),
       null, { timeout: 15000 });

@@ -325,13 +325,13 @@ impl App {
                     format!("Cannot connect to the bridge at {url} (start it with `hopscope serve`, or check the address)")
                 };
                 self.live.problem = Some(format!(
-                    "{why}. Reconnecting in {:.1} s (attempt {}){}; the simulator runs meanwhile.",
+                    "{why}. Reconnecting in {:.1} s (attempt {}){}.",
                     wait / 1000.0,
                     self.live.attempt,
-                    if self.live.next.is_empty() {
-                        String::new()
+                    if self.live.opened > 0 {
+                        ", then resuming where the stream stopped; the windows wait for it"
                     } else {
-                        ", resuming where the stream stopped".into()
+                        "; the simulator runs meanwhile"
                     }
                 ));
             }
@@ -415,7 +415,13 @@ impl Component for App {
                 }
                 let dt = now - self.last_tick;
                 self.last_tick = now;
-                if self.live_active() {
+                // Once live data has come, a dropped connection pauses nothing but the
+                // stream: the windows keep the wall clock and wait for it to resume (the
+                // simulator must not mix its sales into them).
+                let resuming = self.settings.source == Source::Live
+                    && self.live.opened > 0
+                    && !self.live.incompatible;
+                if self.live_active() || resuming {
                     self.shop.advance(Timestamp(now as i64));
                     self.lesson.live_advance(Timestamp(now as i64));
                 } else {
