@@ -427,6 +427,9 @@ async fn bench_idle(clients: u64, secs: u64) {
 }
 
 fn main() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let only: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))

@@ -72,6 +72,9 @@ fn create_topic(t: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ten_thousand_sales_reach_a_client_exactly_once_in_order_on_the_predicted_partition() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("exact");
     let start = "2024-01-21T10:00:00Z";
     let out = produce(
@@ -134,6 +137,9 @@ async fn ten_thousand_sales_reach_a_client_exactly_once_in_order_on_the_predicte
 
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_records_reach_the_client_as_invalid_and_the_stream_goes_on() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("poison");
     create_topic(&t);
     let s = serve(&t).await;
@@ -229,6 +235,9 @@ fn poison(rng: &mut Rng, good: &[u8]) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fuzzed_poison_records_never_stall_the_relay_and_are_judged_as_the_decoder_judges_them() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("fuzzed-poison");
     create_topic(&t);
     let s = serve(&t).await;
@@ -279,6 +288,9 @@ async fn fuzzed_poison_records_never_stall_the_relay_and_are_judged_as_the_decod
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replay_from_an_offset_and_from_a_timestamp_returns_exactly_the_expected_records() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("replay");
     create_topic(&t);
     let p = raw_producer();
@@ -339,6 +351,9 @@ async fn replay_from_an_offset_and_from_a_timestamp_returns_exactly_the_expected
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_client_messages_get_an_error_frame_not_a_crash() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("badclient");
     create_topic(&t);
     let s = serve(&t).await;
@@ -373,6 +388,9 @@ async fn malformed_client_messages_get_an_error_frame_not_a_crash() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn analyze_on_the_live_topic_prints_an_activity_spike() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("spike");
     produce(
         &brokers(),
@@ -426,6 +444,9 @@ fn results(stdout: &[u8]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replaying_a_topic_in_event_time_equals_analyzing_the_same_sales_from_a_file() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("replay-equals-file");
     let gen = [
         "--count",
@@ -538,6 +559,9 @@ fn assert_exact_cover(covered: BTreeMap<u32, Vec<(i64, i64)>>, n: i64) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn live_clients_share_one_reader_and_a_stalled_one_gets_exact_gap_notices() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("fanout");
     create_topic(&t);
     // Small batches and a small ring, so a stalled client surely falls behind it.
@@ -566,6 +590,9 @@ async fn live_clients_share_one_reader_and_a_stalled_one_gets_exact_gap_notices(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_flushes_what_is_in_flight_and_reports_it() {
+    if common::skip_without_kafka() {
+        return;
+    }
     use rdkafka::consumer::{BaseConsumer, Consumer};
     let t = topic("ctrlc");
     let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
@@ -621,6 +648,9 @@ async fn ctrl_c_flushes_what_is_in_flight_and_reports_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_from_other_origins_are_refused_unless_allowed() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("origin");
     create_topic(&t);
     let s = serve_with(&t, &["--allow-origin", "https://dash.example"]).await;
@@ -658,6 +688,9 @@ async fn pages_from_other_origins_are_refused_unless_allowed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_guards_the_relay_when_set() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("token");
     create_topic(&t);
     let s = serve_with(&t, &["--token", "s3cret"]).await;
@@ -683,6 +716,9 @@ async fn a_token_guards_the_relay_when_set() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn flooding_and_oversized_client_messages_are_refused_and_the_relay_goes_on() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("flood");
     create_topic(&t);
     let s = serve_with(&t, &["--client-rate", "5"]).await;
@@ -732,6 +768,9 @@ async fn flooding_and_oversized_client_messages_are_refused_and_the_relay_goes_o
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_reconnects_with_its_last_offsets_sees_no_gap_and_no_duplicate() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("reconnect");
     produce(
         &brokers(),
@@ -772,6 +811,9 @@ async fn a_client_that_reconnects_with_its_last_offsets_sees_no_gap_and_no_dupli
 
 #[tokio::test(flavor = "multi_thread")]
 async fn analyze_from_a_time_reads_only_the_records_written_since() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("analyze-from");
     let b = brokers();
     produce(&b, &t, &["--no-pace", "--count", "300", "--seed", "1"]);
@@ -812,6 +854,9 @@ async fn analyze_from_a_time_reads_only_the_records_written_since() {
 /// page shows) must agree for both partitioners.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_partitioner_places_sellers_where_core_predicts() {
+    if common::skip_without_kafka() {
+        return;
+    }
     use hopscope_core::partition::Partitioner;
     for (name, partitioner) in [
         ("consistent-random", Partitioner::ConsistentRandom),

@@ -65,6 +65,9 @@ async fn next_non_status(ws: &mut Ws) -> Option<ServerMessage> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn look_alike_origins_and_foreign_hosts_are_refused_on_every_route() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("hosts");
     produce(&brokers(), &t, &["--no-pace", "--count", "0"]);
     let s = serve_with(&t, &[]).await;
@@ -104,6 +107,9 @@ async fn look_alike_origins_and_foreign_hosts_are_refused_on_every_route() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replays_past_the_cap_get_a_clear_refusal_and_a_freed_slot_is_reused() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("replay-cap");
     produce(&brokers(), &t, &["--no-pace", "--count", "100"]);
     let s = serve_with(&t, &["--max-replays", "1"]).await;
@@ -148,6 +154,9 @@ async fn replays_past_the_cap_get_a_clear_refusal_and_a_freed_slot_is_reused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_stops_reading_is_closed_after_the_send_timeout() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("stalled");
     produce(
         &brokers(),
@@ -174,6 +183,9 @@ async fn a_client_that_stops_reading_is_closed_after_the_send_timeout() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn half_sent_requests_time_out_and_connections_past_the_cap_are_closed() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("slowloris");
     produce(&brokers(), &t, &["--no-pace", "--count", "0"]);
     let s = serve_with(&t, &["--header-timeout", "4s", "--max-connections", "4"]).await;
@@ -214,6 +226,9 @@ async fn half_sent_requests_time_out_and_connections_past_the_cap_are_closed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn partitions_added_while_serving_are_relayed_from_their_start_and_announced() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("grow");
     produce(
         &brokers(),
@@ -268,6 +283,9 @@ async fn partitions_added_while_serving_are_relayed_from_their_start_and_announc
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replays_from_deleted_or_future_offsets_and_unknown_partitions_are_told() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("retention");
     produce(
         &brokers(),
@@ -370,6 +388,9 @@ async fn replays_from_deleted_or_future_offsets_and_unknown_partitions_are_told(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn partition_lag_is_the_largest_of_connected_clients_and_leaves_with_them() {
+    if common::skip_without_kafka() {
+        return;
+    }
     let t = topic("lag");
     produce(
         &brokers(),

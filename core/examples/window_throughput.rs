@@ -7,6 +7,9 @@
 //!
 //! `cargo run --release -p hopscope-core --example window_throughput [EVENTS] [RUNS]`
 
+// A benchmark measures wall time and prints its figures: what core's library may not do.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
 #[path = "../benches/support/workload.rs"]
 mod workload;
 

@@ -1,5 +1,7 @@
 //! The sale decoder never panics, whatever arrives, and every error names a field.
 #![cfg(not(target_arch = "wasm32"))]
+// The fuzz seeds are files; reading them is the test's job, not core's.
+#![allow(clippy::disallowed_methods)]
 
 use hopscope_core::Sale;
 use proptest::prelude::*;

@@ -35,15 +35,12 @@ async fn dashboard_renders_kpis_partitions_and_fills_in() {
         .query_selector("[data-testid=kpi-sales] .kpi-value")
         .unwrap()
         .unwrap();
-    assert!(
-        sales
-            .text_content()
-            .unwrap()
-            .chars()
-            .all(|c| c.is_ascii_digit()),
-        "{:?}",
-        sales.text_content()
-    );
+    // A fired window holds at least one sale (Flink, and so hopscope, emits no empty ones).
+    let text = sales.text_content().unwrap_or_default();
+    let n: u64 = text
+        .parse()
+        .unwrap_or_else(|_| panic!("sales in window is not a count: {text:?}"));
+    assert!(n > 0, "a fired window with no sales: {text:?}");
     root.remove();
 }
 
