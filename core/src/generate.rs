@@ -461,7 +461,8 @@ impl SaleGenerator {
             return i64::MAX / 4;
         }
         let mean_us = 1_000_000.0 / rate;
-        let gap = -mean_us * ln(1.0 - self.rng.next_f64());
+        // libm's log: the same bits on every target (the platform's may differ).
+        let gap = -mean_us * libm::log(1.0 - self.rng.next_f64());
         // At least 1 µs apart so time strictly advances; capped at a day.
         from_us.saturating_add((gap.round() as i64).clamp(1, 86_400_000_000))
     }
@@ -541,38 +542,6 @@ fn to_us(t: Timestamp) -> i64 {
     t.0.saturating_mul(1_000)
 }
 
-/// Natural logarithm from + − × ÷ only, so every target computes the same bits.
-/// Accurate to ~1e-15 relative, far beyond what arrival times need.
-fn ln(x: f64) -> f64 {
-    if x <= 0.0 || !x.is_finite() {
-        return f64::NEG_INFINITY;
-    }
-    // x = m · 2^e with m in [√½, √2).
-    let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    if e == -1023 {
-        // Subnormal: scale up first.
-        return ln(x * (1u64 << 54) as f64) - 54.0 * std::f64::consts::LN_2;
-    }
-    if m > std::f64::consts::SQRT_2 {
-        m /= 2.0;
-        e += 1;
-    }
-    // ln m = 2·atanh(s), s = (m−1)/(m+1), |s| < 0.172.
-    let s = (m - 1.0) / (m + 1.0);
-    let s2 = s * s;
-    let mut term = s;
-    let mut sum = 0.0;
-    let mut k = 1.0;
-    for _ in 0..12 {
-        sum += term / k;
-        term *= s2;
-        k += 2.0;
-    }
-    2.0 * sum + e as f64 * std::f64::consts::LN_2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,18 +560,6 @@ mod tests {
 
     fn drain(g: &mut SaleGenerator, until: Timestamp) -> Vec<GeneratedSale> {
         std::iter::from_fn(|| g.poll(until)).collect()
-    }
-
-    #[test]
-    fn portable_ln_matches_the_platform_closely() {
-        for x in [1e-300, 1e-9, 0.001, 0.5, 0.7, 1.0, 1.5, 2.0, 10.0, 1e9] {
-            let (a, b) = (ln(x), x.ln());
-            assert!(
-                (a - b).abs() <= 1e-13 * b.abs().max(1.0),
-                "ln({x}) = {a} vs {b}"
-            );
-        }
-        assert_eq!(ln(0.0), f64::NEG_INFINITY);
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl Rng {
     /// An exponentially distributed wait with the given mean: Poisson arrivals.
     pub fn exponential(&mut self, mean: f64) -> f64 {
         // 1 - u is in (0, 1], so ln never sees 0.
-        -mean * (1.0 - self.next_f64()).ln()
+        -mean * libm::log(1.0 - self.next_f64())
     }
 
     /// Index drawn from cumulative weights (last element = total).

@@ -4,7 +4,7 @@
 //! apart, and keys differing in any one byte must too.
 
 use hopscope_core::generate::SELLERS;
-use hopscope_core::window::keys::{FxHasher, Interner};
+use hopscope_core::window::keys::{Interner, KeyHasher};
 use hopscope_core::Catalog;
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault};
@@ -15,7 +15,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 fn hash(key: &str) -> u64 {
-    BuildHasherDefault::<FxHasher>::default().hash_one(key)
+    BuildHasherDefault::<KeyHasher>::default().hash_one(key)
 }
 
 #[test]

@@ -8,16 +8,19 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// The Firefox/rustc "Fx" hash: a multiply-rotate per word. Keys here are short strings
-/// and small integers from our own data; flooding resistance is not needed, speed is.
+/// The interner's hash: small integers by one multiply-rotate (as rustc's Fx hash), strings
+/// by folded 64×64→128-bit multiplies over overlapping words (see `write`). Keys here are
+/// short strings and small integers from our own data; flooding resistance is not needed,
+/// speed is. (Named for what it hashes: it stopped being the Fx hash when strings moved to
+/// the folded multiply.)
 #[derive(Default, Clone, Copy)]
-pub struct FxHasher {
+pub struct KeyHasher {
     hash: u64,
 }
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
-impl FxHasher {
+impl KeyHasher {
     #[inline]
     fn add(&mut self, word: u64) {
         self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
@@ -52,7 +55,7 @@ const K: [u64; 4] = [
     0x082e_fa98_ec4e_6c89,
 ];
 
-impl Hasher for FxHasher {
+impl Hasher for KeyHasher {
     /// Every byte counts (a sampled hash left 57 of the catalog's 591 keys sharing a hash),
     /// but with no byte loop and no copy of a tail: keys of up to 16 bytes are read as two
     /// overlapping words, longer ones 16 bytes per folded multiply, each independent of
@@ -115,13 +118,13 @@ impl Hasher for FxHasher {
     }
 }
 
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 /// Gives each distinct string a dense `u32` id, forever (ids are never reused, so an id
 /// seen in an old pane always means the same key).
 #[derive(Default, Clone, Debug)]
 pub struct Interner {
-    ids: FxMap<Box<str>, u32>,
+    ids: KeyMap<Box<str>, u32>,
     names: Vec<Box<str>>,
 }
 

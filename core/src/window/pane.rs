@@ -1,6 +1,6 @@
 //! Panes (Flink's slices) and the running aggregate that slides over them.
 
-use super::keys::{FxMap, Multiset};
+use super::keys::{KeyMap, Multiset};
 use std::collections::VecDeque;
 
 /// One event's contribution, keys already interned.
@@ -20,10 +20,10 @@ pub(super) struct Pane {
     pub sum: i64,
     pub sum_sq: i128,
     pub max: i64,
-    pub sellers: FxMap<u32, u64>,
-    pub categories: FxMap<u32, u64>,
-    pub products: FxMap<u32, u64>,
-    pub partitions: FxMap<u32, u64>,
+    pub sellers: KeyMap<u32, u64>,
+    pub categories: KeyMap<u32, u64>,
+    pub products: KeyMap<u32, u64>,
+    pub partitions: KeyMap<u32, u64>,
 }
 
 impl Pane {
