@@ -146,6 +146,24 @@ test('the partition view follows the producer\'s partitioner: murmur2 or librdka
   assert.deepEqual(errors, []);
 });
 
+test('a bridge speaking another protocol version is named, not misread, and not retried', async () => {
+  // A bridge of another release: Playwright stands in for it, since the real one cannot
+  // speak another version. It answers the page's socket with a hello of version 99.
+  const page = await browser.newPage();
+  let opened = 0;
+  await page.routeWebSocket('ws://127.0.0.1:9/ws', (ws) => {
+    opened += 1;
+    ws.send(JSON.stringify({ type: 'hello', version: 99, topic: 'sales', partitions: 6 }));
+  });
+  await page.goto(`${srv.base}?source=live&bridge=${encodeURIComponent('ws://127.0.0.1:9/ws')}`);
+  const problem = page.locator('[data-testid=live-problem]');
+  await problem.waitFor({ timeout: 15000 });
+  assert.match(await problem.textContent(), /protocol version 99; this page speaks 1/);
+  await page.waitForTimeout(2500);
+  assert.equal(opened, 1, 'no reconnect loop against an incompatible bridge');
+  assert.match(await problem.textContent(), /protocol version 99/);
+});
+
 test('settings round-trip through the URL', async () => {
   const url = `${srv.base}?tab=teach&seed=7&size=12s&slide=4s&time=processing&speed=10&rate=3`;
   const { page, errors } = await openPage(browser, url);
