@@ -63,6 +63,32 @@ async fn next_non_status(ws: &mut Ws) -> Option<ServerMessage> {
     }
 }
 
+/// A one-partition topic holding `n` copies of one generated sale, written straight to
+/// partition 0 (offsets 0..n).
+fn one_partition_topic(name: &str, n: usize) -> String {
+    let t = topic(name);
+    produce(
+        &brokers(),
+        &t,
+        &["--no-pace", "--count", "0", "--partitions", "1"],
+    );
+    let p: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .unwrap();
+    let sale = String::from_utf8(common::hopscope(&["generate", "--count", "1"]).stdout).unwrap();
+    for _ in 0..n {
+        p.send(
+            BaseRecord::<(), str>::to(&t)
+                .partition(0)
+                .payload(sale.trim()),
+        )
+        .unwrap();
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+    t
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn look_alike_origins_and_foreign_hosts_are_refused_on_every_route() {
     if common::skip_without_kafka() {
@@ -286,26 +312,7 @@ async fn replays_from_deleted_or_future_offsets_and_unknown_partitions_are_told(
     if common::skip_without_kafka() {
         return;
     }
-    let t = topic("retention");
-    produce(
-        &brokers(),
-        &t,
-        &["--no-pace", "--count", "0", "--partitions", "1"],
-    );
-    let p: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .create()
-        .unwrap();
-    let sale = String::from_utf8(common::hopscope(&["generate", "--count", "1"]).stdout).unwrap();
-    for _ in 0..50 {
-        p.send(
-            BaseRecord::<(), str>::to(&t)
-                .partition(0)
-                .payload(sale.trim()),
-        )
-        .unwrap();
-    }
-    p.flush(Duration::from_secs(10)).unwrap();
+    let t = one_partition_topic("retention", 50);
     // What retention would do: records before offset 20 are gone.
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(&t, 0, rdkafka::Offset::Offset(20))
@@ -391,26 +398,7 @@ async fn partition_lag_is_the_largest_of_connected_clients_and_leaves_with_them(
     if common::skip_without_kafka() {
         return;
     }
-    let t = topic("lag");
-    produce(
-        &brokers(),
-        &t,
-        &["--no-pace", "--count", "0", "--partitions", "1"],
-    );
-    let p: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .create()
-        .unwrap();
-    let sale = String::from_utf8(common::hopscope(&["generate", "--count", "1"]).stdout).unwrap();
-    for _ in 0..1_000 {
-        p.send(
-            BaseRecord::<(), str>::to(&t)
-                .partition(0)
-                .payload(sale.trim()),
-        )
-        .unwrap();
-    }
-    p.flush(Duration::from_secs(10)).unwrap();
+    let t = one_partition_topic("lag", 1_000);
     let s = serve_with(&t, &["--batch", "10"]).await;
     let _live = connect(s.1, StartFrom::Latest).await;
     // A replay paused at once: it has been sent (almost) nothing.

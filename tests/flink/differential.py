@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 
+from referee import compare, parse_ms, verdict
+
 PAIRS = [  # (size, slide) in seconds
     (900, 1),   # the seed's 15 min / 1 s
     (10, 2),    # divisible
@@ -48,12 +50,6 @@ def iso_ms(ms):
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}000+00:00"
 
 
-def parse_ms(text):
-    """'2024-01-21T10:00:00.123Z' or '2024-01-21 10:00:00.123' -> epoch ms."""
-    text = text.replace("T", " ").rstrip("Z")
-    base, _, frac = text.partition(".")
-    t = dt.datetime.strptime(base, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
-    return int(t.timestamp()) * 1000 + int((frac or "0").ljust(3, "0")[:3])
 
 
 def build_input(hopscope, path):
@@ -173,20 +169,6 @@ def run_hopscope(hopscope, path, size, slide):
     return rows, out.stderr
 
 
-def compare(flink, ours):
-    problems = []
-    if set(flink) != set(ours):
-        only_f, only_o = sorted(set(flink) - set(ours)), sorted(set(ours) - set(flink))
-        problems.append(f"window sets differ: {len(only_f)} only in Flink (e.g. {only_f[:3]}), "
-                        f"{len(only_o)} only in hopscope (e.g. {only_o[:3]})")
-    names = ["sales_in_window", "revenue", "avg_ticket", "active_sellers", "active_categories",
-             "active_products", "biggest_sale"]
-    for key in sorted(set(flink) & set(ours)):
-        for name, f, o in zip(names, flink[key], ours[key]):
-            equal = abs(f - o) <= 0.01 + 1e-9 if isinstance(f, float) else f == o
-            if not equal:
-                problems.append(f"window {key}: {name} Flink={f} hopscope={o}")
-    return problems
 
 
 def late_counts(stderr):
@@ -212,15 +194,12 @@ def check(label, hopscope, path, pairs, flink, want_late):
                 problems.append(f"hopscope saw late events in in-order input: {stderr.strip()[-300:]}")
             elif want_late and (joined == 0 or dropped == 0):
                 problems.append(f"the late input must exercise both rules: joined={joined} dropped={dropped}")
-        status = "ok" if not problems else "FAILED"
         count = len(rows) if not isinstance(rows, Exception) else 0
         api = "window TVF" if size % slide == 0 else "group window"
-        print(f"test {label} HOP(size={size}s, slide={slide}s) [{api}]: {count} windows, "
-              f"late joined {joined}, dropped {dropped}, Flink {secs:.1f}s ... {status}")
-        for p in problems[:10]:
-            print("    " + p)
-        passed += not problems
-        failed += bool(problems)
+        p, f = verdict(f"test {label} HOP(size={size}s, slide={slide}s) [{api}]: {count} windows, "
+                       f"late joined {joined}, dropped {dropped}, Flink {secs:.1f}s", problems)
+        passed += p
+        failed += f
     return passed, failed
 
 

@@ -17,12 +17,13 @@ would report most sales late (the failure this guards against).
         --brokers 127.0.0.1:9092 --connector ~/.cache/hopscope/flink-kafka/<jar>
 """
 import argparse
-import datetime as dt
 import os
 import re
 import subprocess
 import sys
 import time
+
+from referee import compare, parse_ms, verdict
 
 PAIRS = [(60, 10), (900, 1)]  # (size, slide) in seconds: window TVF needs slide | size
 DELAY_MS = 1  # hopscope's default watermark delay: WATERMARK FOR ts AS ts - 0.001 s
@@ -32,11 +33,6 @@ KPI = re.compile(
     r"sellers (\d+) \| categories (\d+) \| products (\d+) \| biggest \$([\d,]+\.\d\d)")
 
 
-def parse_ms(text):
-    text = text.replace("T", " ").rstrip("Z")
-    base, _, frac = text.partition(".")
-    t = dt.datetime.strptime(base, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
-    return int(t.timestamp()) * 1000 + int((frac or "0").ljust(3, "0")[:3])
 
 
 def money(text):
@@ -93,20 +89,6 @@ def run_hopscope(hopscope, brokers, topic, size, slide):
     return rows, summary
 
 
-def compare(flink, ours):
-    problems = []
-    if set(flink) != set(ours):
-        only_f, only_o = sorted(set(flink) - set(ours)), sorted(set(ours) - set(flink))
-        problems.append(f"window sets differ: {len(only_f)} only in Flink (e.g. {only_f[:3]}), "
-                        f"{len(only_o)} only in hopscope (e.g. {only_o[:3]})")
-    names = ["sales_in_window", "revenue", "avg_ticket", "active_sellers", "active_categories",
-             "active_products", "biggest_sale"]
-    for key in sorted(set(flink) & set(ours)):
-        for name, f, o in zip(names, flink[key], ours[key]):
-            equal = abs(f - o) <= 0.01 + 1e-9 if isinstance(f, float) else f == o
-            if not equal:
-                problems.append(f"window {key}: {name} Flink={f} hopscope={o}")
-    return problems
 
 
 def main():
@@ -132,13 +114,10 @@ def main():
             problems.append(f"hopscope saw late sales: {summary}")
         if len(flink) < 10:
             problems.append(f"only {len(flink)} windows from Flink")
-        status = "ok" if not problems else "FAILED"
-        print(f"test kafka HOP(size={size}s, slide={slide}s): {len(flink)} windows, "
-              f"Flink {secs:.1f}s ... {status}")
-        for p in problems[:10]:
-            print("    " + p)
-        passed += not problems
-        failed += bool(problems)
+        p, f = verdict(f"test kafka HOP(size={size}s, slide={slide}s): {len(flink)} windows, "
+                       f"Flink {secs:.1f}s", problems)
+        passed += p
+        failed += f
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -1,0 +1,36 @@
+"""What both Flink referees share: time parsing, window comparison, the verdict line."""
+import datetime as dt
+
+NAMES = ["sales_in_window", "revenue", "avg_ticket", "active_sellers", "active_categories",
+         "active_products", "biggest_sale"]
+
+
+def parse_ms(text):
+    """'2024-01-21T10:00:00.123Z' or '2024-01-21 10:00:00.123' -> epoch ms."""
+    text = text.replace("T", " ").rstrip("Z")
+    base, _, frac = text.partition(".")
+    t = dt.datetime.strptime(base, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    return int(t.timestamp()) * 1000 + int((frac or "0").ljust(3, "0")[:3])
+
+
+def compare(flink, ours):
+    """Every difference between two {(start, end): values} maps (money within $0.01)."""
+    problems = []
+    if set(flink) != set(ours):
+        only_f, only_o = sorted(set(flink) - set(ours)), sorted(set(ours) - set(flink))
+        problems.append(f"window sets differ: {len(only_f)} only in Flink (e.g. {only_f[:3]}), "
+                        f"{len(only_o)} only in hopscope (e.g. {only_o[:3]})")
+    for key in sorted(set(flink) & set(ours)):
+        for name, f, o in zip(NAMES, flink[key], ours[key]):
+            equal = abs(f - o) <= 0.01 + 1e-9 if isinstance(f, float) else f == o
+            if not equal:
+                problems.append(f"window {key}: {name} Flink={f} hopscope={o}")
+    return problems
+
+
+def verdict(line, problems):
+    """Prints `line ... ok|FAILED` and the first problems; returns (passed, failed)."""
+    print(f"{line} ... {'ok' if not problems else 'FAILED'}")
+    for p in problems[:10]:
+        print("    " + p)
+    return int(not problems), int(bool(problems))
