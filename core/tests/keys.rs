@@ -4,10 +4,10 @@
 //! apart, and keys differing in any one byte must too.
 
 use hopscope_core::generate::SELLERS;
-use hopscope_core::window::keys::{Interner, KeyHasher};
+use hopscope_core::window::keys::{Interner, KeyBuild};
 use hopscope_core::Catalog;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, BuildHasherDefault};
+use std::hash::BuildHasher;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -15,7 +15,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 fn hash(key: &str) -> u64 {
-    BuildHasherDefault::<KeyHasher>::default().hash_one(key)
+    KeyBuild::default().hash_one(key)
 }
 
 #[test]
