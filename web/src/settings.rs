@@ -83,12 +83,9 @@ impl Settings {
     /// keep their defaults, so an old or hand-edited link still opens.
     pub fn from_query(query: &str) -> Settings {
         let mut s = Settings::default();
-        for pair in query.trim_start_matches('?').split('&') {
-            let Some((k, v)) = pair.split_once('=') else {
-                continue;
-            };
-            let v = decode(v);
-            match k {
+        for (k, v) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            let v = v.into_owned();
+            match k.as_ref() {
                 "tab" => {
                     s.tab = if v == "teach" {
                         Tab::Teach
@@ -164,7 +161,7 @@ impl Settings {
                 Source::Simulator => "sim",
                 Source::Live => "live",
             },
-            encode(&self.bridge),
+            form_urlencoded::byte_serialize(self.bridge.as_bytes()).collect::<String>(),
             match self.live_time {
                 LiveTime::Event => "event",
                 LiveTime::Processing => "processing",
@@ -186,42 +183,6 @@ impl Settings {
             }
         )
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
-                {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 3;
-                        continue;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
