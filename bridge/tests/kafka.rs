@@ -609,7 +609,27 @@ async fn ctrl_c_flushes_what_is_in_flight_and_reports_it() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Interrupt it mid-stream: once a few hundred sales are on the topic (a deadline, not
+    // a fixed sleep, so a slow machine waits longer and a fast one less).
+    let probe: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .unwrap();
+    let t0 = Instant::now();
+    loop {
+        let written: i64 = (0..6)
+            .filter_map(|p| probe.fetch_watermarks(&t, p, Duration::from_secs(5)).ok())
+            .map(|(_, high)| high)
+            .sum();
+        if written >= 300 {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the producer never got going"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let pid = child.id().to_string();
     assert!(Command::new("kill")
         .args(["-INT", &pid])
