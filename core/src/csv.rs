@@ -24,7 +24,17 @@ impl Table {
 
 /// Parses the whole text. Errors name the 1-based line where the problem is.
 pub fn parse(text: &str) -> Result<Table, String> {
-    let mut records = parse_records(text)?;
+    parse_head(text, usize::MAX)
+}
+
+/// Parses the header and at most `rows` records, reading no further: a loader that keeps
+/// the first 10,000 rows of a 1.4-million-row file (the seed's Amazon dataset) reads a
+/// fraction of it. (Measured against the `csv` crate, issue "commodity code": the crate
+/// parses whole files about 2× faster, 0.25 vs 0.56 ms for the embedded catalog, 112 vs
+/// 226 ms for 40 MB, but accepts unterminated quotes and stray quotes without a word,
+/// where this reader names the line; reading only what is used wins more than either.)
+pub fn parse_head(text: &str, rows: usize) -> Result<Table, String> {
+    let mut records = parse_records(text, rows.saturating_add(1))?;
     if records.is_empty() {
         return Err("CSV is empty: expected a header row".into());
     }
@@ -35,7 +45,7 @@ pub fn parse(text: &str) -> Result<Table, String> {
     })
 }
 
-fn parse_records(text: &str) -> Result<Vec<Vec<String>>, String> {
+fn parse_records(text: &str, max: usize) -> Result<Vec<Vec<String>>, String> {
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
@@ -84,6 +94,9 @@ fn parse_records(text: &str) -> Result<Vec<Vec<String>>, String> {
                 records.push(std::mem::take(&mut record));
                 line += 1;
                 any = false;
+                if records.len() >= max {
+                    return Ok(records);
+                }
             }
             _ if field_started_quoted => {
                 return Err(format!(
@@ -124,6 +137,13 @@ mod tests {
     fn last_record_without_newline_is_kept() {
         let t = parse("a\n1\n2").unwrap();
         assert_eq!(t.rows, vec![vec!["1".to_string()], vec!["2".to_string()]]);
+    }
+
+    #[test]
+    fn a_head_stops_reading_after_its_rows() {
+        let t = parse_head("a\n1\n2\n\"never closed\n", 2).unwrap();
+        assert_eq!(t.rows.len(), 2, "the broken fourth line is never read");
+        assert!(parse("a\n1\n2\n\"never closed\n").is_err());
     }
 
     #[test]
