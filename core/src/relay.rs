@@ -29,6 +29,7 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// Full bucket: `burst` messages may come at once.
     pub fn new(rate: f64, burst: f64) -> RateLimit {
         RateLimit {
             rate,
@@ -39,6 +40,7 @@ impl RateLimit {
         }
     }
 
+    /// Whether a message arriving at `now` may pass (refusals are counted).
     pub fn allow(&mut self, now: Timestamp) -> bool {
         let dt = self
             .last
@@ -65,28 +67,37 @@ pub enum Input<'a> {
     BinaryFrame,
     /// The client now follows the shared live reader, owed these next offsets.
     Following {
+        /// (partition, next offset) the shared reader will send next.
         owed: &'a [(u32, i64)],
     },
     /// A batch of the shared live reader: (partition, first, last offset) of its records,
     /// and every partition's next offset once it is out.
     TailBatch {
+        /// (partition, first offset, last offset) of the batch's records.
         spans: &'a [(u32, i64, i64)],
+        /// Every partition's next offset once the batch is out.
         after: &'a [(u32, i64)],
     },
     /// The client's own replay reader started at these offsets; `skipped` are requests
     /// retention had already deleted: (partition, requested, log start).
     ReplayStarted {
+        /// (partition, first offset read).
         from: &'a [(u32, i64)],
+        /// (partition, requested, log start): deleted before they could be read.
         skipped: &'a [(u32, i64, i64)],
+        /// (partition, requested, end): not written yet; read from the end.
         past_end: &'a [(u32, i64, i64)],
     },
     /// The replay could not start: too many replays running.
     ReplayRefused {
+        /// Replays running now.
         running: u32,
+        /// `serve --max-replays`.
         max: u32,
     },
     /// Records from the client's own reader: (partition, offset) of each.
     Records(&'a [(u32, i64)]),
+    /// The client's reader stopped, with the reason to tell it.
     ReaderFailed(String),
     /// Time for a status frame: the topic's high watermarks, `None` when the broker does
     /// not answer.
@@ -96,6 +107,7 @@ pub enum Input<'a> {
 /// What the session asks the relay to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {
+    /// Send this message to the client.
     Send(ServerMessage),
     /// Send the batch or records just handed in, unchanged (encoded once, shared).
     Forward,
@@ -115,6 +127,7 @@ enum Sub {
     Replay,
 }
 
+/// The session of one client: feed [`Input`]s, take [`Output`]s.
 #[derive(Clone, Debug)]
 pub struct Session {
     partitions: u32,
@@ -158,6 +171,7 @@ impl Session {
         &self.next
     }
 
+    /// The next thing to do for this client, oldest first.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.out.pop_front()
     }
@@ -167,6 +181,7 @@ impl Session {
             .push_back(Output::Send(ServerMessage::Error { message }));
     }
 
+    /// Something happened, at `now` (the relay's clock: rate limits use it).
     pub fn handle_input(&mut self, input: Input<'_>, now: Timestamp) {
         match input {
             Input::Frame(text) => self.frame(text, now),

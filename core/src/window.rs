@@ -48,11 +48,17 @@ use std::collections::{BTreeMap, VecDeque};
 /// What the engine needs of a sale. Borrowed, so pushing allocates nothing.
 #[derive(Clone, Copy, Debug)]
 pub struct Event<'a> {
+    /// Event time (`sale_date`); ignored in processing time.
     pub time: Timestamp,
+    /// `price × quantity`, exact.
     pub value: Cents,
+    /// For `COUNT(DISTINCT seller)` and the top seller.
     pub seller: &'a str,
+    /// For `COUNT(DISTINCT nm_category)` and the top category.
     pub category: &'a str,
+    /// For `COUNT(DISTINCT nm_product)`.
     pub product: &'a str,
+    /// Where it was read (per-partition watermarks, `sales_per_partition`).
     pub partition: u32,
 }
 
@@ -78,12 +84,20 @@ pub enum Pushed {
     /// Behind the watermark: some of its windows had fired (they stay as they were); it
     /// joined the `joined` of its `windows` that had not.
     LateJoined {
+        /// Windows it joined (not fired when it arrived).
         joined: u32,
+        /// Windows containing it.
         windows: u32,
+        /// The watermark when it arrived.
         watermark: Timestamp,
     },
     /// Every one of its `windows` had fired: it is in none (counted).
-    Dropped { windows: u32, watermark: Timestamp },
+    Dropped {
+        /// Windows containing it (all fired).
+        windows: u32,
+        /// The watermark when it arrived.
+        watermark: Timestamp,
+    },
 }
 
 /// Running totals of what the engine has seen.
@@ -95,6 +109,7 @@ pub struct EngineStats {
     pub late_joined: u64,
     /// Events in no window: all their windows had fired.
     pub dropped: u64,
+    /// Windows emitted.
     pub windows_fired: u64,
 }
 
@@ -133,6 +148,7 @@ pub struct HopWindows {
 }
 
 impl HopWindows {
+    /// An engine for `config`, refused with the reason when the config makes no sense.
     pub fn new(config: WindowConfig) -> Result<HopWindows, ConfigError> {
         config.validate()?;
         let pane = config.pane().0;
@@ -163,10 +179,12 @@ impl HopWindows {
         })
     }
 
+    /// The query it runs.
     pub fn config(&self) -> &WindowConfig {
         &self.config
     }
 
+    /// What it has seen so far.
     pub fn stats(&self) -> EngineStats {
         self.stats
     }

@@ -41,6 +41,7 @@ impl EventTime {
     /// too). `WATERMARK FOR ts AS ts - INTERVAL '0.001' SECOND`.
     pub const DEFAULT_DELAY: Span = Span(1);
 
+    /// One watermark for the whole input (a file), never idle.
     pub fn stream(delay: Span) -> EventTime {
         EventTime {
             delay,
@@ -49,6 +50,7 @@ impl EventTime {
         }
     }
 
+    /// One watermark per partition (a Kafka topic), the minimum counting.
     pub fn per_partition(delay: Span, idle_timeout: Option<Span>) -> EventTime {
         EventTime {
             delay,
@@ -58,10 +60,14 @@ impl EventTime {
     }
 }
 
+/// A hopping-window query: `HOP(time, slide, size)` and how its results are reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WindowConfig {
+    /// Window length (`INTERVAL` size).
     pub size: Span,
+    /// Distance between window starts (`INTERVAL` slide).
     pub slide: Span,
+    /// Which clock places events.
     pub time: TimeMode,
     /// Also emit windows with no events (for a timeline); Flink does not.
     pub emit_empty: bool,
@@ -74,10 +80,20 @@ pub struct WindowConfig {
 /// Why a [`WindowConfig`] was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
+    /// The size is 0 or negative.
     SizeNotPositive(Span),
+    /// The slide is 0 or negative.
     SlideNotPositive(Span),
-    SlideExceedsSize { slide: Span, size: Span },
+    /// Gaps between windows would lose events.
+    SlideExceedsSize {
+        /// The slide given.
+        slide: Span,
+        /// The size given.
+        size: Span,
+    },
+    /// A watermark delay below 0.
     NegativeDelay(Span),
+    /// An idle timeout below 0.
     NegativeIdleTimeout(Span),
 }
 
@@ -117,6 +133,7 @@ impl WindowConfig {
         }
     }
 
+    /// The seed's reporting with another size, slide and clock.
     pub fn hop(size: Span, slide: Span, time: TimeMode) -> WindowConfig {
         WindowConfig {
             size,

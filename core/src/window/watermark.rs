@@ -46,10 +46,13 @@ pub enum Scope {
 /// A partition's watermark state, for views and status lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartitionWatermark {
+    /// The Kafka partition (0 for a single stream).
     pub partition: u32,
     /// Newest event time − delay; `None` before its first record.
     pub watermark: Option<Timestamp>,
+    /// Silent for the idle timeout: left out of the minimum.
     pub idle: bool,
+    /// Its bounded read ended: left out of the minimum.
     pub finished: bool,
 }
 
@@ -87,6 +90,7 @@ pub struct Watermarks {
 }
 
 impl Watermarks {
+    /// Watermarks `delay` behind the newest event; `idle_timeout` of `None` or 0: never idle.
     pub fn new(scope: Scope, delay: Span, idle_timeout: Option<Span>) -> Watermarks {
         Watermarks {
             scope,
@@ -103,6 +107,7 @@ impl Watermarks {
         }
     }
 
+    /// One stream, or one watermark per partition.
     pub fn scope(&self) -> Scope {
         self.scope
     }
