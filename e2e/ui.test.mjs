@@ -164,6 +164,56 @@ test('a bridge speaking another protocol version is named, not misread, and not 
   assert.match(await problem.textContent(), /protocol version 99/);
 });
 
+test('bad input gets a message by its field, keeps the last good value, never reaches the URL', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`);
+  const commit = async (id, text) => {
+    await page.fill(`[data-testid=${id}]`, text);
+    await page.press(`[data-testid=${id}]`, 'Enter');
+  };
+  for (const [id, text, why, keep] of [
+    ['lesson-size', '-5s', /must not be negative/, '10s'],
+    ['lesson-size', 'abc', /must start with a number/, '10s'],
+    ['lesson-size', '', /must start with a number/, '10s'],
+    ['lesson-size', '10.5s', /unknown unit|must start/, '10s'],
+    ['lesson-size', '0', /above zero/, '10s'],
+    ['lesson-slide', '30s', /must not exceed the size/, '2s'],
+    ['lesson-slide', '1ms', /at most 900/, '2s'],
+    ['lesson-lateness', '-1s', /must not be negative/, '2s'],
+  ]) {
+    await commit(id, text);
+    const message = page.locator(`[data-testid=${id}-error]`);
+    await message.waitFor();
+    assert.match(await message.textContent(), why, `${id} ${JSON.stringify(text)}`);
+    assert.equal(await page.inputValue(`[data-testid=${id}]`), keep, 'the last good value is shown again');
+    assert.match(page.url(), /size=10s&slide=2s&time=event&lateness=2s/, 'the URL keeps good values only');
+  }
+  // A good value clears the message.
+  await commit('lesson-slide', '5s');
+  assert.equal(await page.locator('[data-testid=lesson-slide-error]').count(), 0);
+  assert.match(page.url(), /slide=5s/);
+  // The dashboard's fields too.
+  await page.click('#tab-dashboard');
+  for (const bad of ['-5', '20000']) {
+    await commit('rate', bad);
+    assert.match(await page.textContent('[data-testid=rate-error]'), /from 0 to 10000/);
+    assert.equal(await page.inputValue('[data-testid=rate]'), '5');
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('bad values in a shared link are named by their fields, and the page still opens', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=4s&slide=9s&lateness=-1s`);
+  assert.match(await page.textContent('[data-testid=lesson-slide-error]'), /from the link: .*must not exceed the size \(4s\)/);
+  assert.match(await page.textContent('[data-testid=lesson-lateness-error]'), /from the link/);
+  assert.equal(await page.inputValue('[data-testid=lesson-size]'), '4s');
+  assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '2s');
+  assert.doesNotMatch(page.url(), /slide=9s|lateness=-1s/);
+  // The seed's own query is a lesson too; 1 d / 1 s is refused, not frozen on.
+  const big = await openPage(browser, `${srv.base}?tab=teach&size=1d&slide=1s`);
+  assert.match(await big.page.textContent('[data-testid=lesson-slide-error]'), /at most 900/);
+  assert.deepEqual([...errors, ...big.errors], []);
+});
+
 test('settings round-trip through the URL', async () => {
   const url = `${srv.base}?tab=teach&seed=7&size=12s&slide=4s&time=processing&speed=10&rate=3`;
   const { page, errors } = await openPage(browser, url);

@@ -44,6 +44,7 @@ impl App {
                     if live {
                         <label>{ "Bridge " }
                             <Field testid="bridge-url" value={self.settings.bridge.clone()} size={28} label="Bridge WebSocket URL"
+                                error={self.field_error("bridge-url")} reset={self.field_resets}
                                 on_commit={link.callback(Msg::SetBridge)} />
                         </label>
                         <label>{ "Windows by " }
@@ -58,10 +59,12 @@ impl App {
                     }
                     <label>{ "Seed " }
                         <Field testid="seed" kind="number" value={self.settings.seed.to_string()} label="Seed"
+                            error={self.field_error("seed")} reset={self.field_resets}
                             on_commit={link.callback(Msg::SetSeed)} />
                     </label>
                     <label>{ "Sales/s " }
                         <Field testid="rate" kind="number" value={self.settings.rate.to_string()} label="Sales per second"
+                            error={self.field_error("rate")} reset={self.field_resets}
                             on_commit={link.callback(Msg::SetRate)} />
                     </label>
                     <span class="speed" role="group" aria-label="Simulation speed">

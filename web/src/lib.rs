@@ -107,6 +107,10 @@ pub struct App {
     pub lesson_error: Option<String>,
     pub guide_step: usize,
     pub live: LiveState,
+    /// Why a field's last text was refused, by the field's test id.
+    pub field_errors: std::collections::BTreeMap<&'static str, String>,
+    /// Bumped when a refused field must show its last good value again.
+    pub field_resets: u32,
     last_tick: f64,
     lesson_acc_ms: f64,
     _interval: Interval,
@@ -146,6 +150,29 @@ fn new_lesson(s: &Settings) -> (Lesson, Option<String>) {
 }
 
 impl App {
+    /// A field's text, checked: the value, or `None` with the reason kept for the field
+    /// (which then shows its last good value again). The URL only ever gets good values.
+    fn checked<T>(&mut self, field: &'static str, r: Result<T, String>) -> Option<T> {
+        match r {
+            Ok(v) => {
+                self.field_errors.remove(field);
+                Some(v)
+            }
+            Err(e) => {
+                self.field_errors.insert(field, e);
+                self.field_resets += 1;
+                None
+            }
+        }
+    }
+
+    /// The reason the field's last text was refused, for `<Field error=…>`.
+    pub(crate) fn field_error(&self, field: &str) -> Option<AttrValue> {
+        self.field_errors
+            .get(field)
+            .map(|e| AttrValue::from(e.clone()))
+    }
+
     fn write_url(&self) {
         if let Some(w) = web_sys::window() {
             if let Ok(h) = w.history() {
@@ -374,7 +401,7 @@ impl Component for App {
         let query = web_sys::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
-        let settings = Settings::from_query(&query);
+        let (settings, problems) = Settings::from_query_checked(&query);
         let link = ctx.link().clone();
         let interval = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
         let (lesson, lesson_error) = new_lesson(&settings);
@@ -391,6 +418,8 @@ impl Component for App {
             lesson_error,
             guide_step: 0,
             live: LiveState::new(),
+            field_errors: problems.into_iter().collect(),
+            field_resets: 0,
             settings,
             last_tick: now_ms(),
             lesson_acc_ms: 0.0,
@@ -445,16 +474,14 @@ impl Component for App {
                 url_changed = true;
             }
             Msg::SetRate(text) => {
-                if let Ok(r) = text.trim().parse::<f64>() {
-                    if (0.0..=10_000.0).contains(&r) {
-                        self.settings.rate = r;
-                        self.sim.set_rate(r);
-                        url_changed = true;
-                    }
+                if let Some(r) = self.checked("rate", settings::parse_rate(&text)) {
+                    self.settings.rate = r;
+                    self.sim.set_rate(r);
+                    url_changed = true;
                 }
             }
             Msg::SetSeed(text) => {
-                if let Ok(seed) = text.trim().parse::<u64>() {
+                if let Some(seed) = self.checked("seed", settings::parse_seed(&text)) {
                     self.settings.seed = seed;
                     self.restart_sim();
                     self.restart_lesson();
@@ -474,10 +501,12 @@ impl Component for App {
                 }
             }
             Msg::SetBridge(url) => {
-                self.settings.bridge = url.trim().to_string();
-                url_changed = true;
-                if self.settings.source == Source::Live {
-                    self.connect(ctx);
+                if let Some(url) = self.checked("bridge-url", settings::parse_bridge(&url)) {
+                    self.settings.bridge = url;
+                    url_changed = true;
+                    if self.settings.source == Source::Live {
+                        self.connect(ctx);
+                    }
                 }
             }
             Msg::SetLiveTime(t) => {

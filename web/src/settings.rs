@@ -78,7 +78,135 @@ impl Default for Settings {
     }
 }
 
+/// Most windows one sale may be in, in the teaching view: the seed's own 15 min / 1 s. More
+/// overlapping bars than that freeze the drawing (1 d / 1 s once never rendered).
+pub const MAX_WINDOWS_PER_SALE: i64 = 900;
+/// Sales per second the simulator accepts.
+pub const MAX_RATE: f64 = 10_000.0;
+
+/// Why a field's text was not taken; shown beside the field, which keeps its last good value.
+pub type FieldError = String;
+
+/// A window size: a duration with its unit, above zero.
+pub fn parse_size(text: &str) -> Result<Span, FieldError> {
+    let s = Span::parse(text).map_err(|e| e.to_string())?;
+    if s.0 <= 0 {
+        return Err(format!("the window size must be above zero, got {s}"));
+    }
+    Ok(s)
+}
+
+/// A slide: above zero, at most the size, and not so small that one sale falls in more
+/// than [`MAX_WINDOWS_PER_SALE`] windows.
+pub fn parse_slide(text: &str, size: Span) -> Result<Span, FieldError> {
+    let s = Span::parse(text).map_err(|e| e.to_string())?;
+    if s.0 <= 0 {
+        return Err(format!("the slide must be above zero, got {s}"));
+    }
+    check_shape(size, s)?;
+    Ok(s)
+}
+
+/// Size and slide together: slide ≤ size, and a drawable number of windows per sale.
+pub fn check_shape(size: Span, slide: Span) -> Result<(), FieldError> {
+    if slide > size {
+        return Err(format!(
+            "the slide ({slide}) must not exceed the size ({size}): sales between windows would be lost"
+        ));
+    }
+    if size.0 / slide.0 > MAX_WINDOWS_PER_SALE {
+        return Err(format!(
+            "{size} / {slide} puts each sale in {} windows; the teaching view draws at most {MAX_WINDOWS_PER_SALE} (the seed's 15m / 1s)",
+            size.0 / slide.0
+        ));
+    }
+    Ok(())
+}
+
+/// A watermark delay: a duration with its unit, zero or more.
+pub fn parse_delay(text: &str) -> Result<Span, FieldError> {
+    Span::parse(text).map_err(|e| e.to_string())
+}
+
+/// Simulated sales per second: a number from 0 to [`MAX_RATE`].
+pub fn parse_rate(text: &str) -> Result<f64, FieldError> {
+    match text.trim().parse::<f64>() {
+        Ok(r) if (0.0..=MAX_RATE).contains(&r) => Ok(r),
+        _ => Err(format!(
+            "sales per second must be a number from 0 to {MAX_RATE}, got {:?}",
+            text.trim()
+        )),
+    }
+}
+
+/// A generator seed: a whole number from 0.
+pub fn parse_seed(text: &str) -> Result<u64, FieldError> {
+    text.trim().parse().map_err(|_| {
+        format!(
+            "the seed must be a whole number from 0, got {:?}",
+            text.trim()
+        )
+    })
+}
+
+/// The bridge's WebSocket URL.
+pub fn parse_bridge(text: &str) -> Result<String, FieldError> {
+    let t = text.trim();
+    if (t.starts_with("ws://") || t.starts_with("wss://")) && t.len() > 6 && !t.contains(' ') {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "the bridge address is a WebSocket URL such as {DEFAULT_BRIDGE}, got {t:?}"
+        ))
+    }
+}
+
 impl Settings {
+    /// Reads a query string like [`Settings::from_query`], and says what it refused: each
+    /// problem names the field's test id, so the page shows it by the field.
+    pub fn from_query_checked(query: &str) -> (Settings, Vec<(&'static str, FieldError)>) {
+        let d = Settings::default();
+        // Unchecked fields as `from_query` reads them; checked ones from their defaults.
+        let mut s = Settings {
+            size: d.size,
+            slide: d.slide,
+            lateness: d.lateness,
+            rate: d.rate,
+            seed: d.seed,
+            bridge: d.bridge.clone(),
+            ..Settings::from_query(query)
+        };
+        let mut problems = Vec::new();
+        let mut raw_slide = None;
+        for (k, v) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            let mut take = |id: &'static str, r: Result<(), FieldError>| {
+                if let Err(e) = r {
+                    problems.push((id, format!("from the link: {e}")));
+                }
+            };
+            match k.as_ref() {
+                "size" => take("lesson-size", parse_size(&v).map(|x| s.size = x)),
+                "slide" => raw_slide = Some(v.into_owned()),
+                "lateness" => take("lesson-lateness", parse_delay(&v).map(|x| s.lateness = x)),
+                "rate" => take("rate", parse_rate(&v).map(|x| s.rate = x)),
+                "seed" => take("seed", parse_seed(&v).map(|x| s.seed = x)),
+                "bridge" => take("bridge-url", parse_bridge(&v).map(|x| s.bridge = x)),
+                _ => {}
+            }
+        }
+        if let Some(v) = raw_slide {
+            match parse_slide(&v, s.size) {
+                Ok(x) => s.slide = x,
+                Err(e) => problems.push(("lesson-slide", format!("from the link: {e}"))),
+            }
+        }
+        if check_shape(s.size, s.slide).is_err() {
+            // A good size with the default slide can still be too fine or too coarse.
+            s.slide = Span(s.size.0.min(d.slide.0).max(s.size.0 / MAX_WINDOWS_PER_SALE));
+        }
+        (s, problems)
+    }
+
     /// Reads a query string (with or without `?`). Unknown keys are ignored and bad values
     /// keep their defaults, so an old or hand-edited link still opens.
     pub fn from_query(query: &str) -> Settings {
@@ -207,6 +335,50 @@ mod tests {
             partitioner: Partitioner::ConsistentRandom,
         };
         assert_eq!(Settings::from_query(&s.to_query()), s);
+    }
+
+    #[test]
+    fn checked_queries_name_each_refused_value_and_keep_good_ones() {
+        let (s, problems) = Settings::from_query_checked(
+            "?size=-5s&slide=abc&lateness=-1s&rate=20000&seed=x&bridge=http://evil&tab=teach",
+        );
+        let ids: Vec<&str> = problems.iter().map(|(id, _)| *id).collect();
+        assert_eq!(
+            ids,
+            [
+                "lesson-size",
+                "lesson-lateness",
+                "rate",
+                "seed",
+                "bridge-url",
+                "lesson-slide"
+            ]
+        );
+        assert_eq!(s.tab, Tab::Teach, "good values still apply");
+        assert_eq!(
+            (s.size, s.slide, s.rate),
+            (Span::seconds(10), Span::seconds(2), 5.0)
+        );
+        let (s, problems) = Settings::from_query_checked("size=4s&slide=9s");
+        assert_eq!(s.size, Span::seconds(4));
+        assert_eq!(s.slide, Span::seconds(2), "the slide stays a good one");
+        assert!(
+            problems[0].1.contains("must not exceed the size"),
+            "{problems:?}"
+        );
+        let (s, problems) = Settings::from_query_checked("size=1d&slide=1s");
+        assert!(problems[0].1.contains("at most 900"), "{problems:?}");
+        assert!(
+            check_shape(s.size, s.slide).is_ok(),
+            "{:?} {:?}",
+            s.size,
+            s.slide
+        );
+        let (_, problems) = Settings::from_query_checked("size=0");
+        assert!(problems[0].1.contains("above zero"), "{problems:?}");
+        assert!(parse_size("10.5s").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_rate("-5").is_err());
     }
 
     #[test]

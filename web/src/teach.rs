@@ -3,9 +3,9 @@
 
 use crate::field::Field;
 use crate::lesson::{Origin, Selected, LESSON_IDLE_TIMEOUT};
-use crate::settings::LessonTime;
+use crate::settings::{self, LessonTime};
 use crate::{App, LessonMsg, Msg};
-use hopscope_core::{Pushed, Span};
+use hopscope_core::Pushed;
 use yew::prelude::*;
 
 const GUIDE: [(&str, &str); 8] = [
@@ -47,7 +47,10 @@ impl App {
             LessonMsg::InjectLate => self.lesson.inject_late(),
             LessonMsg::InjectTooLate => self.lesson.inject_too_late(),
             LessonMsg::SetSize(text) => {
-                if let Ok(s) = Span::parse(&text) {
+                let slide = self.settings.slide;
+                let r = settings::parse_size(&text)
+                    .and_then(|s| settings::check_shape(s, slide.min(s)).map(|_| s));
+                if let Some(s) = self.checked("lesson-size", r) {
                     self.settings.size = s;
                     if self.settings.slide > s {
                         self.settings.slide = s;
@@ -57,14 +60,15 @@ impl App {
                 }
             }
             LessonMsg::SetSlide(text) => {
-                if let Ok(s) = Span::parse(&text) {
+                let r = settings::parse_slide(&text, self.settings.size);
+                if let Some(s) = self.checked("lesson-slide", r) {
                     self.settings.slide = s;
                     self.restart_lesson();
                     url_changed = true;
                 }
             }
             LessonMsg::SetLateness(text) => {
-                if let Ok(s) = Span::parse(&text) {
+                if let Some(s) = self.checked("lesson-lateness", settings::parse_delay(&text)) {
                     self.settings.lateness = s;
                     self.restart_lesson();
                     url_changed = true;
@@ -107,10 +111,12 @@ impl App {
                     <div class="row">
                         <label>{ "Window size " }
                             <Field testid="lesson-size" value={self.settings.size.to_string()} size={6} label="Window size"
+                                error={self.field_error("lesson-size")} reset={self.field_resets}
                                 on_commit={link.callback(|v| Msg::Lesson(LessonMsg::SetSize(v)))} />
                         </label>
                         <label>{ "Slide " }
                             <Field testid="lesson-slide" value={self.settings.slide.to_string()} size={6} label="Slide"
+                                error={self.field_error("lesson-slide")} reset={self.field_resets}
                                 on_commit={link.callback(|v| Msg::Lesson(LessonMsg::SetSlide(v)))} />
                         </label>
                         <label>{ "Time " }
@@ -125,6 +131,7 @@ impl App {
                         if event_time {
                             <label>{ "Watermark delay " }
                                 <Field testid="lesson-lateness" value={self.settings.lateness.to_string()} size={6} label="Watermark delay"
+                                error={self.field_error("lesson-lateness")} reset={self.field_resets}
                                 on_commit={link.callback(|v| Msg::Lesson(LessonMsg::SetLateness(v)))} />
                             </label>
                         }
