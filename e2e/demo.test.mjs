@@ -73,3 +73,71 @@ test('make live: one command, live records and a fired window on the page, Ctrl-
   assert.deepEqual(processesWith(home), [], 'no broker left');
   execFileSync('rm', ['-rf', home]);
 });
+
+/// Runs `make live` with `env` until it prints `until` (or exits); returns its output and
+/// whether it is still running, then stops it with Ctrl-C.
+async function runDemo(env, until, ms = 120000) {
+  const demo = spawn('make', ['--no-print-directory', 'live'], {
+    detached: true, env: { ...process.env, HOPSCOPE_BIN: process.env.HOPSCOPE_BIN || 'target/debug/hopscope', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  demo.stdout.on('data', (d) => { out += d; });
+  demo.stderr.on('data', (d) => { out += d; });
+  let done = false;
+  const exited = new Promise((ok) => demo.on('exit', () => { done = true; ok(); }));
+  const t0 = Date.now();
+  while (!until.test(out) && !done && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 200));
+  const running = !done;
+  if (running) process.kill(-demo.pid, 'SIGINT');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 60000))]);
+  return { out, running };
+}
+
+test('make live on an existing broker starts none of its own and leaves that broker running', async () => {
+  const brokers = process.env.HOPSCOPE_KAFKA;
+  assert.ok(brokers, 'set HOPSCOPE_KAFKA (make test does)');
+  const port = await freePort();
+  const topic = `e2e-demo-ext-${process.pid}-${Date.now()}`;
+  const { out, running } = await runDemo({ BROKERS: brokers, PORT: String(port), TOPIC: topic }, /open: /);
+  assert.ok(running, out);
+  assert.match(out, new RegExp(`using the Kafka broker at ${brokers}`));
+  assert.doesNotMatch(out, /starting a local Kafka broker|stopping the Kafka broker/);
+  const [host, p] = brokers.split(':');
+  assert.equal(await new Promise((ok) => { const c = net.connect(Number(p), host, () => { c.end(); ok(true); }); c.on('error', () => ok(false)); }),
+    true, 'the existing broker still answers');
+  assert.deepEqual(processesWith(topic), [], 'its producer and bridge are gone');
+});
+
+test('make live says clearly what is wrong: a broker that does not answer, a busy port', async () => {
+  const dead = await freePort();
+  let r = await runDemo({ BROKERS: `127.0.0.1:${dead}` }, /✖/, 30000);
+  assert.match(r.out, new RegExp(`no Kafka broker answers at 127\\.0\\.0\\.1:${dead}`));
+  // A port held by something that is not a hopscope bridge.
+  const busy = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((ok) => busy.on('listening', ok));
+  const topic = `e2e-demo-busy-${process.pid}-${Date.now()}`;
+  r = await runDemo({ BROKERS: process.env.HOPSCOPE_KAFKA, PORT: String(busy.address().port), TOPIC: topic }, /✖/, 60000);
+  busy.close();
+  assert.match(r.out, /port \d+ is busy with another program: set PORT=another/);
+  assert.deepEqual(processesWith(topic), [], 'the producer it had started is stopped');
+});
+
+test('a second make live reuses a bridge still serving from an earlier run', async () => {
+  const brokers = process.env.HOPSCOPE_KAFKA;
+  const bin = process.env.HOPSCOPE_BIN || 'target/debug/hopscope';
+  const port = await freePort();
+  const topic = `e2e-demo-reuse-${process.pid}-${Date.now()}`;
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', topic, '--no-pace', '--count', '0']);
+  const earlier = spawn(bin, ['serve', '--brokers', brokers, '--topic', topic, '--bind', `127.0.0.1:${port}`, '--web', 'dist'],
+    { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 100));
+    const { out, running } = await runDemo({ BROKERS: brokers, PORT: String(port), TOPIC: topic }, /open: /);
+    assert.ok(running, out);
+    assert.match(out, new RegExp(`reusing the bridge already serving on 127\\.0\\.0\\.1:${port}`));
+    assert.equal(await answers(port), true, 'the earlier bridge was not stopped by this run');
+  } finally {
+    earlier.kill();
+  }
+});
