@@ -95,7 +95,7 @@ pub async fn client(socket: WebSocket, s: Arc<Shared>) {
         }));
         let _ = tokio::time::timeout(Duration::from_millis(200), conn.socket.send(close)).await;
     }
-    s.client_lags.lock().expect("not poisoned").remove(&id);
+    s.client_next.lock().expect("not poisoned").remove(&id);
     s.metrics.clients.fetch_sub(1, Ordering::Relaxed);
 }
 
@@ -113,6 +113,7 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
     };
     conn.send(text(&hello(partitions))).await?;
     let mut counted_errors = 0;
+    let mut last_owed = std::collections::BTreeMap::new();
     let result = loop {
         // What the session handed in last, for `Output::Forward`.
         let mut forward: Option<WsMessage> = None;
@@ -162,11 +163,17 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
             }
             _ = status.tick() => {
                 let marks = s.watermarks.lock().expect("not poisoned").clone();
-                if let Some(m) = &marks {
-                    s.client_lags.lock().expect("not poisoned").insert(id, session.lag(m));
-                }
                 session.handle_input(Input::StatusDue(marks.as_deref()), now());
             }
+        }
+        // What the client is owed, for /metrics' lag: recorded before the sends below, so
+        // a client whose socket has stalled still shows how far behind it is.
+        if session.next_offsets() != &last_owed {
+            last_owed = session.next_offsets().clone();
+            s.client_next
+                .lock()
+                .expect("not poisoned")
+                .insert(id, last_owed.clone());
         }
         let mut outcome = Ok(());
         while let Some(out) = session.poll_output() {

@@ -176,10 +176,14 @@ pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     }
     text.push_str("# HELP hopscope_partition_lag Largest lag of any connected client, per partition.\n# TYPE hopscope_partition_lag gauge\n");
     let mut worst: BTreeMap<u32, i64> = BTreeMap::new();
-    for lags in s.client_lags.lock().expect("not poisoned").values() {
-        for &(p, lag) in lags {
-            let w = worst.entry(p).or_insert(0);
-            *w = (*w).max(lag);
+    if let Some(marks) = s.watermarks.lock().expect("not poisoned").clone() {
+        for next in s.client_next.lock().expect("not poisoned").values() {
+            for &(p, high) in &marks {
+                // Owed nothing yet on a partition: it is at the end there.
+                let lag = (high - next.get(&p).copied().unwrap_or(high)).max(0);
+                let w = worst.entry(p).or_insert(0);
+                *w = (*w).max(lag);
+            }
         }
     }
     for (p, lag) in worst {

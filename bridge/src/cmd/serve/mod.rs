@@ -112,8 +112,8 @@ pub(crate) struct Shared {
     metrics: health::Metrics,
     /// For metadata and watermarks only.
     probe: BaseConsumer,
-    /// Each connected client's lag per partition, refreshed with its status (for /metrics).
-    client_lags: Mutex<HashMap<u64, Vec<(u32, i64)>>>,
+    /// Each connected client's next owed offset per partition (for /metrics' lag).
+    client_next: Mutex<HashMap<u64, BTreeMap<u32, i64>>>,
     /// Latest high watermark per partition, `None` while the broker does not answer.
     watermarks: Mutex<Option<Vec<(u32, i64)>>>,
     next_client: AtomicU64,
@@ -189,7 +189,7 @@ async fn serve(a: Args) -> Res<ExitCode> {
         batch: a.batch.clamp(1, 10_000),
         metrics: health::Metrics::default(),
         probe,
-        client_lags: Mutex::new(HashMap::new()),
+        client_next: Mutex::new(HashMap::new()),
         watermarks: Mutex::new(None),
         next_client: AtomicU64::new(1),
         admission: Admission {
