@@ -214,6 +214,36 @@ test('bad values in a shared link are named by their fields, and the page still 
   assert.deepEqual([...errors, ...big.errors], []);
 });
 
+test('icons render without an emoji font, tabs follow the ARIA pattern, KPIs stay on one line', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?speed=60&rate=200`, { width: 1280, height: 800 });
+  // Glyphs that need an emoji font (misc technical, misc symbols, dingbats, emoji planes).
+  const needsEmojiFont = /[\u2300-\u23FF\u2600-\u27BF\u{1F000}-\u{1FAFF}]/u;
+  for (const text of await page.locator('button, h2, label').allTextContents()) {
+    assert.doesNotMatch(text, needsEmojiFont, text);
+  }
+  assert.ok(await page.locator('button svg.icon').count() >= 6, 'buttons carry SVG icons');
+  // Tabs: one tab stop, arrows move and select, the panel is labelled by its tab.
+  const dash = page.locator('#tab-dashboard');
+  assert.equal(await dash.getAttribute('tabindex'), '0');
+  assert.equal(await page.locator('#tab-teach').getAttribute('tabindex'), '-1');
+  assert.equal(await page.getAttribute('[role=tabpanel]', 'aria-labelledby'), 'tab-dashboard');
+  await dash.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('[data-testid=lesson-status]');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-teach');
+  assert.equal(await page.getAttribute('[role=tabpanel]', 'aria-labelledby'), 'tab-teach');
+  await page.keyboard.press('Home');
+  await page.waitForSelector('[data-testid=kpi-revenue]');
+  // At 200 sales/s the revenue runs into millions: compact, one line, exact in the tooltip.
+  await page.waitForFunction(() => /[KMB]$/.test(document.querySelector("[data-testid=kpi-revenue] .kpi-value")?.textContent || ""),
+    null, { timeout: 20000 });
+  const revenue = page.locator('[data-testid=kpi-revenue] .kpi-value');
+  assert.match(await revenue.getAttribute('title'), /^\$[\d,]+\.\d\d$/);
+  const [h, lh] = await revenue.evaluate((el) => [el.clientHeight, parseFloat(getComputedStyle(el).lineHeight) || 30]);
+  assert.ok(h <= lh * 1.5, `one line: ${h} px for a ${lh} px line`);
+  assert.deepEqual(errors, []);
+});
+
 test('settings round-trip through the URL', async () => {
   const url = `${srv.base}?tab=teach&seed=7&size=12s&slide=4s&time=processing&speed=10&rate=3`;
   const { page, errors } = await openPage(browser, url);

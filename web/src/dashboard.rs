@@ -3,6 +3,7 @@
 
 use crate::charts;
 use crate::field::Field;
+use crate::icon::{icon, Icon};
 use crate::settings::LiveTime;
 use crate::settings::{Source, SPEEDS};
 use crate::{App, Msg};
@@ -11,11 +12,31 @@ use hopscope_core::partition::Partitioner;
 use yew::prelude::*;
 
 fn kpi(label: &str, value: String, testid: &str) -> Html {
+    kpi_titled(label, value, None, testid)
+}
+
+/// A KPI whose shown value is compact; `exact` (the full figure) is in its tooltip.
+fn kpi_titled(label: &str, value: String, exact: Option<String>, testid: &str) -> Html {
     html! {
         <div class="kpi" data-testid={testid.to_string()}>
             <div class="kpi-label">{ label.to_string() }</div>
-            <div class="kpi-value">{ value }</div>
+            <div class="kpi-value" title={exact}>{ value }</div>
         </div>
+    }
+}
+
+/// Money short enough for a KPI tile at any rate: `$4.75M`, `$18.1K`, `$999.50`.
+pub fn compact_usd(c: hopscope_core::Cents) -> String {
+    let d = c.dollars();
+    let a = d.abs();
+    if a >= 1e9 {
+        format!("${:.2}B", d / 1e9)
+    } else if a >= 1e6 {
+        format!("${:.2}M", d / 1e6)
+    } else if a >= 1e4 {
+        format!("${:.1}K", d / 1e3)
+    } else {
+        c.display_usd()
     }
 }
 
@@ -80,19 +101,19 @@ impl App {
                 </div>
                 <div class="row">
                     <button data-testid="pause" onclick={link.callback(|_| Msg::TogglePause)}>
-                        { if self.sim.paused { "▶ Resume" } else { "⏸ Pause" } }</button>
+                        if self.sim.paused { { icon(Icon::Play) }{ " Resume" } } else { { icon(Icon::Pause) }{ " Pause" } }</button>
                     <button data-testid="step" onclick={link.callback(|_| Msg::StepSlide)}
-                        title="Advance the shop clock by one slide (1 s)">{ "⏭ Step one slide" }</button>
-                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)}>{ "↺ Reset" }</button>
+                        title="Advance the shop clock by one slide (1 s)">{ icon(Icon::Step) }{ " Step one slide" }</button>
+                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)}>{ icon(Icon::Reset) }{ " Reset" }</button>
                     <span class="sep"></span>
                     <button data-testid="trigger-spike" onclick={link.callback(|_| Msg::Trigger(Scenario::spike()))}
-                        title="Sales ×10 for 30 s">{ "⚡ Activity spike" }</button>
+                        title="Sales ×10 for 30 s">{ icon(Icon::Bolt) }{ " Activity spike" }</button>
                     <button data-testid="trigger-concentration" onclick={link.callback(|_| Msg::Trigger(Scenario::concentration()))}
-                        title="One seller takes 80% of sales for 10 minutes">{ "🎯 Seller concentration" }</button>
+                        title="One seller takes 80% of sales for 10 minutes">{ icon(Icon::Target) }{ " Seller concentration" }</button>
                     <button data-testid="trigger-surge" onclick={link.callback(|_| Msg::Trigger(Scenario::surge()))}
-                        title="One category takes 80% of sales for 10 minutes">{ "🏆 Category surge" }</button>
+                        title="One category takes 80% of sales for 10 minutes">{ icon(Icon::Star) }{ " Category surge" }</button>
                     <button data-testid="trigger-outlier" onclick={link.callback(|_| Msg::Trigger(Scenario::OutlierSale))}
-                        title="One huge bulk order">{ "💎 Outlier sale" }</button>
+                        title="One huge bulk order">{ icon(Icon::Diamond) }{ " Outlier sale" }</button>
                 </div>
                 { self.view_status() }
             </section>
@@ -178,12 +199,12 @@ impl App {
                     }</small></h2>
                     <div class="kpi-grid">
                         { kpi("Sales in window", v(&|w| w.sales_in_window.to_string()), "kpi-sales") }
-                        { kpi("Revenue", v(&|w| w.revenue.display_usd()), "kpi-revenue") }
+                        { kpi_titled("Revenue", v(&|w| compact_usd(w.revenue)), w.map(|w| w.revenue.display_usd()), "kpi-revenue") }
                         { kpi("Average ticket", v(&|w| w.avg_ticket.display_usd()), "kpi-ticket") }
                         { kpi("Active sellers", v(&|w| format!("{}/{}", w.active_sellers, SELLERS.len())), "kpi-sellers") }
                         { kpi("Categories", v(&|w| w.active_categories.to_string()), "kpi-categories") }
                         { kpi("Products", v(&|w| w.active_products.to_string()), "kpi-products") }
-                        { kpi("Biggest sale", v(&|w| w.biggest_sale.display_usd()), "kpi-biggest") }
+                        { kpi_titled("Biggest sale", v(&|w| compact_usd(w.biggest_sale)), w.map(|w| w.biggest_sale.display_usd()), "kpi-biggest") }
                     </div>
                 </section>
                 <div class="cols">
@@ -221,7 +242,13 @@ impl App {
                     </table>
                 </details>
                 if self.shop.alerts.is_empty() {
-                    <p class="muted">{ "No events detected yet. Try a scenario once the shop has run for 30 minutes." }</p>
+                    <p class="muted" data-testid="no-alerts">{
+                        if self.shop.ran_for() < hopscope_core::Span::minutes(30) {
+                            "No events detected yet. Try a scenario once the shop has run for 30 minutes."
+                        } else {
+                            "No alerts: the shop has been calm (growth within ±15%, no dominant seller or category, no outlier). Trigger a scenario to see one."
+                        }
+                    }</p>
                 }
                 <ol class="alerts" aria-live="polite">
                     { for self.shop.alerts.iter().map(|a| html! {

@@ -8,6 +8,7 @@
 mod charts;
 mod dashboard;
 mod field;
+mod icon;
 pub mod lesson;
 mod live;
 pub mod settings;
@@ -33,6 +34,8 @@ const TICK_MS: u32 = 100;
 pub enum Msg {
     Tick,
     SetTab(Tab),
+    /// From the keyboard: select the tab and move the focus to it.
+    FocusTab(Tab),
     SetSpeed(f64),
     SetRate(String),
     SetSeed(String),
@@ -468,6 +471,24 @@ impl Component for App {
                 self.settings.tab = t;
                 url_changed = true;
             }
+            Msg::FocusTab(t) => {
+                use wasm_bindgen::JsCast;
+                self.settings.tab = t;
+                url_changed = true;
+                let id = if t == Tab::Dashboard {
+                    "tab-dashboard"
+                } else {
+                    "tab-teach"
+                };
+                if let Some(el) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id(id))
+                {
+                    if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+                        let _ = el.focus();
+                    }
+                }
+            }
             Msg::SetSpeed(s) => {
                 self.settings.speed = s;
                 self.sim.speed = s;
@@ -533,11 +554,30 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let tab = self.settings.tab;
+        // WAI-ARIA tabs: the selected tab is the one tab stop; arrows, Home and End move
+        // between tabs (and select them); each tab controls the one tab panel.
         let tab_button = |t: Tab, label: &str, id: &str| {
+            let on_key = link.batch_callback(move |e: KeyboardEvent| {
+                let to = match e.key().as_str() {
+                    "ArrowRight" | "ArrowLeft" => Some(if t == Tab::Dashboard {
+                        Tab::Teach
+                    } else {
+                        Tab::Dashboard
+                    }),
+                    "Home" => Some(Tab::Dashboard),
+                    "End" => Some(Tab::Teach),
+                    _ => None,
+                };
+                to.map(|to| {
+                    e.prevent_default();
+                    Msg::FocusTab(to)
+                })
+            });
             html! {
                 <button role="tab" id={id.to_string()} aria-selected={(tab == t).to_string()}
+                        aria-controls="tabpanel" tabindex={if tab == t { "0" } else { "-1" }}
                         class={classes!("tab", (tab == t).then_some("active"))}
-                        onclick={link.callback(move |_| Msg::SetTab(t))}>{ label.to_string() }</button>
+                        onclick={link.callback(move |_| Msg::SetTab(t))} onkeydown={on_key}>{ label.to_string() }</button>
             }
         };
         html! {
@@ -550,7 +590,8 @@ impl Component for App {
                         { tab_button(Tab::Teach, "How hopping windows work", "tab-teach") }
                     </nav>
                 </header>
-                <main>
+                <main role="tabpanel" id="tabpanel"
+                      aria-labelledby={if tab == Tab::Dashboard { "tab-dashboard" } else { "tab-teach" }}>
                     { match tab {
                         Tab::Dashboard => self.view_dashboard(ctx),
                         Tab::Teach => self.view_teach(ctx),

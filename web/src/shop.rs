@@ -144,6 +144,14 @@ impl Shop {
         matches!(self.analytics.engine().config().time, TimeMode::Event(_))
     }
 
+    /// How long the shop has run: from its first sale to the end of the newest window.
+    pub fn ran_for(&self) -> Span {
+        match (self.first_sale, self.latest()) {
+            (Some(first), Some(w)) => w.window_end.since(first),
+            _ => Span(0),
+        }
+    }
+
     pub fn latest(&self) -> Option<&WindowResult> {
         self.analytics.latest()
     }

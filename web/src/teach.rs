@@ -2,6 +2,7 @@
 //! panes, the watermark and late events, with guided steps beside the picture.
 
 use crate::field::Field;
+use crate::icon::{icon, Icon};
 use crate::lesson::{Origin, Selected, LESSON_IDLE_TIMEOUT};
 use crate::settings::{self, LessonTime};
 use crate::{App, LessonMsg, Msg};
@@ -146,14 +147,14 @@ impl App {
                         </label>
                     </div>
                     <div class="row">
-                        <button data-testid="lesson-next" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::NextEvent))}>{ "➕ Next event" }</button>
-                        <button data-testid="lesson-step" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::StepSlide))}>{ format!("⏭ Step one slide ({})", l.config.slide) }</button>
+                        <button data-testid="lesson-next" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::NextEvent))}>{ icon(Icon::Plus) }{ " Next event" }</button>
+                        <button data-testid="lesson-step" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::StepSlide))}>{ icon(Icon::Step) }{ format!(" Step one slide ({})", l.config.slide) }</button>
                         <button data-testid="lesson-play" disabled={l.is_live()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::TogglePlay))}>
-                            { if self.lesson_playing { "⏸ Pause" } else { "▶ Play" } }</button>
-                        <button data-testid="lesson-ooo" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectOutOfOrder))}>{ "↩ Inject out-of-order" }</button>
-                        <button data-testid="lesson-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectLate))}>{ "⏰ Inject late" }</button>
-                        <button data-testid="lesson-too-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectTooLate))}>{ "🗑 Inject too late" }</button>
-                        <button data-testid="lesson-reset" onclick={link.callback(|_| Msg::Lesson(LessonMsg::Reset))}>{ "↺ Reset" }</button>
+                            if self.lesson_playing { { icon(Icon::Pause) }{ " Pause" } } else { { icon(Icon::Play) }{ " Play" } }</button>
+                        <button data-testid="lesson-ooo" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectOutOfOrder))}>{ icon(Icon::Back) }{ " Inject out-of-order" }</button>
+                        <button data-testid="lesson-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectLate))}>{ icon(Icon::Clock) }{ " Inject late" }</button>
+                        <button data-testid="lesson-too-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectTooLate))}>{ icon(Icon::Bin) }{ " Inject too late" }</button>
+                        <button data-testid="lesson-reset" onclick={link.callback(|_| Msg::Lesson(LessonMsg::Reset))}>{ icon(Icon::Reset) }{ " Reset" }</button>
                     </div>
                     if l.partitions > 1 && !l.is_live() {
                         <div class="row" role="group" aria-label="Partitions">
@@ -163,7 +164,7 @@ impl App {
                                     <button data-testid={format!("lesson-pause-{p}")} aria-pressed={paused.to_string()}
                                         class={classes!(format!("p{p}"), paused.then_some("active"))}
                                         onclick={link.callback(move |_| Msg::Lesson(LessonMsg::TogglePartition(p)))}>
-                                        { if paused { format!("▶ Release partition {p}") } else { format!("⏸ Hold partition {p}") } }</button>
+                                        if paused { { icon(Icon::Play) }{ format!(" Release partition {p}") } } else { { icon(Icon::Pause) }{ format!(" Hold partition {p}") } }</button>
                                 }
                             }) }
                         </div>
