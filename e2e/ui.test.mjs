@@ -42,6 +42,7 @@ test('an activity spike triggered after warm-up raises an "Activity spike" alert
   await alert.waitFor({ timeout: 30000 });
   const text = await alert.textContent();
   assert.match(text, /EVENT DETECTED: Activity spike!/);
+  assert.doesNotMatch(text, /[\u2300-\u23FF\u2600-\u27BF\u{1F000}-\u{1FAFF}]/u, 'no emoji-font glyphs in the feed');
   assert.match(text, /Growth: \+\d+\.\d% vs previous window/);
   assert.match(text, /Active sellers: \d+\/16/);
   await page.screenshot({ path: shot('dashboard-alert'), fullPage: true });

@@ -25,6 +25,22 @@ fn kpi_titled(label: &str, value: String, exact: Option<String>, testid: &str) -
     }
 }
 
+/// The seed's console lines without their emoji (boxes where no emoji font is installed).
+fn plain(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            let kept: String = l
+                .chars()
+                .filter(|c| !matches!(*c as u32, 0x2300..=0x23FF | 0x2600..=0x27BF | 0x1F000..=0x1FAFF | 0xFE0F))
+                .collect();
+            let indent = kept.len() - kept.trim_start().len();
+            format!("{}{}", &kept[..indent.min(kept.len())], kept.trim_start())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Money short enough for a KPI tile at any rate: `$4.75M`, `$18.1K`, `$999.50`.
 pub fn compact_usd(c: hopscope_core::Cents) -> String {
     let d = c.dollars();
@@ -251,9 +267,12 @@ impl App {
                     }</p>
                 }
                 <ol class="alerts" aria-live="polite">
-                    { for self.shop.alerts.iter().map(|a| html! {
+                    { for self.shop.alerts.iter().map(|(a, why)| html! {
                         <li class="alert" data-testid="alert" data-kind={format!("{:?}", a.kind)}>
-                            <pre>{ a.console_text() }</pre>
+                            <pre>{ plain(&a.console_lines()) }</pre>
+                            if let Some(why) = why {
+                                <p class="why" data-testid="alert-why">{ why.clone() }</p>
+                            }
                             <small class="muted">{ format!("window ending {}", a.window_end.to_iso()) }</small>
                         </li>
                     }) }

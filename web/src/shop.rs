@@ -23,7 +23,10 @@ pub struct Point {
 pub struct Shop {
     analytics: Analytics,
     pub history: VecDeque<Point>,
-    pub alerts: VecDeque<Alert>,
+    /// Newest first, each with why it fired when that is not obvious.
+    pub alerts: VecDeque<(Alert, Option<String>)>,
+    /// Window ends of the activity spikes raised, to explain the drop when one leaves.
+    spikes: VecDeque<Timestamp>,
     pub suppressed: u64,
     pub total_sales: u64,
     /// Sales that arrived behind the watermark (event time), and of those, the dropped.
@@ -68,6 +71,7 @@ impl Shop {
             .expect("the seed's window config is valid"),
             history: VecDeque::new(),
             alerts: VecDeque::new(),
+            spikes: VecDeque::new(),
             suppressed: 0,
             total_sales: 0,
             late: 0,
@@ -113,7 +117,14 @@ impl Shop {
                     }
                 }
                 Output::Alert(a) => {
-                    self.alerts.push_front(a);
+                    let why = self.explain(&a);
+                    if a.kind == AlertKind::ActivitySpike {
+                        self.spikes.push_back(a.window_end);
+                        if self.spikes.len() > FEED {
+                            self.spikes.pop_front();
+                        }
+                    }
+                    self.alerts.push_front((a, why));
                     self.alerts.truncate(FEED);
                 }
                 Output::Suppressed(_) => self.suppressed += 1,
@@ -144,6 +155,23 @@ impl Shop {
         matches!(self.analytics.engine().config().time, TimeMode::Event(_))
     }
 
+    /// Why an alert fired, when the window's arithmetic hides it: a drop one window after
+    /// a spike is the spike's sales leaving the window, not the shop slowing down.
+    fn explain(&self, a: &Alert) -> Option<String> {
+        if a.kind != AlertKind::ActivityDrop {
+            return None;
+        }
+        let size = self.analytics.engine().config().size;
+        let left_at = a.window_end.minus(size);
+        let spike = self.spikes.iter().rev().find(|s| {
+            left_at.0 >= s.0 - Span::minutes(1).0 && left_at.0 <= s.0 + Span::minutes(10).0
+        })?;
+        Some(format!(
+            "The spike that began near {} has just left the {size} window: this window is compared with one that still held it. The shop itself has not slowed down.",
+            spike.to_iso()
+        ))
+    }
+
     /// How long the shop has run: from its first sale to the end of the newest window.
     pub fn ran_for(&self) -> Span {
         match (self.first_sale, self.latest()) {
@@ -171,5 +199,47 @@ impl Shop {
 impl Default for Shop {
     fn default() -> Self {
         Shop::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hopscope_core::generate::{GeneratorConfig, SaleGenerator, Scenario};
+    use hopscope_core::Catalog;
+
+    /// The drop a spike causes when it leaves the window is explained; the spike is not.
+    #[test]
+    fn a_drop_one_window_after_a_spike_says_the_spike_left_the_window() {
+        let config = GeneratorConfig {
+            seed: 3,
+            rate: 5.0,
+            ..GeneratorConfig::default()
+        };
+        let mut gen = SaleGenerator::new(Catalog::embedded(), &config);
+        gen.trigger(Scenario::spike(), config.start.plus(Span::minutes(35)));
+        let mut shop = Shop::new();
+        let end = config.start.plus(Span::minutes(60));
+        let mut t = config.start;
+        while t < end {
+            t = t.plus(Span::seconds(1));
+            while let Some(g) = gen.poll(t) {
+                shop.push(&g.sale, g.partition, g.sale.event_time());
+            }
+            shop.advance(t);
+        }
+        let spike = shop
+            .alerts
+            .iter()
+            .find(|(a, _)| a.kind == AlertKind::ActivitySpike)
+            .expect("the spike is detected");
+        assert!(spike.1.is_none(), "a spike needs no explanation");
+        let drop = shop
+            .alerts
+            .iter()
+            .find(|(a, _)| a.kind == AlertKind::ActivityDrop)
+            .expect("the spike leaving the window reads as a drop");
+        let why = drop.1.as_deref().expect("and the drop says why");
+        assert!(why.contains("has just left the 15m window"), "{why}");
     }
 }
