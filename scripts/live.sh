@@ -36,7 +36,10 @@ http_get() {
 
 producer="" bridge="" started_broker=0
 cleanup() {
-  trap - INT TERM EXIT
+  # A second Ctrl-C (the terminal sends one to every process of the job) must not cut the
+  # clean-up short: nothing may be left behind.
+  trap '' INT TERM
+  trap - EXIT
   echo
   if [ -n "$producer" ] && kill -0 "$producer" 2>/dev/null; then
     say "stopping the producer (flushing what is in flight)"
