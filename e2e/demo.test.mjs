@@ -140,6 +140,8 @@ test('a second make live reuses a bridge still serving from an earlier run', asy
     assert.ok(running, out);
     assert.match(out, new RegExp(`reusing the bridge already serving on 127\\.0\\.0\\.1:${port}`));
     assert.equal(await answers(port), true, 'the earlier bridge was not stopped by this run');
+    assert.deepEqual(processesWith(topic).filter((l) => l.includes(' produce ')), [],
+      'the producer this run started is gone');
   } finally {
     earlier.kill();
   }

@@ -35,6 +35,19 @@ http_get() {
 }
 
 producer="" bridge="" started_broker=0
+# Stops a child with Ctrl-C's signal, repeated each second: a child interrupted while still
+# starting has not installed its handler yet (background children start with SIGINT
+# ignored), so one signal may go unheard. Killed after 15 s.
+stop_child() {
+  local pid=$1
+  for i in $(seq 0 149); do
+    kill -0 "$pid" 2>/dev/null || break
+    if [ $((i % 10)) -eq 0 ]; then kill -INT "$pid" 2>/dev/null || true; fi
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
   # A second Ctrl-C (the terminal sends one to every process of the job) must not cut the
   # clean-up short: nothing may be left behind.
@@ -43,15 +56,11 @@ cleanup() {
   echo
   if [ -n "$producer" ] && kill -0 "$producer" 2>/dev/null; then
     say "stopping the producer (flushing what is in flight)"
-    kill -INT "$producer" 2>/dev/null || true
-    wait "$producer" 2>/dev/null || true
+    stop_child "$producer"
   fi
   if [ -n "$bridge" ] && kill -0 "$bridge" 2>/dev/null; then
     say "stopping the bridge"
-    kill -INT "$bridge" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$bridge" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$bridge" 2>/dev/null || true
-    wait "$bridge" 2>/dev/null || true
+    stop_child "$bridge"
   fi
   if [ "$started_broker" = 1 ]; then
     say "stopping the Kafka broker this run started"
