@@ -337,13 +337,7 @@ impl Session {
     /// The client's lag per partition against the high watermarks: what it has not been
     /// sent yet. A replay that has sent nothing is behind by everything from its start.
     pub fn lag(&self, marks: &[(u32, i64)]) -> Vec<(u32, i64)> {
-        marks
-            .iter()
-            .map(|&(p, high)| {
-                let next = self.next.get(&p).copied().unwrap_or(high);
-                (p, (high - next).max(0))
-            })
-            .collect()
+        lag_behind(&self.next, marks)
     }
 
     fn status(&self, marks: Option<&[(u32, i64)]>) -> ServerMessage {
@@ -369,6 +363,16 @@ impl Session {
                 .collect(),
         }
     }
+}
+
+/// How far a client owed `next` offsets is behind the high watermarks `marks`, per
+/// partition. A partition it is owed nothing on yet counts as caught up (it starts at the
+/// end there). The one rule for status frames and for the relay's lag metric.
+pub fn lag_behind(next: &BTreeMap<u32, i64>, marks: &[(u32, i64)]) -> Vec<(u32, i64)> {
+    marks
+        .iter()
+        .map(|&(p, high)| (p, (high - next.get(&p).copied().unwrap_or(high)).max(0)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -178,9 +178,7 @@ pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     let mut worst: BTreeMap<u32, i64> = BTreeMap::new();
     if let Some(marks) = s.watermarks.lock().expect("not poisoned").clone() {
         for next in s.client_next.lock().expect("not poisoned").values() {
-            for &(p, high) in &marks {
-                // Owed nothing yet on a partition: it is at the end there.
-                let lag = (high - next.get(&p).copied().unwrap_or(high)).max(0);
+            for (p, lag) in hopscope_core::relay::lag_behind(next, &marks) {
                 let w = worst.entry(p).or_insert(0);
                 *w = (*w).max(lag);
             }
