@@ -214,7 +214,7 @@ async fn half_sent_requests_time_out_and_connections_past_the_cap_are_closed() {
     }
     let t = topic("slowloris");
     produce(&brokers(), &t, &["--no-pace", "--count", "0"]);
-    let s = serve_with(&t, &["--header-timeout", "4s", "--max-connections", "4"]).await;
+    let s = serve_with(&t, &["--header-timeout", "10s", "--max-connections", "4"]).await;
     let port = s.1;
     // Four connections that never finish their headers hold every slot …
     let mut held = Vec::new();
@@ -239,7 +239,7 @@ async fn half_sent_requests_time_out_and_connections_past_the_cap_are_closed() {
     // … and the half-sent ones are cut after the header timeout, freeing the slots.
     for mut c in held {
         let mut buf = Vec::new();
-        let n = tokio::time::timeout(Duration::from_secs(10), c.read_to_end(&mut buf))
+        let n = tokio::time::timeout(Duration::from_secs(20), c.read_to_end(&mut buf))
             .await
             .expect("the server closed the half-sent request");
         assert!(n.is_ok());
