@@ -216,6 +216,19 @@ async fn half_sent_requests_time_out_and_connections_past_the_cap_are_closed() {
     produce(&brokers(), &t, &["--no-pace", "--count", "0"]);
     let s = serve_with(&t, &["--header-timeout", "10s", "--max-connections", "4"]).await;
     let port = s.1;
+    // The probe that saw serve listening may still hold a slot on a loaded machine: wait
+    // until the only open connection is the one asking.
+    let t0 = Instant::now();
+    while !reqwest_text(port, "/metrics")
+        .await
+        .contains("\nhopscope_connections 1\n")
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "connections never settled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // Four connections that never finish their headers hold every slot …
     let mut held = Vec::new();
     for _ in 0..4 {
