@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh 3600 sale_json       one target for an hour
 # Targets: sale_json (Kafka record values), client_message (browser → bridge frames),
 # server_message (bridge → browser frames), relay_session (a client session in serve),
-# catalog (user catalog files for generate --catalog).
+# catalog (user catalog files for generate --catalog), window_row (results-topic rows for
+# analyze --windows-topic).
 # Seeds are in fuzz/seeds/<target>; what the
 # fuzzer learns accumulates in fuzz/corpus/<target> (not committed), and a failing input
 # is written to fuzz/artifacts/<target>/ with the command that replays it.
@@ -16,7 +17,7 @@ scripts/setup.sh fuzz
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(sale_json client_message server_message relay_session catalog)
+[ ${#targets[@]} -gt 0 ] || targets=(sale_json client_message server_message relay_session catalog window_row)
 
 cd fuzz # its rust-toolchain.toml selects the pinned nightly
 log=$(mktemp)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what hopscope's commands need, idempotently. Usage: scripts/setup.sh web|fuzz|test
 #   (`scripts/setup.sh flink-kafka-jar` fetches Flink's Kafka connector and prints its path)
+#   flink: a Python venv with PyFlink + Flink's Kafka SQL connector jar (scripts/flink.sh)
 #   web  : wasm32 target, trunk, wasm-bindgen-cli, npm tools (binaryen's wasm-opt)
 #   fuzz : the nightly toolchain pinned in fuzz/rust-toolchain.toml, and cargo-fuzz
 #   test : web + fuzz + Debian chromium/chromedriver + a Python venv with PyFlink + Flink's
@@ -102,6 +103,7 @@ case "${1:-}" in
     need_flink_venv
     need_flink_kafka
     ;;
+  flink) need_flink_venv; need_flink_kafka ;;
   flink-kafka-jar) need_flink_kafka >&2; echo "$FLINK_KAFKA_JAR" ;;
-  *) echo "usage: $0 web|fuzz|test|flink-kafka-jar" >&2; exit 2 ;;
+  *) echo "usage: $0 web|fuzz|test|flink|flink-kafka-jar" >&2; exit 2 ;;
 esac

@@ -38,9 +38,15 @@ scripts/fuzz.sh 20
 
 step "differential test against Apache Flink (PyFlink): in-order and late events, and a real Kafka topic"
 cargo build -p hopscope-bridge
+export FLINK_KAFKA_JAR
+FLINK_KAFKA_JAR=$(scripts/setup.sh flink-kafka-jar)
 .tools/flink-venv/bin/python tests/flink/differential.py --hopscope target/debug/hopscope
 .tools/flink-venv/bin/python tests/flink/kafka_referee.py --hopscope target/debug/hopscope \
-  --brokers "$HOPSCOPE_KAFKA" --connector "$(scripts/setup.sh flink-kafka-jar)"
+  --brokers "$HOPSCOPE_KAFKA" --connector "$FLINK_KAFKA_JAR"
+
+step "the shipped Flink job (flink/): broker → Flink → results topic → analyze --windows-topic"
+.tools/flink-venv/bin/python tests/flink/job_test.py --hopscope target/debug/hopscope \
+  --brokers "$HOPSCOPE_KAFKA" --connector "$FLINK_KAFKA_JAR"
 
 step "web: release build and end-to-end tests in Debian's Chromium (screenshots in target/screenshots)"
 trunk build --release

@@ -87,6 +87,7 @@ pub struct Analytics {
     /// Newest time any sale was placed at (event or processing time).
     newest: Option<Timestamp>,
     flushing: bool,
+    analysed_through: Option<Timestamp>,
 }
 
 impl Analytics {
@@ -105,6 +106,7 @@ impl Analytics {
             latest: None,
             newest: None,
             flushing: false,
+            analysed_through: None,
         })
     }
 
@@ -175,6 +177,12 @@ impl Analytics {
         self.latest.as_ref()
     }
 
+    /// `window_end` of the newest window detection ran on. Windows fired after it only
+    /// because the input ended ([`Analytics::flush`]) were not analysed.
+    pub fn analysed_through(&self) -> Option<Timestamp> {
+        self.analysed_through
+    }
+
     pub fn cooldown(&self) -> &AdaptiveCooldown {
         &self.cooldown
     }
@@ -187,6 +195,13 @@ impl Analytics {
         self.engine.stats()
     }
 
+    /// A window someone else computed — the Flink job's results topic — through the same
+    /// tracker, gates, insights and cooldown as the engine's own windows. The caller hands
+    /// windows in the order they fired (increasing `window_end`); the engine is not used.
+    pub fn push_window(&mut self, w: WindowResult) {
+        self.analyse(w);
+    }
+
     fn drain(&mut self) {
         while let Some(w) = self.engine.poll() {
             let complete = !self.flushing || self.newest.is_some_and(|n| w.window_end.0 <= n.0 + 1);
@@ -195,18 +210,23 @@ impl Analytics {
                 self.out.push_back(Output::Window(w));
                 continue;
             }
-            let growth = self.tracker.observe(&w);
-            for alert in self.analyzer.analyze(&w, growth.as_ref()) {
-                // Alerts are timed by the window that raised them, so the decision is the
-                // same however fast the caller replays the stream.
-                if self.cooldown.should_output(alert.kind, w.window_end) {
-                    self.out.push_back(Output::Alert(alert));
-                } else {
-                    self.out.push_back(Output::Suppressed(alert));
-                }
-            }
-            self.latest = Some(w.clone());
-            self.out.push_back(Output::Window(w));
+            self.analyse(w);
         }
+    }
+
+    fn analyse(&mut self, w: WindowResult) {
+        self.analysed_through = Some(w.window_end);
+        let growth = self.tracker.observe(&w);
+        for alert in self.analyzer.analyze(&w, growth.as_ref()) {
+            // Alerts are timed by the window that raised them, so the decision is the
+            // same however fast the caller replays the stream.
+            if self.cooldown.should_output(alert.kind, w.window_end) {
+                self.out.push_back(Output::Alert(alert));
+            } else {
+                self.out.push_back(Output::Suppressed(alert));
+            }
+        }
+        self.latest = Some(w.clone());
+        self.out.push_back(Output::Window(w));
     }
 }

@@ -31,10 +31,12 @@ mod config;
 pub mod keys;
 mod pane;
 mod result;
+mod row;
 pub mod watermark;
 
 pub use config::{ConfigError, EventTime, TimeMode, WindowConfig};
 pub use result::{TopKey, WindowResult};
+pub use row::{WindowRowError, WindowRowErrorKind};
 pub use watermark::{PartitionWatermark, Scope, Watermarks};
 
 use crate::money::{div_round_half_up, Cents};

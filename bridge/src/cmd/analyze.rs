@@ -36,11 +36,27 @@ pub struct Args {
     /// With --brokers: same as `--from earliest`.
     #[arg(long)]
     from_earliest: bool,
+    /// With --brokers: read window rows that a Flink job (flink/, `scripts/flink.sh`)
+    /// computed, from this topic, instead of computing windows from the sales topic: the
+    /// same detection and console on Flink's windows. --size and --slide must be the
+    /// job's; rows that are not windows are reported with partition and offset and skipped.
+    #[arg(long, requires = "brokers", value_name = "TOPIC")]
+    windows_topic: Option<String>,
     /// With --brokers: stop after no record has arrived for this long (e.g. 5s).
     #[arg(long, value_parser = hopscope_core::Span::parse)]
     idle_exit: Option<hopscope_core::Span>,
     /// Input file of sale JSON lines; `-` or nothing reads stdin.
     file: Option<PathBuf>,
+}
+
+impl Args {
+    fn start(&self) -> StartAt {
+        if self.from_earliest {
+            StartAt::Earliest
+        } else {
+            self.from
+        }
+    }
 }
 
 /// Where a live read starts.
@@ -137,7 +153,19 @@ impl Printer {
                 Output::Suppressed(al) if self.suppressed => {
                     writeln!(w, "🔇 (cooldown) {}", al.kind.title())?;
                 }
-                Output::Window(r) if self.windows => writeln!(w, "{}", kpi_line(&r))?,
+                Output::Window(r) if self.windows => {
+                    // Windows fired only because the input ended reach past the last sale:
+                    // they empty because the input stopped, so detection skips them.
+                    let skipped = analytics
+                        .analysed_through()
+                        .is_none_or(|t| r.window_end > t);
+                    let note = if skipped {
+                        " (input ended: not analysed)"
+                    } else {
+                        ""
+                    };
+                    writeln!(w, "{}{note}", kpi_line(&r))?
+                }
                 Output::Late(l) => eprintln!("hopscope: {}", l.describe()),
                 _ => {}
             }
@@ -154,31 +182,35 @@ fn wall_now() -> hopscope_core::Timestamp {
     )
 }
 
-/// The live mode: the topic through the pipeline as records arrive, clock = wall clock.
-/// In event time every partition has its own watermark (declared before the first record,
-/// as Flink's Kafka source knows its splits), so reading partitions at different paces —
-/// a replay reads them one batch after another — loses nothing.
-fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> {
+fn from_text(start: StartAt, seek_to: Option<hopscope_core::Timestamp>) -> String {
+    match seek_to {
+        Some(t) => format!("from {t}"),
+        None if start == StartAt::Earliest => "from the earliest record".into(),
+        None => "new records only".into(),
+    }
+}
+
+/// A consumer assigned every partition of `topic`, each at `start` (a time is looked up
+/// with offsets-for-times on the record timestamps).
+fn assign(
+    brokers: &str,
+    topic: &str,
+    start: StartAt,
+    seek_to: Option<hopscope_core::Timestamp>,
+) -> Res<(rdkafka::consumer::BaseConsumer, u32)> {
     use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::message::Message;
     use rdkafka::{Offset, TopicPartitionList};
-    use std::time::{Duration, Instant};
-    let partitions = crate::kafka::partition_count(brokers, &a.topic)?;
+    use std::time::Duration;
+    let partitions = crate::kafka::partition_count(brokers, topic)?;
     let consumer: BaseConsumer = crate::kafka::consumer_config(brokers, "analyze").create()?;
-    let start = if a.from_earliest {
-        StartAt::Earliest
-    } else {
-        a.from
-    };
     let mut tpl = TopicPartitionList::new();
-    let seek_to = start.time(wall_now(), &a.window);
     for p in 0..partitions as i32 {
         let offset = match (start, seek_to) {
             (_, Some(t)) => Offset::Offset(t.0),
             (StartAt::Earliest, None) => Offset::Beginning,
             _ => Offset::End,
         };
-        tpl.add_partition_offset(&a.topic, p, offset)?;
+        tpl.add_partition_offset(topic, p, offset)?;
     }
     if seek_to.is_some() {
         // offsets-for-times: the first record at or after the time; none → the end.
@@ -190,21 +222,130 @@ fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> 
         }
     }
     consumer.assign(&tpl)?;
+    Ok((consumer, partitions))
+}
+
+/// `--windows-topic`: detection on window rows a Flink job computed. Rows must come in the
+/// order they fired (increasing `window_end`, as the job's single writer keeps them); a
+/// row that is not a window, has another length than --size, or repeats or goes back in
+/// time (a restarted job writing its windows again) is reported with partition and offset
+/// and skipped — detection compares each window with an earlier one, so it never runs on a
+/// row out of order.
+fn run_windows_topic(
+    a: &Args,
+    brokers: &str,
+    topic: &str,
+    mut analytics: Analytics,
+) -> Res<ExitCode> {
+    use rdkafka::message::Message;
+    use std::time::{Duration, Instant};
+    let start = a.start();
+    // A time start seeks by the rows' Kafka timestamps (when the job wrote them).
+    let seek_to = start.time(wall_now(), &a.window);
+    let (consumer, partitions) = assign(brokers, topic, start, seek_to)?;
+    let mut w = out::stdout();
+    out::line(&mut w, &banner(&a.window))?;
+    writeln!(
+        w,
+        "📡 reading window rows from topic {topic:?} ({partitions} partitions) on {brokers}, {}\n",
+        from_text(start, seek_to)
+    )?;
+    w.flush()?;
+    let mut printer = Printer {
+        windows: a.windows,
+        suppressed: a.suppressed,
+        alerts: 0,
+    };
+    let size = a.window.size.0;
+    let (mut rows, mut bad, mut out_of_order) = (0u64, 0u64, 0u64);
+    let mut last_end: Option<hopscope_core::Timestamp> = None;
+    let mut last_record = Instant::now();
+    loop {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                last_record = Instant::now();
+                rows += 1;
+                let at = format!("partition {} offset {}", m.partition(), m.offset());
+                let row = m
+                    .payload()
+                    .ok_or_else(|| "no value".to_string())
+                    .and_then(|p| {
+                        hopscope_core::WindowResult::from_json(p).map_err(|e| e.to_string())
+                    });
+                match row {
+                    Err(e) => {
+                        bad += 1;
+                        eprintln!("hopscope: {topic} {at}: {e} (skipped)");
+                    }
+                    Ok(r) if r.window_end.0 - r.window_start.0 != size => {
+                        return Err(format!(
+                            "{topic} {at}: the window {} → {} is {} long but --size is {}: \
+                             give analyze the job's --size and --slide",
+                            r.window_start,
+                            r.window_end,
+                            hopscope_core::Span(r.window_end.0 - r.window_start.0),
+                            a.window.size
+                        )
+                        .into());
+                    }
+                    Ok(r) if last_end.is_some_and(|t| r.window_end <= t) => {
+                        out_of_order += 1;
+                        eprintln!(
+                            "hopscope: {topic} {at}: window {} → {} repeats or precedes window \
+                             ending {} (skipped)",
+                            r.window_start,
+                            r.window_end,
+                            last_end.unwrap_or_default()
+                        );
+                    }
+                    Ok(r) => {
+                        last_end = Some(r.window_end);
+                        analytics.push_window(r);
+                    }
+                }
+            }
+            Some(Err(e)) => eprintln!("hopscope: kafka: {e}"),
+            None => {}
+        }
+        printer.drain(&mut analytics, &mut w)?;
+        if a.idle_exit
+            .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0)
+        {
+            break;
+        }
+    }
+    writeln!(
+        w,
+        "📋 Summary: {rows} window rows ({bad} not valid windows, {out_of_order} repeated or out of order, all skipped); {} windows analysed; {} alerts shown, {} held back by the cooldown",
+        rows - bad - out_of_order,
+        printer.alerts,
+        analytics.cooldown().blocked()
+    )?;
+    w.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The live mode: the topic through the pipeline as records arrive, clock = wall clock.
+/// In event time every partition has its own watermark (declared before the first record,
+/// as Flink's Kafka source knows its splits), so reading partitions at different paces —
+/// a replay reads them one batch after another — loses nothing.
+fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> {
+    use rdkafka::message::Message;
+    use std::time::{Duration, Instant};
+    let start = a.start();
+    let seek_to = start.time(wall_now(), &a.window);
+    let (consumer, partitions) = assign(brokers, &a.topic, start, seek_to)?;
     let now = wall_now();
     for p in 0..partitions {
         analytics.declare_partition(p, now);
     }
     let mut w = out::stdout();
     out::line(&mut w, &banner(&a.window))?;
-    let from_text = match seek_to {
-        Some(t) => format!("from {t}"),
-        None if start == StartAt::Earliest => "from the earliest record".into(),
-        None => "new records only".into(),
-    };
     writeln!(
         w,
-        "📡 reading topic {:?} ({partitions} partitions) from {brokers}, {from_text}\n",
-        a.topic
+        "📡 reading topic {:?} ({partitions} partitions) from {brokers}, {}\n",
+        a.topic,
+        from_text(start, seek_to)
     )?;
     w.flush()?;
     let mut printer = Printer {
@@ -287,6 +428,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
         ..AnalyticsConfig::default()
     };
     let mut analytics = Analytics::new(config)?;
+    if let (Some(brokers), Some(topic)) = (a.brokers.clone(), a.windows_topic.clone()) {
+        return run_windows_topic(&a, &brokers, &topic, analytics);
+    }
     if let Some(brokers) = a.brokers.clone() {
         return run_live(&a, &brokers, analytics);
     }
