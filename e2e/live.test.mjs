@@ -96,6 +96,48 @@ test('live mode in event time starts warm: the first window is already complete'
   }
 });
 
+// Past one machine: the shipped Flink job (flink/run.py, real PyFlink on the test broker)
+// computes the seed's 15 min / 1 s windows from the same topic; `serve --windows-topic`
+// relays its rows and the page sets them beside the windows it computes itself.
+test('live mode shows Flink\'s windows beside its own, all equal', async () => {
+  const t = `e2e-flink-${process.pid}-${Date.now()}`;
+  const start = new Date(Date.now() - 20 * 60 * 1000).toISOString();
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--duration', '20m',
+    '--rate', '1', '--seed', '6', '--start', start]);
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', `${t}-windows`, '--no-pace', '--count', '0']);
+  const p2 = await freePort();
+  const srv = spawn(bin, ['serve', '--brokers', brokers, '--topic', t, '--windows-topic', `${t}-windows`,
+    '--bind', `127.0.0.1:${p2}`, '--web', 'dist'], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100; i++) {
+      const up = await new Promise((ok) => { const c = net.connect(p2, '127.0.0.1', () => { c.end(); ok(true); }); c.on('error', () => ok(false)); });
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { page, errors } = await openPage(browser,
+      `http://127.0.0.1:${p2}/?source=live&bridge=${encodeURIComponent(`ws://127.0.0.1:${p2}/ws`)}`);
+    await page.waitForSelector('[data-testid=live-time-status]', { timeout: 15000 });
+    const jar = process.env.FLINK_KAFKA_JAR
+      || execFileSync('scripts/setup.sh', ['flink-kafka-jar'], { encoding: 'utf8' }).trim();
+    execFileSync('.tools/flink-venv/bin/python', ['flink/run.py', '--connector', jar, '--brokers', brokers,
+      '--topic', t, '--windows-topic', `${t}-windows`, '--bounded', '--group-id', t], { stdio: 'ignore' });
+    // The page's windows reach up to its watermark (the last sale); Flink's bounded run
+    // also fires the windows past it, which the page has no partner for yet.
+    await page.waitForFunction(() => /compared with this page's: all (\d+) equal/.test(
+      document.querySelector('[data-testid=live-agreement]')?.textContent || ''), null, { timeout: 30000 });
+    const text = await page.textContent('[data-testid=live-agreement]');
+    const [, received] = text.match(/: (\d+) received/);
+    const [, equal] = text.match(/all (\d+) equal/);
+    assert.ok(Number(received) > 1000, text);
+    assert.ok(Number(equal) > 200, text);
+    assert.match(text, new RegExp(`topic ${t}-windows`));
+    await page.screenshot({ path: shot('dashboard-live-flink'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    srv.kill();
+  }
+});
+
 // The bridge goes away and comes back: the page reconnects by itself, resumes from the next
 // offset of every partition (no record lost, none twice) and keeps its windows.
 test('live mode reconnects by itself and resumes where the stream stopped', async () => {

@@ -159,7 +159,7 @@ test('a bridge speaking another protocol version is named, not misread, and not 
   await page.goto(`${srv.base}?source=live&bridge=${encodeURIComponent('ws://127.0.0.1:9/ws')}`);
   const problem = page.locator('[data-testid=live-problem]');
   await problem.waitFor({ timeout: 15000 });
-  assert.match(await problem.textContent(), /protocol version 99; this page speaks 1/);
+  assert.match(await problem.textContent(), /protocol version 99; this page speaks 2/);
   await page.waitForTimeout(2500);
   assert.equal(opened, 1, 'no reconnect loop against an incompatible bridge');
   assert.match(await problem.textContent(), /protocol version 99/);

@@ -13,7 +13,7 @@ use hopscope_core::protocol::{
     ClientMessage, PartitionOffset, Record, ServerMessage, StartFrom, Value,
 };
 use hopscope_core::rng::Rng;
-use hopscope_core::{Sale, Timestamp};
+use hopscope_core::{Sale, Timestamp, WindowResult};
 use rdkafka::config::ClientConfig;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use std::collections::{BTreeMap, HashSet};
@@ -909,4 +909,238 @@ async fn each_partitioner_places_sellers_where_core_predicts() {
         let spread: HashSet<u32> = got.iter().map(|r| r.partition).collect();
         assert!(spread.len() > 1, "{name} spreads sellers");
     }
+}
+
+/// `analyze --windows-topic`: window rows computed elsewhere (here by `hopscope window`,
+/// in `tests/flink/job_test.py` by the Flink job) give the alerts the sales give, and rows
+/// that are not windows — bad JSON, a wrong type, a missing field, a row repeated by a
+/// restarted writer — are reported with partition and offset and skipped, the rows after
+/// them still analysed.
+#[tokio::test(flavor = "multi_thread")]
+async fn window_rows_on_a_topic_give_the_alerts_of_the_sales_and_bad_rows_are_reported_and_skipped()
+{
+    if common::skip_without_kafka() {
+        return;
+    }
+    let t = topic("window-rows");
+    let file = std::env::temp_dir().join(format!("{t}.jsonl"));
+    let sales = hopscope(&[
+        "generate",
+        "--count",
+        "9000",
+        "--rate",
+        "20",
+        "--seed",
+        "33",
+        "--start",
+        "2025-05-01T10:00:00Z",
+        "--scenario",
+        "spike@2m,factor=6,for=20s",
+        "--scenario",
+        "concentration@3m,for=40s",
+        "--scenario",
+        "outlier@210s",
+    ]);
+    std::fs::write(&file, &sales.stdout).unwrap();
+    let path = file.to_str().unwrap();
+    let window = ["--size", "60s", "--slide", "10s"];
+    let rows = hopscope(&[&["window"][..], &window, &[path]].concat()).stdout;
+    let offline = hopscope(&[&["analyze", "--windows"][..], &window, &[path]].concat());
+    let _ = std::fs::remove_file(&file);
+
+    let rows: Vec<&[u8]> = rows
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(rows.len() > 30, "{} window rows", rows.len());
+    let no_revenue = String::from_utf8_lossy(rows[1]).replace("\"revenue\":", "\"revenue_x\":");
+    let bad: [&[u8]; 3] = [
+        b"not a window",
+        b"{\"window_start\":5}",
+        no_revenue.as_bytes(),
+    ];
+    let p = raw_producer();
+    let mut sent: Vec<&[u8]> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        sent.push(row);
+        if i == 4 {
+            sent.extend_from_slice(&bad);
+            sent.push(rows[2]); // a restarted writer repeating an older window
+        }
+    }
+    create_topic(&t);
+    for v in &sent {
+        p.send(BaseRecord::<(), _>::to(&t).payload(*v).partition(0))
+            .unwrap();
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+
+    let brokers = brokers();
+    let topic_args = [
+        "analyze",
+        "--brokers",
+        &brokers,
+        "--windows-topic",
+        &t,
+        "--from",
+        "earliest",
+        "--idle-exit",
+        "3s",
+        "--windows",
+    ];
+    let live = hopscope(&[&topic_args[..], &window].concat());
+    // The file run does not analyse the windows that fired only because the input ended;
+    // compare everything up to its last analysed window.
+    let want = results(&offline.stdout);
+    let last = want
+        .iter()
+        .position(|l| l.ends_with("(input ended: not analysed)"))
+        .expect("the file run ends with windows past its last sale");
+    let want = &want[..last];
+    let got = results(&live.stdout);
+    assert!(want.iter().filter(|l| l.starts_with("🚨")).count() >= 3);
+    assert_eq!(&got[..last.min(got.len())], want);
+
+    let err = String::from_utf8_lossy(&live.stderr);
+    for (offset, needle) in [
+        (5, "is not valid JSON"),
+        (
+            6,
+            "window row field \"window_start\" must be an ISO-8601 time as text",
+        ),
+        (7, "window row field \"revenue\" is missing"),
+        (8, "repeats or precedes window ending"),
+    ] {
+        let line = format!("{t} partition 0 offset {offset}: ");
+        assert!(
+            err.lines().any(|l| l.contains(&line) && l.contains(needle)),
+            "no report of {needle:?} at offset {offset}:\n{err}"
+        );
+    }
+    let text = String::from_utf8_lossy(&live.stdout);
+    let summary = format!(
+        "{} window rows (3 not valid windows, 1 repeated or out of order, all skipped); {} windows analysed",
+        rows.len() + 4,
+        rows.len()
+    );
+    assert!(text.contains(&summary), "{summary:?} not in\n{text}");
+
+    // Another window size than the rows': a clear error, not silent nonsense.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(&topic_args[..topic_args.len() - 1])
+        .args(["--size", "15m", "--slide", "1s"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("long but --size is 15m"), "{err}");
+}
+
+/// `serve --windows-topic`: every client gets the recent window rows right after `hello`,
+/// then each new row as it is written; rows that are not windows reach no client and are
+/// counted in /metrics.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_relays_window_rows_and_keeps_bad_ones_from_clients() {
+    if common::skip_without_kafka() {
+        return;
+    }
+    let t = topic("serve-windows");
+    let wt = format!("{t}-windows");
+    create_topic(&t);
+    create_topic(&wt);
+    let file = std::env::temp_dir().join(format!("{t}.jsonl"));
+    let sales = hopscope(&[
+        "generate",
+        "--count",
+        "600",
+        "--rate",
+        "1",
+        "--seed",
+        "4",
+        "--start",
+        "2025-05-01T10:00:00Z",
+    ]);
+    std::fs::write(&file, &sales.stdout).unwrap();
+    let rows = hopscope(&[
+        "window",
+        "--size",
+        "60s",
+        "--slide",
+        "30s",
+        file.to_str().unwrap(),
+    ])
+    .stdout;
+    let _ = std::fs::remove_file(&file);
+    let rows: Vec<WindowResult> = String::from_utf8_lossy(&rows)
+        .lines()
+        .map(|l| WindowResult::from_json(l.as_bytes()).unwrap())
+        .collect();
+    assert!(rows.len() > 10, "{} rows", rows.len());
+    let p = raw_producer();
+    let (first, later) = rows.split_at(rows.len() - 3);
+    for (i, w) in first.iter().enumerate() {
+        p.send(
+            BaseRecord::<(), _>::to(&wt)
+                .payload(&w.to_json())
+                .partition(0),
+        )
+        .unwrap();
+        if i == 2 {
+            p.send(
+                BaseRecord::<(), _>::to(&wt)
+                    .payload("{\"window_start\":1}")
+                    .partition(0),
+            )
+            .unwrap();
+        }
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+    let s = serve_with(&t, &["--windows-topic", &wt]).await;
+
+    let windows_of = |m: ServerMessage| match m {
+        ServerMessage::Windows { topic, rows } => {
+            assert_eq!(topic, wt);
+            rows.into_iter().map(|r| r.window).collect::<Vec<_>>()
+        }
+        other => panic!("expected windows, got {other:?}"),
+    };
+    // The reader may still be catching up when the client joins: rows come in the first
+    // message and after it; together, each exactly once and in order.
+    let mut ws = connect(s.1, StartFrom::Latest).await;
+    let mut got: Vec<WindowResult> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while got.len() < first.len() && Instant::now() < deadline {
+        match next_message(&mut ws).await {
+            Some(m @ ServerMessage::Windows { .. }) => got.extend(windows_of(m)),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    assert_eq!(got, first);
+    for w in later {
+        p.send(
+            BaseRecord::<(), _>::to(&wt)
+                .payload(&w.to_json())
+                .partition(0),
+        )
+        .unwrap();
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+    while got.len() < rows.len() && Instant::now() < deadline {
+        match next_message(&mut ws).await {
+            Some(m @ ServerMessage::Windows { .. }) => got.extend(windows_of(m)),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    assert_eq!(got, rows);
+    let metrics = common::reqwest_text(s.1, "/metrics").await;
+    assert!(
+        metrics.contains("hopscope_window_rows_invalid_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("hopscope_window_rows_total {}\n", rows.len())),
+        "{metrics}"
+    );
 }

@@ -4,6 +4,7 @@
 //! arguments, results go out as values. The same code runs in the browser (wasm32) and in
 //! the native bridge. See `ARCHITECTURE.md` at the repository root for the module map.
 
+pub mod agree;
 pub mod catalog;
 pub mod csv;
 pub mod detect;

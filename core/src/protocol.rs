@@ -7,9 +7,11 @@
 
 use crate::sale::Sale;
 use crate::time::Timestamp;
+use crate::window::WindowResult;
 use serde::{Deserialize, Serialize};
 
-pub const PROTOCOL_VERSION: u32 = 1;
+/// 2: `windows` (rows of a results topic, `serve --windows-topic`).
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest client frame a server should accept, in bytes.
 pub const MAX_CLIENT_FRAME: usize = 4 * 1024;
 
@@ -74,6 +76,22 @@ pub enum ServerMessage {
     Error {
         message: String,
     },
+    /// Windows another engine computed (the Flink job's results topic, relayed by
+    /// `serve --windows-topic`), for the page to set beside its own. Sent to every client:
+    /// the recent ones right after `hello`, then each as it arrives. Rows that are not
+    /// windows never reach a client (the bridge logs and counts them).
+    Windows {
+        topic: String,
+        rows: Vec<WindowRow>,
+    },
+}
+
+/// One row of a results topic and where it was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowRow {
+    pub partition: u32,
+    pub offset: i64,
+    pub window: WindowResult,
 }
 
 /// Where a subscription starts.

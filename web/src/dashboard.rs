@@ -136,6 +136,29 @@ impl App {
         }
     }
 
+    /// Flink's windows (the bridge's `--windows-topic`) against the page's own.
+    fn view_agreement(&self, topic: &str) -> Html {
+        let a = &self.shop.agreement;
+        let verdict = match (&a.first_difference, a.compared) {
+            (_, 0) => "none compared yet: waiting for windows both computed".to_string(),
+            (None, n) => format!("all {n} equal"),
+            (Some(d), n) => format!(
+                "{} of {n} equal; first difference: window {} → {}, {}: Flink {}, this page {}",
+                a.equal, d.window.window_start, d.window.window_end, d.field, d.theirs, d.ours
+            ),
+        };
+        let class = if a.first_difference.is_some() {
+            "problem"
+        } else {
+            "muted"
+        };
+        html! {
+            <p class={class} data-testid="live-agreement">{ format!(
+                "Flink's windows from topic {topic}: {} received; compared with this page's: {verdict}.",
+                a.received) }</p>
+        }
+    }
+
     fn view_status(&self) -> Html {
         let elapsed = self.sim.elapsed().0;
         let warm = elapsed < 30 * 60 * 1000;
@@ -159,6 +182,9 @@ impl App {
                                 0 | 1 => String::new(),
                                 n => format!(", reconnected {} time{} (resumed from the last offsets, {} gap notices)", n - 1, if n == 2 { "" } else { "s" }, self.live.gaps),
                             }) }</p>
+                        if let Some(topic) = &self.live.windows_topic {
+                            { self.view_agreement(topic) }
+                        }
                         if let Some(from) = self.live.warm_from.filter(|_| self.shop.is_event_time()) {
                             <p class="muted" data-testid="live-time-status">{ format!(
                                 "Windows by sale time, one watermark per partition (Flink's Kafka source; a partition silent for {} stops holding it). Warm start from {}: the first window shown is complete. Watermark {}.",

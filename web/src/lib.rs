@@ -81,6 +81,8 @@ pub struct LiveState {
     pub lag: Vec<(u32, i64)>,
     pub gaps: u64,
     pub topic: Option<String>,
+    /// The bridge's `--windows-topic` (Flink's windows), once a row came.
+    pub windows_topic: Option<String>,
     /// Event time: where the warm start began (now − window size − delay).
     pub warm_from: Option<Timestamp>,
     /// Next offset owed per partition (records and gap notices received): a reconnect
@@ -326,6 +328,12 @@ impl App {
                     *next = (*next).max(to + 1);
                 }
                 ServerMessage::Error { message } => self.live.problem = Some(message),
+                ServerMessage::Windows { topic, rows } => {
+                    self.live.windows_topic = Some(topic);
+                    for r in rows {
+                        self.shop.agreement.theirs(&r.window);
+                    }
+                }
             },
             LiveEvent::BadFrame(e) => self.live.problem = Some(e),
             LiveEvent::Closed {
@@ -386,6 +394,7 @@ impl LiveState {
             lag: Vec::new(),
             gaps: 0,
             topic: None,
+            windows_topic: None,
             warm_from: None,
             next: std::collections::BTreeMap::new(),
             attempt: 0,

@@ -1,6 +1,7 @@
 //! The dashboard's state: core's `Analytics` plus what the views show of its outputs.
 //! Fed by the simulator or by live records; it does not care which.
 
+use hopscope_core::agree::Agreement;
 use hopscope_core::detect::{Alert, AlertKind, CooldownState};
 use hopscope_core::generate::DEFAULT_PARTITIONS;
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
@@ -37,6 +38,8 @@ pub struct Shop {
     /// Which partition each seller's sales went to (one, always).
     pub seller_partitions: BTreeMap<String, u32>,
     pub first_sale: Option<Timestamp>,
+    /// This page's windows beside another engine's (Flink's, relayed by the bridge).
+    pub agreement: Agreement,
 }
 
 /// A live partition with no record for this long stops holding the event-time watermark
@@ -79,6 +82,7 @@ impl Shop {
             per_partition: vec![0; DEFAULT_PARTITIONS as usize],
             seller_partitions: BTreeMap::new(),
             first_sale: None,
+            agreement: Agreement::default(),
         }
     }
 
@@ -107,6 +111,7 @@ impl Shop {
         while let Some(o) = self.analytics.poll() {
             match o {
                 Output::Window(w) => {
+                    self.agreement.ours(&w);
                     self.history.push_back(Point {
                         end: w.window_end,
                         sales: w.sales_in_window,

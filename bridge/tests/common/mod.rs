@@ -143,7 +143,13 @@ pub async fn connect(port: u16, start: StartFrom) -> Ws {
         .unwrap();
     let hello = next_message(&mut ws).await.unwrap();
     assert!(
-        matches!(hello, ServerMessage::Hello { version: 1, .. }),
+        matches!(
+            hello,
+            ServerMessage::Hello {
+                version: hopscope_core::protocol::PROTOCOL_VERSION,
+                ..
+            }
+        ),
         "{hello:?}"
     );
     ws.send(Message::text(ClientMessage::Subscribe { start }.to_json()))

@@ -112,6 +112,16 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
         partitions,
     };
     conn.send(text(&hello(partitions))).await?;
+    let mut windows = match &s.windows {
+        Some(relay) => {
+            let (recent, rx) = relay.join();
+            if let Some(m) = recent {
+                conn.send(text(&m)).await?;
+            }
+            Some(rx)
+        }
+        None => None,
+    };
     let mut counted_errors = 0;
     let mut last_owed = std::collections::BTreeMap::new();
     let result = loop {
@@ -155,6 +165,18 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
                     session.handle_input(Input::ReaderFailed(message), now());
                 }
                 Event::Own(None) => reader.stop(),
+            },
+            row = async {
+                match &mut windows {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => match row {
+                Ok(json) => conn.send(WsMessage::Text(json)).await?,
+                // A client too slow for one row per slide misses some: the page compares
+                // the windows it gets.
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => windows = None,
             },
             _ = grew.changed() => {
                 let n = *grew.borrow_and_update();

@@ -28,6 +28,8 @@ pub struct Metrics {
     pub replays_refused: AtomicU64,
     pub slow_closed: AtomicU64,
     pub partitions_added: AtomicU64,
+    pub window_rows_in: AtomicU64,
+    pub window_rows_invalid: AtomicU64,
 }
 
 /// Refreshes the broker snapshot: every partition's high watermark once a second (`None`
@@ -88,7 +90,7 @@ pub async fn healthz(State(s): State<Arc<Shared>>) -> Response {
 pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     let m = &s.metrics;
     let mut text = String::new();
-    let counters: [(&str, &str, &str, &AtomicU64); 13] = [
+    let counters: [(&str, &str, &str, &AtomicU64); 15] = [
         (
             "hopscope_records_in_total",
             "Records arriving on the topic (read once, by the shared live reader).",
@@ -166,6 +168,18 @@ pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
             "Partitions added to the topic while serving.",
             "counter",
             &m.partitions_added,
+        ),
+        (
+            "hopscope_window_rows_total",
+            "Window rows relayed from --windows-topic.",
+            "counter",
+            &m.window_rows_in,
+        ),
+        (
+            "hopscope_window_rows_invalid_total",
+            "Rows on --windows-topic that are not windows (logged with partition and offset, skipped).",
+            "counter",
+            &m.window_rows_invalid,
         ),
     ];
     for (name, help, kind, value) in counters {

@@ -21,6 +21,7 @@ mod admission;
 mod client;
 mod health;
 mod readers;
+mod windows;
 
 use crate::kafka;
 use crate::out::Res;
@@ -101,6 +102,10 @@ pub struct Args {
     /// A connection must send its request headers within this long.
     #[arg(long, value_parser = hopscope_core::Span::parse, default_value = "10s")]
     header_timeout: hopscope_core::Span,
+    /// Also relay the window rows of this topic (the Flink job's results, flink/) to every
+    /// client, so the page shows Flink's windows beside its own with an agreement line.
+    #[arg(long, value_name = "TOPIC")]
+    windows_topic: Option<String>,
 }
 
 pub(crate) struct Shared {
@@ -128,6 +133,7 @@ pub(crate) struct Shared {
     replays: Arc<Semaphore>,
     max_replays: u32,
     send_timeout: Duration,
+    windows: Option<Arc<windows::WindowsRelay>>,
 }
 
 impl Shared {
@@ -205,7 +211,14 @@ async fn serve(a: Args) -> Res<ExitCode> {
         replays: Arc::new(Semaphore::new(a.max_replays as usize)),
         max_replays: a.max_replays,
         send_timeout: Duration::from_millis(a.send_timeout.0.max(1) as u64),
+        windows: a
+            .windows_topic
+            .clone()
+            .map(|t| Arc::new(windows::WindowsRelay::new(t))),
     });
+    if let Some(relay) = shared.windows.clone() {
+        tokio::spawn(windows::follow(shared.clone(), relay));
+    }
     let ends = readers::tail_start(&shared).await;
     tokio::spawn(readers::follow_tail(shared.clone(), ends));
     tokio::spawn(health::watch_broker(shared.clone(), shared.grew.clone()));
