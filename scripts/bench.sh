@@ -2,7 +2,8 @@
 # Benchmarks (not tests): each prints one summary line. Results go in BENCHMARKS.md.
 #   scripts/bench.sh            engine native + wasm, the PyFlink speed ratio, and the bridge
 #                               against a real Kafka broker (produce, relay, latency, stalled
-#                               and idle clients: memory and threads)
+#                               and idle clients: memory and threads), and the Flink job
+#                               (flink/) against hopscope on the same topic
 #   scripts/bench.sh criterion  also the criterion benchmarks (slower, with statistics)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,9 @@ trap 'scripts/kafka.sh stop >/dev/null 2>&1 || true' EXIT
 scripts/kafka.sh start >/dev/null
 export HOPSCOPE_KAFKA=127.0.0.1:${KAFKA_PORT:-9092}
 cargo bench -q -p hopscope-bridge --bench kafka 2>/dev/null | grep '^bench='
+# The shipped Flink job (flink/) next to hopscope on the same topic.
+.tools/flink-venv/bin/python tests/flink/job_bench.py --hopscope target/release/hopscope \
+  --brokers "$HOPSCOPE_KAFKA" --connector "$(scripts/setup.sh flink-kafka-jar)" --sales "${JOB_SALES:-200000}"
 
 if [ "${1:-}" = criterion ]; then
   cargo bench -p hopscope-core --bench window

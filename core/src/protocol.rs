@@ -121,12 +121,40 @@ pub enum ClientMessage {
     Resume,
 }
 
+/// Why a frame could not be decoded. `Display` gives the reason a peer is told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// A client frame over [`MAX_CLIENT_FRAME`], refused before parsing.
+    TooLarge { bytes: usize, max: usize },
+    /// Not a client message (the parser's reason, naming the field or the type).
+    BadClientMessage(String),
+    /// Not a server message (the parser's reason).
+    BadServerMessage(String),
+}
+
+impl std::fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProtocolError::TooLarge { bytes, max } => {
+                write!(
+                    f,
+                    "client message is {bytes} bytes, more than the {max} allowed"
+                )
+            }
+            ProtocolError::BadClientMessage(e) => write!(f, "bad client message: {e}"),
+            ProtocolError::BadServerMessage(e) => write!(f, "bad server message: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
 impl ServerMessage {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("server messages always serialize")
     }
-    pub fn from_json(text: &str) -> Result<ServerMessage, String> {
-        serde_json::from_str(text).map_err(|e| format!("bad server message: {e}"))
+    pub fn from_json(text: &str) -> Result<ServerMessage, ProtocolError> {
+        serde_json::from_str(text).map_err(|e| ProtocolError::BadServerMessage(e.to_string()))
     }
 }
 
@@ -135,14 +163,14 @@ impl ClientMessage {
         serde_json::to_string(self).expect("client messages always serialize")
     }
     /// Decodes a client frame, refusing oversized ones before parsing.
-    pub fn from_json(text: &str) -> Result<ClientMessage, String> {
+    pub fn from_json(text: &str) -> Result<ClientMessage, ProtocolError> {
         if text.len() > MAX_CLIENT_FRAME {
-            return Err(format!(
-                "client message is {} bytes, more than the {MAX_CLIENT_FRAME} allowed",
-                text.len()
-            ));
+            return Err(ProtocolError::TooLarge {
+                bytes: text.len(),
+                max: MAX_CLIENT_FRAME,
+            });
         }
-        serde_json::from_str(text).map_err(|e| format!("bad client message: {e}"))
+        serde_json::from_str(text).map_err(|e| ProtocolError::BadClientMessage(e.to_string()))
     }
 }
 
@@ -188,11 +216,21 @@ mod tests {
     fn bad_client_frames_are_errors_not_panics() {
         assert!(ClientMessage::from_json("{")
             .unwrap_err()
+            .to_string()
             .contains("bad client message"));
-        assert!(ClientMessage::from_json(r#"{"type":"fly"}"#).is_err());
-        assert!(ClientMessage::from_json(&"x".repeat(MAX_CLIENT_FRAME + 1))
-            .unwrap_err()
-            .contains("allowed"));
+        assert!(matches!(
+            ClientMessage::from_json(r#"{"type":"fly"}"#),
+            Err(ProtocolError::BadClientMessage(e)) if e.contains("fly")
+        ));
+        let e = ClientMessage::from_json(&"x".repeat(MAX_CLIENT_FRAME + 1)).unwrap_err();
+        assert_eq!(
+            e,
+            ProtocolError::TooLarge {
+                bytes: MAX_CLIENT_FRAME + 1,
+                max: MAX_CLIENT_FRAME
+            }
+        );
+        assert!(e.to_string().contains("allowed"));
     }
 
     #[test]
@@ -226,8 +264,9 @@ mod tests {
         assert_eq!(back, msg);
         // An invalid sale inside a record frame is a decoding error with the field named.
         let bad = r#"{"type":"records","records":[{"partition":0,"offset":1,"timestamp":"2024-01-01T00:00:00.000Z","key":null,"sale":{"id_sale":"a"}}]}"#;
-        assert!(ServerMessage::from_json(bad)
-            .unwrap_err()
-            .contains("nm_product"));
+        assert!(matches!(
+            ServerMessage::from_json(bad),
+            Err(ProtocolError::BadServerMessage(e)) if e.contains("nm_product")
+        ));
     }
 }

@@ -290,9 +290,9 @@ impl Session {
             }
             Ok(ClientMessage::Pause) => self.paused = true,
             Ok(ClientMessage::Resume) => self.paused = false,
-            Err(message) => {
+            Err(e) => {
                 self.errors += 1;
-                self.error(message);
+                self.error(e.to_string());
             }
         }
     }

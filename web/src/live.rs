@@ -60,7 +60,7 @@ impl Live {
                 };
                 match ServerMessage::from_json(&text) {
                     Ok(m) => report.emit(LiveEvent::Message(Box::new(m))),
-                    Err(err) => report.emit(LiveEvent::BadFrame(err)),
+                    Err(err) => report.emit(LiveEvent::BadFrame(err.to_string())),
                 }
             })
         };
