@@ -15,17 +15,27 @@ const freePort = () => new Promise((ok) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
 });
 
+// Resolves once something listens on `port` (serve binds before it accepts), or throws.
+const listening = async (port, tries = 150) => {
+  for (let i = 0; i < tries; i++) {
+    const up = await new Promise((ok) => { const c = net.connect(port, '127.0.0.1', () => { c.end(); ok(true); }); c.on('error', () => ok(false)); });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`serve did not start on port ${port}`);
+};
+
+// `hopscope serve` for topic `t` on `port` with `extra` options, serving dist/.
+const startServe = (t, port, extra = []) => spawn(bin,
+  ['serve', '--brokers', brokers, '--topic', t, ...extra, '--bind', `127.0.0.1:${port}`, '--web', 'dist'],
+  { stdio: 'ignore' });
+
 before(async () => {
   assert.ok(brokers, 'set HOPSCOPE_KAFKA (scripts/kafka.sh start; `make test` does it)');
   execFileSync(bin, ['produce', '--brokers', brokers, '--topic', topic, '--no-pace', '--count', '0']);
   port = await freePort();
-  serve = spawn(bin, ['serve', '--brokers', brokers, '--topic', topic, '--bind', `127.0.0.1:${port}`, '--web', 'dist'],
-    { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((ok) => { const c = net.connect(port, '127.0.0.1', () => { c.end(); ok(true); }); c.on('error', () => ok(false)); });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  serve = startServe(topic, port);
+  await listening(port);
   browser = await launch();
 });
 after(async () => { await browser?.close(); serve?.kill(); });
@@ -64,14 +74,9 @@ test('live mode in event time starts warm: the first window is already complete'
   const sales = execFileSync(bin, ['generate', ...gen.slice(1)], { encoding: 'utf8' })
     .trim().split('\n').map((l) => Date.parse(JSON.parse(l).sale_date));
   const p2 = await freePort();
-  const srv = spawn(bin, ['serve', '--brokers', brokers, '--topic', t, '--bind', `127.0.0.1:${p2}`, '--web', 'dist'],
-    { stdio: 'ignore' });
+  const srv = startServe(t, p2);
   try {
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise((ok) => { const c = net.connect(p2, '127.0.0.1', () => { c.end(); ok(true); }); c.on('error', () => ok(false)); });
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await listening(p2);
     const { page, errors } = await openPage(browser,
       `http://127.0.0.1:${p2}/?source=live&bridge=${encodeURIComponent(`ws://127.0.0.1:${p2}/ws`)}`);
     await page.waitForSelector('[data-testid=live-time-status]', { timeout: 15000 });
@@ -106,14 +111,9 @@ test('live mode shows Flink\'s windows beside its own, all equal', async () => {
     '--rate', '1', '--seed', '6', '--start', start]);
   execFileSync(bin, ['produce', '--brokers', brokers, '--topic', `${t}-windows`, '--no-pace', '--count', '0']);
   const p2 = await freePort();
-  const srv = spawn(bin, ['serve', '--brokers', brokers, '--topic', t, '--windows-topic', `${t}-windows`,
-    '--bind', `127.0.0.1:${p2}`, '--web', 'dist'], { stdio: 'ignore' });
+  const srv = startServe(t, p2, ['--windows-topic', `${t}-windows`]);
   try {
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise((ok) => { const c = net.connect(p2, '127.0.0.1', () => { c.end(); ok(true); }); c.on('error', () => ok(false)); });
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await listening(p2);
     const { page, errors } = await openPage(browser,
       `http://127.0.0.1:${p2}/?source=live&bridge=${encodeURIComponent(`ws://127.0.0.1:${p2}/ws`)}`);
     await page.waitForSelector('[data-testid=live-time-status]', { timeout: 15000 });
@@ -144,16 +144,8 @@ test('live mode reconnects by itself and resumes where the stream stopped', asyn
   const t = `e2e-reconnect-${process.pid}-${Date.now()}`;
   execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '0']);
   const p2 = await freePort();
-  const start = () => spawn(bin, ['serve', '--brokers', brokers, '--topic', t, '--bind', `127.0.0.1:${p2}`, '--web', 'dist'],
-    { stdio: 'ignore' });
-  const up = async () => {
-    for (let i = 0; i < 150; i++) {
-      const ok = await new Promise((r) => { const c = net.connect(p2, '127.0.0.1', () => { c.end(); r(true); }); c.on('error', () => r(false)); });
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('serve did not start');
-  };
+  const start = () => startServe(t, p2);
+  const up = () => listening(p2);
   let srv = start();
   await up();
   try {

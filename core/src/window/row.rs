@@ -315,6 +315,25 @@ mod tests {
         assert_eq!(e.field, Some("sales_per_partition"));
     }
 
+    /// Found by the `window_row` fuzz target: serde_json's default float parser is not
+    /// correctly rounded past 15 or so digits, so a float may come back one unit in the last
+    /// place off — everything else must come back exactly, and the floats within 1e-15.
+    #[test]
+    fn rows_round_trip_through_hopscopes_json() {
+        let row = r#"{"window_start":"2025-05-01T10:02:20.000Z","window_end":"2025-05-01T10:03:20.000Z","sales_in_window":1224,"revenue":1624158.08,"avg_ticket":1326.93,"active_sellers":16,"active_categories":22,"active_products":399,"biggest_sale":25799.94,"top_cate_pegory":{"name":"TVs","count":368,"share":0.3535947712418},"toseller":{"name":"natalia.carvalho","countia.carvshare":0.2900326797385621},"sales_per_partition":[66,8],"ticket_stddev":211113.024081190187}
+"#;
+        let w = WindowResult::from_json(row.as_bytes()).unwrap();
+        let mut again = WindowResult::from_json(w.to_json().as_bytes()).unwrap();
+        assert!(
+            w.ticket_stddev
+                .to_bits()
+                .abs_diff(again.ticket_stddev.to_bits())
+                <= 1
+        );
+        again.ticket_stddev = w.ticket_stddev;
+        assert_eq!(again, w, "{}", w.to_json());
+    }
+
     #[test]
     fn unreadable_records_name_no_field() {
         let e = WindowResult::from_json(b"{\"window_start\":").unwrap_err();
