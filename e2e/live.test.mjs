@@ -50,8 +50,11 @@ test('the UI in live mode shows the records that produce wrote', async () => {
   const status = await page.textContent('[data-testid=live-status]');
   assert.match(status, new RegExp(`topic ${topic}`));
   assert.match(status, /last partition \d offset \d+/);
-  await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=kpi-sales] .kpi-value')?.textContent || ''),
+  // Processing time: the window holding the last batch fires on the next clock tick (≤ 1 s
+  // after it arrived), so the KPI reaches 300 then — and must not pass it.
+  await page.waitForFunction(() => document.querySelector('[data-testid=kpi-sales] .kpi-value')?.textContent === '300',
     null, { timeout: 10000 });
+  await new Promise((r) => setTimeout(r, 1500));
   assert.equal(await page.textContent('[data-testid=kpi-sales] .kpi-value'), '300');
   await page.screenshot({ path: shot('dashboard-live'), fullPage: true });
   // The teaching view is driven by the same records.
