@@ -5,7 +5,7 @@ use crate::input::{for_each_sale, Lines};
 use crate::out::{self, Res};
 use clap::Parser;
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
-use std::io::Write;
+use std::io::{BufWriter, Stdout, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -143,6 +143,14 @@ struct Printer {
 }
 
 impl Printer {
+    fn new(a: &Args) -> Printer {
+        Printer {
+            windows: a.windows,
+            suppressed: a.suppressed,
+            alerts: 0,
+        }
+    }
+
     fn drain(&mut self, analytics: &mut Analytics, w: &mut dyn Write) -> std::io::Result<()> {
         while let Some(o) = analytics.poll() {
             match o {
@@ -225,95 +233,118 @@ fn assign(
     Ok((consumer, partitions))
 }
 
+/// What both live reads share: every partition of `topic` assigned at `--from`, the banner
+/// and a heading, then poll → `on_message` → `after_poll` → print, until `--idle-exit`.
+/// `on_start` gets the partition count before the first record; `after_poll` gets how many
+/// records have arrived so far; the count is returned with the printer and the writer.
+fn follow(
+    a: &Args,
+    topic: &str,
+    what: &str,
+    analytics: &mut Analytics,
+    on_start: impl FnOnce(&mut Analytics, u32),
+    mut on_message: impl FnMut(&mut Analytics, &rdkafka::message::BorrowedMessage<'_>) -> Res<()>,
+    mut after_poll: impl FnMut(&mut Analytics, u64),
+) -> Res<(Printer, BufWriter<Stdout>, u64)> {
+    use std::time::{Duration, Instant};
+    let brokers = a.brokers.as_deref().ok_or("a live read needs --brokers")?;
+    let start = a.start();
+    // A time start seeks by the records' Kafka timestamps.
+    let seek_to = start.time(wall_now(), &a.window);
+    let (consumer, partitions) = assign(brokers, topic, start, seek_to)?;
+    on_start(analytics, partitions);
+    let mut w = out::stdout();
+    out::line(&mut w, &banner(&a.window))?;
+    writeln!(
+        w,
+        "📡 reading {what}topic {topic:?} ({partitions} partitions) from {brokers}, {}\n",
+        from_text(start, seek_to)
+    )?;
+    w.flush()?;
+    let mut printer = Printer::new(a);
+    let mut records = 0u64;
+    let mut last_record = Instant::now();
+    loop {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                last_record = Instant::now();
+                records += 1;
+                on_message(analytics, &m)?;
+            }
+            Some(Err(e)) => eprintln!("hopscope: kafka: {e}"),
+            None => {}
+        }
+        after_poll(analytics, records);
+        printer.drain(analytics, &mut w)?;
+        if a.idle_exit
+            .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0)
+        {
+            return Ok((printer, w, records));
+        }
+    }
+}
+
 /// `--windows-topic`: detection on window rows a Flink job computed. Rows must come in the
 /// order they fired (increasing `window_end`, as the job's single writer keeps them); a
 /// row that is not a window, has another length than --size, or repeats or goes back in
 /// time (a restarted job writing its windows again) is reported with partition and offset
 /// and skipped — detection compares each window with an earlier one, so it never runs on a
 /// row out of order.
-fn run_windows_topic(
-    a: &Args,
-    brokers: &str,
-    topic: &str,
-    mut analytics: Analytics,
-) -> Res<ExitCode> {
+fn run_windows_topic(a: &Args, topic: &str, mut analytics: Analytics) -> Res<ExitCode> {
     use rdkafka::message::Message;
-    use std::time::{Duration, Instant};
-    let start = a.start();
-    // A time start seeks by the rows' Kafka timestamps (when the job wrote them).
-    let seek_to = start.time(wall_now(), &a.window);
-    let (consumer, partitions) = assign(brokers, topic, start, seek_to)?;
-    let mut w = out::stdout();
-    out::line(&mut w, &banner(&a.window))?;
-    writeln!(
-        w,
-        "📡 reading window rows from topic {topic:?} ({partitions} partitions) on {brokers}, {}\n",
-        from_text(start, seek_to)
-    )?;
-    w.flush()?;
-    let mut printer = Printer {
-        windows: a.windows,
-        suppressed: a.suppressed,
-        alerts: 0,
-    };
     let size = a.window.size.0;
     let (mut rows, mut bad, mut out_of_order) = (0u64, 0u64, 0u64);
     let mut last_end: Option<hopscope_core::Timestamp> = None;
-    let mut last_record = Instant::now();
-    loop {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
-                last_record = Instant::now();
-                rows += 1;
-                let at = format!("partition {} offset {}", m.partition(), m.offset());
-                let row = m
-                    .payload()
-                    .ok_or_else(|| "no value".to_string())
-                    .and_then(|p| {
-                        hopscope_core::WindowResult::from_json(p).map_err(|e| e.to_string())
-                    });
-                match row {
-                    Err(e) => {
-                        bad += 1;
-                        eprintln!("hopscope: {topic} {at}: {e} (skipped)");
-                    }
-                    Ok(r) if r.window_end.0 - r.window_start.0 != size => {
-                        return Err(format!(
-                            "{topic} {at}: the window {} → {} is {} long but --size is {}: \
-                             give analyze the job's --size and --slide",
-                            r.window_start,
-                            r.window_end,
-                            hopscope_core::Span(r.window_end.0 - r.window_start.0),
-                            a.window.size
-                        )
-                        .into());
-                    }
-                    Ok(r) if last_end.is_some_and(|t| r.window_end <= t) => {
-                        out_of_order += 1;
-                        eprintln!(
-                            "hopscope: {topic} {at}: window {} → {} repeats or precedes window \
-                             ending {} (skipped)",
-                            r.window_start,
-                            r.window_end,
-                            last_end.unwrap_or_default()
-                        );
-                    }
-                    Ok(r) => {
-                        last_end = Some(r.window_end);
-                        analytics.push_window(r);
-                    }
+    let on_row =
+        |analytics: &mut Analytics, m: &rdkafka::message::BorrowedMessage<'_>| -> Res<()> {
+            rows += 1;
+            let at = format!("partition {} offset {}", m.partition(), m.offset());
+            let row = m
+                .payload()
+                .ok_or_else(|| "no value".to_string())
+                .and_then(|p| hopscope_core::WindowResult::from_json(p).map_err(|e| e.to_string()));
+            match row {
+                Err(e) => {
+                    bad += 1;
+                    eprintln!("hopscope: {topic} {at}: {e} (skipped)");
+                }
+                Ok(r) if r.window_end.0 - r.window_start.0 != size => {
+                    return Err(format!(
+                        "{topic} {at}: the window {} → {} is {} long but --size is {}: \
+                     give analyze the job's --size and --slide",
+                        r.window_start,
+                        r.window_end,
+                        hopscope_core::Span(r.window_end.0 - r.window_start.0),
+                        a.window.size
+                    )
+                    .into());
+                }
+                Ok(r) if last_end.is_some_and(|t| r.window_end <= t) => {
+                    out_of_order += 1;
+                    eprintln!(
+                        "hopscope: {topic} {at}: window {} → {} repeats or precedes window \
+                     ending {} (skipped)",
+                        r.window_start,
+                        r.window_end,
+                        last_end.unwrap_or_default()
+                    );
+                }
+                Ok(r) => {
+                    last_end = Some(r.window_end);
+                    analytics.push_window(r);
                 }
             }
-            Some(Err(e)) => eprintln!("hopscope: kafka: {e}"),
-            None => {}
-        }
-        printer.drain(&mut analytics, &mut w)?;
-        if a.idle_exit
-            .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0)
-        {
-            break;
-        }
-    }
+            Ok(())
+        };
+    let (printer, mut w, _) = follow(
+        a,
+        topic,
+        "window rows from ",
+        &mut analytics,
+        |_, _| {},
+        on_row,
+        |_, _| {},
+    )?;
     writeln!(
         w,
         "📋 Summary: {rows} window rows ({bad} not valid windows, {out_of_order} repeated or out of order, all skipped); {} windows analysed; {} alerts shown, {} held back by the cooldown",
@@ -329,65 +360,38 @@ fn run_windows_topic(
 /// In event time every partition has its own watermark (declared before the first record,
 /// as Flink's Kafka source knows its splits), so reading partitions at different paces —
 /// a replay reads them one batch after another — loses nothing.
-fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> {
+fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
     use rdkafka::message::Message;
     use std::time::{Duration, Instant};
-    let start = a.start();
-    let seek_to = start.time(wall_now(), &a.window);
-    let (consumer, partitions) = assign(brokers, &a.topic, start, seek_to)?;
-    let now = wall_now();
-    for p in 0..partitions {
-        analytics.declare_partition(p, now);
-    }
-    let mut w = out::stdout();
-    out::line(&mut w, &banner(&a.window))?;
-    writeln!(
-        w,
-        "📡 reading topic {:?} ({partitions} partitions) from {brokers}, {}\n",
-        a.topic,
-        from_text(start, seek_to)
-    )?;
-    w.flush()?;
-    let mut printer = Printer {
-        windows: a.windows,
-        suppressed: a.suppressed,
-        alerts: 0,
-    };
-    let (mut records, mut invalid) = (0u64, 0u64);
-    let mut last_record = Instant::now();
-    let mut last_fired = (analytics.stats().windows_fired, Instant::now());
-    let mut told_holding = None;
-    loop {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
-                last_record = Instant::now();
-                records += 1;
-                match m.payload().map(hopscope_core::Sale::from_json) {
-                    Some(Ok(sale)) => analytics.push(&sale, m.partition() as u32, wall_now()),
-                    Some(Err(e)) => {
-                        invalid += 1;
-                        eprintln!(
-                            "hopscope: partition {} offset {}: {e}",
-                            m.partition(),
-                            m.offset()
-                        );
-                    }
-                    None => {
-                        invalid += 1;
-                        eprintln!(
-                            "hopscope: partition {} offset {}: no value",
-                            m.partition(),
-                            m.offset()
-                        );
-                    }
+    let mut invalid = 0u64;
+    let on_sale =
+        |analytics: &mut Analytics, m: &rdkafka::message::BorrowedMessage<'_>| -> Res<()> {
+            match m.payload().map(hopscope_core::Sale::from_json) {
+                Some(Ok(sale)) => analytics.push(&sale, m.partition() as u32, wall_now()),
+                Some(Err(e)) => {
+                    invalid += 1;
+                    eprintln!(
+                        "hopscope: partition {} offset {}: {e}",
+                        m.partition(),
+                        m.offset()
+                    );
+                }
+                None => {
+                    invalid += 1;
+                    eprintln!(
+                        "hopscope: partition {} offset {}: no value",
+                        m.partition(),
+                        m.offset()
+                    );
                 }
             }
-            Some(Err(e)) => eprintln!("hopscope: kafka: {e}"),
-            None => {}
-        }
+            Ok(())
+        };
+    // Say once why windows do not fire, when a partition holds the watermark.
+    let mut last_fired = (analytics.stats().windows_fired, Instant::now());
+    let mut told_holding = None;
+    let tick = |analytics: &mut Analytics, records: u64| {
         analytics.advance(wall_now());
-        printer.drain(&mut analytics, &mut w)?;
-        // Say once why windows do not fire, when a partition holds the watermark.
         let fired = analytics.stats().windows_fired;
         if fired != last_fired.0 {
             last_fired = (fired, Instant::now());
@@ -402,12 +406,16 @@ fn run_live(a: &Args, brokers: &str, mut analytics: Analytics) -> Res<ExitCode> 
                 );
             }
         }
-        if a.idle_exit
-            .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0)
-        {
-            break;
+    };
+    // Flink's Kafka source knows its splits before their first record; so does analyze.
+    let declare = |analytics: &mut Analytics, partitions: u32| {
+        let now = wall_now();
+        for p in 0..partitions {
+            analytics.declare_partition(p, now);
         }
-    }
+    };
+    let (mut printer, mut w, records) =
+        follow(a, &a.topic, "", &mut analytics, declare, on_sale, tick)?;
     analytics.flush();
     printer.drain(&mut analytics, &mut w)?;
     writeln!(
@@ -428,20 +436,16 @@ pub fn run(a: Args) -> Res<ExitCode> {
         ..AnalyticsConfig::default()
     };
     let mut analytics = Analytics::new(config)?;
-    if let (Some(brokers), Some(topic)) = (a.brokers.clone(), a.windows_topic.clone()) {
-        return run_windows_topic(&a, &brokers, &topic, analytics);
+    if let Some(topic) = a.windows_topic.clone() {
+        return run_windows_topic(&a, &topic, analytics);
     }
-    if let Some(brokers) = a.brokers.clone() {
-        return run_live(&a, &brokers, analytics);
+    if a.brokers.is_some() {
+        return run_live(&a, analytics);
     }
     let mut lines = Lines::open(a.file.as_deref())?;
     let mut w = out::stdout();
     out::line(&mut w, &banner(&a.window))?;
-    let mut printer = Printer {
-        windows: a.windows,
-        suppressed: a.suppressed,
-        alerts: 0,
-    };
+    let mut printer = Printer::new(&a);
     let summary = for_each_sale(&mut lines, a.window.partitions, |sale, partition, now| {
         analytics.push(sale, partition, now);
         printer.drain(&mut analytics, &mut w)
