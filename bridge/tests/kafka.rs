@@ -1104,6 +1104,15 @@ async fn serve_relays_window_rows_and_keeps_bad_ones_from_clients() {
         }
         other => panic!("expected windows, got {other:?}"),
     };
+    // The hello names the results topic, so a page keeps its windows for comparison.
+    let mut probe = common::handshake(s.1, "/ws", &[]).await.unwrap();
+    match next_message(&mut probe).await {
+        Some(ServerMessage::Hello { windows_topic, .. }) => {
+            assert_eq!(windows_topic.as_deref(), Some(wt.as_str()))
+        }
+        other => panic!("expected hello, got {other:?}"),
+    }
+    drop(probe);
     // The reader may still be catching up when the client joins: rows come in the first
     // message and after it; together, each exactly once and in order.
     let mut ws = connect(s.1, StartFrom::Latest).await;

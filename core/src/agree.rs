@@ -9,7 +9,7 @@
 //! a job that stopped) cannot grow memory; windows that waited too long are counted.
 
 use crate::window::{TopKey, WindowResult};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The first field in which two windows with the same bounds differ.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +24,10 @@ pub struct Difference {
 pub struct Agreement {
     ours: BTreeMap<(i64, i64), WindowResult>,
     theirs: BTreeMap<(i64, i64), WindowResult>,
+    /// Bounds of the windows compared most recently ([`Agreement::PENDING`] of them): a
+    /// window that comes again — a page that reconnects is sent the recent rows again —
+    /// is recognised, not left waiting for a partner it already had.
+    done: BTreeSet<(i64, i64)>,
     /// Windows both sides had.
     pub compared: u64,
     /// Of those, equal in every compared field.
@@ -32,6 +36,8 @@ pub struct Agreement {
     pub unmatched: u64,
     /// Windows received from the other engine.
     pub received: u64,
+    /// Windows that came again after they were compared (counted, not compared twice).
+    pub repeated: u64,
     pub first_difference: Option<Difference>,
 }
 
@@ -57,6 +63,10 @@ impl Agreement {
 
     fn arrive(&mut self, w: &WindowResult, is_ours: bool) {
         let key = (w.window_start.0, w.window_end.0);
+        if self.done.contains(&key) {
+            self.repeated += 1;
+            return;
+        }
         let (mine, other) = if is_ours {
             (&mut self.ours, &mut self.theirs)
         } else {
@@ -75,6 +85,10 @@ impl Agreement {
         } else {
             (&partner, w)
         };
+        self.done.insert(key);
+        if self.done.len() > Self::PENDING {
+            self.done.pop_first();
+        }
         self.compared += 1;
         match first_difference(ours, theirs) {
             None => self.equal += 1,
@@ -203,6 +217,22 @@ mod tests {
         assert_eq!(d.field, "revenue");
         assert_eq!((d.ours.as_str(), d.theirs.as_str()), ("$50.00", "$49.99"));
         assert_eq!(d.window.window_start, Timestamp(0));
+    }
+
+    #[test]
+    fn a_window_sent_again_after_a_reconnect_is_not_left_waiting() {
+        let mut a = Agreement::default();
+        a.ours(&w(0, 5));
+        a.theirs(&w(0, 5));
+        a.theirs(&w(0, 5));
+        assert_eq!((a.compared, a.equal, a.repeated, a.received), (1, 1, 1, 2));
+        assert_eq!(a.waiting(), (0, 0));
+        // Remembered for PENDING windows, then forgotten: memory stays bounded.
+        for i in 1..=(Agreement::PENDING as i64 + 1) {
+            a.ours(&w(i, 1));
+            a.theirs(&w(i, 1));
+        }
+        assert_eq!(a.done.len(), Agreement::PENDING);
     }
 
     #[test]

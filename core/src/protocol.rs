@@ -10,7 +10,7 @@ use crate::time::Timestamp;
 use crate::window::WindowResult;
 use serde::{Deserialize, Serialize};
 
-/// 2: `windows` (rows of a results topic, `serve --windows-topic`).
+/// 2: `windows` (rows of a results topic, `serve --windows-topic`), named in `hello`.
 pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest client frame a server should accept, in bytes.
 pub const MAX_CLIENT_FRAME: usize = 4 * 1024;
@@ -58,6 +58,10 @@ pub enum ServerMessage {
         version: u32,
         topic: String,
         partitions: u32,
+        /// The results topic the bridge relays as `windows` messages (`--windows-topic`),
+        /// so the page sets its windows aside for comparison only when there is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        windows_topic: Option<String>,
     },
     Records {
         records: Vec<Record>,

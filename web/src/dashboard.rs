@@ -138,7 +138,9 @@ impl App {
 
     /// Flink's windows (the bridge's `--windows-topic`) against the page's own.
     fn view_agreement(&self, topic: &str) -> Html {
-        let a = &self.shop.agreement;
+        let Some(a) = &self.shop.agreement else {
+            return Html::default();
+        };
         let verdict = match (&a.first_difference, a.compared) {
             (_, 0) => "none compared yet: waiting for windows both computed".to_string(),
             (None, n) => format!("all {n} equal"),
@@ -147,6 +149,19 @@ impl App {
                 a.equal, d.window.window_start, d.window.window_end, d.field, d.theirs, d.ours
             ),
         };
+        let mut extra = String::new();
+        if a.repeated > 0 {
+            extra += &format!(
+                " {} sent again after a reconnect (compared once).",
+                a.repeated
+            );
+        }
+        if a.unmatched > 0 {
+            extra += &format!(
+                " {} let go without a partner (another window size, or the job stopped).",
+                a.unmatched
+            );
+        }
         let class = if a.first_difference.is_some() {
             "problem"
         } else {
@@ -154,7 +169,7 @@ impl App {
         };
         html! {
             <p class={class} data-testid="live-agreement">{ format!(
-                "Flink's windows from topic {topic}: {} received; compared with this page's: {verdict}.",
+                "Flink's windows from topic {topic}: {} received; compared with this page's: {verdict}.{extra}",
                 a.received) }</p>
         }
     }

@@ -17,6 +17,7 @@ pub mod sim;
 mod teach;
 
 use gloo_timers::callback::Interval;
+use hopscope_core::agree::Agreement;
 use hopscope_core::generate::Scenario;
 use hopscope_core::protocol::{ServerMessage, StartFrom, Value};
 use hopscope_core::window::{EventTime, TimeMode};
@@ -273,6 +274,7 @@ impl App {
                     version,
                     topic,
                     partitions,
+                    windows_topic,
                 } => {
                     if version != hopscope_core::protocol::PROTOCOL_VERSION {
                         self.live.incompatible = true;
@@ -285,6 +287,11 @@ impl App {
                         return;
                     }
                     self.live.topic = Some(topic);
+                    if windows_topic.is_some() {
+                        // Kept across reconnects, as the windows are.
+                        self.shop.agreement.get_or_insert_with(Agreement::default);
+                        self.live.windows_topic = windows_topic;
+                    }
                     // Flink's Kafka source knows its partitions before their first record;
                     // so does the page, so a partition read later is not behind.
                     let now = Timestamp(now_ms() as i64);
@@ -330,8 +337,9 @@ impl App {
                 ServerMessage::Error { message } => self.live.problem = Some(message),
                 ServerMessage::Windows { topic, rows } => {
                     self.live.windows_topic = Some(topic);
+                    let agreement = self.shop.agreement.get_or_insert_with(Agreement::default);
                     for r in rows {
-                        self.shop.agreement.theirs(&r.window);
+                        agreement.theirs(&r.window);
                     }
                 }
             },

@@ -38,8 +38,9 @@ pub struct Shop {
     /// Which partition each seller's sales went to (one, always).
     pub seller_partitions: BTreeMap<String, u32>,
     pub first_sale: Option<Timestamp>,
-    /// This page's windows beside another engine's (Flink's, relayed by the bridge).
-    pub agreement: Agreement,
+    /// This page's windows beside another engine's (Flink's, relayed by the bridge); only
+    /// when the bridge relays one, so the simulator keeps no copy of its windows.
+    pub agreement: Option<Agreement>,
 }
 
 /// A live partition with no record for this long stops holding the event-time watermark
@@ -82,7 +83,7 @@ impl Shop {
             per_partition: vec![0; DEFAULT_PARTITIONS as usize],
             seller_partitions: BTreeMap::new(),
             first_sale: None,
-            agreement: Agreement::default(),
+            agreement: None,
         }
     }
 
@@ -111,7 +112,9 @@ impl Shop {
         while let Some(o) = self.analytics.poll() {
             match o {
                 Output::Window(w) => {
-                    self.agreement.ours(&w);
+                    if let Some(a) = &mut self.agreement {
+                        a.ours(&w);
+                    }
                     self.history.push_back(Point {
                         end: w.window_end,
                         sales: w.sales_in_window,

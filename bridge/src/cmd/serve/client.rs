@@ -110,6 +110,7 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
         version: PROTOCOL_VERSION,
         topic: s.topic.clone(),
         partitions,
+        windows_topic: s.windows.as_ref().map(|w| w.topic.clone()),
     };
     conn.send(text(&hello(partitions))).await?;
     let mut windows = match &s.windows {

@@ -39,6 +39,26 @@ impl WindowsRelay {
         }
     }
 
+    /// Keeps `row` among the recent ones (the oldest goes past [`RECENT`]) and sends it to
+    /// every client. Kept and broadcast under one lock, so a client that joins gets each row
+    /// once: either in `recent` or from the broadcast (see [`WindowsRelay::join`]).
+    fn publish(&self, row: WindowRow) {
+        let json = Utf8Bytes::from(
+            ServerMessage::Windows {
+                topic: self.topic.clone(),
+                rows: vec![row.clone()],
+            }
+            .to_json(),
+        );
+        let mut recent = self.recent.lock().expect("not poisoned");
+        if recent.len() == RECENT {
+            recent.pop_front();
+        }
+        recent.push_back(row);
+        // No receiver (no client yet) is not an error.
+        let _ = self.tx.send(json);
+    }
+
     /// For a client that just connected: the recent rows as one message, and a receiver
     /// of every row after them — no row missed, none twice.
     pub fn join(&self) -> (Option<ServerMessage>, broadcast::Receiver<Utf8Bytes>) {
@@ -119,21 +139,61 @@ pub async fn follow(s: Arc<Shared>, relay: Arc<WindowsRelay>) {
             offset: at.1,
             window,
         };
-        let json = Utf8Bytes::from(
-            ServerMessage::Windows {
-                topic: relay.topic.clone(),
-                rows: vec![row.clone()],
-            }
-            .to_json(),
-        );
-        // Kept and broadcast under one lock, so a client that joins gets each row once:
-        // either in `recent` or from the broadcast (see `join`).
-        let mut recent = relay.recent.lock().expect("not poisoned");
-        if recent.len() == RECENT {
-            recent.pop_front();
+        relay.publish(row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hopscope_core::{Cents, Timestamp};
+
+    fn row(i: i64) -> WindowRow {
+        WindowRow {
+            partition: 0,
+            offset: i,
+            window: WindowResult {
+                window_start: Timestamp(i * 1_000),
+                window_end: Timestamp(i * 1_000 + 60_000),
+                sales_in_window: 1,
+                revenue: Cents(100),
+                avg_ticket: Cents(100),
+                active_sellers: 1,
+                active_categories: 1,
+                active_products: 1,
+                biggest_sale: Cents(100),
+                top_category: None,
+                top_seller: None,
+                top_categories: vec![],
+                top_sellers: vec![],
+                sales_per_partition: vec![],
+                ticket_stddev: 0.0,
+            },
         }
-        recent.push_back(row);
-        // No receiver (no client yet) is not an error.
-        let _ = relay.tx.send(json);
+    }
+
+    fn offsets(m: &ServerMessage) -> Vec<i64> {
+        match m {
+            ServerMessage::Windows { rows, .. } => rows.iter().map(|r| r.offset).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_joining_client_gets_the_newest_rows_up_to_the_cap_then_each_new_one_once() {
+        let relay = WindowsRelay::new("w".into());
+        assert!(relay.join().0.is_none(), "no rows yet, no message");
+        let n = RECENT as i64 + 100;
+        for i in 0..n {
+            relay.publish(row(i));
+        }
+        let (recent, mut rx) = relay.join();
+        let got = offsets(&recent.unwrap());
+        assert_eq!(got.len(), RECENT);
+        assert_eq!(got, (100..n).collect::<Vec<_>>());
+        relay.publish(row(n));
+        let next = ServerMessage::from_json(rx.try_recv().unwrap().as_str()).unwrap();
+        assert_eq!(offsets(&next), vec![n]);
+        assert!(rx.try_recv().is_err(), "each row once");
     }
 }
