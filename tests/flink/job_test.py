@@ -17,13 +17,12 @@ one alert compared. The processing-time variant of the job is planned by Flink's
     .tools/flink-venv/bin/python tests/flink/job_test.py --hopscope target/debug/hopscope \
         --brokers 127.0.0.1:9092 --connector ~/.cache/hopscope/flink-kafka/<jar>
 """
-import argparse
 import os
 import subprocess
 import sys
 import time
 
-from referee import verdict
+from referee import kafka_test_args, verdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN = os.path.join(HERE, "..", "..", "flink", "run.py")
@@ -57,13 +56,7 @@ def analyze(hopscope, brokers, source, size, slide):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hopscope", default="target/debug/hopscope")
-    ap.add_argument("--brokers", default=os.environ.get("HOPSCOPE_KAFKA", "127.0.0.1:9092"))
-    ap.add_argument("--connector", required=True, help="flink-sql-connector-kafka jar")
-    args = ap.parse_args()
-    hopscope = os.path.abspath(args.hopscope)
-    topic = f"job-{os.getpid()}-{int(time.time())}"
+    args, hopscope, topic = kafka_test_args(__doc__.splitlines()[0], "job")
     size, slide = "60s", "10s"
     subprocess.run(
         [hopscope, "produce", "--brokers", args.brokers, "--topic", topic, "--no-pace",

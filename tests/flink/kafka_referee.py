@@ -16,14 +16,13 @@ would report most sales late (the failure this guards against).
     .tools/flink-venv/bin/python tests/flink/kafka_referee.py --hopscope target/debug/hopscope \
         --brokers 127.0.0.1:9092 --connector ~/.cache/hopscope/flink-kafka/<jar>
 """
-import argparse
 import os
 import re
 import subprocess
 import sys
 import time
 
-from referee import compare, parse_ms, verdict
+from referee import compare, kafka_test_args, parse_ms, verdict
 
 PAIRS = [(60, 10), (900, 1)]  # (size, slide) in seconds: window TVF needs slide | size
 DELAY_MS = 1  # hopscope's default watermark delay: WATERMARK FOR ts AS ts - 0.001 s
@@ -92,13 +91,7 @@ def run_hopscope(hopscope, brokers, topic, size, slide):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hopscope", default="target/debug/hopscope")
-    ap.add_argument("--brokers", default=os.environ.get("HOPSCOPE_KAFKA", "127.0.0.1:9092"))
-    ap.add_argument("--connector", required=True, help="flink-sql-connector-kafka jar")
-    args = ap.parse_args()
-    hopscope = os.path.abspath(args.hopscope)
-    topic = f"referee-{os.getpid()}-{int(time.time())}"
+    args, hopscope, topic = kafka_test_args(__doc__.splitlines()[0], "referee")
     subprocess.run(
         [hopscope, "produce", "--brokers", args.brokers, "--topic", topic, "--no-pace",
          "--count", "6000", "--rate", "20", "--seed", "21", "--start", "2025-05-01T10:00:00Z",

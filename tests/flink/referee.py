@@ -1,5 +1,8 @@
 """What both Flink referees share: time parsing, window comparison, the verdict line."""
+import argparse
 import datetime as dt
+import os
+import time
 
 NAMES = ["sales_in_window", "revenue", "avg_ticket", "active_sellers", "active_categories",
          "active_products", "biggest_sale"]
@@ -34,3 +37,15 @@ def verdict(line, problems):
     for p in problems[:10]:
         print("    " + p)
     return int(not problems), int(bool(problems))
+
+
+def kafka_test_args(description, topic_prefix):
+    """The options every Kafka-backed Flink test takes, the hopscope binary as an absolute
+    path, and a fresh topic name: (args, hopscope, topic)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--hopscope", default="target/debug/hopscope")
+    ap.add_argument("--brokers", default=os.environ.get("HOPSCOPE_KAFKA", "127.0.0.1:9092"))
+    ap.add_argument("--connector", required=True, help="flink-sql-connector-kafka jar")
+    args = ap.parse_args()
+    topic = f"{topic_prefix}-{os.getpid()}-{int(time.time())}"
+    return args, os.path.abspath(args.hopscope), topic
