@@ -2,7 +2,7 @@
 # Fuzzes the decoders of outside input with cargo fuzz (libFuzzer + AddressSanitizer).
 #   scripts/fuzz.sh                      every target for 20 s each (what `make test` runs)
 #   scripts/fuzz.sh 3600 sale_json       one target for an hour
-# Targets: sale_json (Kafka record values), client_message (browser → bridge frames),
+# Targets: sale_json (Kafka record values; the fast path against the exact decoder), client_message (browser → bridge frames),
 # server_message (bridge → browser frames), relay_session (a client session in serve),
 # catalog (user catalog files for generate --catalog), window_row (results-topic rows for
 # analyze --windows-topic).

@@ -1,4 +1,5 @@
-//! The relay's per-record work: decoding a Kafka value into a `Sale` (validation included)
+//! The relay's per-record work: decoding a Kafka value into a `Sale` (validation included;
+//! and the fast path into a `SaleBatch` that `window` and `analyze` use)
 //! and encoding a batch of records as one `records` frame. `hopscope serve` does both for
 //! every record it relays, so their cost bounds its throughput.
 //!
@@ -9,7 +10,7 @@ mod workload;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hopscope_core::protocol::{Record, ServerMessage, Value};
-use hopscope_core::{Sale, Timestamp};
+use hopscope_core::{Sale, SaleBatch, Timestamp};
 use std::hint::black_box;
 
 const RECORDS: usize = 10_000;
@@ -26,6 +27,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for v in &values {
                 black_box(Sale::from_json(black_box(v)).is_ok());
+            }
+        })
+    });
+    // The fast path `hopscope window` and `analyze` decode files with.
+    let mut batch = SaleBatch::new();
+    group.bench_function("sale_batch_push_json", |b| {
+        b.iter(|| {
+            batch.clear();
+            for v in &values {
+                black_box(batch.push_json(black_box(v)).is_ok());
             }
         })
     });

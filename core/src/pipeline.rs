@@ -8,7 +8,7 @@
 use crate::detect::{
     AdaptiveCooldown, Alert, CooldownConfig, DetectConfig, EventAnalyzer, EventTracker,
 };
-use crate::sale::Sale;
+use crate::sale::SaleView;
 use crate::time::Timestamp;
 use crate::window::{
     ConfigError, EngineStats, Event, HopWindows, PartitionWatermark, Pushed, TimeMode,
@@ -111,7 +111,8 @@ impl Analytics {
     }
 
     /// A sale seen at `now` (processing time) and placed on `partition`.
-    pub fn push(&mut self, sale: &Sale, partition: u32, now: Timestamp) {
+    pub fn push<'a>(&mut self, sale: impl Into<SaleView<'a>>, partition: u32, now: Timestamp) {
+        let sale = sale.into();
         let placed = match self.engine.config().time {
             TimeMode::Processing => now,
             TimeMode::Event(_) => sale.event_time(),
@@ -128,7 +129,7 @@ impl Analytics {
         };
         if let Some((joined, windows, watermark)) = late {
             self.out.push_back(Output::Late(LateSale {
-                id_sale: sale.id_sale.clone(),
+                id_sale: sale.id_sale.to_string(),
                 event_time: sale.event_time(),
                 watermark,
                 joined,

@@ -13,6 +13,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::fmt;
 
+mod batch;
+mod scan;
+
+pub use batch::{SaleBatch, SaleView, DEFAULT_CATEGORY};
+
 /// Largest quantity one sale may carry. The seed's generator never goes above 10; real
 /// shops cap order lines well below this.
 pub const MAX_QUANTITY: u32 = 10_000;
@@ -52,10 +57,7 @@ impl Sale {
     /// Decodes one JSON record. Never panics, whatever the bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Sale, SaleError> {
         if bytes.len() > MAX_RECORD_BYTES {
-            return Err(SaleError::record(format!(
-                "is {} bytes, more than the {MAX_RECORD_BYTES} allowed",
-                bytes.len()
-            )));
+            return Err(SaleError::too_large(bytes.len()));
         }
         let text = std::str::from_utf8(bytes).map_err(|e| {
             SaleError::record(format!(
@@ -83,7 +85,7 @@ impl Sale {
             id_sale: text("id_sale", f.take(Field::IdSale), Required::Yes)?,
             id_product,
             nm_product: text("nm_product", f.take(Field::NmProduct), Required::Yes)?,
-            nm_category: text_or("nm_category", f.take(Field::NmCategory), "General Category")?,
+            nm_category: text_or("nm_category", f.take(Field::NmCategory), DEFAULT_CATEGORY)?,
             nm_brand: text_or("nm_brand", f.take(Field::NmBrand), "Generic")?,
             seller: text("seller", f.take(Field::Seller), Required::Yes)?,
             price: price(f.take(Field::Price))?,
@@ -267,6 +269,12 @@ pub struct SaleError {
 }
 
 impl SaleError {
+    /// A record of `bytes` bytes, over [`MAX_RECORD_BYTES`]: refused before reading it.
+    pub fn too_large(bytes: usize) -> SaleError {
+        SaleError::record(format!(
+            "is {bytes} bytes, more than the {MAX_RECORD_BYTES} allowed"
+        ))
+    }
     fn record(problem: String) -> SaleError {
         SaleError {
             field: "(record)",

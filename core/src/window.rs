@@ -40,7 +40,7 @@ pub use row::{WindowRowError, WindowRowErrorKind};
 pub use watermark::{PartitionWatermark, Scope, Watermarks};
 
 use crate::money::{div_round_half_up, Cents};
-use crate::sale::Sale;
+use crate::sale::SaleView;
 use crate::time::Timestamp;
 use config::{first_unfired_start, first_window_start};
 use keys::{Interner, Multiset};
@@ -65,14 +65,15 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    /// A sale at its own event time (`sale_date`).
-    pub fn from_sale(sale: &'a Sale, partition: u32) -> Event<'a> {
+    /// A sale (a [`Sale`](crate::Sale) or a decoded [`SaleView`]) at its own event time (`sale_date`).
+    pub fn from_sale(sale: impl Into<SaleView<'a>>, partition: u32) -> Event<'a> {
+        let sale = sale.into();
         Event {
             time: sale.event_time(),
-            value: sale.value(),
-            seller: &sale.seller,
-            category: &sale.nm_category,
-            product: &sale.nm_product,
+            value: sale.value,
+            seller: sale.seller,
+            category: sale.nm_category,
+            product: sale.nm_product,
             partition,
         }
     }
