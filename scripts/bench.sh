@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): each prints one summary line. Results go in BENCHMARKS.md.
-#   scripts/bench.sh            engine native + wasm, the PyFlink speed ratio, and the bridge
+#   scripts/bench.sh            engine native + wasm, `hopscope window` end to end next to
+#                               DuckDB and Polars, the PyFlink speed ratio, and the bridge
 #                               against a real Kafka broker (produce, relay, latency, stalled
 #                               and idle clients: memory and threads), and the Flink job
 #                               (flink/) against hopscope on the same topic
@@ -16,6 +17,9 @@ cargo run -q --release -p hopscope-core --example window_throughput
 cargo test --release -p hopscope-core --target wasm32-unknown-unknown --test wasm_bench -- --nocapture 2>&1 \
   | grep wasm_window_throughput
 cargo build -q --release -p hopscope-bridge
+# End to end from the same JSON lines, next to DuckDB and Polars (windows checked equal).
+scripts/setup.sh bench
+.tools/bench-venv/bin/python tests/bench/peers.py --sales "${PEER_SALES:-1000000}"
 .tools/flink-venv/bin/python tests/flink/speed.py --events "${FLINK_EVENTS:-100000}"
 trunk build --release >/dev/null 2>&1
 node e2e/perf.mjs

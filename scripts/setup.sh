@@ -65,6 +65,16 @@ need_flink_venv() {
   fi
 }
 
+# The peers `make bench` compares hopscope with (tests/bench/peers.py), pinned.
+need_bench_venv() {
+  local venv=$TOOLS/bench-venv
+  if ! "$venv/bin/python" -c "import duckdb, polars" >/dev/null 2>&1; then
+    say "installing DuckDB and Polars into $venv (once)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "duckdb==2.0.1" "polars==2.1.0"
+  fi
+}
+
 need_flink_kafka() {
   if [ ! -f "$FLINK_KAFKA_JAR" ]; then
     say "fetching Flink's Kafka SQL connector $FLINK_KAFKA_CONNECTOR from Maven Central (once)"
@@ -105,5 +115,6 @@ case "${1:-}" in
     ;;
   flink) need_flink_venv; need_flink_kafka ;;
   flink-kafka-jar) need_flink_kafka >&2; echo "$FLINK_KAFKA_JAR" ;;
-  *) echo "usage: $0 web|fuzz|test|flink|flink-kafka-jar" >&2; exit 2 ;;
+  bench) need_bench_venv ;;
+  *) echo "usage: $0 web|fuzz|test|flink|flink-kafka-jar|bench" >&2; exit 2 ;;
 esac

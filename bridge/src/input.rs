@@ -1,59 +1,266 @@
-//! Reading sale JSON lines from a file or stdin, one record at a time.
+//! Reading sale JSON lines from a file or stdin: threads read and decode, the caller windows.
 //!
-//! Lines are read as bytes, so a line that is not UTF-8 is one bad record (reported with
-//! its line number by the caller), not the end of the input.
+//! `hopscope window` and `analyze` on a file spent their time decoding JSON, not
+//! windowing, so the input is read and decoded off the caller's thread: a reader cuts it
+//! into blocks of whole lines (about 1 MiB) and deals them in turn to the decoders (one
+//! per spare core), which turn each line into a sale in a [`SaleBatch`] (the fast scanner,
+//! falling back to the exact decoder) or a reason it is not one. The caller takes the
+//! blocks back in the order they were dealt, so results and their order are exactly those
+//! of decoding every line in order on one thread, and bad lines are reported at their
+//! place among the sales. Channels are bounded and blocks are reused: memory is a few
+//! blocks per decoder, whatever the input.
+//!
+//! Lines are read as bytes, so a line that is not UTF-8 is one bad record, not the end of
+//! the input. A line longer than a block is reported with its length and skipped without
+//! being held in memory.
 
-use hopscope_core::{Sale, SaleError};
+use hopscope_core::partition::partition_for_key;
+use hopscope_core::sale::SaleError;
+use hopscope_core::{SaleBatch, SaleView, Timestamp};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
-pub struct Lines {
-    reader: Box<dyn BufRead>,
-    buf: Vec<u8>,
-    pub line_no: u64,
+/// Bytes read per block: large enough that handing a block over costs nothing per sale
+/// (about 3,000 sales), small enough that the first windows appear at once. A line
+/// longer than this is reported and skipped without being held.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Blocks waiting in each channel (reader → decoder, decoder → windows).
+const QUEUED: usize = 2;
+
+/// A run of whole lines as read, then as decoded. Blocks circulate: the reader fills
+/// `raw`, a decoder fills the rest, the caller windows them and sends the block back to
+/// the reader, so buffers are allocated once.
+#[derive(Default)]
+struct Block {
+    raw: Vec<u8>,
+    /// Instead of lines: one line of this many bytes, too long to be a record.
+    too_long: Option<usize>,
+    /// A read error ends the input here.
+    error: Option<io::Error>,
+    sales: SaleBatch,
+    partitions: Vec<u32>,
+    /// `(sales before it in this block, line number within the block, why)`.
+    bad: Vec<(usize, u64, SaleError)>,
+    /// Lines in this block.
+    lines: u64,
 }
 
-/// One line of input: a sale, or why it is not one. Blank lines are skipped.
-pub enum Record {
-    Sale(Box<Sale>),
-    Bad(SaleError),
+/// The sales of a file or stdin, read and decoded on threads of their own.
+pub struct Input {
+    /// One channel per decoder; block `k` comes from decoder `k % len`.
+    decoded: Vec<Receiver<Block>>,
+    recycle: SyncSender<Block>,
+    threads: Vec<JoinHandle<()>>,
 }
 
-impl Lines {
-    /// `-` or no path means stdin.
-    pub fn open(path: Option<&Path>) -> io::Result<Lines> {
-        let reader: Box<dyn Read> = match path {
+impl Input {
+    /// `-` or no path means stdin. `partitions` places each sale as the producer would
+    /// (by its seller key).
+    pub fn open(path: Option<&Path>, partitions: u32) -> io::Result<Input> {
+        let source: Box<dyn Read + Send> = match path {
             None => Box::new(io::stdin()),
             Some(p) if p.as_os_str() == "-" => Box::new(io::stdin()),
             Some(p) => Box::new(File::open(p).map_err(|e| {
                 io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
             })?),
         };
-        Ok(Lines {
-            reader: Box::new(BufReader::with_capacity(256 * 1024, reader)),
-            buf: Vec::with_capacity(1024),
-            line_no: 0,
-        })
+        Ok(Input::from_reader(source, partitions, CHUNK_BYTES))
     }
 
-    pub fn next_record(&mut self) -> io::Result<Option<Record>> {
-        loop {
-            self.buf.clear();
-            if self.reader.read_until(b'\n', &mut self.buf)? == 0 {
-                return Ok(None);
-            }
-            self.line_no += 1;
-            let line = self.buf.trim_ascii();
-            if line.is_empty() {
-                continue;
-            }
-            return Ok(Some(match Sale::from_json(line) {
-                Ok(s) => Record::Sale(Box::new(s)),
-                Err(e) => Record::Bad(e),
+    /// Decoding uses every core but one for the caller's windows, at least one and at
+    /// most four (past that, reading is the bound). Blocks are `chunk` bytes.
+    fn from_reader(source: Box<dyn Read + Send>, partitions: u32, chunk: usize) -> Input {
+        let decoders = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+        let (recycle, recycled) = sync_channel(decoders * (2 * QUEUED + 1) + 2);
+        let mut to_decoders = Vec::new();
+        let mut decoded = Vec::new();
+        let mut threads = Vec::new();
+        for k in 0..decoders {
+            let (tx, rx) = sync_channel::<Block>(QUEUED);
+            let (out, back) = sync_channel::<Block>(QUEUED);
+            to_decoders.push(tx);
+            decoded.push(back);
+            threads.push(spawn(&format!("hopscope-decode-{k}"), move || {
+                for mut block in rx {
+                    decode(&mut block, partitions);
+                    if out.send(block).is_err() {
+                        return;
+                    }
+                }
             }));
         }
+        let pool = decoders * (2 * QUEUED + 1) + 2;
+        threads.push(spawn("hopscope-read", move || {
+            Reader {
+                source,
+                chunk,
+                to_decoders,
+                recycled,
+                made: 0,
+                pool,
+            }
+            .run()
+        }));
+        Input {
+            decoded,
+            recycle,
+            threads,
+        }
     }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .expect("spawning an input thread")
+}
+
+/// The reading thread: cuts the input into blocks of whole lines, in turn to each decoder.
+struct Reader {
+    source: Box<dyn Read + Send>,
+    chunk: usize,
+    to_decoders: Vec<SyncSender<Block>>,
+    recycled: Receiver<Block>,
+    made: usize,
+    pool: usize,
+}
+
+impl Reader {
+    fn run(mut self) {
+        let mut sent = 0usize;
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            let Some(mut block) = self.block() else {
+                return; // the caller is gone
+            };
+            block.raw.extend_from_slice(&carry);
+            carry.clear();
+            let mut end = false;
+            match self.fill(&mut block.raw) {
+                Ok(more) => end = !more,
+                Err(e) => block.error = Some(e),
+            }
+            if block.error.is_none() && !end {
+                match memchr::memrchr(b'\n', &block.raw) {
+                    Some(last) => {
+                        carry.extend_from_slice(&block.raw[last + 1..]);
+                        block.raw.truncate(last + 1);
+                    }
+                    // A whole chunk without a line end: one line too long to keep.
+                    None => match self.skip_line(block.raw.len()) {
+                        Ok((bytes, rest, more)) => {
+                            block.raw.clear();
+                            block.too_long = Some(bytes);
+                            carry = rest;
+                            end = !more && carry.is_empty();
+                        }
+                        Err(e) => block.error = Some(e),
+                    },
+                }
+            }
+            let stop = end || block.error.is_some();
+            if block.raw.is_empty() && block.too_long.is_none() && block.error.is_none() {
+                if stop {
+                    return;
+                }
+                continue; // nothing read; should not happen, but never send an empty block
+            }
+            let k = sent % self.to_decoders.len();
+            if self.to_decoders[k].send(block).is_err() {
+                return;
+            }
+            sent += 1;
+            if stop {
+                return;
+            }
+        }
+    }
+
+    /// An empty block: a recycled one, a new one while the pool is not full, else the
+    /// next one the caller returns (`None` once it is gone).
+    fn block(&mut self) -> Option<Block> {
+        let mut block = match self.recycled.try_recv() {
+            Ok(b) => b,
+            Err(_) if self.made < self.pool => {
+                self.made += 1;
+                Block::default()
+            }
+            Err(_) => self.recycled.recv().ok()?,
+        };
+        block.raw.clear();
+        block.too_long = None;
+        block.error = None;
+        block.sales.clear();
+        block.partitions.clear();
+        block.bad.clear();
+        block.lines = 0;
+        Some(block)
+    }
+
+    /// Reads until `raw` holds a chunk; `false` at the end of the input. (`read_to_end`
+    /// reads into the spare capacity without zeroing it first, which matters for pipes
+    /// that hand out 64 KiB at a time.)
+    fn fill(&mut self, raw: &mut Vec<u8>) -> io::Result<bool> {
+        let want = self.chunk.saturating_sub(raw.len());
+        raw.reserve(want);
+        let got = (&mut self.source).take(want as u64).read_to_end(raw)?;
+        Ok(got == want)
+    }
+
+    /// Reads past the end of an over-long line, keeping none of it: its length, what
+    /// follows its end in the last read, and whether there is more to read.
+    fn skip_line(&mut self, seen: usize) -> io::Result<(usize, Vec<u8>, bool)> {
+        let mut bytes = seen;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match self.source.read(&mut buf) {
+                Ok(0) => return Ok((bytes, Vec::new(), false)),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            match memchr::memchr(b'\n', &buf[..n]) {
+                Some(nl) => return Ok((bytes + nl, buf[nl + 1..n].to_vec(), true)),
+                None => bytes += n,
+            }
+        }
+    }
+}
+
+/// A decoding thread's work on one block: every line to a sale or a reason.
+fn decode(block: &mut Block, partitions: u32) {
+    if let Some(bytes) = block.too_long {
+        block.bad.push((0, 1, SaleError::too_large(bytes)));
+        block.lines = 1;
+        return;
+    }
+    let raw = std::mem::take(&mut block.raw);
+    let mut line_no = 0u64;
+    let mut start = 0;
+    while start < raw.len() {
+        let end = memchr::memchr(b'\n', &raw[start..]).map_or(raw.len(), |n| start + n);
+        let line = raw[start..end].trim_ascii();
+        start = end + 1;
+        line_no += 1;
+        if line.is_empty() {
+            continue;
+        }
+        match block.sales.push_json(line) {
+            Ok(()) => {
+                let seller = block.sales.get(block.sales.len() - 1).seller;
+                block
+                    .partitions
+                    .push(partition_for_key(seller.as_bytes(), partitions));
+            }
+            Err(e) => block.bad.push((block.sales.len(), line_no, e)),
+        }
+    }
+    block.lines = line_no;
+    block.raw = raw;
 }
 
 /// What a pass over the input saw.
@@ -74,30 +281,225 @@ impl Summary {
 }
 
 /// Calls `f(sale, partition, arrival)` for every valid sale in order; reports every bad
-/// line on stderr with its number and goes on. `arrival` is the replay clock: the newest
-/// `sale_date` seen so far (what "processing time" means for a file).
+/// line on stderr with its number, in its place, and goes on. `arrival` is the replay
+/// clock: the newest `sale_date` seen so far (what "processing time" means for a file).
 pub fn for_each_sale(
-    lines: &mut Lines,
-    partitions: u32,
-    mut f: impl FnMut(&Sale, u32, hopscope_core::Timestamp) -> io::Result<()>,
+    input: &mut Input,
+    f: impl FnMut(SaleView<'_>, u32, Timestamp) -> io::Result<()>,
+) -> io::Result<Summary> {
+    for_each_record(input, f, |line_no, e| {
+        eprintln!("hopscope: line {line_no}: {e}");
+    })
+}
+
+/// [`for_each_sale`], with bad lines handed to `bad(line number, why)`.
+fn for_each_record(
+    input: &mut Input,
+    mut f: impl FnMut(SaleView<'_>, u32, Timestamp) -> io::Result<()>,
+    mut bad: impl FnMut(u64, &SaleError),
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut clock = hopscope_core::Timestamp(i64::MIN);
-    while let Some(record) = lines.next_record()? {
-        match record {
-            Record::Sale(sale) => {
-                summary.sales += 1;
-                clock = clock.max(sale.event_time());
-                let partition =
-                    hopscope_core::partition::partition_for_key(sale.seller.as_bytes(), partitions);
-                f(&sale, partition, clock)?;
+    let mut clock = Timestamp(i64::MIN);
+    let decoders = input.decoded.len();
+    let mut k = 0;
+    while let Ok(mut block) = input.decoded[k % decoders].recv() {
+        k += 1;
+        let mut report = |summary: &mut Summary, line_no: u64, e: &SaleError| {
+            summary.malformed += 1;
+            bad(summary.lines + line_no, e);
+        };
+        let mut errors = block.bad.iter().peekable();
+        for (i, (sale, &partition)) in block.sales.iter().zip(&block.partitions).enumerate() {
+            while let Some((_, line_no, e)) = errors.next_if(|(at, _, _)| *at == i) {
+                report(&mut summary, *line_no, e);
             }
-            Record::Bad(e) => {
-                summary.malformed += 1;
-                eprintln!("hopscope: line {}: {e}", lines.line_no);
+            summary.sales += 1;
+            clock = clock.max(sale.event_time());
+            f(sale, partition, clock)?;
+        }
+        for (_, line_no, e) in errors {
+            report(&mut summary, *line_no, e);
+        }
+        summary.lines += block.lines;
+        if let Some(e) = block.error.take() {
+            return Err(e);
+        }
+        // The reader may have stopped; then the block is simply dropped.
+        let _ = input.recycle.try_send(block);
+    }
+    // The channels closed: the threads finished, or one failed without saying why.
+    for t in input.threads.drain(..) {
+        t.join()
+            .map_err(|_| io::Error::other("an input thread stopped unexpectedly"))?;
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hopscope_core::{Catalog, GeneratorConfig, Sale, SaleGenerator};
+    use std::io::Cursor;
+
+    /// Hands out at most `step` bytes per read, then fails after `fail_after` bytes.
+    struct Trickle {
+        data: Cursor<Vec<u8>>,
+        step: usize,
+        fail_after: Option<u64>,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.fail_after.is_some_and(|at| self.data.position() >= at) {
+                return Err(io::Error::other("disk on fire"));
             }
+            let n = buf.len().min(self.step);
+            self.data.read(&mut buf[..n])
         }
     }
-    summary.lines = lines.line_no;
-    Ok(summary)
+
+    /// What one thread decoding every line in order sees: `(line, id_sale, partition)`
+    /// for sales, `(line, error)` for the rest.
+    #[derive(Debug, PartialEq, Default)]
+    struct Seen {
+        sales: Vec<(u64, String, u32)>,
+        bad: Vec<(u64, String)>,
+    }
+
+    fn sequential(input: &[u8], partitions: u32) -> Seen {
+        let mut seen = Seen::default();
+        let mut lines: Vec<&[u8]> = input.split(|&c| c == b'\n').collect();
+        if input.last() == Some(&b'\n') {
+            lines.pop();
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let line_no = i as u64 + 1;
+            let line = line.trim_ascii();
+            if line.is_empty() {
+                continue;
+            }
+            match Sale::from_json(line) {
+                Ok(s) => seen.sales.push((
+                    line_no,
+                    s.id_sale.clone(),
+                    partition_for_key(s.seller.as_bytes(), partitions),
+                )),
+                Err(e) => seen.bad.push((line_no, e.to_string())),
+            }
+        }
+        seen
+    }
+
+    fn threaded(source: Trickle, chunk: usize) -> (Seen, io::Result<Summary>) {
+        let mut input = Input::from_reader(Box::new(source), 6, chunk);
+        let seen = std::cell::RefCell::new(Seen::default());
+        let mut line_of_next_sale = 0;
+        let summary = for_each_record(
+            &mut input,
+            |sale, partition, _| {
+                line_of_next_sale += 1;
+                seen.borrow_mut().sales.push((
+                    line_of_next_sale,
+                    sale.id_sale.to_string(),
+                    partition,
+                ));
+                Ok(())
+            },
+            |line_no, e| seen.borrow_mut().bad.push((line_no, e.to_string())),
+        );
+        (seen.into_inner(), summary)
+    }
+
+    /// Generated sales with every kind of awkward line mixed in.
+    fn awkward_input() -> Vec<u8> {
+        let mut generator = SaleGenerator::new(Catalog::embedded(), &GeneratorConfig::default());
+        let mut out = Vec::new();
+        let long = [b"\n".as_slice(), &[b'x'; 70_000], b"\n"].concat();
+        for i in 0..3_000u32 {
+            let sale = generator.poll(Timestamp(i64::MAX)).expect("a sale").sale;
+            out.extend_from_slice(sale.to_json().as_bytes());
+            out.extend_from_slice(match i % 500 {
+                7 => b"\r\n\n   \n".as_slice(), // CRLF, blank lines
+                11 => b"\n{\"id_sale\":\"x\"}\n", // missing fields
+                13 => b"\nnot json at all\n\xff\xfe\n", // not JSON, not UTF-8
+                17 => b"\n{\"price\":\"1.5\",\"id_sale\":\"q\",\"seller\":\"s\",\"nm_product\":\"p\",\"sale_date\":\"2024-01-21T10:00:00Z\"}\n",
+                // Longer than a record may be, and longer than a block.
+                19 => &long,
+                _ => b"\n".as_slice(),
+            });
+        }
+        out.extend_from_slice(b"{\"last line\": \"without a newline\"}");
+        out
+    }
+
+    #[test]
+    fn threads_see_what_one_thread_reading_in_order_sees() {
+        let input = awkward_input();
+        let want = sequential(&input, 6);
+        assert!(want.bad.len() >= 6 * 4 && want.sales.len() > 3_000);
+        // Blocks smaller than some lines, reads cut at every odd place.
+        for (chunk, step) in [(4_096, 1_000), (65_536, 7), (CHUNK_BYTES, 1 << 16)] {
+            let source = Trickle {
+                data: Cursor::new(input.clone()),
+                step,
+                fail_after: None,
+            };
+            let (seen, summary) = threaded(source, chunk);
+            let summary = summary.unwrap();
+            assert_eq!(seen.bad, want.bad, "chunk {chunk}, reads of {step}");
+            let ids = |s: &Seen| {
+                s.sales
+                    .iter()
+                    .map(|(_, id, p)| (id.clone(), *p))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&seen), ids(&want));
+            assert_eq!(summary.sales as usize, want.sales.len());
+            assert_eq!(summary.malformed as usize, want.bad.len());
+            assert_eq!(summary.lines, input.split(|&c| c == b'\n').count() as u64);
+        }
+        // The line too long for a block is reported with its length, not kept.
+        assert!(want.bad.iter().any(|(_, e)| e.contains("70000 bytes")));
+    }
+
+    #[test]
+    fn a_read_error_ends_the_input_after_the_sales_before_it() {
+        let input = awkward_input();
+        let source = Trickle {
+            data: Cursor::new(input),
+            step: 1_000,
+            fail_after: Some(300_000),
+        };
+        let (seen, summary) = threaded(source, 4_096);
+        assert_eq!(summary.unwrap_err().to_string(), "disk on fire");
+        assert!(
+            !seen.sales.is_empty(),
+            "the sales read before the error are windowed"
+        );
+    }
+
+    #[test]
+    fn stopping_early_stops_the_threads() {
+        let source = Trickle {
+            data: Cursor::new(awkward_input()),
+            step: 4_096,
+            fail_after: None,
+        };
+        let mut input = Input::from_reader(Box::new(source), 6, 4_096);
+        let mut n = 0;
+        let r = for_each_sale(&mut input, |_, _, _| {
+            n += 1;
+            if n == 10 {
+                return Err(io::Error::other("stdout closed"));
+            }
+            Ok(())
+        });
+        assert_eq!(r.unwrap_err().to_string(), "stdout closed");
+        let threads = std::mem::take(&mut input.threads);
+        drop(input);
+        for t in threads {
+            t.join()
+                .expect("an input thread ends once its output is gone");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
 
 use super::window_args::{late_summary, WindowArgs};
-use crate::input::{for_each_sale, Lines};
+use crate::input::{for_each_sale, Input};
 use crate::out::{self, Res};
 use clap::Parser;
 use hopscope_core::window::{Event, HopWindows, Pushed};
@@ -32,7 +32,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let mut config = a.window.config(false)?;
     config.emit_empty = a.emit_empty;
     let mut engine = HopWindows::new(config)?;
-    let mut lines = Lines::open(a.file.as_deref())?;
+    let mut input = Input::open(a.file.as_deref(), a.window.partitions)?;
     let mut w = out::stdout();
     let write_fired = |engine: &mut HopWindows, w: &mut dyn Write| -> std::io::Result<()> {
         while let Some(r) = engine.poll() {
@@ -41,7 +41,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
         }
         Ok(())
     };
-    let summary = for_each_sale(&mut lines, a.window.partitions, |sale, partition, now| {
+    let summary = for_each_sale(&mut input, |sale, partition, now| {
         match engine.push(&Event::from_sale(sale, partition), now) {
             Pushed::Accepted => {}
             Pushed::LateJoined {
