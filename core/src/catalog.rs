@@ -6,9 +6,10 @@
 //! Products Dataset 2023" can load it instead with [`Catalog::from_amazon_csv`]; reading the
 //! files is the caller's job (core does no IO).
 
-use crate::csv;
+use crate::csv::{self, CsvError};
 use crate::money::Cents;
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 const EMBEDDED_CSV: &str = include_str!("../../data/catalog.csv");
@@ -68,9 +69,9 @@ impl Catalog {
     /// Builds a catalog from products; fails when there are none. Titles longer than
     /// [`TITLE_CHARS`] characters are cut here, once, as the seed cut them, so a sale can
     /// copy its product's title as it is.
-    pub fn new(mut products: Vec<Product>) -> Result<Catalog, String> {
+    pub fn new(mut products: Vec<Product>) -> Result<Catalog, CatalogError> {
         if products.is_empty() {
-            return Err("catalog has no usable products".into());
+            return Err(CatalogErrorKind::NoProducts.into());
         }
         for p in &mut products {
             if let Some((at, _)) = p.title.char_indices().nth(TITLE_CHARS) {
@@ -90,7 +91,7 @@ impl Catalog {
     }
 
     /// hopscope's own format: `id,title,category,brand,price_cents,rating,reviews`.
-    pub fn from_hopscope_csv(text: &str) -> Result<Catalog, String> {
+    pub fn from_hopscope_csv(text: &str) -> Result<Catalog, CatalogError> {
         let t = csv::parse(text)?;
         let col = |n| t.column(n);
         let (id, title, cat, brand, price, rating, reviews) = (
@@ -108,13 +109,18 @@ impl Catalog {
             let get = |c: usize| {
                 row.get(c)
                     .map(String::as_str)
-                    .ok_or_else(|| format!("catalog row {line}: too few columns"))
+                    .ok_or(CatalogErrorKind::TooFewColumns { row: line })
+            };
+            let bad = |column, rule| CatalogErrorKind::BadValue {
+                row: line,
+                column,
+                rule,
             };
             let cents: i64 = get(price)?
                 .parse()
-                .map_err(|_| format!("catalog row {line}: price_cents is not a whole number"))?;
+                .map_err(|_| bad("price_cents", "is not a whole number"))?;
             if cents <= 0 {
-                return Err(format!("catalog row {line}: price_cents must be > 0"));
+                return Err(bad("price_cents", "must be > 0").into());
             }
             products.push(Product {
                 id: get(id)?.to_string(),
@@ -122,10 +128,9 @@ impl Catalog {
                 category: get(cat)?.to_string(),
                 brand: get(brand)?.to_string(),
                 price: Cents(cents),
-                rating: parse_opt(get(rating)?)
-                    .map_err(|_| format!("catalog row {line}: rating is not a number"))?,
+                rating: parse_opt(get(rating)?).map_err(|_| bad("rating", "is not a number"))?,
                 reviews: parse_opt(get(reviews)?)
-                    .map_err(|_| format!("catalog row {line}: reviews is not a whole number"))?
+                    .map_err(|_| bad("reviews", "is not a whole number"))?
                     .unwrap_or(0),
             });
         }
@@ -136,18 +141,26 @@ impl Catalog {
     /// listPrice,category_id,…) joined with `amazon_categories.csv` (id,category_name),
     /// cleaned as the seed did: the first 10,000 rows, rows with no title or a price ≤ 0
     /// (or no price) dropped, titles cut to 100 characters.
-    pub fn from_amazon_csv(products_csv: &str, categories_csv: &str) -> Result<Catalog, String> {
-        let cats = csv::parse(categories_csv).map_err(|e| format!("amazon_categories.csv: {e}"))?;
-        let (cid, cname) = (cats.column("id")?, cats.column("category_name")?);
+    pub fn from_amazon_csv(
+        products_csv: &str,
+        categories_csv: &str,
+    ) -> Result<Catalog, CatalogError> {
+        const CATEGORIES: &str = "amazon_categories.csv";
+        const PRODUCTS: &str = "amazon_products.csv";
+        let in_file = |file| move |e: CsvError| CatalogError::in_file(file, e.into());
+        let cats = csv::parse(categories_csv).map_err(in_file(CATEGORIES))?;
+        let (cid, cname) = (
+            cats.column("id").map_err(in_file(CATEGORIES))?,
+            cats.column("category_name").map_err(in_file(CATEGORIES))?,
+        );
         let names: HashMap<&str, &str> = cats
             .rows
             .iter()
             .filter_map(|r| Some((r.get(cid)?.trim(), r.get(cname)?.as_str())))
             .collect();
         // Only the rows the seed kept are read at all.
-        let t = csv::parse_head(products_csv, AMAZON_ROW_LIMIT)
-            .map_err(|e| format!("amazon_products.csv: {e}"))?;
-        let col = |n| t.column(n).map_err(|e| format!("amazon_products.csv: {e}"));
+        let t = csv::parse_head(products_csv, AMAZON_ROW_LIMIT).map_err(in_file(PRODUCTS))?;
+        let col = |n| t.column(n).map_err(in_file(PRODUCTS));
         let (asin, title, stars, reviews, price, cat) = (
             col("asin")?,
             col("title")?,
@@ -170,9 +183,10 @@ impl Catalog {
             if name.is_empty() || cents.0 <= 0 {
                 continue;
             }
-            let category = names
-                .get(field(cat))
-                .map_or_else(|| "General Category".to_string(), |s| s.to_string());
+            let category = names.get(field(cat)).map_or_else(
+                || crate::sale::DEFAULT_CATEGORY.to_string(),
+                |s| s.to_string(),
+            );
             products.push(Product {
                 id: field(asin).to_string(),
                 title: name.chars().take(TITLE_CHARS).collect(),
@@ -183,9 +197,81 @@ impl Catalog {
                 reviews: field(reviews).parse().unwrap_or(0),
             });
         }
-        Catalog::new(products).map_err(|e| format!("amazon_products.csv: {e}"))
+        Catalog::new(products).map_err(|e| CatalogError::in_file(PRODUCTS, e.kind))
     }
 }
+
+/// Why a catalog cannot be built: the file at fault (when there are several) and what is
+/// wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogError {
+    /// `amazon_products.csv` or `amazon_categories.csv` for the seed's dataset.
+    pub file: Option<&'static str>,
+    pub kind: CatalogErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatalogErrorKind {
+    /// Not readable as CSV, or a column is missing.
+    Csv(CsvError),
+    /// Nothing left to sell (every row dropped, or none at all).
+    NoProducts,
+    /// A row (1-based line of the file) shorter than the header.
+    TooFewColumns { row: usize },
+    /// A value that breaks its column's rule: `price_cents` "must be > 0".
+    BadValue {
+        row: usize,
+        column: &'static str,
+        rule: &'static str,
+    },
+}
+
+impl CatalogError {
+    fn in_file(file: &'static str, kind: CatalogErrorKind) -> CatalogError {
+        CatalogError {
+            file: Some(file),
+            kind,
+        }
+    }
+}
+
+impl From<CatalogErrorKind> for CatalogError {
+    fn from(kind: CatalogErrorKind) -> CatalogError {
+        CatalogError { file: None, kind }
+    }
+}
+
+impl From<CsvError> for CatalogErrorKind {
+    fn from(e: CsvError) -> CatalogErrorKind {
+        CatalogErrorKind::Csv(e)
+    }
+}
+
+impl From<CsvError> for CatalogError {
+    fn from(e: CsvError) -> CatalogError {
+        CatalogErrorKind::Csv(e).into()
+    }
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = self.file {
+            write!(f, "{file}: ")?;
+        }
+        match &self.kind {
+            CatalogErrorKind::Csv(e) => write!(f, "{e}"),
+            CatalogErrorKind::NoProducts => write!(f, "catalog has no usable products"),
+            CatalogErrorKind::TooFewColumns { row } => {
+                write!(f, "catalog row {row}: too few columns")
+            }
+            CatalogErrorKind::BadValue { row, column, rule } => {
+                write!(f, "catalog row {row}: {column} {rule}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CatalogError {}
 
 fn parse_opt<T: std::str::FromStr>(s: &str) -> Result<Option<T>, T::Err> {
     if s.trim().is_empty() {
@@ -312,12 +398,52 @@ mod tests {
     #[test]
     fn unusable_amazon_files_say_why() {
         let e = Catalog::from_amazon_csv("asin,title\n", "id,category_name\n").unwrap_err();
-        assert!(e.contains("no column \"stars\""), "{e}");
+        assert_eq!(e.file, Some("amazon_products.csv"));
+        assert!(
+            matches!(&e.kind, CatalogErrorKind::Csv(c) if matches!(&c.kind, csv::CsvErrorKind::NoColumn { name, .. } if name == "stars"))
+        );
+        assert!(
+            e.to_string()
+                .starts_with("amazon_products.csv: CSV has no column \"stars\""),
+            "{e}"
+        );
         let e = Catalog::from_amazon_csv(
             "asin,title,stars,reviews,price,category_id\nA,,1,1,0,1\n",
             "id,category_name\n",
         )
         .unwrap_err();
-        assert!(e.contains("no usable products"), "{e}");
+        assert_eq!(e.kind, CatalogErrorKind::NoProducts);
+        assert!(e.to_string().contains("no usable products"), "{e}");
+        let e = Catalog::from_amazon_csv("asin\n", "id\n").unwrap_err();
+        assert_eq!(e.file, Some("amazon_categories.csv"), "{e}");
+    }
+
+    #[test]
+    fn bad_rows_of_a_hopscope_catalog_name_row_and_column() {
+        let header = "id,title,category,brand,price_cents,rating,reviews\n";
+        let cases = [
+            ("a,b,c,d,0,,\n", "price_cents", "must be > 0"),
+            ("a,b,c,d,1.5,,\n", "price_cents", "is not a whole number"),
+            ("a,b,c,d,150,x,\n", "rating", "is not a number"),
+            ("a,b,c,d,150,4.5,-3\n", "reviews", "is not a whole number"),
+        ];
+        for (row, want_column, want_rule) in cases {
+            let e = Catalog::from_hopscope_csv(&format!("{header}{row}")).unwrap_err();
+            assert_eq!(
+                e.kind,
+                CatalogErrorKind::BadValue {
+                    row: 2,
+                    column: want_column,
+                    rule: want_rule
+                },
+                "{row}"
+            );
+            assert_eq!(
+                e.to_string(),
+                format!("catalog row 2: {want_column} {want_rule}")
+            );
+        }
+        let e = Catalog::from_hopscope_csv(&format!("{header}a,b\n")).unwrap_err();
+        assert_eq!(e.kind, CatalogErrorKind::TooFewColumns { row: 2 });
     }
 }

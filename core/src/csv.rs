@@ -5,6 +5,8 @@
 //! separated by `,`, records by `\n` or `\r\n`, fields optionally quoted with `"` and
 //! `""` standing for a quote inside a quoted field.
 
+use std::fmt;
+
 /// A parsed CSV: a header row and the records after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
@@ -14,16 +16,67 @@ pub struct Table {
 
 impl Table {
     /// Index of a column by its header name (exact, after trimming a UTF-8 BOM).
-    pub fn column(&self, name: &str) -> Result<usize, String> {
+    pub fn column(&self, name: &str) -> Result<usize, CsvError> {
         self.header
             .iter()
             .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
-            .ok_or_else(|| format!("CSV has no column {name:?} (columns: {:?})", self.header))
+            .ok_or_else(|| CsvError {
+                line: 1,
+                kind: CsvErrorKind::NoColumn {
+                    name: name.to_string(),
+                    columns: self.header.clone(),
+                },
+            })
     }
 }
 
+/// Why a text is not the CSV expected: the 1-based line, and what is wrong there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvError {
+    pub line: usize,
+    pub kind: CsvErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CsvErrorKind {
+    /// No header row at all.
+    Empty,
+    /// `x"y`: a quote that does not open the field.
+    QuoteInUnquotedField,
+    /// `"q"z`: a closing quote not followed by `,` or a line end.
+    TextAfterClosingQuote(char),
+    /// A quoted field opened on `line` and never closed.
+    UnclosedQuote,
+    /// The header has no column of this name.
+    NoColumn { name: String, columns: Vec<String> },
+}
+
+impl fmt::Display for CsvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = self.line;
+        match &self.kind {
+            CsvErrorKind::Empty => write!(f, "CSV is empty: expected a header row"),
+            CsvErrorKind::QuoteInUnquotedField => write!(
+                f,
+                "CSV line {line}: a quote inside an unquoted field (quote the whole field)"
+            ),
+            CsvErrorKind::TextAfterClosingQuote(c) => {
+                write!(f, "CSV line {line}: text after a closing quote (got {c:?})")
+            }
+            CsvErrorKind::UnclosedQuote => {
+                write!(f, "CSV line {line}: a quoted field is never closed")
+            }
+            CsvErrorKind::NoColumn { name, columns } => {
+                write!(f, "CSV has no column {name:?} (columns: {columns:?})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CsvError {}
+
 /// Parses the whole text. Errors name the 1-based line where the problem is.
-pub fn parse(text: &str) -> Result<Table, String> {
+pub fn parse(text: &str) -> Result<Table, CsvError> {
     parse_head(text, usize::MAX)
 }
 
@@ -33,10 +86,13 @@ pub fn parse(text: &str) -> Result<Table, String> {
 /// parses whole files about 2× faster, 0.25 vs 0.56 ms for the embedded catalog, 112 vs
 /// 226 ms for 40 MB, but accepts unterminated quotes and stray quotes without a word,
 /// where this reader names the line; reading only what is used wins more than either.)
-pub fn parse_head(text: &str, rows: usize) -> Result<Table, String> {
+pub fn parse_head(text: &str, rows: usize) -> Result<Table, CsvError> {
     let mut records = parse_records(text, rows.saturating_add(1))?;
     if records.is_empty() {
-        return Err("CSV is empty: expected a header row".into());
+        return Err(CsvError {
+            line: 1,
+            kind: CsvErrorKind::Empty,
+        });
     }
     let header = records.remove(0);
     Ok(Table {
@@ -45,7 +101,7 @@ pub fn parse_head(text: &str, rows: usize) -> Result<Table, String> {
     })
 }
 
-fn parse_records(text: &str, max: usize) -> Result<Vec<Vec<String>>, String> {
+fn parse_records(text: &str, max: usize) -> Result<Vec<Vec<String>>, CsvError> {
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
@@ -79,9 +135,10 @@ fn parse_records(text: &str, max: usize) -> Result<Vec<Vec<String>>, String> {
                 quote_line = line;
             }
             '"' => {
-                return Err(format!(
-                    "CSV line {line}: a quote inside an unquoted field (quote the whole field)"
-                ))
+                return Err(CsvError {
+                    line,
+                    kind: CsvErrorKind::QuoteInUnquotedField,
+                })
             }
             ',' => {
                 record.push(std::mem::take(&mut field));
@@ -99,17 +156,19 @@ fn parse_records(text: &str, max: usize) -> Result<Vec<Vec<String>>, String> {
                 }
             }
             _ if field_started_quoted => {
-                return Err(format!(
-                    "CSV line {line}: text after a closing quote (got {c:?})"
-                ))
+                return Err(CsvError {
+                    line,
+                    kind: CsvErrorKind::TextAfterClosingQuote(c),
+                })
             }
             _ => field.push(c),
         }
     }
     if in_quotes {
-        return Err(format!(
-            "CSV line {quote_line}: a quoted field is never closed"
-        ));
+        return Err(CsvError {
+            line: quote_line,
+            kind: CsvErrorKind::UnclosedQuote,
+        });
     }
     if any {
         record.push(field);
@@ -148,11 +207,14 @@ mod tests {
 
     #[test]
     fn malformed_quotes_report_the_line() {
-        assert!(parse("a\n\"open\n").unwrap_err().contains("line 2"));
-        assert!(parse("a\nx\"y\n").unwrap_err().contains("line 2"));
-        assert!(parse("a\n\"q\"z\n")
-            .unwrap_err()
-            .contains("after a closing quote"));
-        assert!(parse("").is_err());
+        let e = parse("a\n\"open\n").unwrap_err();
+        assert_eq!((e.line, &e.kind), (2, &CsvErrorKind::UnclosedQuote));
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = parse("a\nx\"y\n").unwrap_err();
+        assert_eq!((e.line, &e.kind), (2, &CsvErrorKind::QuoteInUnquotedField));
+        let e = parse("a\n\"q\"z\n").unwrap_err();
+        assert_eq!(e.kind, CsvErrorKind::TextAfterClosingQuote('z'));
+        assert!(e.to_string().contains("after a closing quote"), "{e}");
+        assert_eq!(parse("").unwrap_err().kind, CsvErrorKind::Empty);
     }
 }

@@ -16,7 +16,7 @@ use crate::time::{Micros, Span, Timestamp};
 use std::sync::Arc;
 
 mod scenario;
-pub use scenario::{Scenario, ScheduledScenario};
+pub use scenario::{OptionProblem, Scenario, ScenarioError, ScenarioErrorKind, ScheduledScenario};
 
 /// The 16 simulated Brazilian sellers (the seed's "16 simulated Brazilian sellers").
 pub const SELLERS: [&str; 16] = [

@@ -89,18 +89,32 @@ impl Partitioner {
     }
 
     /// `murmur2` or `consistent-random` (also librdkafka's names).
-    pub fn parse(text: &str) -> Result<Partitioner, String> {
+    pub fn parse(text: &str) -> Result<Partitioner, UnknownPartitioner> {
         match text.trim() {
             "murmur2" | "murmur2_random" | "murmur2-random" => Ok(Partitioner::Murmur2),
             "consistent-random" | "consistent_random" | "crc32" => {
                 Ok(Partitioner::ConsistentRandom)
             }
-            other => Err(format!(
-                "unknown partitioner {other:?}: use murmur2 (Java clients) or consistent-random (librdkafka's default)"
-            )),
+            other => Err(UnknownPartitioner(other.to_string())),
         }
     }
 }
+
+/// A partitioner name [`Partitioner::parse`] does not know (the name as given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownPartitioner(pub String);
+
+impl std::fmt::Display for UnknownPartitioner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown partitioner {:?}: use murmur2 (Java clients) or consistent-random (librdkafka's default)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownPartitioner {}
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib's `crc32` and librdkafka's `rd_crc32`).
 pub fn crc32(data: &[u8]) -> u32 {

@@ -6,7 +6,7 @@
 //! optional ones.
 
 use crate::money::{Cents, MAX_PRICE};
-use crate::time::{Micros, Timestamp};
+use crate::time::{IsoTimeError, Micros, Timestamp};
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -60,18 +60,15 @@ impl Sale {
             return Err(SaleError::too_large(bytes.len()));
         }
         let text = std::str::from_utf8(bytes).map_err(|e| {
-            SaleError::record(format!(
-                "is not valid UTF-8 (bad byte at offset {})",
-                e.valid_up_to()
-            ))
+            SaleError::record(SaleErrorKind::NotUtf8 {
+                offset: e.valid_up_to(),
+            })
         })?;
         let top: Top = serde_json::from_str(text)
-            .map_err(|e| SaleError::record(format!("is not valid JSON: {e}")))?;
+            .map_err(|e| SaleError::record(SaleErrorKind::NotJson(e.to_string())))?;
         match top {
             Top::Object(fields) => Sale::from_fields(fields),
-            Top::Other(kind) => Err(SaleError::record(format!(
-                "must be a JSON object, got {kind}"
-            ))),
+            Top::Other(kind) => Err(SaleError::record(SaleErrorKind::NotAnObject(kind))),
         }
     }
 
@@ -260,41 +257,109 @@ impl<'de> Deserialize<'de> for Top {
     }
 }
 
-/// Why a record is not a valid sale: which field, and what rule it broke.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a record is not a valid sale: which field (none when the record as a whole is
+/// unreadable), and what rule it broke.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SaleError {
-    /// The field at fault, or `"(record)"` when the record as a whole is unreadable.
-    pub field: &'static str,
-    pub problem: String,
+    pub field: Option<&'static str>,
+    pub kind: SaleErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaleErrorKind {
+    /// The record is over [`MAX_RECORD_BYTES`].
+    TooLarge { bytes: usize },
+    /// The record is not UTF-8 from this byte on.
+    NotUtf8 { offset: usize },
+    /// The record is not JSON (serde_json's message, with line and column).
+    NotJson(String),
+    /// The record is JSON but not an object: what it is instead.
+    NotAnObject(&'static str),
+    /// A required field is absent.
+    Missing,
+    /// A required text is empty or blank.
+    Empty,
+    /// A text over [`MAX_TEXT_BYTES`].
+    TooLong { bytes: usize },
+    /// A value of the wrong JSON type: what was expected, what came.
+    WrongType {
+        expected: &'static str,
+        got: &'static str,
+    },
+    /// A price given as text that is not a number.
+    NotANumber(String),
+    /// A price that is not a finite number.
+    NotFinite,
+    /// A price under one cent (the dollars given).
+    NotPositive(f64),
+    /// A price over [`MAX_PRICE`] (the dollars given).
+    OverMaxPrice(f64),
+    /// A quantity with a fraction (the number given).
+    NotWhole(String),
+    /// A quantity outside 1..=[`MAX_QUANTITY`].
+    QuantityOutOfRange(i64),
+    /// A `sale_date` that is not an ISO-8601 date-time.
+    BadTime(IsoTimeError),
 }
 
 impl SaleError {
     /// A record of `bytes` bytes, over [`MAX_RECORD_BYTES`]: refused before reading it.
     pub fn too_large(bytes: usize) -> SaleError {
-        SaleError::record(format!(
-            "is {bytes} bytes, more than the {MAX_RECORD_BYTES} allowed"
-        ))
+        SaleError::record(SaleErrorKind::TooLarge { bytes })
     }
-    fn record(problem: String) -> SaleError {
-        SaleError {
-            field: "(record)",
-            problem,
-        }
+    fn record(kind: SaleErrorKind) -> SaleError {
+        SaleError { field: None, kind }
     }
-    fn field(field: &'static str, problem: impl Into<String>) -> SaleError {
+    fn field(field: &'static str, kind: SaleErrorKind) -> SaleError {
         SaleError {
-            field,
-            problem: problem.into(),
+            field: Some(field),
+            kind,
         }
     }
 }
 
 impl fmt::Display for SaleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field == "(record)" {
-            write!(f, "record {}", self.problem)
-        } else {
-            write!(f, "field `{}` {}", self.field, self.problem)
+        match self.field {
+            None => write!(f, "record ")?,
+            Some(field) => write!(f, "field `{field}` ")?,
+        }
+        match &self.kind {
+            SaleErrorKind::TooLarge { bytes } => {
+                write!(
+                    f,
+                    "is {bytes} bytes, more than the {MAX_RECORD_BYTES} allowed"
+                )
+            }
+            SaleErrorKind::NotUtf8 { offset } => {
+                write!(f, "is not valid UTF-8 (bad byte at offset {offset})")
+            }
+            SaleErrorKind::NotJson(e) => write!(f, "is not valid JSON: {e}"),
+            SaleErrorKind::NotAnObject(kind) => write!(f, "must be a JSON object, got {kind}"),
+            SaleErrorKind::Missing => write!(f, "is missing"),
+            SaleErrorKind::Empty => write!(f, "must not be empty"),
+            SaleErrorKind::TooLong { bytes } => {
+                write!(
+                    f,
+                    "is {bytes} bytes, more than the {MAX_TEXT_BYTES} allowed"
+                )
+            }
+            SaleErrorKind::WrongType { expected, got } => {
+                write!(f, "must be {expected}, got {got}")
+            }
+            SaleErrorKind::NotANumber(text) => write!(f, "must be a number, got the text {text:?}"),
+            SaleErrorKind::NotFinite => write!(f, "must be a finite number"),
+            SaleErrorKind::NotPositive(d) => {
+                write!(f, "must be greater than 0 (at least one cent), got {d}")
+            }
+            SaleErrorKind::OverMaxPrice(d) => {
+                write!(f, "must be at most {}, got {d}", MAX_PRICE.display_usd())
+            }
+            SaleErrorKind::NotWhole(n) => write!(f, "must be a whole number, got {n}"),
+            SaleErrorKind::QuantityOutOfRange(n) => {
+                write!(f, "must be between 1 and {MAX_QUANTITY}, got {n}")
+            }
+            SaleErrorKind::BadTime(e) => write!(f, "is unparseable: {e}"),
         }
     }
 }
@@ -319,28 +384,23 @@ fn kind(v: &Value) -> &'static str {
 }
 
 fn text(field: &'static str, value: Option<Value>, req: Required) -> Result<String, SaleError> {
+    let err = |kind| SaleError::field(field, kind);
     match value {
         None | Some(Value::Null) if req == Required::No => Ok(String::new()),
-        None => Err(SaleError::field(field, "is missing")),
+        None => Err(err(SaleErrorKind::Missing)),
         Some(Value::String(s)) => {
             if s.len() > MAX_TEXT_BYTES {
-                return Err(SaleError::field(
-                    field,
-                    format!(
-                        "is {} bytes, more than the {MAX_TEXT_BYTES} allowed",
-                        s.len()
-                    ),
-                ));
+                return Err(err(SaleErrorKind::TooLong { bytes: s.len() }));
             }
             if req == Required::Yes && s.trim().is_empty() {
-                return Err(SaleError::field(field, "must not be empty"));
+                return Err(err(SaleErrorKind::Empty));
             }
             Ok(s)
         }
-        Some(other) => Err(SaleError::field(
-            field,
-            format!("must be a string, got {}", kind(&other)),
-        )),
+        Some(other) => Err(err(SaleErrorKind::WrongType {
+            expected: "a string",
+            got: kind(&other),
+        })),
     }
 }
 
@@ -354,43 +414,34 @@ fn text_or(field: &'static str, value: Option<Value>, default: &str) -> Result<S
 }
 
 fn price(value: Option<Value>) -> Result<Cents, SaleError> {
-    const F: &str = "price";
-    let v = value.ok_or_else(|| SaleError::field(F, "is missing"))?;
+    let err = |kind| SaleError::field("price", kind);
+    let v = value.ok_or_else(|| err(SaleErrorKind::Missing))?;
     let dollars = match &v {
-        Value::Number(n) => n
-            .as_f64()
-            .ok_or_else(|| SaleError::field(F, "must be a finite number"))?,
+        Value::Number(n) => n.as_f64().ok_or_else(|| err(SaleErrorKind::NotFinite))?,
         // Some producers quote numbers; accept a plain decimal string, nothing fancier.
         Value::String(s) => s
             .trim()
             .parse::<f64>()
-            .map_err(|_| SaleError::field(F, format!("must be a number, got the text {s:?}")))?,
+            .map_err(|_| err(SaleErrorKind::NotANumber(s.clone())))?,
         other => {
-            return Err(SaleError::field(
-                F,
-                format!("must be a number, got {}", kind(other)),
-            ))
+            return Err(err(SaleErrorKind::WrongType {
+                expected: "a number",
+                got: kind(other),
+            }))
         }
     };
-    let cents = Cents::from_dollars(dollars)
-        .ok_or_else(|| SaleError::field(F, "must be a finite number"))?;
+    let cents = Cents::from_dollars(dollars).ok_or_else(|| err(SaleErrorKind::NotFinite))?;
     if cents.0 <= 0 {
-        return Err(SaleError::field(
-            F,
-            format!("must be greater than 0 (at least one cent), got {dollars}"),
-        ));
+        return Err(err(SaleErrorKind::NotPositive(dollars)));
     }
     if cents > MAX_PRICE {
-        return Err(SaleError::field(
-            F,
-            format!("must be at most {}, got {dollars}", MAX_PRICE.display_usd()),
-        ));
+        return Err(err(SaleErrorKind::OverMaxPrice(dollars)));
     }
     Ok(cents)
 }
 
 fn quantity(value: Option<Value>) -> Result<u32, SaleError> {
-    const F: &str = "quantity";
+    let err = |kind| SaleError::field("quantity", kind);
     let Some(v) = value else {
         return Ok(1); // the seed's default
     };
@@ -398,40 +449,30 @@ fn quantity(value: Option<Value>) -> Result<u32, SaleError> {
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => i,
             (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => f as i64,
-            _ => {
-                return Err(SaleError::field(
-                    F,
-                    format!("must be a whole number, got {n}"),
-                ))
-            }
+            _ => return Err(err(SaleErrorKind::NotWhole(n.to_string()))),
         },
         other => {
-            return Err(SaleError::field(
-                F,
-                format!("must be a whole number, got {}", kind(&other)),
-            ))
+            return Err(err(SaleErrorKind::WrongType {
+                expected: "a whole number",
+                got: kind(&other),
+            }))
         }
     };
     if n < 1 || n > i64::from(MAX_QUANTITY) {
-        return Err(SaleError::field(
-            F,
-            format!("must be between 1 and {MAX_QUANTITY}, got {n}"),
-        ));
+        return Err(err(SaleErrorKind::QuantityOutOfRange(n)));
     }
     Ok(n as u32)
 }
 
 fn sale_date(value: Option<Value>) -> Result<Micros, SaleError> {
-    const F: &str = "sale_date";
+    let err = |kind| SaleError::field("sale_date", kind);
     match value {
-        None => Err(SaleError::field(F, "is missing")),
-        Some(Value::String(s)) => {
-            Micros::parse_iso(&s).map_err(|e| SaleError::field(F, format!("is unparseable: {e}")))
-        }
-        Some(other) => Err(SaleError::field(
-            F,
-            format!("must be an ISO-8601 string, got {}", kind(&other)),
-        )),
+        None => Err(err(SaleErrorKind::Missing)),
+        Some(Value::String(s)) => Micros::parse_iso(&s).map_err(|e| err(SaleErrorKind::BadTime(e))),
+        Some(other) => Err(err(SaleErrorKind::WrongType {
+            expected: "an ISO-8601 string",
+            got: kind(&other),
+        })),
     }
 }
 
@@ -514,7 +555,7 @@ mod tests {
         ];
         for (field, value, want_field, want_text) in cases {
             let e = err(&with(field, value));
-            assert_eq!(e.field, *want_field, "{field}={value}: {e}");
+            assert_eq!(e.field, Some(*want_field), "{field}={value}: {e}");
             assert!(e.to_string().contains(want_text), "{field}={value}: {e}");
         }
     }
@@ -542,7 +583,8 @@ mod tests {
             ("[{\"id_sale\":1}]", "an array"),
         ] {
             let e = err(json.as_bytes());
-            assert_eq!(e.field, "(record)");
+            assert_eq!(e.field, None);
+            assert!(matches!(e.kind, SaleErrorKind::NotAnObject(_)));
             assert!(
                 e.to_string().ends_with(&format!("got {kind}")),
                 "{json}: {e}"
@@ -572,6 +614,13 @@ mod tests {
         let huge = vec![b' '; MAX_RECORD_BYTES + 1];
         assert!(err(&huge).to_string().contains("bytes"));
         let long = format!("\"{}\"", "x".repeat(MAX_TEXT_BYTES + 1));
-        assert_eq!(err(&with("nm_brand", &long)).field, "nm_brand");
+        let e = err(&with("nm_brand", &long));
+        assert_eq!(e.field, Some("nm_brand"));
+        assert_eq!(
+            e.kind,
+            SaleErrorKind::TooLong {
+                bytes: MAX_TEXT_BYTES + 1
+            }
+        );
     }
 }
