@@ -59,6 +59,79 @@ fn two_free_ports() -> u16 {
     }
 }
 
+/// A child's stderr, read as it comes on a thread of its own, so a test can wait for a
+/// line (an event) instead of sleeping, and still read everything at the end.
+struct StderrLog {
+    text: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl StderrLog {
+    fn of(child: &mut std::process::Child) -> StderrLog {
+        use std::io::BufRead;
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = text.clone();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                let mut t = sink.lock().unwrap();
+                t.push_str(&line);
+                t.push('\n');
+            }
+        });
+        StderrLog { text, reader }
+    }
+
+    async fn wait_for(&self, needle: &str, within: Duration) {
+        let t0 = Instant::now();
+        while !self.text.lock().unwrap().contains(needle) {
+            assert!(
+                t0.elapsed() < within,
+                "never logged {needle:?}: {}",
+                self.text.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Everything, once the child has exited.
+    fn finish(self) -> String {
+        self.reader.join().unwrap();
+        std::sync::Arc::try_unwrap(self.text)
+            .unwrap()
+            .into_inner()
+            .unwrap()
+    }
+}
+
+/// Waits until the relay's `/healthz` answer contains `want` (`503` in an outage, `ok`).
+async fn wait_health(web_port: u16, want: &str, within: Duration) {
+    let t0 = Instant::now();
+    while !common::reqwest_text(web_port, "/healthz")
+        .await
+        .contains(want)
+    {
+        assert!(t0.elapsed() < within, "/healthz never said {want:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the relay has read more than `than` records from the topic.
+async fn wait_records_in(web_port: u16, than: u64, within: Duration) -> u64 {
+    let t0 = Instant::now();
+    loop {
+        let n = common::metric(web_port, "hopscope_records_in_total")
+            .await
+            .unwrap_or(0);
+        if n > than {
+            return n;
+        }
+        assert!(t0.elapsed() < within, "no record arrived past {than}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn records(ws: &mut Ws, n: usize, within: Duration) -> Vec<Record> {
     let mut got = Vec::new();
     let t0 = Instant::now();
@@ -111,7 +184,8 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let log = StderrLog::of(&mut serve);
+    log.wait_for("retrying", Duration::from_secs(30)).await;
     assert!(
         tokio::net::TcpStream::connect(("127.0.0.1", web_port))
             .await
@@ -124,7 +198,7 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
     produce(&broker.addr(), "sales", &["--no-pace", "--count", "0"]);
     wait_for_port(web_port, Duration::from_secs(60), "serve never connected").await;
     let mut ws = connect(web_port, StartFrom::Latest).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    common::wait_following(web_port, 1).await;
     produce(
         &broker.addr(),
         "sales",
@@ -136,7 +210,7 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
     // 3. The broker stops and comes back on the same data: the client gets what follows,
     // exactly once, offsets contiguous.
     broker.script("stop");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_health(web_port, "503", Duration::from_secs(30)).await;
     broker.script("resume");
     produce(
         &broker.addr(),
@@ -172,11 +246,19 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Stop the broker once the producer's sales are arriving, bring it back once the
+    // relay has seen the outage, stop the producer once its sales arrive again.
+    let before = common::metric(web_port, "hopscope_records_in_total")
+        .await
+        .unwrap_or(0);
+    wait_records_in(web_port, before, Duration::from_secs(30)).await;
     broker.script("stop");
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    wait_health(web_port, "503", Duration::from_secs(30)).await;
+    let during = common::metric(web_port, "hopscope_records_in_total")
+        .await
+        .unwrap_or(0);
     broker.script("resume");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_records_in(web_port, during, Duration::from_secs(60)).await;
     assert!(Command::new("kill")
         .args(["-INT", &producer.id().to_string()])
         .status()
@@ -253,7 +335,11 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
         "100 health checks in an outage must not each take a thread: {threads_during}"
     );
     let mut late = connect(web_port, StartFrom::Earliest).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    log.wait_for(
+        "waiting for Kafka to place the start",
+        Duration::from_secs(30),
+    )
+    .await;
     broker.script("resume");
     let t0 = Instant::now();
     let first = records(&mut late, 1, Duration::from_secs(45)).await;
@@ -264,14 +350,8 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
     );
 
     let _ = serve.kill();
-    let mut err = String::new();
-    serve
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
     let _ = serve.wait();
+    let err = log.finish();
     assert!(
         err.contains("waiting for Kafka at"),
         "serve says what it waits for: {err}"

@@ -568,7 +568,7 @@ async fn live_clients_share_one_reader_and_a_stalled_one_gets_exact_gap_notices(
     let s = serve_with(&t, &["--batch", "20", "--ring", "32"]).await;
     let mut fast = connect(s.1, StartFrom::Latest).await;
     let mut stalled = connect(s.1, StartFrom::Latest).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    common::wait_following(s.1, 2).await;
     let n = 30_000i64;
     produce(
         &brokers(),
@@ -775,7 +775,7 @@ async fn flooding_and_oversized_client_messages_are_refused_and_the_relay_goes_o
     let mut fresh = connect(s.1, StartFrom::Latest).await;
     let p = raw_producer();
     let sale = String::from_utf8(hopscope(&["generate", "--count", "1"]).stdout).unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    common::wait_following(s.1, 1).await;
     p.send(BaseRecord::to(&t).key("k").payload(sale.trim()))
         .unwrap();
     p.flush(Duration::from_secs(10)).unwrap();
@@ -784,6 +784,9 @@ async fn flooding_and_oversized_client_messages_are_refused_and_the_relay_goes_o
         1,
         "the relay still serves others"
     );
+    // /metrics counts a follower only while it follows.
+    drop(fresh);
+    common::wait_following(s.1, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

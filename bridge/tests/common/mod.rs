@@ -177,6 +177,32 @@ pub async fn handshake(port: u16, path: &str, headers: &[(&str, &str)]) -> Resul
     }
 }
 
+/// The value of a gauge or counter on the relay's `/metrics`.
+pub async fn metric(port: u16, name: &str) -> Option<u64> {
+    let text = reqwest_text(port, "/metrics").await;
+    let body = text.split("\r\n\r\n").nth(1)?;
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// Waits (up to 30 s) until `n` clients follow the live tail: from then on, records
+/// produced reach them. (A `latest` subscription takes effect a moment after it is sent;
+/// tests used to sleep half a second for it.)
+pub async fn wait_following(port: u16, n: u64) {
+    let t0 = Instant::now();
+    loop {
+        let now = metric(port, "hopscope_clients_following").await;
+        if now == Some(n) {
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "{n} clients never followed the tail (/metrics says {now:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// `GET path` over plain HTTP/1.1 with this server's Host; the whole response as text.
 pub async fn reqwest_text(port: u16, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

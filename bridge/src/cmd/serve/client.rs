@@ -27,7 +27,10 @@ fn text(msg: &ServerMessage) -> WsMessage {
 
 enum Reader {
     None,
-    Tail(broadcast::Receiver<Arc<TailBatch>>),
+    Tail {
+        rx: broadcast::Receiver<Arc<TailBatch>>,
+        _following: Following,
+    },
     /// The replay's task, its batches, and its place among --max-replays (released when
     /// the reader goes).
     Own {
@@ -42,6 +45,24 @@ impl Reader {
         if let Reader::Own { task, .. } = std::mem::replace(self, Reader::None) {
             task.abort();
         }
+    }
+}
+
+/// Counts its client in `hopscope_clients_following` for as long as it follows the live
+/// tail: from the moment its subscription is in place (records produced after that reach
+/// it) until the reader is replaced or the client leaves.
+struct Following(Arc<Shared>);
+
+impl Following {
+    fn new(s: &Arc<Shared>) -> Following {
+        s.metrics.following.fetch_add(1, Ordering::Relaxed);
+        Following(s.clone())
+    }
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        self.0.metrics.following.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -132,7 +153,7 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
         let wants = session.wants_batches();
         let batch = async {
             match &mut reader {
-                Reader::Tail(rx) if wants => Event::Tail(rx.recv().await),
+                Reader::Tail { rx, .. } if wants => Event::Tail(rx.recv().await),
                 Reader::Own { rx, .. } if wants => Event::Own(rx.recv().await),
                 _ => std::future::pending().await,
             }
@@ -221,7 +242,10 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
                 Output::FollowTail => {
                     let owed: Vec<(u32, i64)> = {
                         let owed = s.tail_next.lock().expect("not poisoned");
-                        reader = Reader::Tail(s.tail.subscribe());
+                        reader = Reader::Tail {
+                            rx: s.tail.subscribe(),
+                            _following: Following::new(s),
+                        };
                         owed.iter().map(|(p, o)| (*p, *o)).collect()
                     };
                     session.handle_input(Input::Following { owed: &owed }, now());

@@ -20,6 +20,7 @@ pub struct Metrics {
     pub invalid: AtomicU64,
     pub replayed: AtomicU64,
     pub clients: AtomicU64,
+    pub following: AtomicU64,
     pub connections: AtomicU64,
     pub client_errors: AtomicU64,
     pub refused: AtomicU64,
@@ -90,7 +91,7 @@ pub async fn healthz(State(s): State<Arc<Shared>>) -> Response {
 pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     let m = &s.metrics;
     let mut text = String::new();
-    let counters: [(&str, &str, &str, &AtomicU64); 15] = [
+    let counters: [(&str, &str, &str, &AtomicU64); 16] = [
         (
             "hopscope_records_in_total",
             "Records arriving on the topic (read once, by the shared live reader).",
@@ -120,6 +121,12 @@ pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
             "Connected WebSocket clients.",
             "gauge",
             &m.clients,
+        ),
+        (
+            "hopscope_clients_following",
+            "Clients following the live tail (the others replay, or have not subscribed).",
+            "gauge",
+            &m.following,
         ),
         (
             "hopscope_connections",
