@@ -20,6 +20,7 @@ pub struct Difference {
     pub ours: String,
 }
 
+/// Two engines' windows side by side: matched by their bounds, compared field by field.
 #[derive(Clone, Debug, Default)]
 pub struct Agreement {
     ours: BTreeMap<(i64, i64), WindowResult>,

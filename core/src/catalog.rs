@@ -20,6 +20,7 @@ pub const AMAZON_ROW_LIMIT: usize = 10_000;
 /// The seed cuts product names to 100 characters.
 pub const TITLE_CHARS: usize = 100;
 
+/// One product a sale can be of: what the generator copies into each sale.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Product {
     /// Stable id: `CE-…` for the embedded catalog, the ASIN for Amazon data.
@@ -33,6 +34,7 @@ pub struct Product {
     pub reviews: u32,
 }
 
+/// The products sales are drawn from, and their categories in first-seen order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Catalog {
     products: Vec<Product>,
@@ -49,6 +51,7 @@ impl Catalog {
         .clone()
     }
 
+    /// Every product, in file order.
     pub fn products(&self) -> &[Product] {
         &self.products
     }
@@ -58,10 +61,12 @@ impl Catalog {
         &self.categories
     }
 
+    /// How many products there are.
     pub fn len(&self) -> usize {
         self.products.len()
     }
 
+    /// Never true for a built catalog ([`Catalog::new`] refuses an empty one).
     pub fn is_empty(&self) -> bool {
         self.products.is_empty()
     }
@@ -210,6 +215,7 @@ pub struct CatalogError {
     pub kind: CatalogErrorKind,
 }
 
+/// What is wrong with a catalog file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CatalogErrorKind {
     /// Not readable as CSV, or a column is missing.

@@ -37,6 +37,7 @@ pub struct CsvError {
     pub kind: CsvErrorKind,
 }
 
+/// What is wrong at a [`CsvError`]'s line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CsvErrorKind {
     /// No header row at all.

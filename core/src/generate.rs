@@ -68,6 +68,7 @@ pub struct GeneratedSale {
     pub partition: u32,
 }
 
+/// How the generator sells: seed, mean rate, simulated start time, topic partitions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GeneratorConfig {
     pub seed: u64,
@@ -128,6 +129,7 @@ fn cumulative(weights: impl IntoIterator<Item = f64>) -> Vec<f64> {
 }
 
 impl SaleGenerator {
+    /// A generator over `catalog`, deterministic for a given config.
     pub fn new(catalog: Arc<Catalog>, config: &GeneratorConfig) -> SaleGenerator {
         // Popular products sell more: weight by the square root of the review count
         // (sqrt is exactly rounded by IEEE 754, so it is the same on every target).
@@ -159,10 +161,12 @@ impl SaleGenerator {
         g
     }
 
+    /// The catalog sales are drawn from.
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.catalog
     }
 
+    /// The base mean sales per simulated second (before scenarios multiply it).
     pub fn rate(&self) -> f64 {
         self.rate
     }
@@ -172,6 +176,7 @@ impl SaleGenerator {
         self.partitioner = partitioner;
     }
 
+    /// Partitions of the target topic that keys are placed on.
     pub fn partitions(&self) -> u32 {
         self.partitions
     }

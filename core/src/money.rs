@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+/// Money as an exact number of cents: sums never drift as `f64` dollars would.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Cents(pub i64);
 
@@ -27,6 +28,7 @@ impl Cents {
         Some(Cents(round_decimal_text_half_up(&text)))
     }
 
+    /// The amount in dollars, for display and JSON.
     pub fn dollars(self) -> f64 {
         self.0 as f64 / 100.0
     }

@@ -17,6 +17,7 @@ use crate::window::{
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
+/// The query (window) and detection settings of one analytics pipeline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnalyticsConfig {
     pub window: WindowConfig,
@@ -46,6 +47,7 @@ pub struct LateSale {
 }
 
 impl LateSale {
+    /// True when the sale joined none of its windows (all had fired).
     pub fn dropped(&self) -> bool {
         self.joined == 0
     }
@@ -66,6 +68,7 @@ impl LateSale {
     }
 }
 
+/// What the pipeline has to say, in order, from [`Analytics::poll`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {
     Window(WindowResult),
@@ -76,6 +79,7 @@ pub enum Output {
     Late(LateSale),
 }
 
+/// The whole analysis: window engine, tracker, analyzer and cooldown, sans-IO.
 #[derive(Clone, Debug)]
 pub struct Analytics {
     engine: HopWindows,
@@ -91,6 +95,7 @@ pub struct Analytics {
 }
 
 impl Analytics {
+    /// A pipeline for this config; fails when the window settings are invalid.
     pub fn new(config: AnalyticsConfig) -> Result<Analytics, ConfigError> {
         let engine = HopWindows::new(config.window.clone())?;
         Ok(Analytics {
@@ -150,6 +155,7 @@ impl Analytics {
         self.drain();
     }
 
+    /// Each partition's watermark (event time), for display.
     pub fn partition_watermarks(&self) -> Vec<PartitionWatermark> {
         self.engine.partition_watermarks()
     }
@@ -169,6 +175,7 @@ impl Analytics {
         self.drain();
     }
 
+    /// The next output (window, alert, held-back alert or late sale), oldest first.
     pub fn poll(&mut self) -> Option<Output> {
         self.out.pop_front()
     }
@@ -184,14 +191,17 @@ impl Analytics {
         self.analysed_through
     }
 
+    /// The cooldown's state: each kind's current cooldown and what it held back.
     pub fn cooldown(&self) -> &AdaptiveCooldown {
         &self.cooldown
     }
 
+    /// The window engine, read-only.
     pub fn engine(&self) -> &HopWindows {
         &self.engine
     }
 
+    /// The engine's counts: events, late joins and drops, windows fired.
     pub fn stats(&self) -> EngineStats {
         self.engine.stats()
     }

@@ -35,12 +35,14 @@ pub enum Value {
     Invalid { error: String, excerpt: String },
 }
 
+/// A position in one partition: where a client resumes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionOffset {
     pub partition: u32,
     pub offset: i64,
 }
 
+/// One partition as a client stands in it: its next offset, the partition's end, the lag.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartitionStatus {
     pub partition: u32,
@@ -51,6 +53,7 @@ pub struct PartitionStatus {
     pub lag: i64,
 }
 
+/// Bridge → browser.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
@@ -114,6 +117,7 @@ pub enum StartFrom {
     },
 }
 
+/// Browser → bridge.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
@@ -154,15 +158,18 @@ impl std::fmt::Display for ProtocolError {
 impl std::error::Error for ProtocolError {}
 
 impl ServerMessage {
+    /// One WebSocket text frame.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("server messages always serialize")
     }
+    /// Decodes a frame from the bridge; typed error on anything else.
     pub fn from_json(text: &str) -> Result<ServerMessage, ProtocolError> {
         serde_json::from_str(text).map_err(|e| ProtocolError::BadServerMessage(e.to_string()))
     }
 }
 
 impl ClientMessage {
+    /// One WebSocket text frame.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("client messages always serialize")
     }

@@ -5,12 +5,14 @@
 //! xoshiro256++ seeded through SplitMix64 (both public domain, by Blackman and Vigna).
 //! It is not cryptographic; it only has to look random and be reproducible.
 
+/// xoshiro256++: the same bits on every target, unlike platform RNGs.
 #[derive(Clone, Debug)]
 pub struct Rng {
     s: [u64; 4],
 }
 
 impl Rng {
+    /// A generator whose state is expanded from `seed` by SplitMix64.
     pub fn seeded(seed: u64) -> Rng {
         let mut sm = seed;
         let mut next = || {
@@ -25,6 +27,7 @@ impl Rng {
         }
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.s;
         let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);

@@ -27,6 +27,7 @@ pub const MAX_TEXT_BYTES: usize = 1_024;
 /// Largest encoded record accepted, in bytes.
 pub const MAX_RECORD_BYTES: usize = 64 * 1_024;
 
+/// One sale, as the seed's producer wrote it (its JSON field names).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sale {
     pub id_sale: String,
@@ -265,6 +266,7 @@ pub struct SaleError {
     pub kind: SaleErrorKind,
 }
 
+/// The rule a record or field broke.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SaleErrorKind {
     /// The record is over [`MAX_RECORD_BYTES`].

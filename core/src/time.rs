@@ -26,6 +26,7 @@ pub struct Timestamp(pub i64);
     serde::Serialize,
     serde::Deserialize,
 )]
+/// A length of time in milliseconds (window size, slide, delays).
 #[serde(transparent)]
 pub struct Span(pub i64);
 
@@ -34,18 +35,23 @@ pub struct Span(pub i64);
 pub struct Micros(pub i64);
 
 impl Span {
+    /// `ms` milliseconds.
     pub const fn millis(ms: i64) -> Span {
         Span(ms)
     }
+    /// `s` seconds.
     pub const fn seconds(s: i64) -> Span {
         Span(s * 1_000)
     }
+    /// `m` minutes.
     pub const fn minutes(m: i64) -> Span {
         Span(m * 60_000)
     }
+    /// The length in milliseconds.
     pub fn as_millis(self) -> i64 {
         self.0
     }
+    /// The length in seconds, for display.
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1_000.0
     }
@@ -91,6 +97,7 @@ pub struct DurationError {
     pub kind: DurationErrorKind,
 }
 
+/// What is wrong with a duration text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DurationErrorKind {
     /// `-5s`: durations here are lengths, never negative.
@@ -149,15 +156,19 @@ impl fmt::Display for Span {
 }
 
 impl Timestamp {
+    /// Milliseconds since the Unix epoch.
     pub fn millis(self) -> i64 {
         self.0
     }
+    /// This time plus `span` (saturating).
     pub fn plus(self, span: Span) -> Timestamp {
         Timestamp(self.0.saturating_add(span.0))
     }
+    /// This time minus `span` (saturating).
     pub fn minus(self, span: Span) -> Timestamp {
         Timestamp(self.0.saturating_sub(span.0))
     }
+    /// How long after `earlier` this is (negative if before).
     pub fn since(self, earlier: Timestamp) -> Span {
         Span(self.0.saturating_sub(earlier.0))
     }
@@ -194,6 +205,7 @@ impl fmt::Display for Timestamp {
 }
 
 impl Micros {
+    /// A millisecond timestamp in microseconds.
     pub fn from_timestamp(ts: Timestamp) -> Micros {
         Micros(ts.0.saturating_mul(1_000))
     }
@@ -305,6 +317,7 @@ pub struct IsoTimeError {
     pub kind: IsoTimeErrorKind,
 }
 
+/// The rule an ISO-8601 text broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IsoTimeErrorKind {
     /// Shorter than `YYYY-MM-DDTHH:MM:SS`.

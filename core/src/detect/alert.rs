@@ -5,6 +5,7 @@ use crate::time::Timestamp;
 use crate::window::TopKey;
 use serde::{Deserialize, Serialize};
 
+/// The kinds of event detection raises, one cooldown each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
@@ -19,6 +20,7 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
+    /// Every kind, in the order the console and the page list them.
     pub const ALL: [AlertKind; 8] = [
         AlertKind::ActivitySpike,
         AlertKind::ActivityDrop,
@@ -110,6 +112,7 @@ impl Alert {
         lines
     }
 
+    /// The seed's console line for this alert (`🚨 EVENT DETECTED: …`).
     pub fn console_text(&self) -> String {
         self.console_lines().join("\n")
     }

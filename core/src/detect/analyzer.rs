@@ -7,6 +7,7 @@ use crate::window::WindowResult;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// Detection thresholds; the defaults are the seed's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DetectConfig {
     /// Growth (either way) that counts as an event: 0.15 = 15%, the seed's threshold.
@@ -43,6 +44,7 @@ impl Default for DetectConfig {
     }
 }
 
+/// Turns each fired window into the alerts whose conditions start to hold in it.
 #[derive(Clone, Debug)]
 pub struct EventAnalyzer {
     config: DetectConfig,
@@ -59,6 +61,7 @@ pub struct EventAnalyzer {
 const RELEASE: f64 = 0.8;
 
 impl EventAnalyzer {
+    /// An analyzer with these thresholds and no history.
     pub fn new(config: DetectConfig) -> EventAnalyzer {
         EventAnalyzer {
             config,
@@ -67,6 +70,7 @@ impl EventAnalyzer {
         }
     }
 
+    /// The thresholds in use.
     pub fn config(&self) -> &DetectConfig {
         &self.config
     }

@@ -11,6 +11,7 @@ use crate::time::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Bounds, starting value and exact grow/shrink ratios of the adaptive cooldown.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CooldownConfig {
     pub min: Span,
@@ -43,6 +44,8 @@ pub struct CooldownState {
     pub shown: u64,
 }
 
+/// Rate-limits alerts per kind: a kind's cooldown grows while its alerts keep being held
+/// back and shrinks once it is calm.
 #[derive(Clone, Debug)]
 pub struct AdaptiveCooldown {
     config: CooldownConfig,
@@ -50,6 +53,7 @@ pub struct AdaptiveCooldown {
 }
 
 impl AdaptiveCooldown {
+    /// Every kind starts at the configured starting cooldown.
     pub fn new(config: CooldownConfig) -> AdaptiveCooldown {
         AdaptiveCooldown {
             config,

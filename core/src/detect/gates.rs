@@ -42,6 +42,7 @@ impl fmt::Display for GateFailure {
 }
 
 impl QualityGates {
+    /// `Ok` when the window has enough data to judge; otherwise the first gate it fails.
     pub fn check(&self, w: &WindowResult) -> Result<(), GateFailure> {
         if w.sales_in_window < self.min_sales {
             return Err(GateFailure::TooFewSales {

@@ -16,6 +16,7 @@ use crate::window::WindowResult;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
+/// What a window is compared with to call its activity a spike or a drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Baseline {
     /// The window that ended where this one starts (default).
@@ -44,6 +45,7 @@ struct Snapshot {
     sellers: u64,
 }
 
+/// Keeps the recent windows' figures that the baseline is computed from.
 #[derive(Clone, Debug)]
 pub struct EventTracker {
     baseline: Baseline,
@@ -60,6 +62,7 @@ fn growth(now: f64, base: f64) -> Option<f64> {
 }
 
 impl EventTracker {
+    /// A tracker for windows of `size` every `slide`, with no history yet.
     pub fn new(baseline: Baseline, size: Span, slide: Span) -> EventTracker {
         EventTracker {
             baseline,

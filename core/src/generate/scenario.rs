@@ -26,6 +26,7 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    /// A spike with the seed's defaults: 10× for 30 s.
     pub fn spike() -> Scenario {
         Scenario::Spike {
             factor: 10.0,
@@ -149,6 +150,7 @@ pub struct ScenarioError {
     pub kind: ScenarioErrorKind,
 }
 
+/// What is wrong with a scenario text.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScenarioErrorKind {
     /// The `@AFTER` part is not a duration.
@@ -165,6 +167,7 @@ pub enum ScenarioErrorKind {
     },
 }
 
+/// Why a scenario refuses a `key=value` option.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OptionProblem {
     NotANumber,

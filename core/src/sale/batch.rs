@@ -68,6 +68,7 @@ struct Row {
 }
 
 impl SaleBatch {
+    /// An empty batch.
     pub fn new() -> SaleBatch {
         SaleBatch::default()
     }
@@ -119,10 +120,12 @@ impl SaleBatch {
         });
     }
 
+    /// Sales in the batch.
     pub fn len(&self) -> usize {
         self.rows.len()
     }
 
+    /// True when the batch holds no sale.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
@@ -138,6 +141,7 @@ impl SaleBatch {
         self.view(&self.rows[i])
     }
 
+    /// The sales in the order they were pushed.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = SaleView<'_>> + '_ {
         self.rows.iter().map(|r| self.view(r))
     }

@@ -42,6 +42,7 @@ pub struct WindowResult {
     pub ticket_stddev: f64,
 }
 
+/// The most frequent key of a window (category or seller), its count and share.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TopKey {
     pub name: String,

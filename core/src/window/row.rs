@@ -21,6 +21,7 @@ pub struct WindowRowError {
     pub kind: WindowRowErrorKind,
 }
 
+/// What is wrong with a results-topic row or one of its fields.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WindowRowErrorKind {
     /// The bytes are not JSON (the parser's message).
