@@ -150,13 +150,20 @@ impl<'a> Scanner<'a> {
 
     /// A key after its opening quote; keys with escapes are left to the exact decoder.
     fn plain_key(&mut self) -> Option<&'a [u8]> {
+        let src = self.src;
+        self.plain_rest().map(|r| &src.as_bytes()[r])
+    }
+
+    /// After an opening quote: the string's range in the source when it has no escape
+    /// (the cursor then past its closing quote), `None` otherwise.
+    fn plain_rest(&mut self) -> Option<Range<usize>> {
         let start = self.i;
         let end = start + special_byte(&self.b[start..])?;
         if self.b[end] != b'"' {
             return None;
         }
         self.i = end + 1;
-        Some(&self.b[start..end])
+        Some(start..end)
     }
 
     /// A string value, unescaped onto `text`; its range there. At most
@@ -180,13 +187,8 @@ impl<'a> Scanner<'a> {
     /// A string value without escapes, borrowed; `None` for anything else.
     fn plain_text(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
-        let start = self.i;
-        let end = start + special_byte(&self.b[start..])?;
-        if self.b[end] != b'"' {
-            return None;
-        }
-        self.i = end + 1;
-        Some(&self.src[start..end])
+        let src = self.src;
+        self.plain_rest().map(|r| &src[r])
     }
 
     /// A string value the windows do not read: checked as [`Scanner::text`] checks it
