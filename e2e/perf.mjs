@@ -1,26 +1,70 @@
-// Page performance in headless Chromium (a measurement, not a test): frames per second
-// while the simulator runs 1,000 sales per simulated second, and the release page weight.
+// Page performance in headless Chromium (a measurement, not a test): frames per second,
+// worst frame and how long a click takes to show, at the defaults and at the heaviest
+// settings the UI accepts; how long the teaching view takes to draw at the seed's own
+// query; and the release page weight.
 //   node e2e/perf.mjs   (after `trunk build --release`)
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { serveDist, launch, openPage } from './harness.mjs';
 
+/** Frames per second and the longest frame over `ms`, measured in the page. */
+async function frames(page, ms = 5000) {
+  return page.evaluate((ms) => new Promise((done) => {
+    let n = 0, worst = 0, last = performance.now();
+    const t0 = last;
+    const f = () => {
+      const t = performance.now();
+      worst = Math.max(worst, t - last); last = t; n++;
+      if (t - t0 < ms) requestAnimationFrame(f); else done({ fps: n / ((t - t0) / 1000), worst });
+    };
+    requestAnimationFrame(f);
+  }), ms);
+}
+
+/** Milliseconds from a click on the 1× speed button until it shows as pressed. */
+async function clickLatency(page) {
+  return page.evaluate(() => new Promise((done) => {
+    const button = document.querySelector('[data-testid="speed-1"]');
+    if (!button) return done(-1);
+    const t0 = performance.now();
+    button.click();
+    const poll = () => {
+      if (button.getAttribute('aria-pressed') === 'true') done(performance.now() - t0);
+      else if (performance.now() - t0 > 20000) done(20000);
+      else requestAnimationFrame(poll);
+    };
+    poll();
+  }));
+}
+
 const srv = await serveDist();
 const browser = await launch();
 const line = ['page_perf'];
-for (const speed of [1, 10]) {
-  const { page } = await openPage(browser, `${srv.base}?rate=1000&speed=${speed}&seed=1`);
+for (const [rate, speed] of [[1000, 1], [1000, 10], [1000, 3600], [10000, 600], [10000, 3600]]) {
+  const { page } = await openPage(browser, `${srv.base}?rate=${rate}&speed=${speed}&seed=1`);
+  const t0 = Date.now();
+  await page.waitForSelector('[data-testid="sim-clock"]', { timeout: 30000 }).catch(() => {});
+  const firstDraw = Date.now() - t0;
   await page.waitForTimeout(1000);
-  const fps = await page.evaluate(() => new Promise((done) => {
-    let frames = 0; const t0 = performance.now();
-    const f = () => { frames++; if (performance.now() - t0 < 5000) requestAnimationFrame(f); else done(frames / ((performance.now() - t0) / 1000)); };
-    requestAnimationFrame(f);
-  }));
-  line.push(`fps_rate1000_speed${speed}=${fps.toFixed(1)}`);
+  const { fps, worst } = await frames(page);
+  const click = await clickLatency(page);
+  const behind = await page.locator('[data-testid="running-behind"]').count();
+  line.push(`rate${rate}_speed${speed}: fps=${fps.toFixed(1)} worst_frame_ms=${worst.toFixed(0)} click_ms=${click.toFixed(0)} first_draw_ms=${firstDraw} behind_notice=${behind ? 'yes' : 'no'}`);
+  await page.close();
+}
+for (const [size, slide] of [['15m', '1s'], ['1d', '1s'], ['10s', '1ms']]) {
+  const { page } = await openPage(browser, `${srv.base}?tab=teach&size=${size}&slide=${slide}&seed=1`);
+  const t0 = Date.now();
+  await page.waitForSelector('[data-testid="lesson-next"]', { timeout: 60000 }).catch(() => {});
+  const drawn = Date.now() - t0;
+  const { fps, worst } = await frames(page, 3000);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  const tabStops = await page.evaluate(() => document.querySelectorAll('main [tabindex="0"], main button, main a[href], main select, main input').length);
+  line.push(`teach_${size}_${slide}: draw_ms=${drawn} fps=${fps.toFixed(1)} worst_frame_ms=${worst.toFixed(0)} page_px=${height} tab_stops=${tabStops}`);
   await page.close();
 }
 const gz = fs.readdirSync('dist').reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(`dist/${f}`)).length, 0);
 line.push(`release_gzip_bytes=${gz}`);
-console.log(line.join(' '));
+console.log(line.join('\n  '));
 await browser.close();
 srv.server.close();

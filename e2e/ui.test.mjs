@@ -49,6 +49,26 @@ test('an activity spike triggered after warm-up raises an "Activity spike" alert
   assert.deepEqual(errors, []);
 });
 
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`at the heaviest settings (10,000 sales/s, 3600×) the page runs behind, says so and answers at once (${w}px)`, async () => {
+    // Before the frame budget this never drew in 20 s, and a click took 5 s to register.
+    const { page, errors } = await openPage(browser, srv.base + '?rate=10000&speed=3600&seed=1', { width: w, height: h });
+    const notice = page.locator('[data-testid=running-behind]');
+    await notice.waitFor({ timeout: 10000 });
+    const text = await notice.textContent();
+    assert.match(text, /Running behind: the shop simulates at about [\d.]+K?× \([\d.]+[KM]? sales per real second\), not the 3600× asked/);
+    const before = await simSeconds(page);
+    await page.waitForTimeout(1000);
+    assert.ok(await simSeconds(page) > before, 'shop time still moves');
+    await page.screenshot({ path: shot(`dashboard-running-behind-${w}`), fullPage: true });
+    // A click is answered while it runs behind; at 1× it keeps up and the notice goes.
+    await page.click('[data-testid=speed-1]', { timeout: 2000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=speed-1]').getAttribute('aria-pressed') === 'true', null, { timeout: 2000 });
+    await notice.waitFor({ state: 'detached', timeout: 10000 });
+    assert.deepEqual(errors, []);
+  });
+}
+
 async function selectedWindowCount(size, slide) {
   const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=${size}&slide=${slide}&seed=2`);
   for (let i = 0; i < 12; i++) await page.click('[data-testid=lesson-next]');

@@ -56,6 +56,17 @@ pub fn compact_usd(c: hopscope_core::Cents) -> String {
     }
 }
 
+/// A count short enough for a sentence: `212`, `18.1K`, `2.35M`.
+pub fn compact_number(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.2}M", n / 1e6)
+    } else if n >= 1e4 {
+        format!("{:.1}K", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
 fn clock_text(ms: i64) -> String {
     let s = ms / 1000;
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
@@ -217,12 +228,32 @@ impl App {
                             <span class="badge">{ format!("{k} {left:.0}s left") }</span>
                         }) }
                     </p>
+                    if let Some(notice) = self.behind_notice() {
+                        <p class="notice" role="status" data-testid="running-behind">{ notice }</p>
+                    }
                     if warm {
                         <p class="muted" data-testid="warmup">{ "Growth alerts compare each 15-minute window with the 15 minutes before it, so they start after 30 minutes of shop time (use 600× to get there in seconds)." }</p>
                     }
                 }
             </div>
         }
+    }
+
+    /// When the simulator cannot keep up with rate × speed in its frame budget: by how
+    /// much, in words. `None` while it keeps up (within 5 %).
+    fn behind_notice(&self) -> Option<String> {
+        let pace = self.sim.pace();
+        if self.sim.paused || pace >= 0.95 {
+            return None;
+        }
+        let speed = self.settings.speed * pace;
+        let sales = self.sim.rate() * speed;
+        Some(format!(
+            "Running behind: the shop simulates at about {}× ({} sales per real second), not the {}× asked — more than this browser can compute while staying responsive. Lower the speed or the sales/s to follow in real time.",
+            compact_number(speed),
+            compact_number(sales),
+            self.settings.speed
+        ))
     }
 
     pub(crate) fn view_dashboard(&self, ctx: &Context<Self>) -> Html {

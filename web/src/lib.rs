@@ -31,9 +31,19 @@ use yew::prelude::*;
 
 /// How often the page advances the clocks and redraws.
 const TICK_MS: u32 = 100;
+/// Most wall time one slice of simulating may take: a third of a frame at 60 Hz, so
+/// drawing and input still fit in the frame.
+const WORK_BUDGET_MS: f64 = 6.0;
+/// How often a slice of simulating may run between ticks (about once a frame).
+const WORK_MS: u32 = 16;
+/// Sales simulated between two looks at the budget's clock.
+const SALES_PER_SLICE: usize = 256;
 
 pub enum Msg {
     Tick,
+    /// Between ticks: more simulating, if the last tick's target is not reached yet (no
+    /// redraw).
+    Work,
     SetTab(Tab),
     /// From the keyboard: select the tab and move the focus to it.
     FocusTab(Tab),
@@ -120,6 +130,7 @@ pub struct App {
     last_tick: f64,
     lesson_acc_ms: f64,
     _interval: Interval,
+    _work: Interval,
 }
 
 fn now_ms() -> f64 {
@@ -384,6 +395,16 @@ impl App {
         }
     }
 
+    /// Simulates towards the tick's target for at most [`WORK_BUDGET_MS`].
+    fn simulate_slice(&mut self) {
+        let t0 = now_ms();
+        while !self.sim.work(SALES_PER_SLICE, &mut self.shop) {
+            if now_ms() - t0 >= WORK_BUDGET_MS {
+                break;
+            }
+        }
+    }
+
     fn live_active(&self) -> bool {
         self.settings.source == Source::Live && self.live.connected
     }
@@ -424,6 +445,8 @@ impl Component for App {
         let (settings, problems) = Settings::from_query_checked(&query);
         let link = ctx.link().clone();
         let interval = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
+        let link = ctx.link().clone();
+        let work = Interval::new(WORK_MS, move || link.send_message(Msg::Work));
         let (lesson, lesson_error) = new_lesson(&settings);
         let mut app = App {
             sim: Sim::new(
@@ -444,6 +467,7 @@ impl Component for App {
             last_tick: now_ms(),
             lesson_acc_ms: 0.0,
             _interval: interval,
+            _work: work,
         };
         if app.settings.source == Source::Live {
             app.connect(ctx);
@@ -474,7 +498,13 @@ impl Component for App {
                     self.shop.advance(Timestamp(now as i64));
                     self.lesson.live_advance(Timestamp(now as i64));
                 } else {
-                    self.sim.tick(dt, &mut self.shop);
+                    // What the slices since the last tick did not reach is let go: the
+                    // shop runs behind (and says so) rather than the page freezing.
+                    if !self.sim.caught_up() {
+                        self.sim.fall_behind();
+                    }
+                    self.sim.tick(dt);
+                    self.simulate_slice();
                 }
                 if self.lesson_playing && !self.lesson.is_live() {
                     // One simulated second per half real second: slow enough to follow.
@@ -483,6 +513,13 @@ impl Component for App {
                     self.lesson_acc_ms -= whole;
                     self.lesson.advance(Span(whole as i64));
                 }
+            }
+            Msg::Work => {
+                if !(self.sim.paused || self.sim.caught_up() || self.live_active()) {
+                    self.simulate_slice();
+                }
+                // The next tick draws what this slice did.
+                return false;
             }
             Msg::SetTab(t) => {
                 self.settings.tab = t;
