@@ -95,6 +95,37 @@ test('teaching view: selecting an event lights exactly the windows containing it
   assert.deepEqual(errors, []);
 });
 
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view: the guided steps that change a setting keep the sales and the selection (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=2`, { width: w, height: h });
+    for (let i = 0; i < 12; i++) await page.click('[data-testid=lesson-next]');
+    const dots = page.locator('[data-testid=event-dot]');
+    const before = await dots.count();
+    const dot = dots.nth(Math.floor(before / 2));
+    const id = await dot.getAttribute('data-id');
+    await dot.click();
+    await page.locator('[data-testid=selection-count]').waitFor();
+    // Step 3: "Set the slide to 3 s".
+    await page.fill('[data-testid=lesson-slide]', '3s');
+    await page.press('[data-testid=lesson-slide]', 'Enter');
+    await page.waitForFunction(() => /slide=3s/.test(location.search));
+    assert.equal(await dots.count(), before, 'every sale is still there');
+    const count = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+    assert.ok(count === 3 || count === 4, `the same sale, now in ${count} windows`);
+    assert.match(await page.textContent('[data-testid=selection] h3'), new RegExp(`^Sale ${id}:`));
+    // Step 7: processing time.
+    await page.selectOption('[data-testid=lesson-time]', 'processing');
+    await page.waitForFunction(() => /time=processing/.test(location.search));
+    assert.equal(await dots.count(), before, 'still every sale');
+    assert.match(await page.textContent('[data-testid=selection] h3'), new RegExp(`^Sale ${id}:`));
+    await page.screenshot({ path: shot(`teach-kept-work-${w}`), fullPage: true });
+    // Reset is what starts over.
+    await page.click('[data-testid=lesson-reset]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=event-dot]').length === 0);
+    assert.deepEqual(errors, []);
+  });
+}
+
 test('teaching view: a slide that does not divide the size gives 3 or 4 windows (10s/3s)', async () => {
   const { errors, lit, claimed, expected } = await selectedWindowCount('10s', '3s');
   assert.ok(expected === 3 || expected === 4, `expected ${expected}`);

@@ -4,6 +4,7 @@
 
 use hopscope_core::generate::{GeneratorConfig, SaleGenerator};
 use hopscope_core::partition::partition_for_key;
+use hopscope_core::rng::Rng;
 use hopscope_core::window::{
     ConfigError, Event, EventTime, HopWindows, PartitionWatermark, Pushed, TimeMode, WindowConfig,
 };
@@ -85,6 +86,10 @@ pub struct Lesson {
     paused: BTreeSet<u32>,
     /// Sales of paused partitions, waiting: (event time, value, seller).
     held: Vec<(Timestamp, Cents, String)>,
+    /// Generated sales on their way: (arrival, event time, value, seller), by arrival.
+    in_flight: Vec<(Timestamp, Timestamp, Cents, String)>,
+    /// Draws each sale's transit time.
+    transit: Rng,
 }
 
 /// With partitions, one that delivers nothing for this long (lesson clock) goes idle.
@@ -95,6 +100,14 @@ const LIVE_EVENTS: usize = 2_000;
 
 /// A slow shop, so a learner can follow every event.
 const LESSON_RATE: f64 = 0.6;
+
+/// Sales reach the engine a moment after they happen (network, batching, a producer's
+/// linger): a mean of this many milliseconds, so arrival order differs from event order
+/// and processing time differs from event time, as on a real topic.
+const TRANSIT_MEAN_MS: f64 = 600.0;
+/// ... and never more than this, below the lesson's default 2 s watermark delay, so at
+/// the defaults only injected sales are late.
+const TRANSIT_MAX_MS: f64 = 1_500.0;
 
 impl Lesson {
     pub fn new(size: Span, slide: Span, time: TimeMode, seed: u64) -> Result<Lesson, ConfigError> {
@@ -120,6 +133,8 @@ impl Lesson {
             partitions: 1,
             paused: BTreeSet::new(),
             held: Vec::new(),
+            in_flight: Vec::new(),
+            transit: Rng::seeded(seed ^ 0x7472_616e_7369_7400),
         })
     }
 
@@ -140,6 +155,48 @@ impl Lesson {
             }
         }
         Ok(self)
+    }
+
+    /// Carries a student's sales over from `old` into this lesson of another shape (size,
+    /// slide, time, partitions): the same sales arrive at the same moments and land in
+    /// this lesson's windows, held partitions stay held, the selection stays where it
+    /// still means something, and "Next event" goes on where it was. Changing a setting
+    /// must not wipe the work it is meant to show something about. (A live lesson starts
+    /// over: its sales come from the bridge, on the wall clock.)
+    pub fn take_over(&mut self, old: &Lesson) {
+        if old.live {
+            return;
+        }
+        for e in &old.events {
+            self.clock = e.arrival;
+            self.engine.advance(e.arrival);
+            self.push(e.event_time, e.value, e.seller.clone(), e.origin);
+        }
+        self.held = old.held.clone();
+        self.paused = old
+            .paused
+            .iter()
+            .copied()
+            .filter(|p| *p < self.partitions)
+            .collect();
+        // Sales the old lesson generated are delivered or in flight: skip them, carry
+        // those in flight.
+        let generated = old.gen.emitted();
+        while self.gen.emitted() < generated {
+            if self.gen.poll(Timestamp(i64::MAX / 2)).is_none() {
+                break;
+            }
+            self.transit.exponential(TRANSIT_MEAN_MS);
+        }
+        self.in_flight = old.in_flight.clone();
+        self.clock = old.clock;
+        self.engine.advance(old.clock);
+        self.collect();
+        self.selected = match old.selected {
+            Selected::Window(s) if s.rem_euclid(self.config.slide.0) == 0 => Selected::Window(s),
+            Selected::Window(_) => Selected::Nothing,
+            other => other,
+        };
     }
 
     /// Every partition's watermark (empty for one stream or processing time).
@@ -199,22 +256,50 @@ impl Lesson {
         self.engine.watermark()
     }
 
-    /// Moves the clock to the next generated sale and delivers it.
+    /// Moves the clock to the next sale's arrival and delivers it.
     pub fn next_event(&mut self) {
-        let at = self.gen.next_arrival().max(self.clock);
-        self.advance_to(at);
+        // A sale generated later may still arrive first: generate until the earliest
+        // arrival in flight comes before the next sale even happens.
+        loop {
+            let next_sale = self.gen.next_arrival();
+            match self.in_flight.first() {
+                Some((arrival, ..)) if *arrival <= next_sale => {
+                    let at = (*arrival).max(self.clock);
+                    self.advance_to(at);
+                    return;
+                }
+                _ => self.generate_until(next_sale),
+            }
+        }
     }
 
-    /// Moves the clock by `span`, delivering the sales that happen meanwhile.
+    /// Moves the clock by `span`, delivering the sales that arrive meanwhile.
     pub fn advance(&mut self, span: Span) {
         self.advance_to(self.clock.plus(span));
     }
 
-    fn advance_to(&mut self, to: Timestamp) {
+    /// Puts every sale that happens by `to` in flight.
+    fn generate_until(&mut self, to: Timestamp) {
         while let Some(g) = self.gen.poll(to) {
             let at = g.sale.event_time();
-            self.clock = self.clock.max(at);
-            self.deliver(at, g.sale.value(), g.sale.seller.clone(), Origin::Normal);
+            let transit = self
+                .transit
+                .exponential(TRANSIT_MEAN_MS)
+                .min(TRANSIT_MAX_MS) as i64;
+            let arrival = at.plus(Span(transit));
+            let i = self.in_flight.partition_point(|(a, ..)| *a <= arrival);
+            self.in_flight
+                .insert(i, (arrival, at, g.sale.value(), g.sale.seller.clone()));
+        }
+    }
+
+    fn advance_to(&mut self, to: Timestamp) {
+        self.generate_until(to);
+        let arrived = self.in_flight.partition_point(|(a, ..)| *a <= to);
+        let arrived: Vec<_> = self.in_flight.drain(..arrived).collect();
+        for (arrival, at, value, seller) in arrived {
+            self.clock = self.clock.max(arrival);
+            self.deliver(at, value, seller, Origin::Normal);
         }
         self.clock = to;
         self.engine.advance(to);
@@ -294,12 +379,18 @@ impl Lesson {
     }
 
     fn deliver(&mut self, event_time: Timestamp, value: Cents, seller: String, origin: Origin) {
-        let arrival = self.clock;
         let partition = self.partition_of(&seller);
         if origin == Origin::Normal && self.paused.contains(&partition) {
             self.held.push((event_time, value, seller));
             return;
         }
+        self.push(event_time, value, seller, origin);
+    }
+
+    /// The sale reaches the engine now (the lesson clock).
+    fn push(&mut self, event_time: Timestamp, value: Cents, seller: String, origin: Origin) {
+        let arrival = self.clock;
+        let partition = self.partition_of(&seller);
         let ev = Event {
             time: event_time,
             value,
@@ -393,6 +484,101 @@ mod tests {
             1,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_new_shape_keeps_the_students_sales_and_selection() {
+        // Guided step 3: "set the slide to 3 s" after a dozen sales and a click on one.
+        let mut old = lesson(10, 2);
+        for _ in 0..12 {
+            old.next_event();
+        }
+        old.inject_late();
+        old.selected = Selected::Event(5);
+        let mut new = lesson(10, 3);
+        new.take_over(&old);
+        let key = |l: &Lesson| {
+            l.events
+                .iter()
+                .map(|e| (e.id, e.event_time, e.arrival, e.value, e.origin))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            key(&new),
+            key(&old),
+            "the same sales, arriving when they did"
+        );
+        assert_eq!(new.clock, old.clock);
+        assert_eq!(new.selected, Selected::Event(5));
+        // They fall into the new windows: 3 or 4 per sale now, fired ones hold exactly them.
+        let t = new.position(new.event(5).unwrap());
+        let n = new.windows_containing(t).len();
+        assert!(n == 3 || n == 4, "{n}");
+        for (start, w) in &new.fired {
+            assert_eq!(w.sales_in_window as usize, new.events_in(*start).len());
+        }
+        // The stream goes on where it was: the next sale is a new one.
+        let newest = old.events.iter().map(|e| e.event_time).max().unwrap();
+        new.next_event();
+        let next = new.events.last().unwrap();
+        assert_eq!(next.id, old.events.len() as u32 + 1);
+        assert!(next.event_time > newest, "not a sale delivered before");
+        // Guided step 7: processing time, same sales.
+        let mut processing =
+            Lesson::new(Span::seconds(10), Span::seconds(3), TimeMode::Processing, 1).unwrap();
+        processing.take_over(&new);
+        assert_eq!(processing.events.len(), new.events.len());
+        assert!(
+            processing.events.iter().all(|e| !e.late()),
+            "nothing is late in processing time"
+        );
+        // A window selected on a 2 s grid means nothing on a 3 s one.
+        old.selected = Selected::Window(4_000);
+        let mut again = lesson(10, 3);
+        again.take_over(&old);
+        assert_eq!(again.selected, Selected::Nothing);
+    }
+
+    #[test]
+    fn sales_arrive_a_moment_after_they_happen_and_not_always_in_order() {
+        let mut l =
+            Lesson::new(Span::seconds(10), Span::seconds(2), TimeMode::Processing, 1).unwrap();
+        for _ in 0..40 {
+            l.next_event();
+        }
+        assert_eq!(l.events.len(), 40, "one sale per press");
+        let transit: Vec<i64> = l
+            .events
+            .iter()
+            .map(|e| e.arrival.since(e.event_time).0)
+            .collect();
+        assert!(
+            transit
+                .iter()
+                .all(|t| (0..=TRANSIT_MAX_MS as i64).contains(t)),
+            "{transit:?}"
+        );
+        assert!(
+            transit.iter().filter(|t| **t >= 100).count() >= 20,
+            "most arrive visibly later: {transit:?}"
+        );
+        assert!(
+            l.events
+                .windows(2)
+                .any(|w| w[1].event_time < w[0].event_time),
+            "some arrive out of order"
+        );
+        assert!(
+            l.events.windows(2).all(|w| w[1].arrival >= w[0].arrival),
+            "delivered by arrival"
+        );
+        // In processing time a sale sits at its arrival: its windows are not its event time's.
+        let e = l
+            .events
+            .iter()
+            .find(|e| e.arrival.since(e.event_time).0 >= 500)
+            .unwrap();
+        assert_eq!(l.position(e), e.arrival);
     }
 
     #[test]

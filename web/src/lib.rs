@@ -212,6 +212,18 @@ impl App {
         self.shop = Shop::new();
     }
 
+    /// A new lesson of the settings' shape with the student's sales carried over (see
+    /// [`Lesson::take_over`]); `Reset` is what starts from nothing.
+    fn reshape_lesson(&mut self) {
+        let (l, err) = new_lesson(&self.settings);
+        let old = std::mem::replace(&mut self.lesson, l);
+        self.lesson_error = err;
+        self.lesson.take_over(&old);
+        if old.is_live() {
+            self.lesson.go_live(Timestamp(now_ms() as i64));
+        }
+    }
+
     fn restart_lesson(&mut self) {
         let (l, err) = new_lesson(&self.settings);
         self.lesson = l;

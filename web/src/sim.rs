@@ -174,10 +174,17 @@ mod tests {
         for _ in 0..20 {
             s.tick(100.0);
             // One slice per tick, as if the budget ran out at once.
-            assert!(!s.work(256, &mut shop), "one slice cannot reach 6 minutes of sales");
+            assert!(
+                !s.work(256, &mut shop),
+                "one slice cannot reach 6 minutes of sales"
+            );
             s.fall_behind();
         }
-        assert_eq!(shop.total_sales, 20 * 256, "no tick did more than it was given");
+        assert_eq!(
+            shop.total_sales,
+            20 * 256,
+            "no tick did more than it was given"
+        );
         assert!(s.pace() < 0.01, "pace {}", s.pace());
         // The debt is not carried: the next tick asks for one tick's worth, not 21.
         s.speed = 1.0;
@@ -188,7 +195,11 @@ mod tests {
             s.tick(100.0);
             assert!(s.work(usize::MAX, &mut shop));
         }
-        assert!(s.pace() > 0.99, "keeping up again: {pace_before} → {}", s.pace());
+        assert!(
+            s.pace() > 0.99,
+            "keeping up again: {pace_before} → {}",
+            s.pace()
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ const GUIDE: [(&str, &str); 8] = [
     ("6. Out of order and late",
      "“Inject out-of-order” adds a sale from a moment ago: within the delay it still counts everywhere. “Inject late” adds one from behind the watermark (!): its first windows have fired and keep their results without it, and it joins the ones still open — as Flink does. “Inject too late” adds one whose every window has fired: only then is it dropped (✕), and counted."),
     ("7. Processing time",
-     "Switch to processing time: a sale now belongs to the windows of the moment it arrives, whatever its own timestamp. Nothing is ever late, but results depend on when data shows up."),
+     "Sales reach the engine a moment after they happen (up to 1.5 s here: network, batching), so they arrive in a slightly different order than they happened. Switch to processing time: a sale now belongs to the windows of the moment it arrives, whatever its own timestamp — watch the dots move to their arrival times (your sales and selection stay). Nothing is ever late, but results depend on when data shows up."),
     ("8. Partitions",
      "Read from 3 Kafka partitions (event time): each partition has its own watermark (short lines p0, p1, p2) and the window operator's is their minimum (red), as in Flink's Kafka source. Hold a partition: the watermark stops at it — windows wait — until it has been silent for the idle timeout; then it is left out and the others move the watermark on. Release it: its held sales arrive behind the watermark and are late."),
 ];
@@ -56,7 +56,7 @@ impl App {
                     if self.settings.slide > s {
                         self.settings.slide = s;
                     }
-                    self.restart_lesson();
+                    self.reshape_lesson();
                     url_changed = true;
                 }
             }
@@ -64,25 +64,25 @@ impl App {
                 let r = settings::parse_slide(&text, self.settings.size);
                 if let Some(s) = self.checked("lesson-slide", r) {
                     self.settings.slide = s;
-                    self.restart_lesson();
+                    self.reshape_lesson();
                     url_changed = true;
                 }
             }
             LessonMsg::SetLateness(text) => {
                 if let Some(s) = self.checked("lesson-lateness", settings::parse_delay(&text)) {
                     self.settings.lateness = s;
-                    self.restart_lesson();
+                    self.reshape_lesson();
                     url_changed = true;
                 }
             }
             LessonMsg::SetTime(t) => {
                 self.settings.time = t;
-                self.restart_lesson();
+                self.reshape_lesson();
                 url_changed = true;
             }
             LessonMsg::SetParts(n) => {
                 self.settings.parts = n;
-                self.restart_lesson();
+                self.reshape_lesson();
                 url_changed = true;
             }
             LessonMsg::TogglePartition(p) => self.lesson.toggle_pause(p),
