@@ -126,6 +126,53 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
   });
 }
 
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view at the seed's own query (15 min / 1 s): the windows around a sale, a band for all, a readable axis (${w}px)`, async () => {
+    // Before: 2,704 bars in a 13,681 px picture, 2,718 tab stops before "Next tip".
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=15m&slide=1s&seed=2`, { width: w, height: h });
+    for (let i = 0; i < 8; i++) await page.click('[data-testid=lesson-next]');
+    const bars = page.locator('[data-testid=window-bar]');
+    assert.ok(await bars.count() <= 6, `${await bars.count()} bars drawn one by one`);
+    await page.locator('[data-testid=window-band]').waitFor();
+    assert.ok(Number(await page.getAttribute('[data-testid=window-band]', 'data-max')) >= 1);
+    const dots = page.locator('[data-testid=event-dot]');
+    await dots.nth(Math.floor((await dots.count()) / 2)).click();
+    assert.equal(await page.getAttribute('[data-testid=selection-count]', 'data-count'), '900');
+    assert.match(await page.textContent('[data-testid=windows-around]'), /The 900 windows containing the selected sale .* 6 shown: the first 3 and the last 3, one every 1s/);
+    assert.equal(await page.locator('[data-testid=window-bar].hl').count(), 6, 'every bar shown contains the selected sale');
+    const stops = await page.evaluate(() => document.querySelectorAll('main [tabindex="0"], main button, main select, main input').length);
+    assert.ok(stops < 60, `${stops} tab stops in the teaching view`);
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(height < 3000, `page ${height} px tall`);
+    // The axis: round steps, one format, labels that do not overlap — zoomed to the
+    // sales (seconds) and zoomed out to whole windows (minutes).
+    const ticks = () => page.evaluate(() => [...document.querySelectorAll('.timeline text.tick:not(.left)')].map((t) => { const r = t.getBoundingClientRect(); return [r.left, r.right, t.textContent]; }));
+    const readable = (ts, format) => {
+      assert.ok(ts.length >= 3 && ts.length <= 12, `${ts.length} tick labels`);
+      for (let k = 1; k < ts.length; k++) assert.ok(ts[k][0] >= ts[k - 1][1], `labels ${ts[k - 1][2]} and ${ts[k][2]} overlap`);
+      assert.ok(ts.every(([, , t]) => format.test(t)), ts.map((t) => t[2]).join(' '));
+    };
+    readable(await ticks(), /^-?\d+s$/);
+    await page.screenshot({ path: shot(`teach-15m-1s-${w}`), fullPage: true });
+    await page.click('[data-testid=lesson-zoom]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=lesson-zoom]').getAttribute('aria-pressed') === 'true');
+    readable(await ticks(), /^-?\d+:\d\d$/);
+    assert.equal(await page.locator('[data-testid=window-bar].hl').count(), 6, 'the same windows, whole');
+    await page.screenshot({ path: shot(`teach-15m-1s-whole-${w}`), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+}
+
+test('teaching view: an empty window before the first sale never fires, as in Flink', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=2`);
+  await page.click('[data-testid=lesson-next]');
+  const never = page.locator('[data-testid=window-bar].never[tabindex="0"]').first();
+  await never.click();
+  assert.match(await page.textContent('[data-testid=selection-window]'), /Empty: no sale falls in it\. Flink emits no window without rows, so this one never fires/);
+  assert.doesNotMatch(await page.textContent('[data-testid=selection]'), /-0\.001 s/);
+  assert.deepEqual(errors, []);
+});
+
 test('teaching view: a slide that does not divide the size gives 3 or 4 windows (10s/3s)', async () => {
   const { errors, lit, claimed, expected } = await selectedWindowCount('10s', '3s');
   assert.ok(expected === 3 || expected === 4, `expected ${expected}`);

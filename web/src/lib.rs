@@ -77,6 +77,8 @@ pub enum LessonMsg {
     TogglePartition(u32),
     Select(lesson::Selected),
     Guide(isize),
+    /// Whole windows or the sales, when windows are too many to draw one by one.
+    ToggleZoom,
     Reset,
 }
 
@@ -120,6 +122,9 @@ pub struct App {
     pub shop: Shop,
     pub lesson: Lesson,
     pub lesson_playing: bool,
+    /// At many windows per instant (15 min / 1 s), the timeline shows whole windows
+    /// instead of zooming to the sales.
+    pub lesson_zoomed_out: bool,
     pub lesson_error: Option<String>,
     pub guide_step: usize,
     pub live: LiveState,
@@ -470,6 +475,7 @@ impl Component for App {
             shop: Shop::new(),
             lesson,
             lesson_playing: false,
+            lesson_zoomed_out: false,
             lesson_error,
             guide_step: 0,
             live: LiveState::new(),

@@ -6,7 +6,7 @@ use crate::icon::{icon, Icon};
 use crate::lesson::{Origin, Selected, LESSON_IDLE_TIMEOUT};
 use crate::settings::{self, LessonTime};
 use crate::{App, LessonMsg, Msg};
-use hopscope_core::Pushed;
+use hopscope_core::{Pushed, Timestamp};
 use yew::prelude::*;
 
 const GUIDE: [(&str, &str); 8] = [
@@ -37,7 +37,90 @@ fn secs(t: i64) -> String {
     }
 }
 
+/// Most rows of windows drawn one by one; past this many windows per instant the
+/// timeline shows [`AROUND`] at each end of those around the focus, and a band for all.
+const MAX_ROWS: usize = 16;
+/// Windows shown at each end of those containing the focus, in the many-windows view.
+const AROUND: usize = 3;
+
+/// A long list cut to its first and last [`AROUND`] items, `None` standing for the rest.
+fn summarised<T: Copy>(items: &[T]) -> Vec<Option<T>> {
+    if items.len() <= 2 * AROUND + 1 {
+        return items.iter().copied().map(Some).collect();
+    }
+    let ends = items[..AROUND].iter().chain(&items[items.len() - AROUND..]);
+    let mut out: Vec<Option<T>> = ends.copied().map(Some).collect();
+    out.insert(AROUND, None);
+    out
+}
+
+/// A round tick spacing giving at most about ten labels over `range` ms.
+fn tick_spacing(range: i64) -> i64 {
+    const NICE: [i64; 14] = [
+        1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+        1_800_000, 3_600_000, 7_200_000,
+    ];
+    NICE.into_iter()
+        .find(|n| range / n <= 10)
+        .unwrap_or_else(|| (range / 10 / 3_600_000 + 1) * 3_600_000)
+}
+
+/// A timeline label in the unit of the tick spacing `step`: `42s` for steps under a
+/// minute, `12:30` (min:s) under an hour, `1:02:00` above — one format per axis.
+fn clock_label(t: i64, step: i64) -> String {
+    let s = t.div_euclid(1_000);
+    let sign = if s < 0 { "-" } else { "" };
+    let a = s.abs();
+    if step < 60_000 {
+        format!("{s}s")
+    } else if step < 3_600_000 {
+        format!("{sign}{}:{:02}", a / 60, a % 60)
+    } else {
+        format!("{sign}{}:{:02}:{:02}", a / 3_600, a / 60 % 60, a % 60)
+    }
+}
+
 impl App {
+    /// Sales per window for every window start across the picture, as one filled path
+    /// (one sample per pixel column): what hundreds of overlapping windows hold, without
+    /// drawing hundreds of bars or tab stops.
+    fn density_band(&self, lo: i64, range: i64, left: f64, width: f64, top: f64, h: f64) -> Html {
+        let l = &self.lesson;
+        let (size, slide) = (l.config.size.0, l.config.slide.0);
+        let mut times: Vec<i64> = l
+            .events
+            .iter()
+            .filter(|e| !e.dropped())
+            .map(|e| l.position(e).0)
+            .collect();
+        times.sort_unstable();
+        let columns = width as usize;
+        let counts: Vec<(f64, usize)> = (0..=columns)
+            .map(|c| {
+                let t = lo + range * c as i64 / columns as i64;
+                let s = t.div_euclid(slide) * slide;
+                let n =
+                    times.partition_point(|x| *x < s + size) - times.partition_point(|x| *x < s);
+                (left + c as f64, n)
+            })
+            .collect();
+        let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+        let y = |n: usize| top + h - h * n as f64 / max as f64;
+        let mut path = format!("M{left},{}", top + h);
+        for (cx, n) in &counts {
+            path.push_str(&format!(" L{cx:.1},{:.1}", y(*n)));
+        }
+        path.push_str(&format!(" L{},{} Z", left + width, top + h));
+        html! {
+            <g class="band" data-testid="window-band" data-max={max.to_string()}>
+                <title>{ format!("Sales per window, by window start: every {} a window of {} starts; the fullest here holds {max}.", l.config.slide, l.config.size) }</title>
+                <rect x={left.to_string()} y={top.to_string()} width={width.to_string()} height={h.to_string()} class="band-bg" />
+                <path d={path} />
+                <text x={(left + 4.0).to_string()} y={(top + 11.0).to_string()} class="tick left">{ format!("sales per window by window start (max {max})") }</text>
+            </g>
+        }
+    }
+
     pub(crate) fn update_lesson(&mut self, m: LessonMsg) -> bool {
         let mut url_changed = false;
         match m {
@@ -97,6 +180,7 @@ impl App {
                 self.guide_step =
                     (self.guide_step as isize + d).clamp(0, GUIDE.len() as isize - 1) as usize
             }
+            LessonMsg::ToggleZoom => self.lesson_zoomed_out = !self.lesson_zoomed_out,
             LessonMsg::Reset => self.restart_lesson(),
         }
         url_changed
@@ -155,6 +239,12 @@ impl App {
                         <button data-testid="lesson-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectLate))}>{ icon(Icon::Clock) }{ " Inject late" }</button>
                         <button data-testid="lesson-too-late" onclick={link.callback(|_| Msg::Lesson(LessonMsg::InjectTooLate))}>{ icon(Icon::Bin) }{ " Inject too late" }</button>
                         <button data-testid="lesson-reset" onclick={link.callback(|_| Msg::Lesson(LessonMsg::Reset))}>{ icon(Icon::Reset) }{ " Reset" }</button>
+                        if l.config.size.0 / l.config.slide.0 > MAX_ROWS as i64 {
+                            <button data-testid="lesson-zoom" aria-pressed={self.lesson_zoomed_out.to_string()}
+                                onclick={link.callback(|_| Msg::Lesson(LessonMsg::ToggleZoom))}>{
+                                if self.lesson_zoomed_out { "Zoom to the sales" } else { "Zoom out: whole windows" }
+                            }</button>
+                        }
                     </div>
                     if l.partitions > 1 && !l.is_live() {
                         <div class="row" role="group" aria-label="Partitions">
@@ -236,15 +326,27 @@ impl App {
         let l = &self.lesson;
         let (size, slide, pane) = (l.config.size.0, l.config.slide.0, l.config.pane().0);
         let newest = l.events.iter().map(|e| l.position(e).0).max().unwrap_or(0);
-        let hi = l.clock.0.max(newest) + size / 2 + slide;
-        let range = (size * 2 + slide * 4).max(20_000);
+        let oldest = l.events.iter().map(|e| l.position(e).0).min().unwrap_or(0);
+        let per_instant = ((size + slide - 1) / slide) as usize;
+        // Past MAX_ROWS windows per instant (15 min / 1 s has 900) the picture shows the
+        // windows around the focus one by one and summarises all of them in a band; and
+        // it zooms to the sales (a few a second, they would sit on one pixel in a
+        // picture of whole 15-minute windows) unless asked for whole windows.
+        let many = per_instant > MAX_ROWS;
+        let whole = (size * 2 + slide * 4).max(20_000);
+        let (range, hi) = if many && !self.lesson_zoomed_out {
+            let range = (newest - oldest + 20_000).clamp(20_000, whole);
+            (range, l.clock.0.max(newest) + range / 8)
+        } else {
+            (whole, l.clock.0.max(newest) + size / 2 + slide)
+        };
         let lo = hi - range;
         let (left, width) = (40.0, 840.0);
         let x = |t: i64| left + width * (t - lo) as f64 / range as f64;
-        let rows = ((size + slide - 1) / slide) as usize;
         let row_h = 14.0;
-        let top_windows = 92.0;
-        let height = top_windows + rows as f64 * (row_h + 3.0) + 12.0;
+        let band_h = if many { 56.0 } else { 0.0 };
+        let top_band = 92.0;
+        let top_windows = top_band + band_h + if many { 22.0 } else { 0.0 };
         let selected_event = match l.selected {
             Selected::Event(id) => l.event(id).filter(|e| !e.dropped()).map(|e| l.position(e)),
             _ => None,
@@ -257,18 +359,51 @@ impl App {
                     .collect()
             })
             .unwrap_or_default();
-        let first_start = (lo - size).div_euclid(slide) * slide;
-        let starts: Vec<i64> = (0..)
-            .map(|k| first_start + k * slide)
-            .take_while(|s| *s < hi)
-            .collect();
-        let tick_every = if range <= 30_000 {
-            1_000
-        } else if range <= 120_000 {
-            5_000
+        // The windows drawn as bars, and the row each sits in.
+        let (bars, rows, focus): (Vec<(i64, usize)>, usize, Option<i64>) = if many {
+            let focus = selected_event
+                .map(|t| t.0)
+                .unwrap_or(if l.events.is_empty() {
+                    l.clock.0
+                } else {
+                    newest
+                });
+            let around: Vec<i64> = l
+                .windows_containing(Timestamp(focus))
+                .into_iter()
+                .map(|(s, _)| s.0)
+                .collect();
+            let shown: Vec<i64> = if around.len() > 2 * AROUND {
+                around[..AROUND]
+                    .iter()
+                    .chain(&around[around.len() - AROUND..])
+                    .copied()
+                    .collect()
+            } else {
+                around
+            };
+            let n = shown.len();
+            (
+                shown.into_iter().enumerate().map(|(i, s)| (s, i)).collect(),
+                n,
+                Some(focus),
+            )
         } else {
-            30_000
+            let first_start = (lo - size).div_euclid(slide) * slide;
+            let bars = (0..)
+                .map(|k| first_start + k * slide)
+                .take_while(|s| *s < hi)
+                .map(|s| {
+                    (
+                        s,
+                        s.div_euclid(slide).rem_euclid(per_instant as i64) as usize,
+                    )
+                })
+                .collect();
+            (bars, per_instant, None)
         };
+        let height = top_windows + rows as f64 * (row_h + 3.0) + 12.0;
+        let tick_every = tick_spacing(range);
         let ticks: Vec<i64> = (lo.div_euclid(tick_every) + 1..=hi.div_euclid(tick_every))
             .map(|k| k * tick_every)
             .collect();
@@ -280,6 +415,13 @@ impl App {
             Vec::new()
         };
         let wm = l.watermark().map(|w| w.0).filter(|w| *w >= lo);
+        let first_sale = l
+            .events
+            .iter()
+            .filter(|e| !e.dropped())
+            .map(|e| l.position(e).0)
+            .min();
+        let band = many.then(|| self.density_band(lo, range, left, width, top_band, band_h));
         html! {
             <svg class="timeline" viewBox={format!("0 0 900 {height}")} role="group"
                  aria-label="Timeline: sales as dots, windows as bars">
@@ -287,22 +429,30 @@ impl App {
                 { for ticks.iter().map(|t| html! {
                     <g>
                         <line x1={x(*t).to_string()} x2={x(*t).to_string()} y1="20" y2="28" class="axis" />
-                        <text x={x(*t).to_string()} y="14" class="tick">{ format!("{}s", t / 1000) }</text>
+                        <text x={x(*t).to_string()} y="14" class="tick">{ clock_label(*t, tick_every) }</text>
                     </g>
                 }) }
                 { for panes.iter().map(|p| html! {
                     <line x1={x(*p).to_string()} x2={x(*p).to_string()} y1="30" y2={height.to_string()} class="pane" data-testid="pane-line" />
                 }) }
-                { for starts.iter().map(|s| {
+                { band.unwrap_or_else(|| html! {}) }
+                if let (true, Some(f)) = (many, focus) {
+                    <text x={left.to_string()} y={(top_windows - 6.0).to_string()} class="tick left" data-testid="windows-around">{ format!(
+                        "The {} windows containing {} — {} shown: the first {AROUND} and the last {AROUND}, one every {}.",
+                        per_instant, if selected_event.is_some() { format!("the selected sale ({})", secs(f)) } else { format!("{} (select a sale to see its own)", secs(f)) },
+                        bars.len(), l.config.slide) }</text>
+                }
+                { for bars.iter().map(|(s, row)| {
                     let s = *s;
-                    let row = (s.div_euclid(slide)).rem_euclid(rows as i64) as f64;
-                    let y = top_windows + row * (row_h + 3.0);
+                    let y = top_windows + *row as f64 * (row_h + 3.0);
                     let (x0, x1) = (x(s).max(left - 10.0), x(s + size).min(left + width + 10.0));
                     let fired = l.fired.get(&s);
                     let count = fired.map(|w| w.sales_in_window).unwrap_or_else(|| l.events_in(s).len() as u64);
+                    // Flink emits no window without sales: an empty window never fires.
+                    let never = count == 0 && (fired.is_some() || first_sale.is_none_or(|f| s + size <= f));
                     let class = classes!(
                         "window",
-                        if fired.is_some() { "fired" } else { "open" },
+                        if never { "never" } else if fired.is_some() { "fired" } else { "open" },
                         highlighted.contains(&s).then_some("hl"),
                         (l.selected == Selected::Window(s)).then_some("selected"),
                     );
@@ -310,9 +460,11 @@ impl App {
                     let on_key = link.batch_callback(move |e: KeyboardEvent| {
                         (e.key() == "Enter" || e.key() == " ").then_some(Msg::Lesson(LessonMsg::Select(Selected::Window(s))))
                     });
+                    // Bars outside the picture are not drawn as stops for the keyboard.
+                    let visible = s + size > lo && s < hi;
                     html! {
                         <g class={class} data-testid="window-bar" data-start={s.to_string()}
-                           tabindex="0" role="button" onclick={on} onkeydown={on_key}
+                           tabindex={if visible { "0" } else { "-1" }} role="button" onclick={on} onkeydown={on_key}
                            aria-label={format!("window [{}, {}) with {count} sales", secs(s), secs(s + size))}>
                             <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={row_h.to_string()} rx="3" />
                             <text x={(x0 + 4.0).to_string()} y={(y + row_h - 3.5).to_string()} class="wlabel">{ count }</text>
@@ -394,7 +546,11 @@ impl App {
                                 <p data-testid="selection-count" data-count={windows.len().to_string()}>{ l.explain_count(t) }</p>
                             },
                         } }
-                        <ul>{ for windows.iter().map(|(s, end)| {
+                        <ul>{ for summarised(&windows).into_iter().map(|w| {
+                            let Some((s, end)) = w else {
+                                return html! { <li class="muted" data-testid="selection-window-more">{ format!(
+                                    "… {} more, one every {} …", windows.len() - 2 * AROUND, l.config.slide) }</li> };
+                            };
                             let state = if !e.counts_in(s.0, l.config.size.0) {
                                 "fired before it arrived: without it"
                             } else if l.fired.contains_key(&s.0) {
@@ -411,10 +567,23 @@ impl App {
                 let end = start + l.config.size.0;
                 let events = l.events_in(start);
                 let fired = l.fired.get(&start);
+                let first_sale = l
+                    .events
+                    .iter()
+                    .filter(|e| !e.dropped())
+                    .map(|e| l.position(e).0)
+                    .min();
+                let never =
+                    events.is_empty() && (fired.is_some() || first_sale.is_none_or(|f| end <= f));
                 html! {
                     <div class="selection" data-testid="selection">
                         <h3>{ format!("Window [{}, {})", secs(start), secs(end)) }</h3>
                         { match fired {
+                            _ if never => html! {
+                                <p data-testid="selection-window">{
+                                    "Empty: no sale falls in it. Flink emits no window without rows, so this one never fires — it produces no result at all."
+                                }</p>
+                            },
                             Some(w) => html! {
                                 <p data-testid="selection-window">{ format!(
                                     "Fired: {} sales, revenue {}, average {}, biggest {}, {} sellers.",
@@ -429,8 +598,11 @@ impl App {
                                 } }</p>
                             },
                         } }
-                        <ul>{ for events.iter().map(|e| html! {
-                            <li>{ format!("sale {} at {}: {}", e.id, secs(l.position(e).0), e.value.display_usd()) }</li>
+                        <ul>{ for summarised(&events).into_iter().map(|e| match e {
+                            Some(e) => html! {
+                                <li>{ format!("sale {} at {}: {}", e.id, secs(l.position(e).0), e.value.display_usd()) }</li>
+                            },
+                            None => html! { <li class="muted">{ format!("… {} more sales …", events.len() - 2 * AROUND) }</li> },
                         }) }</ul>
                         <p class="muted">{ format!("{} panes of {} each.", l.config.size.0 / l.config.pane().0, l.config.pane()) }</p>
                     </div>
