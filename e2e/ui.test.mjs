@@ -69,6 +69,33 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
   });
 }
 
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`the charts have time and value axes and keep more than an hour of windows (${w}px)`, async () => {
+    // Before: no axes, each series scaled to its own maximum, 300 windows (5 minutes).
+    const { page, errors } = await openPage(browser, srv.base + '?speed=3600&seed=4', { width: w, height: h });
+    await page.waitForFunction(() => {
+      const m = document.querySelector('[data-testid=sim-clock]')?.textContent.match(/(\d+):(\d+):(\d+)/);
+      return m && +m[1] >= 1 && +m[2] >= 20;
+    }, null, { timeout: 30000 });
+    for (const id of ['chart-sales', 'chart-revenue']) {
+      const chart = page.locator(`[data-testid=${id}]`);
+      const [points, from, to] = await Promise.all(['data-points', 'data-from', 'data-to'].map((a) => chart.getAttribute(a)));
+      assert.ok(Number(points) <= 360, `${id}: ${points} points, bounded`);
+      assert.ok(Number(to) - Number(from) >= 3_600_000, `${id}: ${(to - from) / 60000} minutes of windows`);
+      const values = await chart.locator('.vlabel').allTextContents();
+      assert.equal(values.length, 3, `${id}: low, middle and high`);
+      assert.notEqual(values[0], values[2]);
+      const times = await chart.locator('.tlabel').evaluateAll((ts) => ts.map((t) => { const r = t.getBoundingClientRect(); return [r.left, r.right, t.textContent]; }));
+      assert.ok(times.length >= 2, `${id}: ${times.length} time labels`);
+      assert.ok(times.every(([, , t]) => /^\d\d:\d\d(:\d\d)?$/.test(t)), times.map((t) => t[2]).join(' '));
+      for (let k = 1; k < times.length; k++) assert.ok(times[k][0] >= times[k - 1][1], `${id}: time labels overlap`);
+    }
+    assert.match(await page.textContent('.panel h2 small'), /of windows, one point per \d+ windows/);
+    await page.screenshot({ path: shot(`dashboard-charts-${w}`), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+}
+
 async function selectedWindowCount(size, slide) {
   const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=${size}&slide=${slide}&seed=2`);
   for (let i = 0; i < 12; i++) await page.click('[data-testid=lesson-next]');

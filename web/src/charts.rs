@@ -3,40 +3,82 @@
 use crate::shop::Point;
 use yew::prelude::*;
 
-/// Sales (line) and revenue (area) over the recent windows.
-pub fn sales_revenue(points: &[Point]) -> Html {
-    let (w, h, pad) = (600.0_f64, 160.0_f64, 4.0_f64);
+/// One series over the windows fired so far: a time axis (UTC, the windows' ends) and a
+/// value axis from the series' own low to high (a steady shop is a wavy line across the
+/// chart, not a flat one at its top), labelled outside the plot.
+pub fn series(
+    points: &[Point],
+    value: fn(&Point) -> f64,
+    fmt: fn(f64) -> String,
+    class: &str,
+    testid: &str,
+) -> Html {
+    let (w, h) = (600.0_f64, 120.0_f64);
+    let (left, right, top, bottom) = (58.0, 8.0, 8.0, 18.0);
     if points.len() < 2 {
         return html! { <p class="muted">{ "The chart fills in as windows fire." }</p> };
     }
-    let max_sales = points.iter().map(|p| p.sales).max().unwrap_or(1).max(1) as f64;
-    let max_rev = points
+    let values: Vec<f64> = points.iter().map(value).collect();
+    let (mut lo, mut hi) = values
         .iter()
-        .map(|p| p.revenue)
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (points.len() - 1) as f64;
-    let y = |v: f64, max: f64| h - pad - (h - 2.0 * pad) * v / max;
-    let mut sales = String::new();
-    let mut revenue = format!("M{:.1},{:.1}", x(0), h - pad);
-    for (i, p) in points.iter().enumerate() {
-        let cmd = if i == 0 { 'M' } else { 'L' };
-        sales.push_str(&format!(
-            "{cmd}{:.1},{:.1} ",
-            x(i),
-            y(p.sales as f64, max_sales)
+        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.01).max(1.0);
+    lo = (lo - pad).max(0.0);
+    hi += pad;
+    let (t0, t1) = (points[0].end.0, points[points.len() - 1].end.0);
+    let span = (t1 - t0).max(1);
+    let x = |t: i64| left + (w - left - right) * (t - t0) as f64 / span as f64;
+    let y = |v: f64| top + (h - top - bottom) * (1.0 - (v - lo) / (hi - lo));
+    let mut d = String::new();
+    for (i, (p, v)) in points.iter().zip(&values).enumerate() {
+        d.push_str(&format!(
+            "{}{:.1},{:.1} ",
+            if i == 0 { 'M' } else { 'L' },
+            x(p.end.0),
+            y(*v)
         ));
-        revenue.push_str(&format!(" L{:.1},{:.1}", x(i), y(p.revenue, max_rev)));
     }
-    revenue.push_str(&format!(" L{:.1},{:.1} Z", x(points.len() - 1), h - pad));
+    let step = tick_spacing(span, 6);
+    let ticks: Vec<i64> = (t0.div_euclid(step) + 1..=t1.div_euclid(step))
+        .map(|k| k * step)
+        .collect();
+    let levels = [lo, (lo + hi) / 2.0, hi];
     html! {
-        <svg class="chart" viewBox={format!("0 0 {w} {h}")} role="img"
-             aria-label="Sales and revenue per window over the recent windows">
-            <path class="revenue" d={revenue} />
-            <path class="sales" d={sales} />
-            <text x="8" y="16" class="legend sales-legend">{ format!("sales (max {max_sales:.0})") }</text>
-            <text x="8" y="32" class="legend revenue-legend">{ format!("revenue (max ${max_rev:.0})") }</text>
+        <svg class="chart" viewBox={format!("0 0 {w} {h}")} role="img" data-testid={testid.to_string()}
+             data-points={points.len().to_string()} data-from={t0.to_string()} data-to={t1.to_string()}
+             aria-label={format!("{testid}: {} to {} from {} to {}", fmt(values.iter().cloned().fold(f64::MAX, f64::min)), fmt(values.iter().cloned().fold(f64::MIN, f64::max)), utc(t0), utc(t1))}>
+            { for levels.iter().map(|v| html! {
+                <g>
+                    <line x1={left.to_string()} x2={(w - right).to_string()} y1={y(*v).to_string()} y2={y(*v).to_string()} class="grid" />
+                    <text x={(left - 4.0).to_string()} y={(y(*v) + 3.5).to_string()} class="vlabel">{ fmt(*v) }</text>
+                </g>
+            }) }
+            { for ticks.iter().map(|t| html! {
+                <text x={x(*t).to_string()} y={(h - 4.0).to_string()} class="tlabel">{ utc(*t) }</text>
+            }) }
+            <path class={class.to_string()} d={d} />
         </svg>
+    }
+}
+
+/// A round spacing (1 s … 12 h) giving at most `labels` ticks over `range` ms.
+pub fn tick_spacing(range: i64, labels: i64) -> i64 {
+    const NICE: [i64; 17] = [
+        1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+        1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000,
+    ];
+    NICE.into_iter()
+        .find(|n| range / n <= labels)
+        .unwrap_or_else(|| (range / labels / 86_400_000 + 1) * 86_400_000)
+}
+
+/// `10:05` (UTC hours and minutes of a window end), `10:05:30` off the minute.
+fn utc(t: i64) -> String {
+    let s = t.div_euclid(1_000).rem_euclid(86_400);
+    if s % 60 == 0 {
+        format!("{:02}:{:02}", s / 3_600, s / 60 % 60)
+    } else {
+        format!("{:02}:{:02}:{:02}", s / 3_600, s / 60 % 60, s % 60)
     }
 }
 

@@ -56,6 +56,22 @@ pub fn compact_usd(c: hopscope_core::Cents) -> String {
     }
 }
 
+/// What the charts cover: how many windows, and one point per how many.
+fn history_note(h: &crate::shop::History) -> String {
+    match h.points() {
+        [first, .., last] => format!(
+            " · {} of windows{}",
+            clock_text(last.end.0 - first.end.0),
+            if h.stride() > 1 {
+                format!(", one point per {} windows", h.stride())
+            } else {
+                String::new()
+            }
+        ),
+        _ => String::new(),
+    }
+}
+
 /// A count short enough for a sentence: `212`, `18.1K`, `2.35M`.
 pub fn compact_number(n: f64) -> String {
     if n >= 1e6 {
@@ -261,7 +277,7 @@ impl App {
         let v = |f: &dyn Fn(&hopscope_core::WindowResult) -> String| {
             w.map(f).unwrap_or_else(|| "—".into())
         };
-        let points: Vec<_> = self.shop.history.iter().copied().collect();
+        let points = self.shop.history.points();
         let cats: Vec<(String, u64)> = w
             .map(|w| {
                 w.top_categories
@@ -297,8 +313,10 @@ impl App {
                 </section>
                 <div class="cols">
                     <section class="panel wide">
-                        <h2>{ "Sales and revenue per window" }</h2>
-                        { charts::sales_revenue(&points) }
+                        <h2>{ "Sales per window" }<small class="muted">{ history_note(&self.shop.history) }</small></h2>
+                        { charts::series(points, |p| p.sales as f64, compact_number, "sales", "chart-sales") }
+                        <h2>{ "Revenue per window" }</h2>
+                        { charts::series(points, |p| p.revenue, |v| format!("${}", compact_number(v)), "revenue", "chart-revenue") }
                     </section>
                     <section class="panel">
                         <h2>{ "Top categories" }</h2>

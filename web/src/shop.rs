@@ -9,8 +9,9 @@ use hopscope_core::window::{EventTime, TimeMode, WindowConfig};
 use hopscope_core::{Sale, Span, Timestamp, WindowResult};
 use std::collections::{BTreeMap, VecDeque};
 
-/// Windows kept for the charts (the newest first fired last).
-pub const HISTORY: usize = 300;
+/// Points kept for the charts: past this the history halves its resolution, so the
+/// chart covers the whole run (hours of shop time) in bounded memory.
+pub const HISTORY: usize = 360;
 /// Alerts kept in the feed.
 pub const FEED: usize = 25;
 
@@ -21,9 +22,46 @@ pub struct Point {
     pub revenue: f64,
 }
 
+/// Fired windows for the charts, downsampled: every `stride`-th window is kept, and when
+/// the points fill up, every other one goes and the stride doubles. At one window a
+/// second, 360 points hold 6 minutes at full resolution and a day at a stride of 256.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    points: Vec<Point>,
+    stride: u64,
+    seen: u64,
+}
+
+impl History {
+    pub fn push(&mut self, p: Point) {
+        self.stride = self.stride.max(1);
+        if self.seen % self.stride == 0 {
+            self.points.push(p);
+            if self.points.len() > HISTORY {
+                let mut k = 0;
+                self.points.retain(|_| {
+                    k += 1;
+                    k % 2 == 1
+                });
+                self.stride *= 2;
+            }
+        }
+        self.seen += 1;
+    }
+
+    pub fn points(&self) -> &[Point] {
+        &self.points
+    }
+
+    /// Windows per point.
+    pub fn stride(&self) -> u64 {
+        self.stride.max(1)
+    }
+}
+
 pub struct Shop {
     analytics: Analytics,
-    pub history: VecDeque<Point>,
+    pub history: History,
     /// Newest first, each with why it fired when that is not obvious.
     pub alerts: VecDeque<(Alert, Option<String>)>,
     /// Window ends of the activity spikes raised, to explain the drop when one leaves.
@@ -73,7 +111,7 @@ impl Shop {
                 ..AnalyticsConfig::default()
             })
             .expect("the seed's window config is valid"),
-            history: VecDeque::new(),
+            history: History::default(),
             alerts: VecDeque::new(),
             spikes: VecDeque::new(),
             suppressed: 0,
@@ -115,14 +153,11 @@ impl Shop {
                     if let Some(a) = &mut self.agreement {
                         a.ours(&w);
                     }
-                    self.history.push_back(Point {
+                    self.history.push(Point {
                         end: w.window_end,
                         sales: w.sales_in_window,
                         revenue: w.revenue.dollars(),
                     });
-                    if self.history.len() > HISTORY {
-                        self.history.pop_front();
-                    }
                 }
                 Output::Alert(a) => {
                     let why = self.explain(&a);
@@ -215,6 +250,28 @@ mod tests {
     use super::*;
     use hopscope_core::generate::{GeneratorConfig, SaleGenerator, Scenario};
     use hopscope_core::Catalog;
+
+    #[test]
+    fn the_history_covers_the_whole_run_in_bounded_points() {
+        let mut h = History::default();
+        // Ten hours of windows, one a second.
+        for i in 0..36_000 {
+            h.push(Point {
+                end: Timestamp(i * 1_000),
+                sales: i as u64,
+                revenue: 0.0,
+            });
+            assert!(h.points().len() <= HISTORY);
+        }
+        let p = h.points();
+        assert_eq!(p[0].end, Timestamp(0), "the first window stays");
+        let newest = p[p.len() - 1].end.0;
+        assert!(newest >= 36_000_000 - h.stride() as i64 * 1_000, "newest {newest}");
+        assert!(h.stride().is_power_of_two() && h.stride() >= 64, "{}", h.stride());
+        // Evenly spaced: one point per `stride` windows.
+        let gap = h.stride() as i64 * 1_000;
+        assert!(p.windows(2).all(|w| w[1].end.0 - w[0].end.0 == gap));
+    }
 
     /// The drop a spike causes when it leaves the window is explained; the spike is not.
     #[test]

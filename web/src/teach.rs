@@ -54,17 +54,6 @@ fn summarised<T: Copy>(items: &[T]) -> Vec<Option<T>> {
     out
 }
 
-/// A round tick spacing giving at most about ten labels over `range` ms.
-fn tick_spacing(range: i64) -> i64 {
-    const NICE: [i64; 14] = [
-        1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
-        1_800_000, 3_600_000, 7_200_000,
-    ];
-    NICE.into_iter()
-        .find(|n| range / n <= 10)
-        .unwrap_or_else(|| (range / 10 / 3_600_000 + 1) * 3_600_000)
-}
-
 /// A timeline label in the unit of the tick spacing `step`: `42s` for steps under a
 /// minute, `12:30` (min:s) under an hour, `1:02:00` above — one format per axis.
 fn clock_label(t: i64, step: i64) -> String {
@@ -403,7 +392,7 @@ impl App {
             (bars, per_instant, None)
         };
         let height = top_windows + rows as f64 * (row_h + 3.0) + 12.0;
-        let tick_every = tick_spacing(range);
+        let tick_every = crate::charts::tick_spacing(range, 10);
         let ticks: Vec<i64> = (lo.div_euclid(tick_every) + 1..=hi.div_euclid(tick_every))
             .map(|k| k * tick_every)
             .collect();
