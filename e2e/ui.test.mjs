@@ -45,6 +45,13 @@ test('an activity spike triggered after warm-up raises an "Activity spike" alert
   assert.doesNotMatch(text, /[\u2300-\u23FF\u2600-\u27BF\u{1F000}-\u{1FAFF}]/u, 'no emoji-font glyphs in the feed');
   assert.match(text, /Growth: \+\d+\.\d% vs previous window/);
   assert.match(text, /Active sellers: \d+\/16/);
+  // The cooldown table: the rule with its numbers, and each kind's state and movement.
+  await page.click('[data-testid=cooldown] summary');
+  assert.match(await page.textContent('[data-testid=cooldown-rule]'), /starts at 1\.50 s\. Every alert held back stretches its kind's cooldown ×1\.2 \(up to 4\.00 s\)/);
+  const row = page.locator('[data-testid=cooldown-row][data-kind=ActivitySpike]');
+  const cells = await row.locator('td').allTextContents();
+  assert.ok(Number(cells[3]) >= 1, `shown: ${cells}`);
+  assert.match(cells[2], /^(= as it started|↑ ×\d\.\d\d: alerts kept coming|↓ ×\d\.\d\d: calm since)/);
   await page.screenshot({ path: shot('dashboard-alert'), fullPage: true });
   assert.deepEqual(errors, []);
 });

@@ -56,6 +56,38 @@ pub fn compact_usd(c: hopscope_core::Cents) -> String {
     }
 }
 
+/// The cooldown's rule, with the numbers in use.
+fn cooldown_rule(c: &hopscope_core::detect::CooldownConfig) -> String {
+    let ratio = |(n, d): (i64, i64)| n as f64 / d as f64;
+    format!(
+        "Each kind starts at {:.2} s. Every alert held back stretches its kind's cooldown ×{} (up to {:.2} s); one shown after a calm spell of twice the cooldown shrinks it ×{} (down to {:.2} s).",
+        c.start.as_secs_f64(),
+        ratio(c.grow),
+        c.max.as_secs_f64(),
+        ratio(c.shrink),
+        c.min.as_secs_f64()
+    )
+}
+
+/// How a kind's cooldown moved from where it started, in words for the table.
+fn moved(current: hopscope_core::Span, c: &hopscope_core::detect::CooldownConfig) -> String {
+    let r = current.0 as f64 / c.start.0 as f64;
+    let bound = if current == c.max {
+        " (at the maximum)"
+    } else if current == c.min {
+        " (at the minimum)"
+    } else {
+        ""
+    };
+    if current > c.start {
+        format!("↑ ×{r:.2}: alerts kept coming{bound}")
+    } else if current < c.start {
+        format!("↓ ×{r:.2}: calm since{bound}")
+    } else {
+        "= as it started".into()
+    }
+}
+
 /// What the charts cover: how many windows, and one point per how many.
 fn history_note(h: &crate::shop::History) -> String {
     match h.points() {
@@ -334,15 +366,19 @@ impl App {
     }
 
     fn view_alerts(&self) -> Html {
+        let c = self.shop.cooldown_config();
         html! {
             <section class="panel" aria-label="Alerts">
                 <h2>{ "Alerts" }</h2>
                 <details class="cooldown" data-testid="cooldown">
                     <summary>{ format!("Adaptive cooldown: {} alerts held back", self.shop.blocked()) }</summary>
+                    <p class="muted" data-testid="cooldown-rule">{ cooldown_rule(&c) }</p>
                     <table>
-                        <tr><th>{ "kind" }</th><th>{ "cooldown" }</th><th>{ "shown" }</th><th>{ "held back" }</th></tr>
+                        <tr><th>{ "kind" }</th><th>{ "cooldown now" }</th><th>{ "moved" }</th><th>{ "shown" }</th><th>{ "held back" }</th></tr>
                         { for self.shop.cooldowns().into_iter().map(|(k, st)| html! {
-                            <tr><td>{ k.title() }</td><td>{ format!("{:.2} s", st.current.as_secs_f64()) }</td>
+                            <tr data-testid="cooldown-row" data-kind={format!("{k:?}")}>
+                                <td>{ k.title() }</td><td>{ format!("{:.2} s", st.current.as_secs_f64()) }</td>
+                                <td>{ moved(st.current, &c) }</td>
                                 <td>{ st.shown }</td><td>{ st.blocked }</td></tr>
                         }) }
                     </table>
@@ -418,5 +454,45 @@ impl App {
                 <p class="muted">{ format!("{} sales seen, {} late ({} of them dropped: all their windows had fired)", self.shop.total_sales, self.shop.late, self.shop.dropped) }</p>
             </section>
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hopscope_core::detect::CooldownConfig;
+    use hopscope_core::Span;
+
+    #[test]
+    fn the_cooldown_table_says_how_each_kind_moved() {
+        let c = CooldownConfig::default();
+        assert_eq!(moved(c.start, &c), "= as it started");
+        assert_eq!(
+            moved(Span::millis(1_800), &c),
+            "↑ ×1.20: alerts kept coming"
+        );
+        assert_eq!(
+            moved(c.max, &c),
+            format!(
+                "↑ ×{:.2}: alerts kept coming (at the maximum)",
+                c.max.0 as f64 / c.start.0 as f64
+            )
+        );
+        assert_eq!(moved(Span::millis(1_350), &c), "↓ ×0.90: calm since");
+        assert!(
+            cooldown_rule(&c).contains("starts at 1.50 s"),
+            "{}",
+            cooldown_rule(&c)
+        );
+        assert!(
+            cooldown_rule(&c).contains("×1.2 (up to 4.00 s)"),
+            "{}",
+            cooldown_rule(&c)
+        );
+        assert!(
+            cooldown_rule(&c).contains("×0.9 (down to 0.80 s)"),
+            "{}",
+            cooldown_rule(&c)
+        );
     }
 }

@@ -234,6 +234,11 @@ impl Shop {
             .collect()
     }
 
+    /// The cooldown's bounds and ratios.
+    pub fn cooldown_config(&self) -> hopscope_core::detect::CooldownConfig {
+        *self.analytics.cooldown().config()
+    }
+
     pub fn blocked(&self) -> u64 {
         self.analytics.cooldown().blocked()
     }
@@ -266,8 +271,15 @@ mod tests {
         let p = h.points();
         assert_eq!(p[0].end, Timestamp(0), "the first window stays");
         let newest = p[p.len() - 1].end.0;
-        assert!(newest >= 36_000_000 - h.stride() as i64 * 1_000, "newest {newest}");
-        assert!(h.stride().is_power_of_two() && h.stride() >= 64, "{}", h.stride());
+        assert!(
+            newest >= 36_000_000 - h.stride() as i64 * 1_000,
+            "newest {newest}"
+        );
+        assert!(
+            h.stride().is_power_of_two() && h.stride() >= 64,
+            "{}",
+            h.stride()
+        );
         // Evenly spaced: one point per `stride` windows.
         let gap = h.stride() as i64 * 1_000;
         assert!(p.windows(2).all(|w| w[1].end.0 - w[0].end.0 == gap));

@@ -103,6 +103,11 @@ impl AdaptiveCooldown {
         self.kinds.iter().map(|(k, s)| (*k, *s))
     }
 
+    /// The bounds and ratios in use.
+    pub fn config(&self) -> &CooldownConfig {
+        &self.config
+    }
+
     /// Total alerts blocked across kinds.
     pub fn blocked(&self) -> u64 {
         self.kinds.values().map(|s| s.blocked).sum()
