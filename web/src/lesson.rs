@@ -439,6 +439,21 @@ impl Lesson {
             .collect()
     }
 
+    /// An empty window that will never produce a result: no sale in it, and it has fired
+    /// or ends before the first sale. (Flink emits no window without rows; the lesson's
+    /// engine fires empty ones only so the picture can show them as such.)
+    pub fn never_fires(&self, start: i64) -> bool {
+        let end = start + self.config.size.0;
+        let first_sale = self
+            .events
+            .iter()
+            .filter(|e| !e.dropped())
+            .map(|e| self.position(e).0)
+            .min();
+        self.events_in(start).is_empty()
+            && (self.fired.contains_key(&start) || first_sale.is_none_or(|f| end <= f))
+    }
+
     pub fn event(&self, id: u32) -> Option<&LessonEvent> {
         self.events.iter().find(|e| e.id == id)
     }

@@ -404,12 +404,6 @@ impl App {
             Vec::new()
         };
         let wm = l.watermark().map(|w| w.0).filter(|w| *w >= lo);
-        let first_sale = l
-            .events
-            .iter()
-            .filter(|e| !e.dropped())
-            .map(|e| l.position(e).0)
-            .min();
         let band = many.then(|| self.density_band(lo, range, left, width, top_band, band_h));
         html! {
             <svg class="timeline" viewBox={format!("0 0 900 {height}")} role="group"
@@ -438,7 +432,7 @@ impl App {
                     let fired = l.fired.get(&s);
                     let count = fired.map(|w| w.sales_in_window).unwrap_or_else(|| l.events_in(s).len() as u64);
                     // Flink emits no window without sales: an empty window never fires.
-                    let never = count == 0 && (fired.is_some() || first_sale.is_none_or(|f| s + size <= f));
+                    let never = count == 0 && l.never_fires(s);
                     let class = classes!(
                         "window",
                         if never { "never" } else if fired.is_some() { "fired" } else { "open" },
@@ -556,14 +550,7 @@ impl App {
                 let end = start + l.config.size.0;
                 let events = l.events_in(start);
                 let fired = l.fired.get(&start);
-                let first_sale = l
-                    .events
-                    .iter()
-                    .filter(|e| !e.dropped())
-                    .map(|e| l.position(e).0)
-                    .min();
-                let never =
-                    events.is_empty() && (fired.is_some() || first_sale.is_none_or(|f| end <= f));
+                let never = l.never_fires(start);
                 html! {
                     <div class="selection" data-testid="selection">
                         <h3>{ format!("Window [{}, {})", secs(start), secs(end)) }</h3>
