@@ -67,6 +67,13 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
     const before = await simSeconds(page);
     await page.waitForTimeout(1000);
     assert.ok(await simSeconds(page) > before, 'shop time still moves');
+    // Category and seller counts in the hundreds of thousands stay in their column.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=top-categories] .bar-value')?.title) >= 100000, null, { timeout: 20000 });
+    const spill = await page.evaluate(() => [...document.querySelectorAll('.bars li')].flatMap((li) =>
+      [...li.querySelectorAll('.bar-value')].filter((c) => c.scrollWidth > c.clientWidth + 1 || c.getBoundingClientRect().right > li.getBoundingClientRect().right + 1)
+        .map((c) => `${c.className} "${c.textContent}"`)));
+    assert.deepEqual(spill, [], 'no count spills out of its bar row');
+    assert.match(await page.textContent('[data-testid=top-categories] .bar-value'), /^\d+(\.\d+)?[KMB]?$/);
     await page.screenshot({ path: shot(`dashboard-running-behind-${w}`), fullPage: true });
     // A click is answered while it runs behind; at 1× it keeps up and the notice goes.
     await page.click('[data-testid=speed-1]', { timeout: 2000 });
@@ -196,6 +203,92 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
     assert.deepEqual(errors, []);
   });
 }
+
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching timeline is drawn for its width: 10 px text and 14 px bars on a phone too (${w}px)`, async () => {
+    // Before: one 900-unit picture scaled to the screen, 4 px text and 5 px bars at 390 px.
+    for (const q of ['', '&size=15m&slide=1s']) {
+      const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&seed=4${q}`, { width: w, height: h });
+      for (let i = 0; i < 6; i++) await page.click('[data-testid=lesson-next]');
+      const m = await page.evaluate(() => {
+        const svg = document.querySelector('.timeline');
+        const box = svg.getBoundingClientRect();
+        const size = (sel) => [...svg.querySelectorAll(sel)].map((e) => e.getBoundingClientRect().height);
+        return {
+          text: Math.min(...[...svg.querySelectorAll('text.tick')].map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)),
+          bars: Math.min(...size('[data-testid=window-bar] rect')),
+          dots: Math.min(...size('[data-testid=event-dot] circle')),
+          overflow: document.documentElement.scrollWidth - window.innerWidth,
+          outside: [...svg.querySelectorAll('text')].filter((t) => { const r = t.getBoundingClientRect(); return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1); }).map((t) => t.textContent),
+        };
+      });
+      assert.ok(m.text >= 9.5, `axis text ${m.text} px`);
+      assert.ok(m.bars >= 13, `window bars ${m.bars} px high`);
+      assert.ok(m.dots >= 13, `sale dots ${m.dots} px`);
+      assert.ok(m.overflow <= 0, `page ${m.overflow} px wider than the screen`);
+      assert.deepEqual(m.outside, [], 'no label runs out of the picture');
+      if (q) await page.screenshot({ path: shot(`teach-15m-1s-phone-check-${w}`), fullPage: true });
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  });
+}
+
+test('teaching view: a focused window bar stays the same window while Play moves the picture', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&seed=6`);
+  for (let i = 0; i < 4; i++) await page.click('[data-testid=lesson-next]');
+  // The newest window: it stays in the picture for many seconds of Play.
+  const starts = await page.locator('[data-testid=window-bar]').evaluateAll((bs) => bs.map((b) => +b.dataset.start));
+  const newest = Math.max(...starts);
+  await page.click('[data-testid=lesson-play]');
+  await page.focus(`[data-testid=window-bar][data-start="${newest}"]`);
+  const focused = () => page.evaluate(() => document.activeElement?.dataset?.start);
+  const label = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+  const first = await label();
+  const clock = async () => (await page.textContent('[data-testid=lesson-status]')).match(/clock ([\d.]+) s/)[1];
+  const c0 = await clock();
+  for (let i = 0; i < 10; i++) {
+    await page.waitForTimeout(150);
+    assert.equal(await focused(), String(newest), 'the focus stays on the window it was put on');
+    assert.match(await label(), new RegExp(`^window \\[${newest / 1000}`));
+  }
+  assert.notEqual(await clock(), c0, 'Play moved the clock meanwhile');
+  assert.match(first, /^window \[/);
+  // Enter selects the window under the focus.
+  await page.keyboard.press('Enter');
+  assert.match(await page.textContent('[data-testid=selection] h3'), new RegExp(`^Window \\[${newest / 1000}`));
+  assert.deepEqual(errors, []);
+});
+
+test('with prefers-reduced-motion the timeline stands still under Play and turns pages', async () => {
+  // Samples for 3 s of Play (6 s of lesson time): the picture (the axis labels and where
+  // they sit) and where the "now" line is drawn.
+  const play = async (reducedMotion) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion });
+    await page.goto(`${srv.base}?tab=teach&seed=6`);
+    await page.waitForSelector('[data-testid=lesson-status]');
+    await page.click('[data-testid=lesson-next]');
+    await page.click('[data-testid=lesson-play]');
+    const pictures = new Set();
+    const nows = new Set();
+    for (let i = 0; i < 30; i++) {
+      const [axis, now] = await page.evaluate(() => [
+        [...document.querySelectorAll('.timeline text.tick')].map((t) => t.textContent + '@' + t.getAttribute('x')).join(),
+        document.querySelector('.timeline .now line').getAttribute('x1')]);
+      pictures.add(axis);
+      nows.add(now);
+      await page.waitForTimeout(100);
+    }
+    await page.close();
+    return { pictures: pictures.size, nows: nows.size };
+  };
+  const normal = await play('no-preference');
+  assert.ok(normal.pictures >= 10, `without the preference Play scrolls the picture (${normal.pictures} positions)`);
+  assert.ok(normal.nows <= 2, 'and the now line stays put');
+  const reduced = await play('reduce');
+  assert.ok(reduced.pictures <= 2, `with it the picture stands still: ${reduced.pictures - 1} page turns in 6 s of a 28 s picture`);
+  assert.ok(reduced.nows >= 10, `and the now line walks across it (${reduced.nows} positions)`);
+});
 
 test('teaching view: an empty window before the first sale never fires, as in Flink', async () => {
   const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=2`);

@@ -82,7 +82,8 @@ fn utc(t: i64) -> String {
     }
 }
 
-/// Horizontal bars, label and value, longest first.
+/// Horizontal bars, label and value, longest first. Values are compact (`612.4K`) so a
+/// count at 10,000 sales/s still fits its column; the exact count is the value's title.
 pub fn bars(rows: &[(String, u64)], testid: &str) -> Html {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1) as f64;
     html! {
@@ -91,7 +92,7 @@ pub fn bars(rows: &[(String, u64)], testid: &str) -> Html {
                 <li>
                     <span class="bar-label" title={label.clone()}>{ label.clone() }</span>
                     <span class="bar" style={format!("width:{:.1}%", 100.0 * *n as f64 / max)}></span>
-                    <span class="bar-value">{ n }</span>
+                    <span class="bar-value" title={n.to_string()}>{ crate::dashboard::compact_number(*n as f64) }</span>
                 </li>
             }) }
         </ul>

@@ -104,11 +104,15 @@ fn history_note(h: &crate::shop::History) -> String {
     }
 }
 
-/// A count short enough for a sentence: `212`, `18.1K`, `2.35M`.
+/// A count short enough for a sentence or a narrow column: `212`, `18.1K`, `2.35M`,
+/// `1.20B` — at most 7 characters at any magnitude.
 pub fn compact_number(n: f64) -> String {
-    if n >= 1e6 {
+    // Each unit starts where the one below would round up to 4 digits ("1000.0K").
+    if n >= 999_995_000.0 {
+        format!("{:.2}B", n / 1e9)
+    } else if n >= 999_950.0 {
         format!("{:.2}M", n / 1e6)
-    } else if n >= 1e4 {
+    } else if n >= 9_999.5 {
         format!("{:.1}K", n / 1e3)
     } else {
         format!("{n:.0}")
@@ -494,5 +498,24 @@ mod tests {
             "{}",
             cooldown_rule(&c)
         );
+    }
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::compact_number;
+
+    #[test]
+    fn compact_numbers_stay_short_at_every_magnitude() {
+        assert_eq!(compact_number(212.0), "212");
+        assert_eq!(compact_number(18_149.0), "18.1K");
+        assert_eq!(compact_number(999_949.0), "999.9K");
+        // Not "1000.0K": past the rounding edge it is millions.
+        assert_eq!(compact_number(999_960.0), "1.00M");
+        assert_eq!(compact_number(2_345_678.0), "2.35M");
+        for k in 0..12 {
+            let n = 10f64.powi(k) * 9.9999;
+            assert!(compact_number(n).len() <= 7, "{n}: {}", compact_number(n));
+        }
     }
 }

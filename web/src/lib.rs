@@ -60,6 +60,8 @@ pub enum Msg {
     SetPartitioner(hopscope_core::partition::Partitioner),
     Live(LiveEvent),
     Lesson(LessonMsg),
+    /// The teaching timeline's box was measured at this many CSS pixels wide.
+    TimelineWidth(f64),
 }
 
 pub enum LessonMsg {
@@ -132,10 +134,28 @@ pub struct App {
     pub field_errors: std::collections::BTreeMap<&'static str, String>,
     /// Bumped when a refused field must show its last good value again.
     pub field_resets: u32,
+    /// The teaching timeline's box, measured after each draw.
+    pub timeline_ref: NodeRef,
+    /// Its width in CSS pixels: the picture is drawn one unit per pixel.
+    pub timeline_width: f64,
+    /// The reader asked for reduced motion (`prefers-reduced-motion: reduce`): pictures
+    /// stand still and change in steps instead of scrolling.
+    pub reduced_motion: bool,
     last_tick: f64,
     lesson_acc_ms: f64,
     _interval: Interval,
     _work: Interval,
+}
+
+/// Whether the reader's system asks for reduced motion.
+fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|m| m.matches())
 }
 
 fn now_ms() -> f64 {
@@ -481,6 +501,9 @@ impl Component for App {
             live: LiveState::new(),
             field_errors: problems.into_iter().collect(),
             field_resets: 0,
+            timeline_ref: NodeRef::default(),
+            timeline_width: 900.0,
+            reduced_motion: prefers_reduced_motion(),
             settings,
             last_tick: now_ms(),
             lesson_acc_ms: 0.0,
@@ -615,12 +638,23 @@ impl Component for App {
                 self.restart_sim();
             }
             Msg::Live(ev) => self.on_live(ev),
+            Msg::TimelineWidth(w) => self.timeline_width = w,
             Msg::Lesson(m) => url_changed = self.update_lesson(m),
         }
         if url_changed {
             self.write_url();
         }
         true
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
+        // A resized window or a rotated phone is picked up at the next draw.
+        if let Some(el) = self.timeline_ref.cast::<web_sys::Element>() {
+            let w = f64::from(el.client_width());
+            if w > 0.0 && (w - self.timeline_width).abs() >= 1.0 {
+                ctx.link().send_message(Msg::TimelineWidth(w));
+            }
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {

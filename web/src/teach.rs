@@ -40,6 +40,9 @@ fn secs(t: i64) -> String {
 /// Most rows of windows drawn one by one; past this many windows per instant the
 /// timeline shows [`AROUND`] at each end of those around the focus, and a band for all.
 const MAX_ROWS: usize = 16;
+/// The timeline's narrowest and widest picture, in CSS pixels.
+pub(crate) const MIN_TIMELINE_PX: f64 = 280.0;
+pub(crate) const MAX_TIMELINE_PX: f64 = 1_600.0;
 /// Windows shown at each end of those containing the focus, in the many-windows view.
 const AROUND: usize = 3;
 
@@ -52,6 +55,13 @@ fn summarised<T: Copy>(items: &[T]) -> Vec<Option<T>> {
     let mut out: Vec<Option<T>> = ends.copied().map(Some).collect();
     out.insert(AROUND, None);
     out
+}
+
+/// The picture's right edge for reduced motion: `hi` rounded up to a whole page (half the
+/// range), so the picture moves only when the clock turns a page.
+fn paged(hi: i64, range: i64) -> i64 {
+    let page = (range / 2).max(1);
+    (hi + page - 1).div_euclid(page) * page
 }
 
 /// A timeline label in the unit of the tick spacing `step`: `42s` for steps under a
@@ -329,13 +339,24 @@ impl App {
         } else {
             (whole, l.clock.0.max(newest) + size / 2 + slide)
         };
+        // With reduced motion the picture does not scroll under Play: it stands still and
+        // turns a page (half its width) when the clock reaches its edge.
+        let hi = if self.reduced_motion {
+            paged(hi, range)
+        } else {
+            hi
+        };
         let lo = hi - range;
-        let (left, width) = (40.0, 840.0);
+        // One unit of the picture is one CSS pixel at every screen width (the box's
+        // measured width), so text stays 10 px and bars 14 px on a phone instead of
+        // shrinking with a fixed 900-unit picture.
+        let view_w = self.timeline_width.clamp(MIN_TIMELINE_PX, MAX_TIMELINE_PX);
+        let (left, width) = (40.0, view_w - 60.0);
         let x = |t: i64| left + width * (t - lo) as f64 / range as f64;
         let row_h = 14.0;
         let band_h = if many { 56.0 } else { 0.0 };
         let top_band = 92.0;
-        let top_windows = top_band + band_h + if many { 22.0 } else { 0.0 };
+        let top_windows = top_band + band_h + if many { 8.0 } else { 0.0 };
         let selected_event = match l.selected {
             Selected::Event(id) => l.event(id).filter(|e| !e.dropped()).map(|e| l.position(e)),
             _ => None,
@@ -392,7 +413,8 @@ impl App {
             (bars, per_instant, None)
         };
         let height = top_windows + rows as f64 * (row_h + 3.0) + 12.0;
-        let tick_every = crate::charts::tick_spacing(range, 10);
+        // About one label per 80 px: labels never crowd, however narrow.
+        let tick_every = crate::charts::tick_spacing(range, ((width / 80.0) as i64).clamp(3, 10));
         let ticks: Vec<i64> = (lo.div_euclid(tick_every) + 1..=hi.div_euclid(tick_every))
             .map(|k| k * tick_every)
             .collect();
@@ -405,8 +427,26 @@ impl App {
         };
         let wm = l.watermark().map(|w| w.0).filter(|w| *w >= lo);
         let band = many.then(|| self.density_band(lo, range, left, width, top_band, band_h));
+        let around_text = match (many, focus) {
+            (true, Some(f)) => Some(format!(
+                "The {} windows containing {} — {} shown: the first {AROUND} and the last {AROUND}, one every {}.",
+                per_instant,
+                if selected_event.is_some() {
+                    format!("the selected sale ({})", secs(f))
+                } else {
+                    format!("{} (select a sale to see its own)", secs(f))
+                },
+                bars.len(),
+                l.config.slide
+            )),
+            _ => None,
+        };
         html! {
-            <svg class="timeline" viewBox={format!("0 0 900 {height}")} role="group"
+            <div class="timeline-box" ref={self.timeline_ref.clone()}>
+            if let Some(text) = around_text {
+                <p class="muted around" data-testid="windows-around">{ text }</p>
+            }
+            <svg class="timeline" viewBox={format!("0 0 {view_w} {height}")} role="group"
                  aria-label="Timeline: sales as dots, windows as bars">
                 <line x1={left.to_string()} x2={(left + width).to_string()} y1="24" y2="24" class="axis" />
                 { for ticks.iter().map(|t| html! {
@@ -419,12 +459,9 @@ impl App {
                     <line x1={x(*p).to_string()} x2={x(*p).to_string()} y1="30" y2={height.to_string()} class="pane" data-testid="pane-line" />
                 }) }
                 { band.unwrap_or_else(|| html! {}) }
-                if let (true, Some(f)) = (many, focus) {
-                    <text x={left.to_string()} y={(top_windows - 6.0).to_string()} class="tick left" data-testid="windows-around">{ format!(
-                        "The {} windows containing {} — {} shown: the first {AROUND} and the last {AROUND}, one every {}.",
-                        per_instant, if selected_event.is_some() { format!("the selected sale ({})", secs(f)) } else { format!("{} (select a sale to see its own)", secs(f)) },
-                        bars.len(), l.config.slide) }</text>
-                }
+                // Its own group, so the bars are the whole (keyed) child list: among
+                // unkeyed siblings Yew would replace every bar each frame instead.
+                <g class="windows">
                 { for bars.iter().map(|(s, row)| {
                     let s = *s;
                     let y = top_windows + *row as f64 * (row_h + 3.0);
@@ -446,7 +483,10 @@ impl App {
                     // Bars outside the picture are not drawn as stops for the keyboard.
                     let visible = s + size > lo && s < hi;
                     html! {
-                        <g class={class} data-testid="window-bar" data-start={s.to_string()}
+                        // Keyed by window start: as Play moves the picture, a focused bar
+                        // stays the window it was (unkeyed, its element would be reused
+                        // for another window under the keyboard focus).
+                        <g key={s} class={class} data-testid="window-bar" data-start={s.to_string()}
                            tabindex={if visible { "0" } else { "-1" }} role="button" onclick={on} onkeydown={on_key}
                            aria-label={format!("window [{}, {}) with {count} sales", secs(s), secs(s + size))}>
                             <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={row_h.to_string()} rx="3" />
@@ -454,6 +494,7 @@ impl App {
                         </g>
                     }
                 }) }
+                </g>
                 { for l.partition_watermarks().iter().filter_map(|p| p.watermark.filter(|w| w.0 >= lo).map(|w| (p.partition, w.0, p.idle))).map(|(p, w, idle)| html! {
                     <g class={classes!("pwatermark", format!("p{p}"), idle.then_some("idle"))} data-testid="partition-watermark" data-partition={p.to_string()}>
                         <line x1={x(w).to_string()} x2={x(w).to_string()} y1="44" y2="76" />
@@ -468,6 +509,7 @@ impl App {
                 }
                 <g class="now"><line x1={x(l.clock.0).to_string()} x2={x(l.clock.0).to_string()} y1="30" y2="80" />
                     <text x={(x(l.clock.0) + 3.0).to_string()} y="80">{ "now" }</text></g>
+                <g class="events">
                 { for l.events.iter().filter(|e| l.position(e).0 >= lo).map(|e| {
                     let id = e.id;
                     let cx = x(l.position(e).0);
@@ -484,7 +526,7 @@ impl App {
                         (k.key() == "Enter" || k.key() == " ").then_some(Msg::Lesson(LessonMsg::Select(Selected::Event(id))))
                     });
                     html! {
-                        <g class={class} data-testid="event-dot" data-id={id.to_string()} data-late={e.late().to_string()} data-dropped={e.dropped().to_string()}
+                        <g key={id} class={class} data-testid="event-dot" data-id={id.to_string()} data-late={e.late().to_string()} data-dropped={e.dropped().to_string()}
                            data-t={l.position(e).0.to_string()}
                            tabindex="0" role="button" onclick={on} onkeydown={on_key}
                            aria-label={format!("sale {id} at {}{}", secs(l.position(e).0), if e.dropped() { ", too late: dropped" } else if e.late() { ", late" } else { "" })}>
@@ -494,7 +536,9 @@ impl App {
                         </g>
                     }
                 }) }
+                </g>
             </svg>
+            </div>
         }
     }
 
@@ -598,6 +642,28 @@ impl App {
                 <button data-testid="guide-next" disabled={self.guide_step + 1 == GUIDE.len()} onclick={link.callback(|_| Msg::Lesson(LessonMsg::Guide(1)))}>{ "Next tip →" }</button>
                 <span class="muted">{ format!(" {}/{}", self.guide_step + 1, GUIDE.len()) }</span>
             </div>
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paged;
+
+    #[test]
+    fn a_reduced_motion_picture_stands_still_until_the_clock_turns_a_page() {
+        let range = 28_000;
+        // Every right edge within one page draws the same picture…
+        let edges: std::collections::BTreeSet<i64> = (0..14_000)
+            .step_by(100)
+            .map(|hi| paged(hi + 1, range))
+            .collect();
+        assert_eq!(edges.into_iter().collect::<Vec<_>>(), vec![14_000]);
+        // …the next page is half the picture on, and the edge is never left of `hi`.
+        assert_eq!(paged(14_001, range), 28_000);
+        for hi in [-30_001, -1, 0, 1, 13_999, 99_999] {
+            let p = paged(hi, range);
+            assert!(p >= hi && p - hi < range / 2, "{hi} → {p}");
         }
     }
 }
