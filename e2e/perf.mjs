@@ -1,8 +1,9 @@
 // Page performance in headless Chromium (a measurement, not a test): frames per second,
 // worst frame and how long a click takes to show, at the defaults and at the heaviest
 // settings the UI accepts; how long the teaching view takes to draw at the seed's own
-// query; and the release page weight.
-//   node e2e/perf.mjs   (after `trunk build --release`)
+// query; main-thread script time per second where little changes (what redrawing only
+// what changed saves); and the release page weight.
+//   node e2e/perf.mjs   (after `trunk build --release`; DIST=dir measures another build)
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { serveDist, launch, openPage } from './harness.mjs';
@@ -37,7 +38,18 @@ async function clickLatency(page) {
   }));
 }
 
-const srv = await serveDist();
+/** Main-thread script time (ms) per second of wall time over `ms` (Chromium's own count). */
+async function scriptPerSecond(page, ms = 5000) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const script = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ScriptDuration').value;
+  const s0 = await script();
+  await page.waitForTimeout(ms);
+  return (await script() - s0) * 1000 / (ms / 1000);
+}
+
+const dist = process.env.DIST || 'dist';
+const srv = await serveDist(dist);
 const browser = await launch();
 const line = ['page_perf'];
 for (const [rate, speed] of [[1000, 1], [1000, 10], [1000, 3600], [10000, 600], [10000, 3600]]) {
@@ -52,6 +64,16 @@ for (const [rate, speed] of [[1000, 1], [1000, 10], [1000, 3600], [10000, 600], 
   line.push(`rate${rate}_speed${speed}: fps=${fps.toFixed(1)} worst_frame_ms=${worst.toFixed(0)} click_ms=${click.toFixed(0)} first_draw_ms=${firstDraw} behind_notice=${behind ? 'yes' : 'no'}`);
   await page.close();
 }
+// Script time where little changes: the dashboard at 1× (a window fires each second,
+// ticks come ten times a second), and the teaching view with the lesson standing still.
+for (const [name, query] of [['dashboard_1x', '?speed=1&seed=1'], ['teach_idle', '?tab=teach&seed=1&speed=1'],
+  ['teach_15m_1s_idle', '?tab=teach&size=15m&slide=1s&seed=1&speed=1']]) {
+  const { page } = await openPage(browser, `${srv.base}${query}`);
+  if (name.startsWith('teach')) for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
+  await page.waitForTimeout(1500);
+  line.push(`${name}: script_ms_per_s=${(await scriptPerSecond(page)).toFixed(1)}`);
+  await page.close();
+}
 for (const [size, slide] of [['15m', '1s'], ['1d', '1s'], ['10s', '1ms']]) {
   const { page } = await openPage(browser, `${srv.base}?tab=teach&size=${size}&slide=${slide}&seed=1`);
   const t0 = Date.now();
@@ -63,7 +85,7 @@ for (const [size, slide] of [['15m', '1s'], ['1d', '1s'], ['10s', '1ms']]) {
   line.push(`teach_${size}_${slide}: draw_ms=${drawn} fps=${fps.toFixed(1)} worst_frame_ms=${worst.toFixed(0)} page_px=${height} tab_stops=${tabStops}`);
   await page.close();
 }
-const gz = fs.readdirSync('dist').reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(`dist/${f}`)).length, 0);
+const gz = fs.readdirSync(dist).reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(`${dist}/${f}`)).length, 0);
 line.push(`release_gzip_bytes=${gz}`);
 console.log(line.join('\n  '));
 await browser.close();

@@ -12,8 +12,11 @@ pub fn series(
     fmt: fn(f64) -> String,
     class: &str,
     testid: &str,
+    width: f64,
 ) -> Html {
-    let (w, h) = (600.0_f64, 120.0_f64);
+    // Drawn one unit per CSS pixel of `width` (the box's measured width), so labels are
+    // 10 px on a phone and on a wide screen alike.
+    let (w, h) = (width.clamp(280.0, 1_600.0), 120.0_f64);
     let (left, right, top, bottom) = (58.0, 8.0, 8.0, 18.0);
     if points.len() < 2 {
         return html! { <p class="muted">{ "The chart fills in as windows fire." }</p> };
@@ -38,7 +41,7 @@ pub fn series(
             y(*v)
         ));
     }
-    let step = tick_spacing(span, 6);
+    let step = tick_spacing(span, ((w / 110.0) as i64).clamp(2, 8));
     let ticks: Vec<i64> = (t0.div_euclid(step) + 1..=t1.div_euclid(step))
         .map(|k| k * step)
         .collect();
@@ -92,7 +95,7 @@ pub fn bars(rows: &[(String, u64)], testid: &str) -> Html {
                 <li>
                     <span class="bar-label" title={label.clone()}>{ label.clone() }</span>
                     <span class="bar" style={format!("width:{:.1}%", 100.0 * *n as f64 / max)}></span>
-                    <span class="bar-value" title={n.to_string()}>{ crate::dashboard::compact_number(*n as f64) }</span>
+                    <span class="bar-value" title={n.to_string()}>{ crate::format::compact_number(*n as f64) }</span>
                 </li>
             }) }
         </ul>

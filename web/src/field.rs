@@ -1,7 +1,7 @@
 //! A text field that commits on change and is not overwritten while the user types.
 //!
-//! The app redraws ten times a second; an `<input value=…>` would have its text reset on
-//! every redraw. This field writes its value into the DOM only when the value it is given
+//! The controls redraw while the page runs; an `<input value=…>` would have its text reset
+//! on a redraw. This field writes its value into the DOM only when the value it is given
 //! changes, and reports the typed text when the user commits it (Enter or leaving the field).
 //! When the app refuses the text it passes the reason as `error` (shown beside the field and
 //! announced) and bumps `reset`, which puts the last good value back in the box.

@@ -22,7 +22,6 @@ pub enum LiveEvent {
 
 pub struct Live {
     ws: WebSocket,
-    pub url: String,
     _handlers: Vec<Box<dyn std::any::Any>>,
 }
 
@@ -79,7 +78,6 @@ impl Live {
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         Ok(Live {
             ws,
-            url: url.to_string(),
             _handlers: vec![Box::new(on_open), Box::new(on_message), Box::new(on_close)],
         })
     }

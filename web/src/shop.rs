@@ -76,6 +76,8 @@ pub struct Shop {
     /// Which partition each seller's sales went to (one, always).
     pub seller_partitions: BTreeMap<String, u32>,
     pub first_sale: Option<Timestamp>,
+    /// Windows fired since the start (what the KPIs, charts and alerts follow).
+    pub windows_fired: u64,
     /// This page's windows beside another engine's (Flink's, relayed by the bridge); only
     /// when the bridge relays one, so the simulator keeps no copy of its windows.
     pub agreement: Option<Agreement>,
@@ -121,6 +123,7 @@ impl Shop {
             per_partition: vec![0; DEFAULT_PARTITIONS as usize],
             seller_partitions: BTreeMap::new(),
             first_sale: None,
+            windows_fired: 0,
             agreement: None,
         }
     }
@@ -150,6 +153,7 @@ impl Shop {
         while let Some(o) = self.analytics.poll() {
             match o {
                 Output::Window(w) => {
+                    self.windows_fired += 1;
                     if let Some(a) = &mut self.agreement {
                         a.ours(&w);
                     }

@@ -1,0 +1,149 @@
+//! The lesson's settings and buttons, its partitions, and its status line.
+
+use super::timeline::MAX_ROWS;
+use super::{select_value, use_dispatch, Shared};
+use crate::field::Field;
+use crate::format::secs;
+use crate::icon::{icon, Icon};
+use crate::lesson::{Lesson, LESSON_IDLE_TIMEOUT};
+use crate::page::{Action, LessonAction};
+use crate::settings::LessonTime;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LessonControlsProps {
+    pub page: Shared,
+    pub lesson: u64,
+    pub settings: u64,
+}
+
+#[function_component(LessonControls)]
+pub fn lesson_controls(p: &LessonControlsProps) -> Html {
+    let dispatch = use_dispatch();
+    let page = p.page.get();
+    let (s, l) = (&page.settings, &page.lesson);
+    let event_time = s.time == LessonTime::Event;
+    let error = |f: &str| page.field_error(f).map(|e| AttrValue::from(e.to_string()));
+    let resets = page.field_resets;
+    html! {
+        <section class="controls" aria-label="Lesson controls">
+            <div class="row">
+                <label>{ "Window size " }
+                    <Field testid="lesson-size" value={s.size.to_string()} size={6} label="Window size"
+                        error={error("lesson-size")} reset={resets}
+                        on_commit={dispatch.reform(|v| Action::Lesson(LessonAction::SetSize(v)))} />
+                </label>
+                <label>{ "Slide " }
+                    <Field testid="lesson-slide" value={s.slide.to_string()} size={6} label="Slide"
+                        error={error("lesson-slide")} reset={resets}
+                        on_commit={dispatch.reform(|v| Action::Lesson(LessonAction::SetSlide(v)))} />
+                </label>
+                <label>{ "Time " }
+                    <select data-testid="lesson-time" onchange={dispatch.reform(|e: Event| {
+                        Action::Lesson(LessonAction::SetTime(if select_value(&e) == "processing" { LessonTime::Processing } else { LessonTime::Event }))
+                    })}>
+                        <option value="event" selected={event_time}>{ "event time" }</option>
+                        <option value="processing" selected={!event_time}>{ "processing time" }</option>
+                    </select>
+                </label>
+                if event_time {
+                    <label>{ "Watermark delay " }
+                        <Field testid="lesson-lateness" value={s.lateness.to_string()} size={6} label="Watermark delay"
+                        error={error("lesson-lateness")} reset={resets}
+                        on_commit={dispatch.reform(|v| Action::Lesson(LessonAction::SetLateness(v)))} />
+                    </label>
+                }
+                <label>{ "Read from " }
+                    <select data-testid="lesson-parts" onchange={dispatch.reform(|e: Event| {
+                        Action::Lesson(LessonAction::SetParts(select_value(&e).parse().unwrap_or(1)))
+                    })}>
+                        <option value="1" selected={s.parts == 1}>{ "one stream" }</option>
+                        <option value="3" selected={s.parts == 3}>{ "3 Kafka partitions" }</option>
+                    </select>
+                </label>
+            </div>
+            <div class="row">
+                <button data-testid="lesson-next" disabled={l.is_live()} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::NextEvent))}>{ icon(Icon::Plus) }{ " Next event" }</button>
+                <button data-testid="lesson-step" disabled={l.is_live()} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::StepSlide))}>{ icon(Icon::Step) }{ format!(" Step one slide ({})", l.config.slide) }</button>
+                <button data-testid="lesson-play" disabled={l.is_live()} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::TogglePlay))}>
+                    if page.lesson_playing { { icon(Icon::Pause) }{ " Pause" } } else { { icon(Icon::Play) }{ " Play" } }</button>
+                <button data-testid="lesson-ooo" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectOutOfOrder))}>{ icon(Icon::Back) }{ " Inject out-of-order" }</button>
+                <button data-testid="lesson-late" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectLate))}>{ icon(Icon::Clock) }{ " Inject late" }</button>
+                <button data-testid="lesson-too-late" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectTooLate))}>{ icon(Icon::Bin) }{ " Inject too late" }</button>
+                <button data-testid="lesson-reset" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::Reset))}>{ icon(Icon::Reset) }{ " Reset" }</button>
+                if l.config.size.0 / l.config.slide.0 > MAX_ROWS as i64 {
+                    <button data-testid="lesson-zoom" aria-pressed={page.lesson_zoomed_out.to_string()}
+                        onclick={dispatch.reform(|_| Action::Lesson(LessonAction::ToggleZoom))}>{
+                        if page.lesson_zoomed_out { "Zoom to the sales" } else { "Zoom out: whole windows" }
+                    }</button>
+                }
+            </div>
+            if l.partitions > 1 && !l.is_live() {
+                <div class="row" role="group" aria-label="Partitions">
+                    { for (0..l.partitions).map(|p| {
+                        let paused = l.is_paused(p);
+                        html! {
+                            <button data-testid={format!("lesson-pause-{p}")} aria-pressed={paused.to_string()}
+                                class={classes!(format!("p{p}"), paused.then_some("active"))}
+                                onclick={dispatch.reform(move |_| Action::Lesson(LessonAction::TogglePartition(p)))}>
+                                if paused { { icon(Icon::Play) }{ format!(" Release partition {p}") } } else { { icon(Icon::Pause) }{ format!(" Hold partition {p}") } }</button>
+                        }
+                    }) }
+                </div>
+                <p class="muted" data-testid="lesson-partitions">{ partition_text(l) }</p>
+            }
+            if l.is_live() {
+                <p class="badge" data-testid="lesson-live">{ "Live: the dots are real records from the bridge, on the wall clock." }</p>
+            }
+            if let Some(e) = &page.lesson_error {
+                <p class="problem" role="alert">{ format!("{e} — showing the default lesson instead.") }</p>
+            }
+            <p class="muted" data-testid="lesson-status">{ format!(
+                "clock {} · {} events · {} late · {} dropped · watermark {} · panes of {} (gcd of size and slide)",
+                secs(l.clock.0), l.events.len(), l.late_count(), l.dropped_count(),
+                l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "—".into()),
+                l.config.pane()) }</p>
+        </section>
+    }
+}
+
+/// Each partition's watermark, which one holds the operator's, and what is held back.
+fn partition_text(l: &Lesson) -> String {
+    let marks = l.partition_watermarks();
+    if marks.is_empty() {
+        return "Processing time has no watermarks: switch to event time to see one per partition."
+            .into();
+    }
+    let parts: Vec<String> = marks
+        .iter()
+        .map(|p| {
+            let behind = match (p.watermark, l.watermark()) {
+                (Some(pw), Some(w)) => pw < w,
+                _ => false,
+            };
+            let state = if p.idle {
+                format!(" idle (silent {}+, left out)", LESSON_IDLE_TIMEOUT)
+            } else if l.is_paused(p.partition) {
+                " held".into()
+            } else if behind {
+                " behind (woke up late: its older sales are late)".into()
+            } else {
+                String::new()
+            };
+            format!(
+                "p{}: {}{state}",
+                p.partition,
+                p.watermark
+                    .map(|w| secs(w.0))
+                    .unwrap_or_else(|| "none yet".into())
+            )
+        })
+        .collect();
+    format!(
+        "Partition watermarks {} · the window operator's watermark is the minimum over the partitions not idle for {}, and never moves back: {}; {} sales held back.",
+        parts.join(" · "),
+        LESSON_IDLE_TIMEOUT,
+        l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "none yet: a partition has delivered nothing".into()),
+        l.held_count()
+    )
+}

@@ -1,0 +1,127 @@
+//! Where the shop stands: the simulator's clock and pace, or the live connection, its
+//! records and Flink's agreement.
+
+use super::Shared;
+use crate::format::{clock_text, compact_number};
+use crate::page::Page;
+use crate::settings::Source;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct StatusProps {
+    pub page: Shared,
+    pub shop: u64,
+    pub settings: u64,
+}
+
+#[function_component(Status)]
+pub fn status(p: &StatusProps) -> Html {
+    let page = p.page.get();
+    let (settings, live, sim, shop) = (&page.settings, &page.live, &page.sim, &page.shop);
+    let elapsed = sim.elapsed().0;
+    let warm = elapsed < 30 * 60 * 1000;
+    let running = sim.running();
+    html! {
+        <div class="status" data-testid="status">
+            if settings.source == Source::Live {
+                if let Some(problem) = &live.problem {
+                    <p class="problem" role="alert" data-testid="live-problem">{ problem.clone() }</p>
+                }
+                if live.connected {
+                    <p data-testid="live-status">{ format!("Live from {}{}: {} records ({} invalid){}{}{}",
+                        settings.bridge,
+                        live.topic.as_ref().map(|t| format!(", topic {t}")).unwrap_or_default(),
+                        live.records, live.invalid,
+                        live.last.map(|(p, o)| format!(", last partition {p} offset {o}")).unwrap_or_default(),
+                        if live.lag.is_empty() { String::new() } else {
+                            format!(", lag {}", live.lag.iter().map(|(p, l)| format!("p{p}:{l}")).collect::<Vec<_>>().join(" "))
+                        },
+                        match live.opened {
+                            0 | 1 => String::new(),
+                            n => format!(", reconnected {} time{} (resumed from the last offsets, {} gap notices)", n - 1, if n == 2 { "" } else { "s" }, live.gaps),
+                        }) }</p>
+                    if let Some(topic) = &live.windows_topic {
+                        { agreement(&page, topic) }
+                    }
+                    if let Some(from) = live.warm_from.filter(|_| shop.is_event_time()) {
+                        <p class="muted" data-testid="live-time-status">{ format!(
+                            "Windows by sale time, one watermark per partition (Flink's Kafka source; a partition silent for {} stops holding it). Warm start from {}: the first window shown is complete. Watermark {}.",
+                            crate::shop::LIVE_IDLE_TIMEOUT, from,
+                            shop.watermark().map(|w| w.to_string()).unwrap_or_else(|| "not yet (waiting for every partition)".into())) }</p>
+                    }
+                }
+            }
+            if !page.live_active() {
+                <p>
+                    <span data-testid="sim-clock">{ format!("Shop time {} ", clock_text(elapsed)) }</span>
+                    { format!("· {} sales so far · {}", shop.total_sales,
+                        if sim.paused { "paused".to_string() } else { format!("{}× speed", settings.speed) }) }
+                    { for running.iter().map(|(k, left)| html! {
+                        <span class="badge">{ format!("{k} {left:.0}s left") }</span>
+                    }) }
+                </p>
+                if let Some(notice) = behind_notice(&page) {
+                    <p class="notice" role="status" data-testid="running-behind">{ notice }</p>
+                }
+                if warm {
+                    <p class="muted" data-testid="warmup">{ "Growth alerts compare each 15-minute window with the 15 minutes before it, so they start after 30 minutes of shop time (use 600× to get there in seconds)." }</p>
+                }
+            }
+        </div>
+    }
+}
+
+/// When the simulator cannot keep up with rate × speed in its frame budget: by how much,
+/// in words. `None` while it keeps up (within 5 %).
+fn behind_notice(page: &Page) -> Option<String> {
+    let pace = page.sim.pace();
+    if page.sim.paused || pace >= 0.95 {
+        return None;
+    }
+    let speed = page.settings.speed * pace;
+    let sales = page.sim.rate() * speed;
+    Some(format!(
+        "Running behind: the shop simulates at about {}× ({} sales per real second), not the {}× asked — more than this browser can compute while staying responsive. Lower the speed or the sales/s to follow in real time.",
+        compact_number(speed),
+        compact_number(sales),
+        page.settings.speed
+    ))
+}
+
+/// Flink's windows (the bridge's `--windows-topic`) against the page's own.
+fn agreement(page: &Page, topic: &str) -> Html {
+    let Some(a) = &page.shop.agreement else {
+        return Html::default();
+    };
+    let verdict = match (&a.first_difference, a.compared) {
+        (_, 0) => "none compared yet: waiting for windows both computed".to_string(),
+        (None, n) => format!("all {n} equal"),
+        (Some(d), n) => format!(
+            "{} of {n} equal; first difference: window {} → {}, {}: Flink {}, this page {}",
+            a.equal, d.window.window_start, d.window.window_end, d.field, d.theirs, d.ours
+        ),
+    };
+    let mut extra = String::new();
+    if a.repeated > 0 {
+        extra += &format!(
+            " {} sent again after a reconnect (compared once).",
+            a.repeated
+        );
+    }
+    if a.unmatched > 0 {
+        extra += &format!(
+            " {} let go without a partner (another window size, or the job stopped).",
+            a.unmatched
+        );
+    }
+    let class = if a.first_difference.is_some() {
+        "problem"
+    } else {
+        "muted"
+    };
+    html! {
+        <p class={class} data-testid="live-agreement">{ format!(
+            "Flink's windows from topic {topic}: {} received; compared with this page's: {verdict}.{extra}",
+            a.received) }</p>
+    }
+}

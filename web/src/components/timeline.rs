@@ -1,0 +1,291 @@
+//! The teaching timeline: sales as dots, windows as bars, panes, the watermark(s) and
+//! "now"; past [`MAX_ROWS`] windows per instant, the windows around the focus and a band
+//! of sales per window for all.
+
+use super::{on_key, use_dispatch, Shared};
+use crate::format::{clock_label, paged, secs, AROUND};
+use crate::hooks::use_element_width;
+use crate::lesson::{Lesson, Origin, Selected};
+use crate::page::{Action, LessonAction};
+use hopscope_core::Timestamp;
+use yew::prelude::*;
+
+/// Most rows of windows drawn one by one; past this many windows per instant the
+/// timeline shows [`AROUND`] at each end of those around the focus, and a band for all.
+pub const MAX_ROWS: usize = 16;
+/// The timeline's narrowest and widest picture, in CSS pixels.
+const MIN_TIMELINE_PX: f64 = 280.0;
+const MAX_TIMELINE_PX: f64 = 1_600.0;
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub page: Shared,
+    pub lesson: u64,
+    /// The reader asked for reduced motion: the picture stands still under Play and turns
+    /// pages instead of scrolling.
+    pub reduced_motion: bool,
+}
+
+#[function_component(Timeline)]
+pub fn timeline(p: &TimelineProps) -> Html {
+    let dispatch = use_dispatch();
+    let node = use_node_ref();
+    let width_px = use_element_width(node.clone(), 900.0);
+    let page = p.page.get();
+    let l = &page.lesson;
+    let (size, slide, pane) = (l.config.size.0, l.config.slide.0, l.config.pane().0);
+    let newest = l.events.iter().map(|e| l.position(e).0).max().unwrap_or(0);
+    let oldest = l.events.iter().map(|e| l.position(e).0).min().unwrap_or(0);
+    let per_instant = ((size + slide - 1) / slide) as usize;
+    // Past MAX_ROWS windows per instant (15 min / 1 s has 900) the picture shows the
+    // windows around the focus one by one and summarises all of them in a band; and
+    // it zooms to the sales (a few a second, they would sit on one pixel in a
+    // picture of whole 15-minute windows) unless asked for whole windows.
+    let many = per_instant > MAX_ROWS;
+    let whole = (size * 2 + slide * 4).max(20_000);
+    let (range, hi) = if many && !page.lesson_zoomed_out {
+        let range = (newest - oldest + 20_000).clamp(20_000, whole);
+        (range, l.clock.0.max(newest) + range / 8)
+    } else {
+        (whole, l.clock.0.max(newest) + size / 2 + slide)
+    };
+    // With reduced motion the picture does not scroll under Play: it stands still and
+    // turns a page (half its width) when the clock reaches its edge.
+    let hi = if p.reduced_motion {
+        paged(hi, range)
+    } else {
+        hi
+    };
+    let lo = hi - range;
+    // One unit of the picture is one CSS pixel at every screen width (the box's
+    // measured width), so text stays 10 px and bars 14 px on a phone instead of
+    // shrinking with a fixed 900-unit picture.
+    let view_w = width_px.clamp(MIN_TIMELINE_PX, MAX_TIMELINE_PX);
+    let (left, width) = (40.0, view_w - 60.0);
+    let x = |t: i64| left + width * (t - lo) as f64 / range as f64;
+    let row_h = 14.0;
+    let band_h = if many { 56.0 } else { 0.0 };
+    let top_band = 92.0;
+    let top_windows = top_band + band_h + if many { 8.0 } else { 0.0 };
+    let selected_event = match l.selected {
+        Selected::Event(id) => l.event(id).filter(|e| !e.dropped()).map(|e| l.position(e)),
+        _ => None,
+    };
+    let highlighted: Vec<i64> = selected_event
+        .map(|t| {
+            l.windows_containing(t)
+                .into_iter()
+                .map(|(s, _)| s.0)
+                .collect()
+        })
+        .unwrap_or_default();
+    // The windows drawn as bars, and the row each sits in.
+    let (bars, rows, focus): (Vec<(i64, usize)>, usize, Option<i64>) = if many {
+        let focus = selected_event
+            .map(|t| t.0)
+            .unwrap_or(if l.events.is_empty() {
+                l.clock.0
+            } else {
+                newest
+            });
+        let around: Vec<i64> = l
+            .windows_containing(Timestamp(focus))
+            .into_iter()
+            .map(|(s, _)| s.0)
+            .collect();
+        let shown: Vec<i64> = if around.len() > 2 * AROUND {
+            around[..AROUND]
+                .iter()
+                .chain(&around[around.len() - AROUND..])
+                .copied()
+                .collect()
+        } else {
+            around
+        };
+        let n = shown.len();
+        (
+            shown.into_iter().enumerate().map(|(i, s)| (s, i)).collect(),
+            n,
+            Some(focus),
+        )
+    } else {
+        let first_start = (lo - size).div_euclid(slide) * slide;
+        let bars = (0..)
+            .map(|k| first_start + k * slide)
+            .take_while(|s| *s < hi)
+            .map(|s| {
+                (
+                    s,
+                    s.div_euclid(slide).rem_euclid(per_instant as i64) as usize,
+                )
+            })
+            .collect();
+        (bars, per_instant, None)
+    };
+    let height = top_windows + rows as f64 * (row_h + 3.0) + 12.0;
+    // About one label per 80 px: labels never crowd, however narrow.
+    let tick_every = crate::charts::tick_spacing(range, ((width / 80.0) as i64).clamp(3, 10));
+    let ticks: Vec<i64> = (lo.div_euclid(tick_every) + 1..=hi.div_euclid(tick_every))
+        .map(|k| k * tick_every)
+        .collect();
+    let panes: Vec<i64> = if width * pane as f64 / range as f64 >= 6.0 {
+        (lo.div_euclid(pane) + 1..=hi.div_euclid(pane))
+            .map(|k| k * pane)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let wm = l.watermark().map(|w| w.0).filter(|w| *w >= lo);
+    let band = many.then(|| density_band(l, lo, range, left, width, top_band, band_h));
+    let around_text = match (many, focus) {
+        (true, Some(f)) => Some(format!(
+            "The {} windows containing {} — {} shown: the first {AROUND} and the last {AROUND}, one every {}.",
+            per_instant,
+            if selected_event.is_some() {
+                format!("the selected sale ({})", secs(f))
+            } else {
+                format!("{} (select a sale to see its own)", secs(f))
+            },
+            bars.len(),
+            l.config.slide
+        )),
+        _ => None,
+    };
+    html! {
+        <div class="timeline-box" ref={node.clone()}>
+        if let Some(text) = around_text {
+            <p class="muted around" data-testid="windows-around">{ text }</p>
+        }
+        <svg class="timeline" viewBox={format!("0 0 {view_w} {height}")} role="group"
+             aria-label="Timeline: sales as dots, windows as bars">
+            <line x1={left.to_string()} x2={(left + width).to_string()} y1="24" y2="24" class="axis" />
+            { for ticks.iter().map(|t| html! {
+                <g>
+                    <line x1={x(*t).to_string()} x2={x(*t).to_string()} y1="20" y2="28" class="axis" />
+                    <text x={x(*t).to_string()} y="14" class="tick">{ clock_label(*t, tick_every) }</text>
+                </g>
+            }) }
+            { for panes.iter().map(|p| html! {
+                <line x1={x(*p).to_string()} x2={x(*p).to_string()} y1="30" y2={height.to_string()} class="pane" data-testid="pane-line" />
+            }) }
+            { band.unwrap_or_else(|| html! {}) }
+            // Its own group, so the bars are the whole (keyed) child list: among
+            // unkeyed siblings Yew would replace every bar each frame instead.
+            <g class="windows">
+            { for bars.iter().map(|(s, row)| {
+                let s = *s;
+                let y = top_windows + *row as f64 * (row_h + 3.0);
+                let (x0, x1) = (x(s).max(left - 10.0), x(s + size).min(left + width + 10.0));
+                let fired = l.fired.get(&s);
+                let count = fired.map(|w| w.sales_in_window).unwrap_or_else(|| l.events_in(s).len() as u64);
+                // Flink emits no window without sales: an empty window never fires.
+                let never = count == 0 && l.never_fires(s);
+                let class = classes!(
+                    "window",
+                    if never { "never" } else if fired.is_some() { "fired" } else { "open" },
+                    highlighted.contains(&s).then_some("hl"),
+                    (l.selected == Selected::Window(s)).then_some("selected"),
+                );
+                let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Window(s))));
+                let on_key = on_key(&dispatch, move |e: &KeyboardEvent| {
+                    (e.key() == "Enter" || e.key() == " ").then_some(Action::Lesson(LessonAction::Select(Selected::Window(s))))
+                });
+                // Bars outside the picture are not drawn as stops for the keyboard.
+                let visible = s + size > lo && s < hi;
+                html! {
+                    // Keyed by window start: as Play moves the picture, a focused bar
+                    // stays the window it was (unkeyed, its element would be reused
+                    // for another window under the keyboard focus).
+                    <g key={s} class={class} data-testid="window-bar" data-start={s.to_string()}
+                       tabindex={if visible { "0" } else { "-1" }} role="button" onclick={on} onkeydown={on_key}
+                       aria-label={format!("window [{}, {}) with {count} sales", secs(s), secs(s + size))}>
+                        <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={row_h.to_string()} rx="3" />
+                        <text x={(x0 + 4.0).to_string()} y={(y + row_h - 3.5).to_string()} class="wlabel">{ count }</text>
+                    </g>
+                }
+            }) }
+            </g>
+            { for l.partition_watermarks().iter().filter_map(|p| p.watermark.filter(|w| w.0 >= lo).map(|w| (p.partition, w.0, p.idle))).map(|(p, w, idle)| html! {
+                <g class={classes!("pwatermark", format!("p{p}"), idle.then_some("idle"))} data-testid="partition-watermark" data-partition={p.to_string()}>
+                    <line x1={x(w).to_string()} x2={x(w).to_string()} y1="44" y2="76" />
+                    <text x={(x(w) + 2.0).to_string()} y={(52 + 9 * p).to_string()}>{ format!("p{p}{}", if idle { " idle" } else { "" }) }</text>
+                </g>
+            }) }
+            if let Some(w) = wm {
+                <g class="watermark" data-testid="watermark">
+                    <line x1={x(w).to_string()} x2={x(w).to_string()} y1="30" y2={height.to_string()} />
+                    <text x={(x(w) + 3.0).to_string()} y="40">{ "watermark" }</text>
+                </g>
+            }
+            <g class="now"><line x1={x(l.clock.0).to_string()} x2={x(l.clock.0).to_string()} y1="30" y2="80" />
+                <text x={(x(l.clock.0) + 3.0).to_string()} y="80">{ "now" }</text></g>
+            <g class="events">
+            { for l.events.iter().filter(|e| l.position(e).0 >= lo).map(|e| {
+                let id = e.id;
+                let cx = x(l.position(e).0);
+                let class = classes!(
+                    "event",
+                    (l.partitions > 1).then(|| format!("p{}", e.partition)),
+                    (e.late() && !e.dropped()).then_some("late"),
+                    e.dropped().then_some("dropped"),
+                    (e.origin == Origin::OutOfOrder).then_some("ooo"),
+                    (l.selected == Selected::Event(id)).then_some("selected"),
+                );
+                let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Event(id))));
+                let on_key = on_key(&dispatch, move |k: &KeyboardEvent| {
+                    (k.key() == "Enter" || k.key() == " ").then_some(Action::Lesson(LessonAction::Select(Selected::Event(id))))
+                });
+                html! {
+                    <g key={id} class={class} data-testid="event-dot" data-id={id.to_string()} data-late={e.late().to_string()} data-dropped={e.dropped().to_string()}
+                       data-t={l.position(e).0.to_string()}
+                       tabindex="0" role="button" onclick={on} onkeydown={on_key}
+                       aria-label={format!("sale {id} at {}{}", secs(l.position(e).0), if e.dropped() { ", too late: dropped" } else if e.late() { ", late" } else { "" })}>
+                        <circle cx={cx.to_string()} cy="60" r="7" />
+                        if e.dropped() { <text x={(cx - 4.0).to_string()} y="64" class="x">{ "✕" }</text> }
+                        else if e.late() { <text x={(cx - 4.0).to_string()} y="64" class="x">{ "!" }</text> }
+                    </g>
+                }
+            }) }
+            </g>
+        </svg>
+        </div>
+    }
+}
+
+/// Sales per window for every window start across the picture, as one filled path
+/// (one sample per pixel column): what hundreds of overlapping windows hold, without
+/// drawing hundreds of bars or tab stops.
+fn density_band(l: &Lesson, lo: i64, range: i64, left: f64, width: f64, top: f64, h: f64) -> Html {
+    let (size, slide) = (l.config.size.0, l.config.slide.0);
+    let mut times: Vec<i64> = l
+        .events
+        .iter()
+        .filter(|e| !e.dropped())
+        .map(|e| l.position(e).0)
+        .collect();
+    times.sort_unstable();
+    let columns = width as usize;
+    let counts: Vec<(f64, usize)> = (0..=columns)
+        .map(|c| {
+            let t = lo + range * c as i64 / columns as i64;
+            let s = t.div_euclid(slide) * slide;
+            let n = times.partition_point(|x| *x < s + size) - times.partition_point(|x| *x < s);
+            (left + c as f64, n)
+        })
+        .collect();
+    let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let y = |n: usize| top + h - h * n as f64 / max as f64;
+    let mut path = format!("M{left},{}", top + h);
+    for (cx, n) in &counts {
+        path.push_str(&format!(" L{cx:.1},{:.1}", y(*n)));
+    }
+    path.push_str(&format!(" L{},{} Z", left + width, top + h));
+    html! {
+        <g class="band" data-testid="window-band" data-max={max.to_string()}>
+            <title>{ format!("Sales per window, by window start: every {} a window of {} starts; the fullest here holds {max}.", l.config.slide, l.config.size) }</title>
+            <rect x={left.to_string()} y={top.to_string()} width={width.to_string()} height={h.to_string()} class="band-bg" />
+            <path d={path} />
+            <text x={(left + 4.0).to_string()} y={(top + 11.0).to_string()} class="tick left">{ format!("sales per window by window start (max {max})") }</text>
+        </g>
+    }
+}

@@ -1,0 +1,138 @@
+//! The page's hooks: everything that touches the browser (timers, the socket, the URL,
+//! the focus, element sizes, media queries) lives here, so `page.rs` stays sans-IO.
+
+use crate::live::Live;
+use crate::page::{Action, Effect, Page};
+use gloo_timers::callback::Interval;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// How often the page advances the clocks (and draws what changed).
+pub const TICK_MS: u32 = 100;
+/// How often a slice of simulating may run between ticks (about once a frame).
+pub const WORK_MS: u32 = 16;
+
+/// The wall clock, in ms since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The page's clock: a tick every [`TICK_MS`] and a work slice every [`WORK_MS`], for as
+/// long as the component lives.
+#[hook]
+pub fn use_clock(dispatch: Callback<Action>) {
+    use_effect_with((), move |_| {
+        let tick = {
+            let d = dispatch.clone();
+            Interval::new(TICK_MS, move || d.emit(Action::Tick))
+        };
+        let work = Interval::new(WORK_MS, move || dispatch.emit(Action::Work));
+        move || drop((tick, work))
+    });
+}
+
+/// Carries out the page's effects after each draw: the URL, the live socket, the focus.
+/// The socket is owned here; what it reports comes back as [`Action::Live`].
+#[hook]
+pub fn use_page_effects(page: Rc<RefCell<Page>>, dispatch: Callback<Action>) {
+    let socket = use_mut_ref(|| None::<Live>);
+    use_effect(move || {
+        // Taken one by one: carrying one out may dispatch (a refused URL), which needs
+        // the page.
+        loop {
+            let Some(effect) = page.borrow_mut().poll_effect() else {
+                break;
+            };
+            match effect {
+                Effect::WriteUrl(query) => write_url(&query),
+                Effect::Connect { url, start } => {
+                    // The old socket goes first: its close must not report into the new
+                    // session.
+                    socket.borrow_mut().take();
+                    match Live::connect(&url, start, dispatch.reform(Action::Live)) {
+                        Ok(live) => *socket.borrow_mut() = Some(live),
+                        Err(e) => dispatch.emit(Action::ConnectFailed(e)),
+                    }
+                }
+                Effect::Disconnect => drop(socket.borrow_mut().take()),
+                Effect::Focus(id) => focus(id),
+            }
+        }
+    });
+}
+
+fn write_url(query: &str) {
+    if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(query));
+    }
+}
+
+fn focus(id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// The width in CSS pixels of the element `node` is attached to (`initial` until it is
+/// drawn): measured after each draw and when the window is resized or a phone rotated, so
+/// a picture can be drawn one unit per pixel.
+#[hook]
+pub fn use_element_width(node: NodeRef, initial: f64) -> f64 {
+    let width = use_state_eq(|| initial);
+    {
+        let (node, width) = (node.clone(), width.clone());
+        use_effect(move || {
+            if let Some(el) = node.cast::<web_sys::Element>() {
+                let w = f64::from(el.client_width());
+                if w > 0.0 {
+                    width.set(w.round());
+                }
+            }
+        });
+    }
+    {
+        let width = width.clone();
+        use_effect_with((), move |_| {
+            let on_resize = Closure::<dyn FnMut()>::new(move || {
+                if let Some(el) = node.cast::<web_sys::Element>() {
+                    width.set(f64::from(el.client_width()).round());
+                }
+            });
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w
+                    .add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "resize",
+                        on_resize.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+    *width
+}
+
+/// Whether the reader's system asks for reduced motion (read once, when the page opens).
+#[hook]
+pub fn use_reduced_motion() -> bool {
+    *use_memo((), |_| {
+        web_sys::window()
+            .and_then(|w| {
+                w.match_media("(prefers-reduced-motion: reduce)")
+                    .ok()
+                    .flatten()
+            })
+            .is_some_and(|m| m.matches())
+    })
+}

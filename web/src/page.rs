@@ -1,0 +1,1074 @@
+//! The page's state and everything that changes it, without the browser: a reducer with
+//! named actions in str0m's sans-IO shape.
+//!
+//! [`Page::handle`] takes an [`Action`] and the wall clock (a function, read only where the
+//! action needs it: the time it happened, and the simulator's frame budget), changes the
+//! state, and queues what the browser must do as [`Effect`]s ([`Page::poll_effect`]):
+//! write the URL, open or close the live socket, move the keyboard focus. The Yew side
+//! (`lib.rs`, `hooks.rs`) feeds it actions from timers, the socket and the components, and
+//! carries out its effects; the components only read it. So everything here runs in
+//! native unit tests — the guided steps, refused input, reconnects, running behind.
+//!
+//! Invariant (*versions*): each part of the state the components draw has a version
+//! ([`Versions`]) bumped whenever that part changes, and only then. Components take the
+//! versions they draw as props, so a tick that changes the shop does not redraw the
+//! lesson, and one that changes nothing redraws nothing.
+
+use crate::lesson::{Lesson, Selected};
+use crate::live::LiveEvent;
+use crate::settings::{self, LessonTime, LiveTime, Settings, Source, Tab};
+use crate::shop::Shop;
+use crate::sim::Sim;
+use hopscope_core::agree::Agreement;
+use hopscope_core::generate::Scenario;
+use hopscope_core::partition::Partitioner;
+use hopscope_core::protocol::{PartitionOffset, ServerMessage, StartFrom, Value};
+use hopscope_core::window::{EventTime, TimeMode};
+use hopscope_core::{Span, Timestamp};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Most wall time one slice of simulating may take: a third of a frame at 60 Hz, so
+/// drawing and input still fit in the frame.
+pub const WORK_BUDGET_MS: f64 = 6.0;
+/// Sales simulated between two looks at the budget's clock.
+const SALES_PER_SLICE: usize = 256;
+
+/// Everything that can happen to the page, by name.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// The clock's regular tick: advance the shop and the lesson to the wall clock.
+    Tick,
+    /// Between ticks: more simulating, if the last tick's target is not reached yet.
+    Work,
+    SetTab(Tab),
+    /// From the keyboard: select the tab and move the focus to it.
+    FocusTab(Tab),
+    SetSpeed(f64),
+    SetRate(String),
+    SetSeed(String),
+    TogglePause,
+    StepSlide,
+    Reset,
+    Trigger(Scenario),
+    SetSource(Source),
+    SetBridge(String),
+    SetLiveTime(LiveTime),
+    SetPartitioner(Partitioner),
+    /// What the live socket reported.
+    Live(LiveEvent),
+    /// The socket could not even be created (a malformed URL the browser refuses).
+    ConnectFailed(String),
+    Lesson(LessonAction),
+}
+
+/// What the student does in the teaching view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LessonAction {
+    NextEvent,
+    StepSlide,
+    TogglePlay,
+    InjectOutOfOrder,
+    InjectLate,
+    InjectTooLate,
+    SetSize(String),
+    SetSlide(String),
+    SetLateness(String),
+    SetTime(LessonTime),
+    SetParts(u32),
+    TogglePartition(u32),
+    Select(Selected),
+    Guide(isize),
+    /// Whole windows or the sales, when windows are too many to draw one by one.
+    ToggleZoom,
+    Reset,
+}
+
+/// What the browser must do for the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Replace the URL's query (never with a refused value).
+    WriteUrl(String),
+    /// Open the live socket (closing any open one) and subscribe from `start`.
+    Connect { url: String, start: StartFrom },
+    /// Close the live socket, if one is open.
+    Disconnect,
+    /// Move the keyboard focus to the element with this id.
+    Focus(&'static str),
+}
+
+/// Versions of the parts of the state, for the components' props (see the module doc).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Versions {
+    /// Settings and the fields' messages.
+    pub settings: u64,
+    /// The shop: sales, windows, alerts, the simulator's clock, the live status.
+    pub shop: u64,
+    /// Windows fired (and so KPIs, charts, top lists, alerts, cooldowns).
+    pub windows: u64,
+    /// The lesson, its selection, Play, zoom and guide.
+    pub lesson: u64,
+}
+
+/// The live connection and what it has seen.
+pub struct LiveState {
+    pub connected: bool,
+    pub problem: Option<String>,
+    pub records: u64,
+    pub invalid: u64,
+    pub last_invalid: Option<String>,
+    pub last: Option<(u32, i64)>,
+    pub lag: Vec<(u32, i64)>,
+    pub gaps: u64,
+    pub topic: Option<String>,
+    /// The bridge's `--windows-topic` (Flink's windows), once a row came.
+    pub windows_topic: Option<String>,
+    /// Event time: where the warm start began (now − window size − delay).
+    pub warm_from: Option<Timestamp>,
+    /// Next offset owed per partition (records and gap notices received): a reconnect
+    /// resumes exactly there, so no record is lost or seen twice and windows are kept.
+    pub next: BTreeMap<u32, i64>,
+    /// Reconnect attempts since the last open connection.
+    pub attempt: u32,
+    /// When the next attempt is due (wall clock, ms), while the bridge is away.
+    pub retry_at: Option<f64>,
+    /// Connections opened in this live session (more than 1: it reconnected).
+    pub opened: u32,
+    /// The bridge speaks another protocol version: no point retrying.
+    pub incompatible: bool,
+}
+
+impl LiveState {
+    fn new() -> LiveState {
+        LiveState {
+            connected: false,
+            problem: None,
+            records: 0,
+            invalid: 0,
+            last_invalid: None,
+            last: None,
+            lag: Vec::new(),
+            gaps: 0,
+            topic: None,
+            windows_topic: None,
+            warm_from: None,
+            next: BTreeMap::new(),
+            attempt: 0,
+            retry_at: None,
+            opened: 0,
+            incompatible: false,
+        }
+    }
+}
+
+/// Reconnect delay after `attempt` failures: 0.5 s doubling to 10 s.
+pub fn backoff_ms(attempt: u32) -> f64 {
+    (500.0 * 2f64.powi(attempt.min(5) as i32)).min(10_000.0)
+}
+
+/// The guided steps of the teaching view: title and text.
+pub const GUIDE: [(&str, &str); 8] = [
+    ("1. A stream of sales",
+     "Each dot is a sale. Press “Next event” a few times: sales arrive one by one, like records read from a Kafka topic."),
+    ("2. Hopping windows",
+     "Each bar is a window of a fixed size. A new window starts every slide, so windows overlap. Click a sale: every window containing it lights up."),
+    ("3. How many windows?",
+     "With size 10 s and slide 2 s every sale is in 10 ÷ 2 = 5 windows. Set the slide to 3 s: now a sale is in 3 or 4 windows, depending on where it falls."),
+    ("4. Panes",
+     "The thin dashed lines cut time into panes of gcd(size, slide). Every window is a whole number of panes. The engine keeps one small summary per pane, adds a pane when a window reaches it and subtracts it when the window leaves it — so each sale costs the same however many windows overlap."),
+    ("5. The watermark",
+     "In event time the red line is the watermark: the newest sale time minus the watermark delay (Flink: WATERMARK FOR ts AS ts − INTERVAL delay). A window fires (turns solid) once the watermark reaches its end − 1 ms. Until then it is open and may still receive sales."),
+    ("6. Out of order and late",
+     "“Inject out-of-order” adds a sale from a moment ago: within the delay it still counts everywhere. “Inject late” adds one from behind the watermark (!): its first windows have fired and keep their results without it, and it joins the ones still open — as Flink does. “Inject too late” adds one whose every window has fired: only then is it dropped (✕), and counted."),
+    ("7. Processing time",
+     "Sales reach the engine a moment after they happen (up to 1.5 s here: network, batching), so they arrive in a slightly different order than they happened. Switch to processing time: a sale now belongs to the windows of the moment it arrives, whatever its own timestamp — watch the dots move to their arrival times (your sales and selection stay). Nothing is ever late, but results depend on when data shows up."),
+    ("8. Partitions",
+     "Read from 3 Kafka partitions (event time): each partition has its own watermark (short lines p0, p1, p2) and the window operator's is their minimum (red), as in Flink's Kafka source. Hold a partition: the watermark stops at it — windows wait — until it has been silent for the idle timeout; then it is left out and the others move the watermark on. Release it: its held sales arrive behind the watermark and are late."),
+];
+
+/// The whole page's state.
+pub struct Page {
+    pub settings: Settings,
+    pub sim: Sim,
+    pub shop: Shop,
+    pub lesson: Lesson,
+    pub lesson_playing: bool,
+    /// At many windows per instant (15 min / 1 s), the timeline shows whole windows
+    /// instead of zooming to the sales.
+    pub lesson_zoomed_out: bool,
+    pub lesson_error: Option<String>,
+    pub guide_step: usize,
+    pub live: LiveState,
+    /// Why a field's last text was refused, by the field's test id.
+    pub field_errors: BTreeMap<&'static str, String>,
+    /// Bumped when a refused field must show its last good value again.
+    pub field_resets: u32,
+    pub versions: Versions,
+    /// The wall clock at the last tick (ms).
+    pub last_tick: f64,
+    /// The shop's `windows_fired` when the windows version last moved.
+    windows_seen: u64,
+    lesson_acc_ms: f64,
+    effects: VecDeque<Effect>,
+}
+
+fn lesson_time(s: &Settings) -> TimeMode {
+    match s.time {
+        LessonTime::Event => TimeMode::event(s.lateness),
+        LessonTime::Processing => TimeMode::Processing,
+    }
+}
+
+fn new_lesson(s: &Settings) -> (Lesson, Option<String>) {
+    match Lesson::new(s.size, s.slide, lesson_time(s), s.seed)
+        .and_then(|l| l.with_partitions(s.parts))
+    {
+        Ok(l) => (l, None),
+        Err(e) => {
+            let fallback = Settings::default();
+            let lesson = Lesson::new(
+                fallback.size,
+                fallback.slide,
+                lesson_time(&fallback),
+                s.seed,
+            )
+            .expect("default lesson is valid");
+            (lesson, Some(e.to_string()))
+        }
+    }
+}
+
+impl Page {
+    /// The page for a URL query (`?tab=teach&size=…`) at wall time `now` (ms): refused
+    /// parameters are named by their fields, and the URL is written back clean.
+    pub fn from_query(query: &str, now: f64) -> Page {
+        let (settings, problems) = Settings::from_query_checked(query);
+        let (lesson, lesson_error) = new_lesson(&settings);
+        let mut page = Page {
+            sim: Sim::new(
+                settings.seed,
+                settings.rate,
+                settings.speed,
+                settings.partitioner,
+            ),
+            shop: Shop::new(),
+            lesson,
+            lesson_playing: false,
+            lesson_zoomed_out: false,
+            lesson_error,
+            guide_step: 0,
+            live: LiveState::new(),
+            field_errors: problems.into_iter().collect(),
+            field_resets: 0,
+            settings,
+            versions: Versions::default(),
+            last_tick: now,
+            windows_seen: 0,
+            lesson_acc_ms: 0.0,
+            effects: VecDeque::new(),
+        };
+        if page.settings.source == Source::Live {
+            page.connect(now);
+        }
+        page.write_url();
+        page
+    }
+
+    /// Whether effects wait to be carried out.
+    pub fn has_effects(&self) -> bool {
+        !self.effects.is_empty()
+    }
+
+    /// The next thing the browser must do, if any.
+    pub fn poll_effect(&mut self) -> Option<Effect> {
+        self.effects.pop_front()
+    }
+
+    /// Applies `action`. `clock` reads the wall clock (ms); it is read once for the
+    /// action's time and, while simulating, to keep each slice within its budget.
+    /// Returns whether anything drawn changed (the versions say what).
+    pub fn handle(&mut self, action: Action, clock: &mut dyn FnMut() -> f64) -> bool {
+        let before = self.versions;
+        let now = clock();
+        match action {
+            Action::Tick => self.tick(now, clock),
+            Action::Work => {
+                if !(self.sim.paused || self.sim.caught_up() || self.live_active()) {
+                    self.simulate_slice(now, clock);
+                }
+                // What the slice did is drawn at the next tick: no redraw between.
+                return false;
+            }
+            Action::SetTab(t) => {
+                self.settings.tab = t;
+                self.settings_changed(true);
+            }
+            Action::FocusTab(t) => {
+                self.settings.tab = t;
+                self.settings_changed(true);
+                self.effects.push_back(Effect::Focus(match t {
+                    Tab::Dashboard => "tab-dashboard",
+                    Tab::Teach => "tab-teach",
+                }));
+            }
+            Action::SetSpeed(s) => {
+                self.settings.speed = s;
+                self.sim.speed = s;
+                self.settings_changed(true);
+            }
+            Action::SetRate(text) => {
+                if let Some(r) = self.checked("rate", settings::parse_rate(&text)) {
+                    self.settings.rate = r;
+                    self.sim.set_rate(r);
+                    self.settings_changed(true);
+                }
+            }
+            Action::SetSeed(text) => {
+                if let Some(seed) = self.checked("seed", settings::parse_seed(&text)) {
+                    self.settings.seed = seed;
+                    self.restart_sim();
+                    self.restart_lesson(now);
+                    self.settings_changed(true);
+                }
+            }
+            Action::TogglePause => {
+                self.sim.paused = !self.sim.paused;
+                self.versions.shop += 1;
+            }
+            Action::StepSlide => {
+                self.sim.step(Span::seconds(1), &mut self.shop);
+                self.shop_changed();
+            }
+            Action::Reset => self.restart_sim(),
+            Action::Trigger(s) => {
+                self.sim.trigger(s);
+                self.versions.shop += 1;
+            }
+            Action::SetSource(s) => {
+                self.settings.source = s;
+                self.settings_changed(true);
+                match s {
+                    Source::Live => self.connect(now),
+                    Source::Simulator => {
+                        self.live = LiveState::new();
+                        self.effects.push_back(Effect::Disconnect);
+                    }
+                }
+            }
+            Action::SetBridge(url) => {
+                if let Some(url) = self.checked("bridge-url", settings::parse_bridge(&url)) {
+                    self.settings.bridge = url;
+                    self.settings_changed(true);
+                    if self.settings.source == Source::Live {
+                        self.connect(now);
+                    }
+                }
+            }
+            Action::SetLiveTime(t) => {
+                self.settings.live_time = t;
+                self.settings_changed(true);
+                if self.settings.source == Source::Live {
+                    self.connect(now);
+                }
+            }
+            Action::SetPartitioner(p) => {
+                self.settings.partitioner = p;
+                self.settings_changed(true);
+                self.restart_sim();
+            }
+            Action::Live(ev) => {
+                self.on_live(ev, now);
+                self.shop_changed();
+            }
+            Action::ConnectFailed(e) => {
+                self.live.problem = Some(format!(
+                    "Cannot connect to the bridge at {}: {e}",
+                    self.settings.bridge
+                ));
+                self.versions.shop += 1;
+            }
+            Action::Lesson(a) => self.handle_lesson(a, now),
+        }
+        self.versions != before
+    }
+
+    /// The live source is on and its socket is open.
+    pub fn live_active(&self) -> bool {
+        self.settings.source == Source::Live && self.live.connected
+    }
+
+    /// The reason the field's last text was refused.
+    pub fn field_error(&self, field: &str) -> Option<&str> {
+        self.field_errors.get(field).map(String::as_str)
+    }
+
+    fn tick(&mut self, now: f64, clock: &mut dyn FnMut() -> f64) {
+        if self.settings.source == Source::Live && self.live.retry_at.is_some_and(|at| now >= at) {
+            self.open_socket(now);
+        }
+        let dt = now - self.last_tick;
+        self.last_tick = now;
+        // Once live data has come, a dropped connection pauses nothing but the stream: the
+        // windows keep the wall clock and wait for it to resume (the simulator must not mix
+        // its sales into them).
+        let resuming =
+            self.settings.source == Source::Live && self.live.opened > 0 && !self.live.incompatible;
+        if self.live_active() || resuming {
+            self.shop.advance(Timestamp(now as i64));
+            self.lesson.live_advance(Timestamp(now as i64));
+            self.shop_changed();
+            self.versions.lesson += 1;
+        } else if !self.sim.paused {
+            // What the slices since the last tick did not reach is let go: the shop runs
+            // behind (and says so) rather than the page freezing.
+            if !self.sim.caught_up() {
+                self.sim.fall_behind();
+            }
+            self.sim.tick(dt);
+            self.simulate_slice(now, clock);
+            self.shop_changed();
+        }
+        if self.lesson_playing && !self.lesson.is_live() {
+            // One simulated second per half real second: slow enough to follow.
+            self.lesson_acc_ms += dt * 2.0;
+            let whole = self.lesson_acc_ms.floor();
+            self.lesson_acc_ms -= whole;
+            self.lesson.advance(Span(whole as i64));
+            self.versions.lesson += 1;
+        }
+    }
+
+    /// Simulates towards the tick's target for at most [`WORK_BUDGET_MS`] of `clock`.
+    fn simulate_slice(&mut self, start: f64, clock: &mut dyn FnMut() -> f64) {
+        while !self.sim.work(SALES_PER_SLICE, &mut self.shop) {
+            if clock() - start >= WORK_BUDGET_MS {
+                break;
+            }
+        }
+    }
+
+    fn shop_changed(&mut self) {
+        self.versions.shop += 1;
+        if self.shop.windows_fired != self.windows_seen {
+            self.windows_seen = self.shop.windows_fired;
+            self.versions.windows += 1;
+        }
+    }
+
+    /// A new shop: its windows are new, whatever it counts.
+    fn new_shop(&mut self, shop: Shop) {
+        self.shop = shop;
+        self.windows_seen = 0;
+        self.versions.windows += 1;
+        self.versions.shop += 1;
+    }
+
+    fn settings_changed(&mut self, write_url: bool) {
+        self.versions.settings += 1;
+        if write_url {
+            self.write_url();
+        }
+    }
+
+    fn write_url(&mut self) {
+        let query = self.settings.to_query();
+        // One pending write is enough: the newest replaces an unperformed older one.
+        self.effects.retain(|e| !matches!(e, Effect::WriteUrl(_)));
+        self.effects.push_back(Effect::WriteUrl(query));
+    }
+
+    /// A field's text, checked: the value, or `None` with the reason kept for the field
+    /// (which then shows its last good value again). The URL only ever gets good values.
+    fn checked<T>(&mut self, field: &'static str, r: Result<T, String>) -> Option<T> {
+        self.versions.settings += 1;
+        match r {
+            Ok(v) => {
+                self.field_errors.remove(field);
+                Some(v)
+            }
+            Err(e) => {
+                self.field_errors.insert(field, e);
+                self.field_resets += 1;
+                None
+            }
+        }
+    }
+
+    fn restart_sim(&mut self) {
+        self.sim = Sim::new(
+            self.settings.seed,
+            self.settings.rate,
+            self.settings.speed,
+            self.settings.partitioner,
+        );
+        self.new_shop(Shop::new());
+    }
+
+    /// A new lesson of the settings' shape with the student's sales carried over (see
+    /// [`Lesson::take_over`]); `Reset` is what starts from nothing.
+    fn reshape_lesson(&mut self, now: f64) {
+        let (l, err) = new_lesson(&self.settings);
+        let old = std::mem::replace(&mut self.lesson, l);
+        self.lesson_error = err;
+        self.lesson.take_over(&old);
+        if old.is_live() {
+            self.lesson.go_live(Timestamp(now as i64));
+        }
+        self.versions.lesson += 1;
+    }
+
+    fn restart_lesson(&mut self, now: f64) {
+        let (l, err) = new_lesson(&self.settings);
+        self.lesson = l;
+        self.lesson_error = err;
+        self.lesson_playing = false;
+        if self.live_active() {
+            self.lesson.go_live(Timestamp(now as i64));
+        }
+        self.versions.lesson += 1;
+    }
+
+    fn handle_lesson(&mut self, a: LessonAction, now: f64) {
+        self.versions.lesson += 1;
+        match a {
+            LessonAction::NextEvent => self.lesson.next_event(),
+            LessonAction::StepSlide => self.lesson.advance(self.lesson.config.slide),
+            LessonAction::TogglePlay => self.lesson_playing = !self.lesson_playing,
+            LessonAction::InjectOutOfOrder => self.lesson.inject_out_of_order(),
+            LessonAction::InjectLate => self.lesson.inject_late(),
+            LessonAction::InjectTooLate => self.lesson.inject_too_late(),
+            LessonAction::SetSize(text) => {
+                let slide = self.settings.slide;
+                let r = settings::parse_size(&text)
+                    .and_then(|s| settings::check_shape(s, slide.min(s)).map(|_| s));
+                if let Some(s) = self.checked("lesson-size", r) {
+                    self.settings.size = s;
+                    if self.settings.slide > s {
+                        self.settings.slide = s;
+                    }
+                    self.reshape_lesson(now);
+                    self.settings_changed(true);
+                }
+            }
+            LessonAction::SetSlide(text) => {
+                let r = settings::parse_slide(&text, self.settings.size);
+                if let Some(s) = self.checked("lesson-slide", r) {
+                    self.settings.slide = s;
+                    self.reshape_lesson(now);
+                    self.settings_changed(true);
+                }
+            }
+            LessonAction::SetLateness(text) => {
+                if let Some(s) = self.checked("lesson-lateness", settings::parse_delay(&text)) {
+                    self.settings.lateness = s;
+                    self.reshape_lesson(now);
+                    self.settings_changed(true);
+                }
+            }
+            LessonAction::SetTime(t) => {
+                self.settings.time = t;
+                self.reshape_lesson(now);
+                self.settings_changed(true);
+            }
+            LessonAction::SetParts(n) => {
+                self.settings.parts = n;
+                self.reshape_lesson(now);
+                self.settings_changed(true);
+            }
+            LessonAction::TogglePartition(p) => self.lesson.toggle_pause(p),
+            LessonAction::Select(s) => {
+                self.lesson.selected = if self.lesson.selected == s {
+                    Selected::Nothing
+                } else {
+                    s
+                }
+            }
+            LessonAction::Guide(d) => {
+                self.guide_step =
+                    (self.guide_step as isize + d).clamp(0, GUIDE.len() as isize - 1) as usize
+            }
+            LessonAction::ToggleZoom => self.lesson_zoomed_out = !self.lesson_zoomed_out,
+            LessonAction::Reset => self.restart_lesson(now),
+        }
+    }
+
+    /// A new live session: forgets what an earlier one saw.
+    fn connect(&mut self, now: f64) {
+        self.live = LiveState::new();
+        self.versions.shop += 1;
+        self.open_socket(now);
+    }
+
+    /// Opens the socket; after a drop, resumes from the next offset of every partition.
+    fn open_socket(&mut self, now: f64) {
+        self.live.retry_at = None;
+        let resume = !self.live.next.is_empty();
+        let start = match self.settings.live_time {
+            _ if resume => StartFrom::Offsets {
+                offsets: self
+                    .live
+                    .next
+                    .iter()
+                    .map(|(p, o)| PartitionOffset {
+                        partition: *p,
+                        offset: *o,
+                    })
+                    .collect(),
+            },
+            // Warm start: one window (and the delay) back, so the first window that fires
+            // after catching up is complete instead of filling for 15 minutes.
+            LiveTime::Event => {
+                let from = Timestamp(now as i64)
+                    .minus(Shop::event_time().window_size())
+                    .minus(EventTime::DEFAULT_DELAY);
+                self.live.warm_from = Some(from);
+                StartFrom::Timestamp { timestamp: from }
+            }
+            LiveTime::Processing => StartFrom::Latest,
+        };
+        self.effects.push_back(Effect::Connect {
+            url: self.settings.bridge.clone(),
+            start,
+        });
+    }
+
+    fn on_live(&mut self, ev: LiveEvent, now: f64) {
+        let at = Timestamp(now as i64);
+        match ev {
+            LiveEvent::Open => {
+                self.live.connected = true;
+                self.live.problem = None;
+                self.live.attempt = 0;
+                self.live.opened += 1;
+                // A reconnect keeps the windows: the stream resumes where it stopped.
+                if self.live.opened == 1 {
+                    self.new_shop(match self.settings.live_time {
+                        LiveTime::Event => Shop::event_time(),
+                        LiveTime::Processing => Shop::new(),
+                    });
+                    self.restart_lesson(now);
+                }
+            }
+            LiveEvent::Message(m) => self.on_message(*m, at),
+            LiveEvent::BadFrame(e) => self.live.problem = Some(e),
+            LiveEvent::Closed {
+                code,
+                reason,
+                was_open,
+            } => {
+                self.live.connected = false;
+                self.effects.push_back(Effect::Disconnect);
+                if self.live.incompatible {
+                    return;
+                }
+                let url = &self.settings.bridge;
+                let wait = backoff_ms(self.live.attempt);
+                self.live.attempt += 1;
+                self.live.retry_at = Some(now + wait);
+                let why = if was_open {
+                    format!(
+                        "The bridge at {url} closed the connection (code {code}{})",
+                        if reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {reason}")
+                        }
+                    )
+                } else {
+                    format!("Cannot connect to the bridge at {url} (start it with `hopscope serve`, or check the address)")
+                };
+                self.live.problem = Some(format!(
+                    "{why}. Reconnecting in {:.1} s (attempt {}){}.",
+                    wait / 1000.0,
+                    self.live.attempt,
+                    if self.live.opened > 0 {
+                        ", then resuming where the stream stopped; the windows wait for it"
+                    } else {
+                        "; the simulator runs meanwhile"
+                    }
+                ));
+            }
+        }
+    }
+
+    fn on_message(&mut self, m: ServerMessage, now: Timestamp) {
+        match m {
+            ServerMessage::Hello {
+                version,
+                topic,
+                partitions,
+                windows_topic,
+            } => {
+                if version != hopscope_core::protocol::PROTOCOL_VERSION {
+                    self.live.incompatible = true;
+                    self.live.problem = Some(format!(
+                        "The bridge speaks protocol version {version}; this page speaks {}. Use a page and a bridge of the same hopscope release.",
+                        hopscope_core::protocol::PROTOCOL_VERSION
+                    ));
+                    self.live.connected = false;
+                    self.effects.push_back(Effect::Disconnect);
+                    return;
+                }
+                self.live.topic = Some(topic);
+                if windows_topic.is_some() {
+                    // Kept across reconnects, as the windows are.
+                    self.shop.agreement.get_or_insert_with(Agreement::default);
+                    self.live.windows_topic = windows_topic;
+                }
+                // Flink's Kafka source knows its partitions before their first record; so
+                // does the page, so a partition read later is not behind.
+                for p in 0..partitions.min(4_096) {
+                    self.shop.declare_partition(p, now);
+                }
+            }
+            ServerMessage::Records { records } => {
+                for r in records {
+                    self.live.records += 1;
+                    self.live.last = Some((r.partition, r.offset));
+                    self.live.next.insert(r.partition, r.offset + 1);
+                    match r.value {
+                        Value::Sale(s) => {
+                            self.shop.push(&s, r.partition, now);
+                            self.lesson.live_sale(&s, now);
+                            self.versions.lesson += 1;
+                        }
+                        Value::Invalid { error, .. } => {
+                            self.live.invalid += 1;
+                            self.live.last_invalid = Some(format!(
+                                "partition {} offset {}: {error}",
+                                r.partition, r.offset
+                            ));
+                        }
+                    }
+                }
+            }
+            ServerMessage::Status {
+                partitions,
+                broker_connected,
+            } => {
+                self.live.lag = partitions.iter().map(|p| (p.partition, p.lag)).collect();
+                if !broker_connected {
+                    self.live.problem = Some("The bridge is up but cannot reach Kafka.".into());
+                }
+            }
+            ServerMessage::Gap { partition, to, .. } => {
+                self.live.gaps += 1;
+                let next = self.live.next.entry(partition).or_insert(0);
+                *next = (*next).max(to + 1);
+            }
+            ServerMessage::Error { message } => self.live.problem = Some(message),
+            ServerMessage::Windows { topic, rows } => {
+                self.live.windows_topic = Some(topic);
+                let agreement = self.shop.agreement.get_or_insert_with(Agreement::default);
+                for r in rows {
+                    agreement.theirs(&r.window);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Selected;
+    use hopscope_core::protocol::Record;
+    use hopscope_core::Sale;
+
+    /// A wall clock that moves `step` ms each time it is read.
+    fn clock(start: f64, step: f64) -> impl FnMut() -> f64 {
+        let mut t = start - step;
+        move || {
+            t += step;
+            t
+        }
+    }
+
+    fn effects(p: &mut Page) -> Vec<Effect> {
+        std::iter::from_fn(|| p.poll_effect()).collect()
+    }
+
+    fn urls(p: &mut Page) -> Vec<String> {
+        effects(p)
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::WriteUrl(q) => Some(q),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_refused_field_keeps_the_last_good_value_and_never_reaches_the_url() {
+        let mut c = clock(0.0, 1.0);
+        let mut p = Page::from_query("?rate=50", 0.0);
+        assert!(
+            urls(&mut p)[0].contains("rate=50"),
+            "the opening URL is written clean"
+        );
+        for bad in ["-5", "20000", "abc", ""] {
+            assert!(
+                p.handle(Action::SetRate(bad.into()), &mut c),
+                "{bad}: drawn"
+            );
+            assert_eq!(p.settings.rate, 50.0, "{bad}");
+            assert!(
+                p.field_error("rate").is_some(),
+                "{bad}: a message by the field"
+            );
+            assert_eq!(urls(&mut p), Vec::<String>::new(), "{bad}: URL untouched");
+        }
+        let resets = p.field_resets;
+        p.handle(Action::SetRate("200".into()), &mut c);
+        assert_eq!(p.settings.rate, 200.0);
+        assert_eq!(p.field_error("rate"), None);
+        assert!(urls(&mut p)[0].contains("rate=200"));
+        assert_eq!(p.field_resets, resets, "a good value resets nothing");
+        // The lesson's fields: size 0 and slide > size are refused the same way.
+        p.handle(Action::Lesson(LessonAction::SetSize("0".into())), &mut c);
+        p.handle(Action::Lesson(LessonAction::SetSlide("20s".into())), &mut c);
+        assert_eq!(
+            (p.settings.size, p.settings.slide),
+            (Span::seconds(10), Span::seconds(2))
+        );
+        assert!(p.field_error("lesson-size").is_some() && p.field_error("lesson-slide").is_some());
+        assert_eq!(urls(&mut p), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_guided_steps_keep_the_sales_and_the_selection() {
+        let mut c = clock(0.0, 1.0);
+        let mut p = Page::from_query("?tab=teach", 0.0);
+        for _ in 0..6 {
+            p.handle(Action::Lesson(LessonAction::NextEvent), &mut c);
+        }
+        let id = p.lesson.events[2].id;
+        p.handle(
+            Action::Lesson(LessonAction::Select(Selected::Event(id))),
+            &mut c,
+        );
+        // Step 3: the slide to 3 s; step 7: processing time; step 8: three partitions.
+        p.handle(Action::Lesson(LessonAction::SetSlide("3s".into())), &mut c);
+        p.handle(
+            Action::Lesson(LessonAction::SetTime(LessonTime::Processing)),
+            &mut c,
+        );
+        p.handle(
+            Action::Lesson(LessonAction::SetTime(LessonTime::Event)),
+            &mut c,
+        );
+        p.handle(Action::Lesson(LessonAction::SetParts(3)), &mut c);
+        assert_eq!(p.lesson.config.slide, Span::seconds(3));
+        assert_eq!(p.lesson.events.len(), 6, "the student's sales stay");
+        assert_eq!(p.lesson.selected, Selected::Event(id), "and the selection");
+        assert!(urls(&mut p).last().unwrap().contains("slide=3s"));
+        // Reset is what starts over.
+        p.handle(Action::Lesson(LessonAction::Reset), &mut c);
+        assert!(p.lesson.events.is_empty());
+        assert_eq!(p.lesson.selected, Selected::Nothing);
+    }
+
+    #[test]
+    fn a_tick_simulates_within_its_budget_and_lets_the_rest_go() {
+        // Every look at the clock costs 1 ms: a slice stops after about WORK_BUDGET_MS.
+        let mut p = Page::from_query("?rate=10000&speed=3600", 0.0);
+        let mut c = clock(0.0, 1.0);
+        let mut looks = 0;
+        for _ in 0..20 {
+            let mut counted = || {
+                looks += 1;
+                c()
+            };
+            p.handle(Action::Tick, &mut counted);
+            p.handle(Action::Work, &mut counted);
+        }
+        assert!(
+            looks <= 20 * 2 * (WORK_BUDGET_MS as usize + 2),
+            "{looks} looks at the clock"
+        );
+        assert!(
+            p.sim.pace() < 0.5,
+            "it says it runs behind: pace {}",
+            p.sim.pace()
+        );
+        assert!(p.shop.total_sales > 0, "and still sells");
+    }
+
+    #[test]
+    fn versions_move_only_for_what_changed() {
+        let mut c = clock(0.0, 1.0);
+        let mut p = Page::from_query("?tab=teach", 0.0);
+        effects(&mut p);
+        // A work slice never draws; a tick with the shop paused and no Play draws nothing.
+        assert!(!p.handle(Action::Work, &mut c));
+        p.handle(Action::TogglePause, &mut c);
+        let v = p.versions;
+        assert!(
+            !p.handle(Action::Tick, &mut c),
+            "nothing moved, nothing drawn"
+        );
+        assert_eq!(p.versions, v);
+        // A lesson step changes the lesson only.
+        assert!(p.handle(Action::Lesson(LessonAction::NextEvent), &mut c));
+        assert_eq!(
+            (
+                p.versions.lesson > v.lesson,
+                p.versions.shop,
+                p.versions.windows,
+                p.versions.settings
+            ),
+            (true, v.shop, v.windows, v.settings)
+        );
+        // The running shop moves the shop each tick, and the windows once one fires.
+        p.handle(Action::TogglePause, &mut c);
+        let v = p.versions;
+        let mut t = 1_000.0;
+        while p.shop.windows_fired == 0 {
+            t += 100.0;
+            p.handle(Action::Tick, &mut || t);
+        }
+        assert!(p.versions.shop > v.shop && p.versions.windows > v.windows);
+        assert_eq!(
+            p.versions.lesson, v.lesson,
+            "the shop running does not redraw the lesson"
+        );
+        // A reset shop counts from zero again; its windows are still new ones.
+        let w = p.versions.windows;
+        p.handle(Action::Reset, &mut c);
+        assert!(p.versions.windows > w);
+    }
+
+    fn sale_record(partition: u32, offset: i64) -> Record {
+        let json = r#"{"id_sale":"s","id_product":"CE-1","nm_product":"Duracell AA","nm_category":"Batteries","nm_brand":"Duracell","seller":"ana.silva","price":20.99,"quantity":2,"tp_payment":"PIX","sale_date":"2026-11-26T10:00:00.000000+0000"}"#;
+        Record {
+            partition,
+            offset,
+            timestamp: Timestamp(0),
+            key: Some("ana.silva".into()),
+            value: Value::Sale(Sale::from_json(json.as_bytes()).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_dropped_bridge_is_retried_with_backoff_and_resumed_from_the_next_offsets() {
+        let mut p = Page::from_query("?source=live&ltime=processing", 0.0);
+        let first = effects(&mut p);
+        assert!(
+            first.iter().any(|e| matches!(
+                e,
+                Effect::Connect {
+                    start: StartFrom::Latest,
+                    ..
+                }
+            )),
+            "{first:?}"
+        );
+        let at = |t: f64| move || t;
+        p.handle(Action::Live(LiveEvent::Open), &mut at(10.0));
+        let hello = ServerMessage::Hello {
+            version: hopscope_core::protocol::PROTOCOL_VERSION,
+            topic: "sales".into(),
+            partitions: 2,
+            windows_topic: None,
+        };
+        p.handle(
+            Action::Live(LiveEvent::Message(Box::new(hello))),
+            &mut at(11.0),
+        );
+        let records = ServerMessage::Records {
+            records: vec![sale_record(0, 7), sale_record(1, 3), sale_record(0, 8)],
+        };
+        p.handle(
+            Action::Live(LiveEvent::Message(Box::new(records))),
+            &mut at(12.0),
+        );
+        assert_eq!((p.live.records, p.shop.total_sales), (3, 3));
+        effects(&mut p);
+        let closed = LiveEvent::Closed {
+            code: 1006,
+            reason: String::new(),
+            was_open: true,
+        };
+        p.handle(Action::Live(closed), &mut at(100.0));
+        assert_eq!(effects(&mut p), vec![Effect::Disconnect]);
+        assert_eq!(p.live.retry_at, Some(100.0 + backoff_ms(0)));
+        assert!(p
+            .live
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("resuming where the stream stopped"));
+        // Not before the backoff; then from exactly the next offset of each partition.
+        p.handle(Action::Tick, &mut at(300.0));
+        assert!(!effects(&mut p)
+            .iter()
+            .any(|e| matches!(e, Effect::Connect { .. })));
+        p.handle(Action::Tick, &mut at(700.0));
+        let offsets = vec![
+            PartitionOffset {
+                partition: 0,
+                offset: 9,
+            },
+            PartitionOffset {
+                partition: 1,
+                offset: 4,
+            },
+        ];
+        assert!(effects(&mut p).contains(&Effect::Connect {
+            url: p.settings.bridge.clone(),
+            start: StartFrom::Offsets { offsets }
+        }));
+        // The windows were kept across the drop.
+        assert_eq!(p.shop.total_sales, 3);
+    }
+
+    #[test]
+    fn a_bridge_of_another_protocol_version_is_named_and_not_retried() {
+        let mut p = Page::from_query("?source=live", 0.0);
+        effects(&mut p);
+        let at = |t: f64| move || t;
+        p.handle(Action::Live(LiveEvent::Open), &mut at(1.0));
+        let hello = ServerMessage::Hello {
+            version: 999,
+            topic: "t".into(),
+            partitions: 1,
+            windows_topic: None,
+        };
+        p.handle(
+            Action::Live(LiveEvent::Message(Box::new(hello))),
+            &mut at(2.0),
+        );
+        assert_eq!(effects(&mut p), vec![Effect::Disconnect]);
+        let closed = LiveEvent::Closed {
+            code: 1000,
+            reason: String::new(),
+            was_open: true,
+        };
+        p.handle(Action::Live(closed), &mut at(3.0));
+        assert_eq!(p.live.retry_at, None);
+        assert!(p
+            .live
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("protocol version 999"));
+    }
+
+    #[test]
+    fn keyboard_tab_moves_focus_and_source_switch_closes_the_socket() {
+        let mut c = clock(0.0, 1.0);
+        let mut p = Page::from_query("", 0.0);
+        effects(&mut p);
+        p.handle(Action::FocusTab(Tab::Teach), &mut c);
+        let e = effects(&mut p);
+        assert!(e.contains(&Effect::Focus("tab-teach")), "{e:?}");
+        assert!(e
+            .iter()
+            .any(|e| matches!(e, Effect::WriteUrl(q) if q.contains("tab=teach"))));
+        p.handle(Action::SetSource(Source::Live), &mut c);
+        assert!(effects(&mut p)
+            .iter()
+            .any(|e| matches!(e, Effect::Connect { .. })));
+        p.handle(Action::SetSource(Source::Simulator), &mut c);
+        assert!(effects(&mut p).contains(&Effect::Disconnect));
+    }
+}
