@@ -103,6 +103,10 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       assert.ok(times.length >= 2, `${id}: ${times.length} time labels`);
       assert.ok(times.every(([, , t]) => /^\d\d:\d\d(:\d\d)?$/.test(t)), times.map((t) => t[2]).join(' '));
       for (let k = 1; k < times.length; k++) assert.ok(times[k][0] >= times[k - 1][1], `${id}: time labels overlap`);
+      // Drawn for its width: labels are 10 px on a phone too (a 600-unit picture scaled
+      // to a phone made them 5.5 px).
+      const px = await chart.locator('text').evaluateAll((ts) => Math.min(...ts.map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)));
+      assert.ok(px >= 9.5 && px <= 11, `${id}: labels ${px.toFixed(1)} px`);
     }
     assert.match(await page.textContent('.panel h2 small'), /of windows, one point per \d+ windows/);
     await page.screenshot({ path: shot(`dashboard-charts-${w}`), fullPage: true });
@@ -288,6 +292,28 @@ test('with prefers-reduced-motion the timeline stands still under Play and turns
   const reduced = await play('reduce');
   assert.ok(reduced.pictures <= 2, `with it the picture stands still: ${reduced.pictures - 1} page turns in 6 s of a 28 s picture`);
   assert.ok(reduced.nows >= 10, `and the now line walks across it (${reduced.nows} positions)`);
+});
+
+test('with prefers-reduced-motion the dashboard charts change in steps, not ten times a second', async () => {
+  const redraws = async (reducedMotion) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion });
+    await page.goto(`${srv.base}?speed=3600&seed=2`);
+    await page.waitForSelector('[data-testid=chart-sales] path', { timeout: 20000 });
+    const paths = new Set();
+    for (let i = 0; i < 30; i++) {
+      paths.add(await page.getAttribute('[data-testid=chart-sales] path', 'd'));
+      await page.waitForTimeout(100);
+    }
+    // The KPIs still follow every window.
+    const kpi = await page.textContent('[data-testid=kpi-sales] .kpi-value');
+    await page.close();
+    return { paths: paths.size, kpi };
+  };
+  const normal = await redraws('no-preference');
+  const reduced = await redraws('reduce');
+  assert.ok(normal.paths >= 10, `without the preference the chart moves with every window (${normal.paths})`);
+  assert.ok(reduced.paths <= 3, `with it, at most every 2 s (${reduced.paths} drawings in 3 s)`);
+  assert.match(reduced.kpi, /^\d+$/);
 });
 
 test('teaching view: an empty window before the first sale never fires, as in Flink', async () => {

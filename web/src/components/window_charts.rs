@@ -21,11 +21,14 @@ pub fn window_charts(p: &WindowChartsProps) -> Html {
     let page = p.page.get();
     let points = page.shop.history.points();
     html! {
-        <section class="panel wide" ref={node}>
+        <section class="panel wide">
+            // Measured inside the panel's padding: the charts' own width.
+            <div ref={node}>
             <h2>{ "Sales per window" }<small class="muted">{ history_note(&page.shop.history) }</small></h2>
             { charts::series(points, |p| p.sales as f64, compact_number, "sales", "chart-sales", width) }
             <h2>{ "Revenue per window" }</h2>
             { charts::series(points, |p| p.revenue, |v| format!("${}", compact_number(v)), "revenue", "chart-revenue", width) }
+            </div>
         </section>
     }
 }
