@@ -114,8 +114,8 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
   });
 }
 
-async function selectedWindowCount(size, slide) {
-  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=${size}&slide=${slide}&seed=2`);
+async function selectedWindowCount(size, slide, w, h) {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=${size}&slide=${slide}&seed=2`, { width: w, height: h });
   for (let i = 0; i < 12; i++) await page.click('[data-testid=lesson-next]');
   const dots = page.locator('[data-testid=event-dot][data-late=false]');
   const dot = dots.nth(Math.floor((await dots.count()) / 2));
@@ -130,15 +130,17 @@ async function selectedWindowCount(size, slide) {
   return { page, errors, lit, claimed, expected };
 }
 
-test('teaching view: selecting an event lights exactly the windows containing it (10s/2s)', async () => {
-  const { page, errors, lit, claimed, expected } = await selectedWindowCount('10s', '2s');
-  assert.equal(expected, 5);
-  assert.equal(lit, 5);
-  assert.equal(claimed, 5);
-  assert.match(await page.textContent('[data-testid=selection-count]'), /10s ÷ 2s = 5/);
-  await page.screenshot({ path: shot('teach'), fullPage: true });
-  assert.deepEqual(errors, []);
-});
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view: selecting an event lights exactly the windows containing it (10s/2s) (${w}px)`, async () => {
+    const { page, errors, lit, claimed, expected } = await selectedWindowCount('10s', '2s', w, h);
+    assert.equal(expected, 5);
+    assert.equal(lit, 5);
+    assert.equal(claimed, 5);
+    assert.match(await page.textContent('[data-testid=selection-count]'), /10s ÷ 2s = 5/);
+    await page.screenshot({ path: shot(`teach-${w}`), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+}
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`teaching view: the guided steps that change a setting keep the sales and the selection (${w}px)`, async () => {
@@ -238,61 +240,65 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
   });
 }
 
-test('teaching view: a focused window bar stays the same window while Play moves the picture', async () => {
-  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&seed=6`);
-  for (let i = 0; i < 4; i++) await page.click('[data-testid=lesson-next]');
-  // The newest window: it stays in the picture for many seconds of Play.
-  const starts = await page.locator('[data-testid=window-bar]').evaluateAll((bs) => bs.map((b) => +b.dataset.start));
-  const newest = Math.max(...starts);
-  await page.click('[data-testid=lesson-play]');
-  await page.focus(`[data-testid=window-bar][data-start="${newest}"]`);
-  const focused = () => page.evaluate(() => document.activeElement?.dataset?.start);
-  const label = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
-  const first = await label();
-  const clock = async () => (await page.textContent('[data-testid=lesson-status]')).match(/clock ([\d.]+) s/)[1];
-  const c0 = await clock();
-  for (let i = 0; i < 10; i++) {
-    await page.waitForTimeout(150);
-    assert.equal(await focused(), String(newest), 'the focus stays on the window it was put on');
-    assert.match(await label(), new RegExp(`^window \\[${newest / 1000}`));
-  }
-  assert.notEqual(await clock(), c0, 'Play moved the clock meanwhile');
-  assert.match(first, /^window \[/);
-  // Enter selects the window under the focus.
-  await page.keyboard.press('Enter');
-  assert.match(await page.textContent('[data-testid=selection] h3'), new RegExp(`^Window \\[${newest / 1000}`));
-  assert.deepEqual(errors, []);
-});
-
-test('with prefers-reduced-motion the timeline stands still under Play and turns pages', async () => {
-  // Samples for 3 s of Play (6 s of lesson time): the picture (the axis labels and where
-  // they sit) and where the "now" line is drawn.
-  const play = async (reducedMotion) => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion });
-    await page.goto(`${srv.base}?tab=teach&seed=6`);
-    await page.waitForSelector('[data-testid=lesson-status]');
-    await page.click('[data-testid=lesson-next]');
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view: a focused window bar stays the same window while Play moves the picture (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&seed=6`, { width: w, height: h });
+    for (let i = 0; i < 4; i++) await page.click('[data-testid=lesson-next]');
+    // The newest window: it stays in the picture for many seconds of Play.
+    const starts = await page.locator('[data-testid=window-bar]').evaluateAll((bs) => bs.map((b) => +b.dataset.start));
+    const newest = Math.max(...starts);
     await page.click('[data-testid=lesson-play]');
-    const pictures = new Set();
-    const nows = new Set();
-    for (let i = 0; i < 30; i++) {
-      const [axis, now] = await page.evaluate(() => [
-        [...document.querySelectorAll('.timeline text.tick')].map((t) => t.textContent + '@' + t.getAttribute('x')).join(),
-        document.querySelector('.timeline .now line').getAttribute('x1')]);
-      pictures.add(axis);
-      nows.add(now);
-      await page.waitForTimeout(100);
+    await page.focus(`[data-testid=window-bar][data-start="${newest}"]`);
+    const focused = () => page.evaluate(() => document.activeElement?.dataset?.start);
+    const label = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    const first = await label();
+    const clock = async () => (await page.textContent('[data-testid=lesson-status]')).match(/clock ([\d.]+) s/)[1];
+    const c0 = await clock();
+    for (let i = 0; i < 10; i++) {
+      await page.waitForTimeout(150);
+      assert.equal(await focused(), String(newest), 'the focus stays on the window it was put on');
+      assert.match(await label(), new RegExp(`^window \\[${newest / 1000}`));
     }
-    await page.close();
-    return { pictures: pictures.size, nows: nows.size };
-  };
-  const normal = await play('no-preference');
-  assert.ok(normal.pictures >= 10, `without the preference Play scrolls the picture (${normal.pictures} positions)`);
-  assert.ok(normal.nows <= 2, 'and the now line stays put');
-  const reduced = await play('reduce');
-  assert.ok(reduced.pictures <= 2, `with it the picture stands still: ${reduced.pictures - 1} page turns in 6 s of a 28 s picture`);
-  assert.ok(reduced.nows >= 10, `and the now line walks across it (${reduced.nows} positions)`);
-});
+    assert.notEqual(await clock(), c0, 'Play moved the clock meanwhile');
+    assert.match(first, /^window \[/);
+    // Enter selects the window under the focus.
+    await page.keyboard.press('Enter');
+    assert.match(await page.textContent('[data-testid=selection] h3'), new RegExp(`^Window \\[${newest / 1000}`));
+    assert.deepEqual(errors, []);
+  });
+}
+
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`with prefers-reduced-motion the timeline stands still under Play and turns pages (${w}px)`, async () => {
+    // Samples for 3 s of Play (6 s of lesson time): the picture (the axis labels and where
+    // they sit) and where the "now" line is drawn.
+    const play = async (reducedMotion) => {
+      const page = await browser.newPage({ viewport: { width: w, height: h }, reducedMotion });
+      await page.goto(`${srv.base}?tab=teach&seed=6`);
+      await page.waitForSelector('[data-testid=lesson-status]');
+      await page.click('[data-testid=lesson-next]');
+      await page.click('[data-testid=lesson-play]');
+      const pictures = new Set();
+      const nows = new Set();
+      for (let i = 0; i < 30; i++) {
+        const [axis, now] = await page.evaluate(() => [
+          [...document.querySelectorAll('.timeline text.tick')].map((t) => t.textContent + '@' + t.getAttribute('x')).join(),
+          document.querySelector('.timeline .now line').getAttribute('x1')]);
+        pictures.add(axis);
+        nows.add(now);
+        await page.waitForTimeout(100);
+      }
+      await page.close();
+      return { pictures: pictures.size, nows: nows.size };
+    };
+    const normal = await play('no-preference');
+    assert.ok(normal.pictures >= 10, `without the preference Play scrolls the picture (${normal.pictures} positions)`);
+    assert.ok(normal.nows <= 2, 'and the now line stays put');
+    const reduced = await play('reduce');
+    assert.ok(reduced.pictures <= 2, `with it the picture stands still: ${reduced.pictures - 1} page turns in 6 s of a 28 s picture`);
+    assert.ok(reduced.nows >= 10, `and the now line walks across it (${reduced.nows} positions)`);
+  });
+}
 
 test('with prefers-reduced-motion the dashboard charts change in steps, not ten times a second', async () => {
   const redraws = async (reducedMotion) => {
@@ -316,75 +322,83 @@ test('with prefers-reduced-motion the dashboard charts change in steps, not ten 
   assert.match(reduced.kpi, /^\d+$/);
 });
 
-test('teaching view: an empty window before the first sale never fires, as in Flink', async () => {
-  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=2`);
-  await page.click('[data-testid=lesson-next]');
-  const never = page.locator('[data-testid=window-bar].never[tabindex="0"]').first();
-  await never.click();
-  assert.match(await page.textContent('[data-testid=selection-window]'), /Empty: no sale falls in it\. Flink emits no window without rows, so this one never fires/);
-  assert.doesNotMatch(await page.textContent('[data-testid=selection]'), /-0\.001 s/);
-  assert.deepEqual(errors, []);
-});
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view: an empty window before the first sale never fires, as in Flink (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=2`, { width: w, height: h });
+    await page.click('[data-testid=lesson-next]');
+    const never = page.locator('[data-testid=window-bar].never[tabindex="0"]').first();
+    await never.click();
+    assert.match(await page.textContent('[data-testid=selection-window]'), /Empty: no sale falls in it\. Flink emits no window without rows, so this one never fires/);
+    assert.doesNotMatch(await page.textContent('[data-testid=selection]'), /-0\.001 s/);
+    assert.deepEqual(errors, []);
+  });
+}
 
-test('teaching view: a slide that does not divide the size gives 3 or 4 windows (10s/3s)', async () => {
-  const { errors, lit, claimed, expected } = await selectedWindowCount('10s', '3s');
-  assert.ok(expected === 3 || expected === 4, `expected ${expected}`);
-  assert.equal(lit, expected);
-  assert.equal(claimed, expected);
-  assert.deepEqual(errors, []);
-});
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view: a slide that does not divide the size gives 3 or 4 windows (10s/3s) (${w}px)`, async () => {
+    const { errors, lit, claimed, expected } = await selectedWindowCount('10s', '3s', w, h);
+    assert.ok(expected === 3 || expected === 4, `expected ${expected}`);
+    assert.equal(lit, expected);
+    assert.equal(claimed, expected);
+    assert.deepEqual(errors, []);
+  });
+}
 
-test('teaching view: a late sale joins its unfired windows, a too-late one is dropped (Flink\'s rule)', async () => {
-  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`);
-  for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
-  await page.click('[data-testid=lesson-ooo]');
-  await page.click('[data-testid=lesson-late]');
-  await page.click('[data-testid=lesson-too-late]');
-  assert.equal(await page.locator('[data-testid=event-dot][data-late=true]').count(), 2);
-  assert.equal(await page.locator('[data-testid=event-dot][data-dropped=true]').count(), 1);
-  assert.match(await page.textContent('[data-testid=lesson-status]'), /· 2 late · 1 dropped ·/);
-  assert.equal(await page.locator('[data-testid=watermark]').count(), 1);
-  // The late one: some of its 5 windows fired without it, it joined the others.
-  await page.locator('[data-testid=event-dot][data-late=true][data-dropped=false]').click();
-  const late = page.locator('[data-testid=selection-late]');
-  const joined = Number(await late.getAttribute('data-joined'));
-  assert.ok(joined >= 1 && joined < 5, `joined ${joined} of 5`);
-  assert.match(await late.textContent(), new RegExp(`${5 - joined} of its 5 windows had already fired .* it joined the ${joined} still open`));
-  const states = await page.locator('[data-testid=selection-window-state]').allTextContents();
-  assert.equal(states.filter((t) => /without it/.test(t)).length, 5 - joined);
-  // The too-late one: every window had fired, so it is dropped and counted.
-  await page.locator('[data-testid=event-dot][data-dropped=true]').click();
-  assert.equal(await page.locator('[data-testid=selection-late]').getAttribute('data-joined'), '0');
-  assert.match(await page.textContent('[data-testid=selection-late]'), /all 5 of its windows had already fired/);
-  await page.screenshot({ path: shot('teach-late') });
-  assert.deepEqual(errors, []);
-});
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view: a late sale joins its unfired windows, a too-late one is dropped (Flink's rule) (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`, { width: w, height: h });
+    for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
+    await page.click('[data-testid=lesson-ooo]');
+    await page.click('[data-testid=lesson-late]');
+    await page.click('[data-testid=lesson-too-late]');
+    assert.equal(await page.locator('[data-testid=event-dot][data-late=true]').count(), 2);
+    assert.equal(await page.locator('[data-testid=event-dot][data-dropped=true]').count(), 1);
+    assert.match(await page.textContent('[data-testid=lesson-status]'), /· 2 late · 1 dropped ·/);
+    assert.equal(await page.locator('[data-testid=watermark]').count(), 1);
+    // The late one: some of its 5 windows fired without it, it joined the others.
+    await page.locator('[data-testid=event-dot][data-late=true][data-dropped=false]').click();
+    const late = page.locator('[data-testid=selection-late]');
+    const joined = Number(await late.getAttribute('data-joined'));
+    assert.ok(joined >= 1 && joined < 5, `joined ${joined} of 5`);
+    assert.match(await late.textContent(), new RegExp(`${5 - joined} of its 5 windows had already fired .* it joined the ${joined} still open`));
+    const states = await page.locator('[data-testid=selection-window-state]').allTextContents();
+    assert.equal(states.filter((t) => /without it/.test(t)).length, 5 - joined);
+    // The too-late one: every window had fired, so it is dropped and counted.
+    await page.locator('[data-testid=event-dot][data-dropped=true]').click();
+    assert.equal(await page.locator('[data-testid=selection-late]').getAttribute('data-joined'), '0');
+    assert.match(await page.textContent('[data-testid=selection-late]'), /all 5 of its windows had already fired/);
+    await page.screenshot({ path: shot('teach-late') });
+    assert.deepEqual(errors, []);
+  });
+}
 
-test('teaching view: three partitions, one watermark each; a held partition holds the operator\'s until idle', async () => {
-  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=1s&parts=3`);
-  for (let i = 0; i < 25; i++) await page.click('[data-testid=lesson-next]');
-  const text = () => page.textContent('[data-testid=lesson-partitions]');
-  assert.match(await text(), /p0: .* · p1: .* · p2: /);
-  assert.ok(await page.locator('[data-testid=partition-watermark]').count() >= 1);
-  const wm = async () => Number((await page.textContent('[data-testid=lesson-status]')).match(/watermark ([\d.]+) s/)?.[1]);
-  const before = await wm();
-  // Hold every partition but 0, step time past the idle timeout: partition 0 alone moves it.
-  await page.click('[data-testid=lesson-pause-1]');
-  await page.click('[data-testid=lesson-pause-2]');
-  for (let i = 0; i < 20; i++) await page.click("[data-testid=lesson-step]");
-  assert.match(await text(), /p1: [^·]*idle/);
-  assert.match(await text(), /p2: [^·]*idle/);
-  assert.match(await text(), /[1-9]\d* sales held back/);
-  assert.ok(await wm() > before, 'the watermark moved once the held partitions went idle');
-  // Released, the held sales arrive behind the watermark: late.
-  const lateBefore = await page.locator('[data-testid=event-dot][data-late=true]').count();
-  await page.click('[data-testid=lesson-pause-1]');
-  await page.click('[data-testid=lesson-pause-2]');
-  assert.match(await text(), / 0 sales held back/);
-  assert.ok(await page.locator('[data-testid=event-dot][data-late=true]').count() > lateBefore);
-  await page.screenshot({ path: shot('teach-partitions') });
-  assert.deepEqual(errors, []);
-});
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view: three partitions, one watermark each; a held partition holds the operator's until idle (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=1s&parts=3`, { width: w, height: h });
+    for (let i = 0; i < 25; i++) await page.click('[data-testid=lesson-next]');
+    const text = () => page.textContent('[data-testid=lesson-partitions]');
+    assert.match(await text(), /p0: .* · p1: .* · p2: /);
+    assert.ok(await page.locator('[data-testid=partition-watermark]').count() >= 1);
+    const wm = async () => Number((await page.textContent('[data-testid=lesson-status]')).match(/watermark ([\d.]+) s/)?.[1]);
+    const before = await wm();
+    // Hold every partition but 0, step time past the idle timeout: partition 0 alone moves it.
+    await page.click('[data-testid=lesson-pause-1]');
+    await page.click('[data-testid=lesson-pause-2]');
+    for (let i = 0; i < 20; i++) await page.click("[data-testid=lesson-step]");
+    assert.match(await text(), /p1: [^·]*idle/);
+    assert.match(await text(), /p2: [^·]*idle/);
+    assert.match(await text(), /[1-9]\d* sales held back/);
+    assert.ok(await wm() > before, 'the watermark moved once the held partitions went idle');
+    // Released, the held sales arrive behind the watermark: late.
+    const lateBefore = await page.locator('[data-testid=event-dot][data-late=true]').count();
+    await page.click('[data-testid=lesson-pause-1]');
+    await page.click('[data-testid=lesson-pause-2]');
+    assert.match(await text(), / 0 sales held back/);
+    assert.ok(await page.locator('[data-testid=event-dot][data-late=true]').count() > lateBefore);
+    await page.screenshot({ path: shot('teach-partitions') });
+    assert.deepEqual(errors, []);
+  });
+}
 
 test('the partition view follows the producer\'s partitioner: murmur2 or librdkafka\'s crc32', async () => {
   const { page, errors } = await openPage(browser, `${srv.base}?partitioner=consistent-random&speed=600`);
@@ -416,85 +430,91 @@ test('a bridge speaking another protocol version is named, not misread, and not 
   assert.match(await problem.textContent(), /protocol version 99/);
 });
 
-test('bad input gets a message by its field, keeps the last good value, never reaches the URL', async () => {
-  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`);
-  const commit = async (id, text) => {
-    await page.fill(`[data-testid=${id}]`, text);
-    await page.press(`[data-testid=${id}]`, 'Enter');
-  };
-  for (const [id, text, why, keep] of [
-    ['lesson-size', '-5s', /must not be negative/, '10s'],
-    ['lesson-size', 'abc', /must start with a number/, '10s'],
-    ['lesson-size', '', /must start with a number/, '10s'],
-    ['lesson-size', '10.5s', /unknown unit|must start/, '10s'],
-    ['lesson-size', '0', /above zero/, '10s'],
-    ['lesson-slide', '30s', /must not exceed the size/, '2s'],
-    ['lesson-slide', '1ms', /at most 900/, '2s'],
-    ['lesson-lateness', '-1s', /must not be negative/, '2s'],
-  ]) {
-    await commit(id, text);
-    const message = page.locator(`[data-testid=${id}-error]`);
-    await message.waitFor();
-    assert.match(await message.textContent(), why, `${id} ${JSON.stringify(text)}`);
-    assert.equal(await page.inputValue(`[data-testid=${id}]`), keep, 'the last good value is shown again');
-    assert.match(page.url(), /size=10s&slide=2s&time=event&lateness=2s/, 'the URL keeps good values only');
-  }
-  // A good value clears the message.
-  await commit('lesson-slide', '5s');
-  assert.equal(await page.locator('[data-testid=lesson-slide-error]').count(), 0);
-  assert.match(page.url(), /slide=5s/);
-  // The dashboard's fields too.
-  await page.click('#tab-dashboard');
-  for (const bad of ['-5', '20000']) {
-    await commit('rate', bad);
-    assert.match(await page.textContent('[data-testid=rate-error]'), /from 0 to 10000/);
-    assert.equal(await page.inputValue('[data-testid=rate]'), '5');
-  }
-  assert.deepEqual(errors, []);
-});
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`bad input gets a message by its field, keeps the last good value, never reaches the URL (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`, { width: w, height: h });
+    const commit = async (id, text) => {
+      await page.fill(`[data-testid=${id}]`, text);
+      await page.press(`[data-testid=${id}]`, 'Enter');
+    };
+    for (const [id, text, why, keep] of [
+      ['lesson-size', '-5s', /must not be negative/, '10s'],
+      ['lesson-size', 'abc', /must start with a number/, '10s'],
+      ['lesson-size', '', /must start with a number/, '10s'],
+      ['lesson-size', '10.5s', /unknown unit|must start/, '10s'],
+      ['lesson-size', '0', /above zero/, '10s'],
+      ['lesson-slide', '30s', /must not exceed the size/, '2s'],
+      ['lesson-slide', '1ms', /at most 900/, '2s'],
+      ['lesson-lateness', '-1s', /must not be negative/, '2s'],
+    ]) {
+      await commit(id, text);
+      const message = page.locator(`[data-testid=${id}-error]`);
+      await message.waitFor();
+      assert.match(await message.textContent(), why, `${id} ${JSON.stringify(text)}`);
+      assert.equal(await page.inputValue(`[data-testid=${id}]`), keep, 'the last good value is shown again');
+      assert.match(page.url(), /size=10s&slide=2s&time=event&lateness=2s/, 'the URL keeps good values only');
+    }
+    // A good value clears the message.
+    await commit('lesson-slide', '5s');
+    assert.equal(await page.locator('[data-testid=lesson-slide-error]').count(), 0);
+    assert.match(page.url(), /slide=5s/);
+    // The dashboard's fields too.
+    await page.click('#tab-dashboard');
+    for (const bad of ['-5', '20000']) {
+      await commit('rate', bad);
+      assert.match(await page.textContent('[data-testid=rate-error]'), /from 0 to 10000/);
+      assert.equal(await page.inputValue('[data-testid=rate]'), '5');
+    }
+    assert.deepEqual(errors, []);
+  });
+}
 
-test('bad values in a shared link are named by their fields, and the page still opens', async () => {
-  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=4s&slide=9s&lateness=-1s`);
-  assert.match(await page.textContent('[data-testid=lesson-slide-error]'), /from the link: .*must not exceed the size \(4s\)/);
-  assert.match(await page.textContent('[data-testid=lesson-lateness-error]'), /from the link/);
-  assert.equal(await page.inputValue('[data-testid=lesson-size]'), '4s');
-  assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '2s');
-  assert.doesNotMatch(page.url(), /slide=9s|lateness=-1s/);
-  // The seed's own query is a lesson too; 1 d / 1 s is refused, not frozen on.
-  const big = await openPage(browser, `${srv.base}?tab=teach&size=1d&slide=1s`);
-  assert.match(await big.page.textContent('[data-testid=lesson-slide-error]'), /at most 900/);
-  assert.deepEqual([...errors, ...big.errors], []);
-});
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`bad values in a shared link are named by their fields, and the page still opens (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=4s&slide=9s&lateness=-1s`, { width: w, height: h });
+    assert.match(await page.textContent('[data-testid=lesson-slide-error]'), /from the link: .*must not exceed the size \(4s\)/);
+    assert.match(await page.textContent('[data-testid=lesson-lateness-error]'), /from the link/);
+    assert.equal(await page.inputValue('[data-testid=lesson-size]'), '4s');
+    assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '2s');
+    assert.doesNotMatch(page.url(), /slide=9s|lateness=-1s/);
+    // The seed's own query is a lesson too; 1 d / 1 s is refused, not frozen on.
+    const big = await openPage(browser, `${srv.base}?tab=teach&size=1d&slide=1s`, { width: w, height: h });
+    assert.match(await big.page.textContent('[data-testid=lesson-slide-error]'), /at most 900/);
+    assert.deepEqual([...errors, ...big.errors], []);
+  });
+}
 
-test('icons render without an emoji font, tabs follow the ARIA pattern, KPIs stay on one line', async () => {
-  const { page, errors } = await openPage(browser, `${srv.base}?speed=60&rate=200`, { width: 1280, height: 800 });
-  // Glyphs that need an emoji font (misc technical, misc symbols, dingbats, emoji planes).
-  const needsEmojiFont = /[\u2300-\u23FF\u2600-\u27BF\u{1F000}-\u{1FAFF}]/u;
-  for (const text of await page.locator('button, h2, label').allTextContents()) {
-    assert.doesNotMatch(text, needsEmojiFont, text);
-  }
-  assert.ok(await page.locator('button svg.icon').count() >= 6, 'buttons carry SVG icons');
-  // Tabs: one tab stop, arrows move and select, the panel is labelled by its tab.
-  const dash = page.locator('#tab-dashboard');
-  assert.equal(await dash.getAttribute('tabindex'), '0');
-  assert.equal(await page.locator('#tab-teach').getAttribute('tabindex'), '-1');
-  assert.equal(await page.getAttribute('[role=tabpanel]', 'aria-labelledby'), 'tab-dashboard');
-  await dash.focus();
-  await page.keyboard.press('ArrowRight');
-  await page.waitForSelector('[data-testid=lesson-status]');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-teach');
-  assert.equal(await page.getAttribute('[role=tabpanel]', 'aria-labelledby'), 'tab-teach');
-  await page.keyboard.press('Home');
-  await page.waitForSelector('[data-testid=kpi-revenue]');
-  // At 200 sales/s the revenue runs into millions: compact, one line, exact in the tooltip.
-  await page.waitForFunction(() => /[KMB]$/.test(document.querySelector("[data-testid=kpi-revenue] .kpi-value")?.textContent || ""),
-    null, { timeout: 20000 });
-  const revenue = page.locator('[data-testid=kpi-revenue] .kpi-value');
-  assert.match(await revenue.getAttribute('title'), /^\$[\d,]+\.\d\d$/);
-  const [h, lh] = await revenue.evaluate((el) => [el.clientHeight, parseFloat(getComputedStyle(el).lineHeight) || 30]);
-  assert.ok(h <= lh * 1.5, `one line: ${h} px for a ${lh} px line`);
-  assert.deepEqual(errors, []);
-});
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`icons render without an emoji font, tabs follow the ARIA pattern, KPIs stay on one line (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?speed=60&rate=200`, { width: w, height: h });
+    // Glyphs that need an emoji font (misc technical, misc symbols, dingbats, emoji planes).
+    const needsEmojiFont = /[\u2300-\u23FF\u2600-\u27BF\u{1F000}-\u{1FAFF}]/u;
+    for (const text of await page.locator('button, h2, label').allTextContents()) {
+      assert.doesNotMatch(text, needsEmojiFont, text);
+    }
+    assert.ok(await page.locator('button svg.icon').count() >= 6, 'buttons carry SVG icons');
+    // Tabs: one tab stop, arrows move and select, the panel is labelled by its tab.
+    const dash = page.locator('#tab-dashboard');
+    assert.equal(await dash.getAttribute('tabindex'), '0');
+    assert.equal(await page.locator('#tab-teach').getAttribute('tabindex'), '-1');
+    assert.equal(await page.getAttribute('[role=tabpanel]', 'aria-labelledby'), 'tab-dashboard');
+    await dash.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('[data-testid=lesson-status]');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-teach');
+    assert.equal(await page.getAttribute('[role=tabpanel]', 'aria-labelledby'), 'tab-teach');
+    await page.keyboard.press('Home');
+    await page.waitForSelector('[data-testid=kpi-revenue]');
+    // At 200 sales/s the revenue runs into millions: compact, one line, exact in the tooltip.
+    await page.waitForFunction(() => /[KMB]$/.test(document.querySelector("[data-testid=kpi-revenue] .kpi-value")?.textContent || ""),
+      null, { timeout: 20000 });
+    const revenue = page.locator('[data-testid=kpi-revenue] .kpi-value');
+    assert.match(await revenue.getAttribute('title'), /^\$[\d,]+\.\d\d$/);
+    const [ch, lh] = await revenue.evaluate((el) => [el.clientHeight, parseFloat(getComputedStyle(el).lineHeight) || 30]);
+    assert.ok(ch <= lh * 1.5, `one line: ${ch} px for a ${lh} px line`);
+    assert.deepEqual(errors, []);
+  });
+}
 
 test('settings round-trip through the URL', async () => {
   const url = `${srv.base}?tab=teach&seed=7&size=12s&slide=4s&time=processing&speed=10&rate=3`;
