@@ -240,6 +240,22 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
   });
 }
 
+test('turning a phone or resizing the window redraws the pictures for their new width, even when nothing else changes', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&seed=4&speed=1`, { width: 1280, height: 800 });
+  for (let i = 0; i < 4; i++) await page.click('[data-testid=lesson-next]');
+  const textPx = () => page.evaluate(() => Math.min(...[...document.querySelectorAll('.timeline text.tick')].map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)));
+  const viewBox = () => page.getAttribute('.timeline', 'viewBox');
+  const wide = await viewBox();
+  // The lesson stands still: only the resize can make the timeline draw again.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForFunction((wide) => document.querySelector('.timeline').getAttribute('viewBox') !== wide, wide);
+  assert.ok(await textPx() >= 9.5, `after narrowing: ${await textPx()} px`);
+  await page.setViewportSize({ width: 844, height: 390 });
+  await page.waitForFunction(() => +document.querySelector('.timeline').getAttribute('viewBox').split(' ')[2] > 500);
+  assert.ok(await textPx() >= 9.5 && await textPx() <= 11, `turned: ${await textPx()} px`);
+  assert.deepEqual(errors, []);
+});
+
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`teaching view: a focused window bar stays the same window while Play moves the picture (${w}px)`, async () => {
     const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&seed=6`, { width: w, height: h });
