@@ -240,6 +240,30 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
   });
 }
 
+test('at 15 min / 1 s the windows under the keyboard stay while Play brings new sales, and move on once it leaves', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=15m&slide=1s&seed=6`);
+  for (let i = 0; i < 4; i++) await page.click('[data-testid=lesson-next]');
+  const starts = () => page.locator('[data-testid=window-bar]').evaluateAll((bs) => bs.map((b) => b.dataset.start).join());
+  const dots = () => page.locator('[data-testid=event-dot]').count();
+  await page.click('[data-testid=lesson-play]');
+  const first = await page.getAttribute('[data-testid=window-bar]', 'data-start');
+  await page.focus(`[data-testid=window-bar][data-start="${first}"]`);
+  const held = await starts();
+  const before = await dots();
+  // Play delivers new sales (the newest moves) but the bars under the keyboard stay.
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=event-dot]').length > n + 1, before, { timeout: 15000 });
+  assert.equal(await starts(), held);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.start), first, 'the focus is where it was put');
+  // Moving along the bars keeps the picture too.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'window-bar');
+  assert.equal(await starts(), held);
+  // Once the keyboard leaves the bars, the picture follows the newest sale again.
+  await page.focus('[data-testid=lesson-reset]');
+  await page.waitForFunction((held) => [...document.querySelectorAll('[data-testid=window-bar]')].map((b) => b.dataset.start).join() !== held, held, { timeout: 15000 });
+  assert.deepEqual(errors, []);
+});
+
 test('turning a phone or resizing the window redraws the pictures for their new width, even when nothing else changes', async () => {
   const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&seed=4&speed=1`, { width: 1280, height: 800 });
   for (let i = 0; i < 4; i++) await page.click('[data-testid=lesson-next]');

@@ -80,6 +80,11 @@ pub enum LessonAction {
     Guide(isize),
     /// Whole windows or the sales, when windows are too many to draw one by one.
     ToggleZoom,
+    /// The keyboard is on a window bar: hold the many-windows picture around this instant
+    /// (unless already held), so new sales do not replace the bars under the focus.
+    HoldFocus(i64),
+    /// The keyboard left the bars.
+    ReleaseFocus,
     Reset,
 }
 
@@ -196,6 +201,8 @@ pub struct Page {
     /// instead of zooming to the sales.
     pub lesson_zoomed_out: bool,
     pub lesson_error: Option<String>,
+    /// Where the many-windows picture holds still while the keyboard is on its bars.
+    pub lesson_focus_hold: Option<i64>,
     pub guide_step: usize,
     pub live: LiveState,
     /// Why a field's last text was refused, by the field's test id.
@@ -255,6 +262,7 @@ impl Page {
             lesson_playing: false,
             lesson_zoomed_out: false,
             lesson_error,
+            lesson_focus_hold: None,
             guide_step: 0,
             live: LiveState::new(),
             field_errors: problems.into_iter().collect(),
@@ -521,6 +529,7 @@ impl Page {
         self.lesson = l;
         self.lesson_error = err;
         self.lesson_playing = false;
+        self.lesson_focus_hold = None;
         if self.live_active() {
             self.lesson.go_live(Timestamp(now as i64));
         }
@@ -587,6 +596,15 @@ impl Page {
                     (self.guide_step as isize + d).clamp(0, GUIDE.len() as isize - 1) as usize
             }
             LessonAction::ToggleZoom => self.lesson_zoomed_out = !self.lesson_zoomed_out,
+            LessonAction::HoldFocus(at) => {
+                if self.lesson_focus_hold.is_some() {
+                    // Moving between the bars keeps the picture; nothing to draw.
+                    self.versions.lesson -= 1;
+                    return;
+                }
+                self.lesson_focus_hold = Some(at);
+            }
+            LessonAction::ReleaseFocus => self.lesson_focus_hold = None,
             LessonAction::Reset => self.restart_lesson(now),
         }
     }
@@ -1051,6 +1069,21 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("protocol version 999"));
+    }
+
+    #[test]
+    fn the_picture_holds_where_the_keyboard_arrived_until_it_leaves_the_bars() {
+        let mut c = clock(0.0, 1.0);
+        let mut p = Page::from_query("?tab=teach&size=15m&slide=1s", 0.0);
+        assert!(p.handle(Action::Lesson(LessonAction::HoldFocus(4_000)), &mut c));
+        // Moving to the next bar does not move the picture (nor draw).
+        assert!(!p.handle(Action::Lesson(LessonAction::HoldFocus(9_000)), &mut c));
+        assert_eq!(p.lesson_focus_hold, Some(4_000));
+        p.handle(Action::Lesson(LessonAction::ReleaseFocus), &mut c);
+        assert_eq!(p.lesson_focus_hold, None);
+        p.handle(Action::Lesson(LessonAction::HoldFocus(9_000)), &mut c);
+        p.handle(Action::Lesson(LessonAction::Reset), &mut c);
+        assert_eq!(p.lesson_focus_hold, None, "a new lesson holds nothing");
     }
 
     #[test]

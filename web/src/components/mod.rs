@@ -66,13 +66,13 @@ pub fn select_value(e: &Event) -> String {
         .value()
 }
 
-/// A `keydown` handler sending the action `f` picks for the key, if any.
-pub fn on_key(
+/// An event handler (a key, a focus change) sending the action `f` picks, if any.
+pub fn send_if<E: 'static>(
     dispatch: &Callback<Action>,
-    f: impl Fn(&KeyboardEvent) -> Option<Action> + 'static,
-) -> Callback<KeyboardEvent> {
+    f: impl Fn(&E) -> Option<Action> + 'static,
+) -> Callback<E> {
     let dispatch = dispatch.clone();
-    Callback::from(move |e: KeyboardEvent| {
+    Callback::from(move |e: E| {
         if let Some(a) = f(&e) {
             dispatch.emit(a);
         }

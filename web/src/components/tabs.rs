@@ -1,6 +1,6 @@
 //! The two views as WAI-ARIA tabs.
 
-use super::{on_key, use_dispatch};
+use super::{send_if, use_dispatch};
 use crate::page::Action;
 use crate::settings::Tab;
 use yew::prelude::*;
@@ -17,7 +17,7 @@ pub fn tabs(p: &TabsProps) -> Html {
     let dispatch = use_dispatch();
     let tab = p.tab;
     let button = |t: Tab, label: &str, id: &str| {
-        let on_key = on_key(&dispatch, move |e: &KeyboardEvent| {
+        let on_key = send_if(&dispatch, move |e: &KeyboardEvent| {
             let to = match e.key().as_str() {
                 "ArrowRight" | "ArrowLeft" => Some(if t == Tab::Dashboard {
                     Tab::Teach

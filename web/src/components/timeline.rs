@@ -2,12 +2,13 @@
 //! "now"; past [`MAX_ROWS`] windows per instant, the windows around the focus and a band
 //! of sales per window for all.
 
-use super::{on_key, use_dispatch, Shared};
+use super::{send_if, use_dispatch, Shared};
 use crate::format::{clock_label, paged, secs, AROUND};
 use crate::hooks::use_element_width;
 use crate::lesson::{Lesson, Origin, Selected};
 use crate::page::{Action, LessonAction};
 use hopscope_core::Timestamp;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Most rows of windows drawn one by one; past this many windows per instant the
@@ -81,8 +82,11 @@ pub fn timeline(p: &TimelineProps) -> Html {
         .unwrap_or_default();
     // The windows drawn as bars, and the row each sits in.
     let (bars, rows, focus): (Vec<(i64, usize)>, usize, Option<i64>) = if many {
+        // While the keyboard is on one of the bars, the picture holds still around the
+        // instant it had then, so new sales (Play) do not take the bars from under it.
         let focus = selected_event
             .map(|t| t.0)
+            .or(page.lesson_focus_hold)
             .unwrap_or(if l.events.is_empty() {
                 l.clock.0
             } else {
@@ -187,17 +191,30 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     (l.selected == Selected::Window(s)).then_some("selected"),
                 );
                 let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Window(s))));
-                let on_key = on_key(&dispatch, move |e: &KeyboardEvent| {
+                let on_key = send_if(&dispatch, move |e: &KeyboardEvent| {
                     (e.key() == "Enter" || e.key() == " ").then_some(Action::Lesson(LessonAction::Select(Selected::Window(s))))
                 });
                 // Bars outside the picture are not drawn as stops for the keyboard.
                 let visible = s + size > lo && s < hi;
+                let on_focus = {
+                    let at = focus.unwrap_or(l.clock.0);
+                    dispatch.reform(move |_: FocusEvent| Action::Lesson(LessonAction::HoldFocus(at)))
+                };
+                // Released when the focus leaves the bars (not when it moves between them).
+                let on_blur = send_if(&dispatch, |e: &FocusEvent| {
+                    let to_bar = e
+                        .related_target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .is_some_and(|el| el.get_attribute("data-testid").as_deref() == Some("window-bar"));
+                    (!to_bar).then_some(Action::Lesson(LessonAction::ReleaseFocus))
+                });
                 html! {
                     // Keyed by window start: as Play moves the picture, a focused bar
                     // stays the window it was (unkeyed, its element would be reused
                     // for another window under the keyboard focus).
                     <g key={s} class={class} data-testid="window-bar" data-start={s.to_string()}
                        tabindex={if visible { "0" } else { "-1" }} role="button" onclick={on} onkeydown={on_key}
+                       onfocus={on_focus} onblur={on_blur}
                        aria-label={format!("window [{}, {}) with {count} sales", secs(s), secs(s + size))}>
                         <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={row_h.to_string()} rx="3" />
                         <text x={(x0 + 4.0).to_string()} y={(y + row_h - 3.5).to_string()} class="wlabel">{ count }</text>
@@ -232,7 +249,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     (l.selected == Selected::Event(id)).then_some("selected"),
                 );
                 let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Event(id))));
-                let on_key = on_key(&dispatch, move |k: &KeyboardEvent| {
+                let on_key = send_if(&dispatch, move |k: &KeyboardEvent| {
                     (k.key() == "Enter" || k.key() == " ").then_some(Action::Lesson(LessonAction::Select(Selected::Event(id))))
                 });
                 html! {
