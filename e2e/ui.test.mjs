@@ -36,6 +36,8 @@ test('an activity spike triggered after warm-up raises an "Activity spike" alert
     return m && (+m[1] * 60 + +m[2]) >= 31;
   }, null, { timeout: 30000 });
   assert.equal(await page.locator('[data-testid=alert]').count(), 0, 'a calm shop raises nothing');
+  // Past 30 minutes the feed says the shop has been calm (not "once it has run 30 minutes").
+  assert.match(await page.textContent('[data-testid=no-alerts]'), /^No alerts: the shop has been calm/);
   await page.click('[data-testid=speed-60]');
   await page.click('[data-testid=trigger-spike]');
   const alert = page.locator('[data-testid=alert][data-kind=ActivitySpike]').first();
@@ -53,6 +55,12 @@ test('an activity spike triggered after warm-up raises an "Activity spike" alert
   assert.ok(Number(cells[3]) >= 1, `shown: ${cells}`);
   assert.match(cells[2], /^(= as it started|↑ ×\d\.\d\d: alerts kept coming|↓ ×\d\.\d\d: calm since)/);
   await page.screenshot({ path: shot('dashboard-alert'), fullPage: true });
+  // When the spike leaves the 15-minute window the next window drops against one that
+  // held it: that drop alert says why, instead of crying "Activity drop!" unexplained.
+  await page.click('[data-testid=speed-3600]');
+  const drop = page.locator('[data-testid=alert][data-kind=ActivityDrop]').first();
+  await drop.waitFor({ timeout: 30000 });
+  assert.match(await drop.locator('[data-testid=alert-why]').textContent(), /The spike that began near .* has just left the 15m window.*has not slowed down/);
   assert.deepEqual(errors, []);
 });
 
