@@ -93,7 +93,7 @@ pub fn app() -> Html {
                       aria-labelledby={if tab == Tab::Dashboard { "tab-dashboard" } else { "tab-teach" }}>
                     { match tab {
                         Tab::Dashboard => html! { <Dashboard page={shared} {versions} {reduced_motion} /> },
-                        Tab::Teach => html! { <Teach page={shared} {versions} guide_step={page.guide_step} {reduced_motion} /> },
+                        Tab::Teach => html! { <Teach page={shared} lesson={versions.lesson} settings={versions.settings} guide_step={page.guide_step} {reduced_motion} /> },
                     } }
                 </main>
                 <footer class="muted">

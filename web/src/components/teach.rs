@@ -6,29 +6,29 @@ use super::lesson_controls::LessonControls;
 use super::selection::Selection;
 use super::timeline::Timeline;
 use super::Shared;
-use crate::page::Versions;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TeachProps {
     pub page: Shared,
-    pub versions: Versions,
+    /// Versions of the lesson and of the settings: the shop running does not redraw it.
+    pub lesson: u64,
+    pub settings: u64,
     pub guide_step: usize,
     pub reduced_motion: bool,
 }
 
 #[function_component(Teach)]
 pub fn teach(p: &TeachProps) -> Html {
-    let v = p.versions;
     html! {
         <div class="teach">
-            <LessonControls page={p.page.clone()} lesson={v.lesson} settings={v.settings} />
+            <LessonControls page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
             <div class="cols">
                 <section class="panel wide">
-                    <Timeline page={p.page.clone()} lesson={v.lesson} reduced_motion={p.reduced_motion} />
+                    <Timeline page={p.page.clone()} lesson={p.lesson} reduced_motion={p.reduced_motion} />
                 </section>
                 <section class="panel side" aria-live="polite">
-                    <Selection page={p.page.clone()} lesson={v.lesson} />
+                    <Selection page={p.page.clone()} lesson={p.lesson} />
                     <Guide step={p.guide_step} />
                 </section>
             </div>
