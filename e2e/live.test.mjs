@@ -66,6 +66,36 @@ test('the UI in live mode shows the records that produce wrote', async () => {
   assert.deepEqual(errors, []);
 });
 
+// Many partitions: a topic of 48 partitions is named with its count, every partition is
+// declared (the page knows the idle ones), and the view lists the busy ones in rows —
+// not 48 cards — with the rest summarised.
+test('live mode on a topic of 48 partitions: the partition view names them all and stays compact', async () => {
+  const t = `e2e-many-${process.pid}-${Date.now()}`;
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--partitions', '48', '--no-pace', '--count', '0']);
+  const p2 = await freePort();
+  const srv = startServe(t, p2);
+  try {
+    await listening(p2);
+    const { page, errors } = await openPage(browser,
+      `http://127.0.0.1:${p2}/?source=live&ltime=processing&bridge=${encodeURIComponent(`ws://127.0.0.1:${p2}/ws`)}`, { width: 390, height: 844 });
+    await page.waitForSelector('[data-testid=live-status]', { timeout: 15000 });
+    execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '400', '--seed', '3']);
+    await page.waitForFunction(() => /: 400 records/.test(document.querySelector('[data-testid=live-status]')?.textContent || ''), null, { timeout: 20000 });
+    assert.equal(await page.textContent('[data-testid=partitions-title]'), `Topic ${t}: 48 partitions, key = seller`);
+    const rows = await page.locator('[data-testid=partition-rows] li .muted').allTextContents();
+    // 16 sellers, each on one partition: at most 16 busy partitions, all listed.
+    assert.ok(rows.length >= 1 && rows.length <= 16, `${rows.length} rows`);
+    const counted = rows.map((r) => Number(r.match(/^(\d+) sales/)[1])).reduce((a, b) => a + b, 0);
+    assert.equal(counted, 400, 'every record in its partition');
+    assert.match(await page.textContent('[data-testid=partitions-idle]'), new RegExp(`^${48 - rows.length} of 48 partitions have had no sales yet`));
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing wider than the phone');
+    await page.screenshot({ path: shot('dashboard-live-48-partitions'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    srv.kill();
+  }
+});
+
 // Event time with a warm start: the page subscribes from now − 15 min − delay, declares every
 // partition (one watermark each, the minimum counts), and its first window after catching
 // up holds the whole last 15 minutes — not a window filling up from empty.

@@ -589,6 +589,32 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_partition_number_counts_in_the_window_but_sizes_no_list() {
+        let mut e = HopWindows::new(WindowConfig::hop(
+            Span::seconds(10),
+            Span::seconds(5),
+            TimeMode::Processing,
+        ))
+        .unwrap();
+        for (s, partition) in [(1, u32::MAX), (2, 3), (3, 70_000)] {
+            let ev = Event {
+                partition,
+                ..sale_at(s)
+            };
+            assert_eq!(e.push(&ev, Timestamp(s * 1000)), Pushed::Accepted);
+        }
+        e.flush();
+        let w = e.poll().expect("a window");
+        assert_eq!(w.sales_in_window, 3, "every sale counts");
+        assert!(
+            w.sales_per_partition.len() <= 6,
+            "{}",
+            w.sales_per_partition.len()
+        );
+        assert_eq!(w.sales_per_partition[3], 1);
+    }
+
+    #[test]
     fn partitions_read_one_after_another_lose_nothing_when_declared() {
         let mut config = WindowConfig::hop(
             Span::seconds(10),

@@ -734,7 +734,7 @@ impl Page {
                 }
                 // Flink's Kafka source knows its partitions before their first record; so
                 // does the page, so a partition read later is not behind.
-                for p in 0..partitions.min(4_096) {
+                for p in 0..partitions.min(crate::shop::MAX_PARTITIONS as u32) {
                     self.shop.declare_partition(p, now);
                 }
             }

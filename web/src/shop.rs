@@ -73,8 +73,13 @@ pub struct Shop {
     pub dropped: u64,
     /// Sales seen per partition since the start.
     pub per_partition: Vec<u64>,
-    /// Which partition each seller's sales went to (one, always).
+    /// Which partition each seller's sales went to (one, always): the first
+    /// [`MAX_SELLERS`] sellers seen.
     pub seller_partitions: BTreeMap<String, u32>,
+    /// More sellers came than [`MAX_SELLERS`]; they are not listed.
+    pub sellers_unlisted: bool,
+    /// Sales from partitions numbered [`MAX_PARTITIONS`] or more (counted, not itemised).
+    pub beyond_partitions: u64,
     pub first_sale: Option<Timestamp>,
     /// Windows fired since the start (what the KPIs, charts and alerts follow).
     pub windows_fired: u64,
@@ -82,6 +87,11 @@ pub struct Shop {
     /// when the bridge relays one, so the simulator keeps no copy of its windows.
     pub agreement: Option<Agreement>,
 }
+
+/// Partitions the page itemises (as many as it declares from the bridge's `hello`).
+pub const MAX_PARTITIONS: usize = 4_096;
+/// Sellers the partition view lists by name.
+pub const MAX_SELLERS: usize = 1_000;
 
 /// A live partition with no record for this long stops holding the event-time watermark
 /// (Flink's `scan.watermark.idle-timeout`): an empty partition must not freeze the page.
@@ -122,6 +132,8 @@ impl Shop {
             dropped: 0,
             per_partition: vec![0; DEFAULT_PARTITIONS as usize],
             seller_partitions: BTreeMap::new(),
+            sellers_unlisted: false,
+            beyond_partitions: 0,
             first_sale: None,
             windows_fired: 0,
             agreement: None,
@@ -132,13 +144,23 @@ impl Shop {
         self.total_sales += 1;
         self.first_sale.get_or_insert(now);
         let p = partition as usize;
-        if p >= self.per_partition.len() {
-            self.per_partition.resize(p + 1, 0);
+        // A partition number comes from the bridge: it must not size the page's memory.
+        if p < MAX_PARTITIONS {
+            if p >= self.per_partition.len() {
+                self.per_partition.resize(p + 1, 0);
+            }
+            self.per_partition[p] += 1;
+        } else {
+            self.beyond_partitions += 1;
         }
-        self.per_partition[p] += 1;
+        // A real topic may have millions of keys: the first MAX_SELLERS are listed.
         if !self.seller_partitions.contains_key(&sale.seller) {
-            self.seller_partitions
-                .insert(sale.seller.clone(), partition);
+            if self.seller_partitions.len() < MAX_SELLERS {
+                self.seller_partitions
+                    .insert(sale.seller.clone(), partition);
+            } else {
+                self.sellers_unlisted = true;
+            }
         }
         self.analytics.push(sale, partition, now);
         self.drain();
@@ -187,6 +209,11 @@ impl Shop {
     /// delivers or idles).
     pub fn declare_partition(&mut self, partition: u32, now: Timestamp) {
         self.analytics.declare_partition(partition, now);
+        // The partition view shows every partition of the topic, sales or not yet.
+        let p = partition as usize;
+        if p < MAX_PARTITIONS && p >= self.per_partition.len() {
+            self.per_partition.resize(p + 1, 0);
+        }
     }
 
     /// The event-time watermark, if windows are in event time and one exists.
@@ -287,6 +314,36 @@ mod tests {
         // Evenly spaced: one point per `stride` windows.
         let gap = h.stride() as i64 * 1_000;
         assert!(p.windows(2).all(|w| w[1].end.0 - w[0].end.0 == gap));
+    }
+
+    #[test]
+    fn partition_numbers_and_sellers_from_outside_are_bounded() {
+        let mut shop = Shop::new();
+        let mut gen = SaleGenerator::new(Catalog::embedded(), &GeneratorConfig::default());
+        let mut sale = gen.poll(Timestamp(i64::MAX)).unwrap().sale;
+        let now = sale.event_time();
+        for (i, partition) in [u32::MAX, 4_096, 3, 70_000].into_iter().enumerate() {
+            shop.push(&sale, partition, now.plus(hopscope_core::Span(i as i64)));
+        }
+        assert_eq!(shop.per_partition.len(), DEFAULT_PARTITIONS as usize);
+        assert_eq!(shop.per_partition[3], 1);
+        assert_eq!(shop.beyond_partitions, 3, "counted, not itemised");
+        assert_eq!(shop.total_sales, 4);
+        for i in 0..3 * MAX_SELLERS {
+            sale.seller = format!("seller-{i}");
+            shop.push(&sale, 1, now);
+        }
+        assert_eq!(shop.seller_partitions.len(), MAX_SELLERS);
+        assert!(shop.sellers_unlisted);
+        // A topic's partitions, declared by the bridge, are all shown (up to the cap).
+        shop.declare_partition(23, now);
+        shop.declare_partition(u32::MAX, now);
+        assert_eq!(shop.per_partition.len(), 24);
+        shop.advance(now.plus(hopscope_core::Span::minutes(20)));
+        let w = shop.latest().expect("a window fired");
+        assert!(
+            w.sales_per_partition.len() <= hopscope_core::window::watermark::MAX_TRACKED_PARTITIONS
+        );
     }
 
     /// The drop a spike causes when it leaves the window is explained; the spike is not.

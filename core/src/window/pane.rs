@@ -1,6 +1,7 @@
 //! Panes (Flink's slices) and the running aggregate that slides over them.
 
 use super::keys::{KeyMap, Multiset};
+use super::watermark::MAX_TRACKED_PARTITIONS;
 use std::collections::VecDeque;
 
 /// One event's contribution, keys already interned.
@@ -37,7 +38,9 @@ impl Pane {
         *self.sellers.entry(it.seller).or_insert(0) += 1;
         *self.categories.entry(it.category).or_insert(0) += 1;
         *self.products.entry(it.product).or_insert(0) += 1;
-        *self.partitions.entry(it.partition).or_insert(0) += 1;
+        if itemised(it.partition) {
+            *self.partitions.entry(it.partition).or_insert(0) += 1;
+        }
     }
 
     /// Empties the pane but keeps its maps' capacity, so a recycled pane allocates nothing.
@@ -66,6 +69,15 @@ pub(super) struct Acc {
     /// (pane index, pane max), pane indices increasing and maxima strictly decreasing
     /// from front to back: the front is the window's maximum.
     pub max: VecDeque<(i64, i64)>,
+}
+
+/// Whether a partition's sales are itemised (`sales_per_partition`). The per-partition
+/// counts are dense by partition number, and the number comes from outside (a record, a
+/// relayed frame): past [`MAX_TRACKED_PARTITIONS`] a partition's sales count in the
+/// window's totals only, so no input can size these lists (partition 4,000,000,000 asked
+/// for 32 GB, or a capacity-overflow panic on wasm32).
+fn itemised(partition: u32) -> bool {
+    (partition as usize) < MAX_TRACKED_PARTITIONS
 }
 
 impl Acc {
@@ -100,7 +112,9 @@ impl Acc {
         self.sellers.add(it.seller, 1);
         self.categories.add(it.category, 1);
         self.products.add(it.product, 1);
-        self.partitions.add(it.partition, 1);
+        if itemised(it.partition) {
+            self.partitions.add(it.partition, 1);
+        }
         self.raise_max(index, v);
     }
 

@@ -1,4 +1,5 @@
-//! The topic's six partitions: sales per partition and the sellers each one holds.
+//! The topic's partitions: sales per partition and the sellers each one holds — a card
+//! each for up to a dozen, one row per busy partition for bigger topics (bounded lists).
 
 use super::{select_value, use_dispatch, Shared};
 use crate::page::Action;
@@ -28,9 +29,44 @@ pub fn partitions(p: &PartitionsProps) -> Html {
     } else {
         "librdkafka's default partitioner (confluent-kafka, the seed's Python producer) sends a key to crc32(key) mod 6: most sellers land elsewhere than with the Java client's murmur2."
     };
+    let n = shop.per_partition.len();
+    let title = match (&page.live.topic, live) {
+        (Some(topic), true) => format!("Topic {topic}: {n} partitions, key = seller"),
+        _ => format!("Topic sales: {n} partitions, key = seller"),
+    };
+    let sellers_of = |p: usize| -> Vec<&str> {
+        if live {
+            shop.seller_partitions
+                .iter()
+                .filter(|(_, q)| **q as usize == p)
+                .map(|(s, _)| s.as_str())
+                .collect()
+        } else {
+            SELLERS
+                .iter()
+                .copied()
+                .filter(|s| partitioner.partition(s.as_bytes(), 6) as usize == p)
+                .collect()
+        }
+    };
+    let share = |n: u64| 100.0 * n as f64 / total as f64;
+    // Up to a dozen partitions get a card each; a bigger topic gets one row per partition
+    // with sales (the busiest first, at most MAX_ROWS), so 4,096 partitions stay readable.
+    let many = n > MAX_CARDS;
+    let mut busy: Vec<(usize, u64)> = shop
+        .per_partition
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, c)| *c > 0)
+        .collect();
+    busy.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let idle = n - busy.len();
+    let more = busy.len().saturating_sub(MAX_ROWS);
+    busy.truncate(MAX_ROWS);
     html! {
         <section class="panel" aria-label="Kafka partitions">
-            <h2>{ "Topic sales: 6 partitions, key = seller" }</h2>
+            <h2 data-testid="partitions-title">{ title }</h2>
             <p class="muted">{ text }</p>
             if !live {
                 <label class="muted">{ "Producer's partitioner " }
@@ -42,24 +78,72 @@ pub fn partitions(p: &PartitionsProps) -> Html {
                     </select>
                 </label>
             }
-            <div class="partitions" data-testid="partitions">
-                { for shop.per_partition.iter().enumerate().map(|(p, n)| {
-                    let sellers: Vec<&str> = if live {
-                        shop.seller_partitions.iter().filter(|(_, q)| **q as usize == p).map(|(s, _)| s.as_str()).collect()
-                    } else {
-                        SELLERS.iter().copied().filter(|s| partitioner.partition(s.as_bytes(), 6) as usize == p).collect()
-                    };
-                    html! {
-                        <div class="partition" data-testid={format!("partition-{p}")}>
-                            <div class="partition-head">{ format!("P{p}") }
-                                <span class="muted">{ format!(" {n} sales ({:.0}%)", 100.0 * *n as f64 / total as f64) }</span></div>
-                            <div class="partition-bar" style={format!("width:{:.1}%", 100.0 * *n as f64 / total as f64)}></div>
-                            <ul>{ for sellers.iter().map(|s| html! { <li>{ *s }</li> }) }</ul>
-                        </div>
-                    }
-                }) }
-            </div>
+            if many {
+                <ol class="partition-rows" data-testid="partition-rows">
+                    { for busy.iter().map(|(p, c)| {
+                        let sellers = sellers_of(*p);
+                        html! {
+                            <li data-testid={format!("partition-{p}")}>
+                                <span class="partition-head">{ format!("P{p}") }</span>
+                                <span class="bar-cell"><span class="partition-bar" style={format!("width:{:.1}%", share(*c))}></span></span>
+                                <span class="muted">{ format!("{c} sales ({:.0}%){}", share(*c), seller_list(&sellers)) }</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+                <p class="muted" data-testid="partitions-idle">{ format!(
+                    "{}{idle} of {n} partitions have had no sales yet.",
+                    if more > 0 { format!("{more} more partitions with sales, fewer each. ") } else { String::new() }) }</p>
+            } else {
+                <div class="partitions" data-testid="partitions">
+                    { for shop.per_partition.iter().enumerate().map(|(p, c)| {
+                        let sellers = sellers_of(p);
+                        let shown = sellers.len().min(MAX_NAMES);
+                        html! {
+                            <div class="partition" data-testid={format!("partition-{p}")}>
+                                <div class="partition-head">{ format!("P{p}") }
+                                    <span class="muted">{ format!(" {c} sales ({:.0}%)", share(*c)) }</span></div>
+                                <div class="partition-bar" style={format!("width:{:.1}%", share(*c))}></div>
+                                <ul>
+                                    { for sellers[..shown].iter().map(|s| html! { <li>{ *s }</li> }) }
+                                    if sellers.len() > shown {
+                                        <li class="muted">{ format!("+{} more", sellers.len() - shown) }</li>
+                                    }
+                                </ul>
+                            </div>
+                        }
+                    }) }
+                </div>
+            }
             <p class="muted">{ format!("{} sales seen, {} late ({} of them dropped: all their windows had fired)", shop.total_sales, shop.late, shop.dropped) }</p>
+            if shop.beyond_partitions > 0 {
+                <p class="muted" data-testid="partitions-beyond">{ format!(
+                    "{} sales came from partitions numbered {} or more: counted in the windows, not listed here.",
+                    shop.beyond_partitions, crate::shop::MAX_PARTITIONS) }</p>
+            }
+            if shop.sellers_unlisted {
+                <p class="muted">{ format!("Sellers listed: the first {} seen; later ones count in the windows.", crate::shop::MAX_SELLERS) }</p>
+            }
         </section>
+    }
+}
+
+/// Partitions that get a card each; past this many, one row per partition with sales.
+const MAX_CARDS: usize = 12;
+/// Rows of partitions with sales, busiest first, in the many-partitions list.
+const MAX_ROWS: usize = 24;
+/// Seller names per partition.
+const MAX_NAMES: usize = 8;
+
+/// `: ana.silva, bruno.souza +3 more` (at most [`MAX_NAMES`] names), or nothing.
+fn seller_list(sellers: &[&str]) -> String {
+    match sellers.len() {
+        0 => String::new(),
+        n if n <= MAX_NAMES => format!(": {}", sellers.join(", ")),
+        n => format!(
+            ": {} +{} more",
+            sellers[..MAX_NAMES].join(", "),
+            n - MAX_NAMES
+        ),
     }
 }
