@@ -90,13 +90,16 @@ pub struct Lesson {
     in_flight: Vec<(Timestamp, Timestamp, Cents, String)>,
     /// Draws each sale's transit time.
     transit: Rng,
+    /// Events let go past [`KEPT_EVENTS`]: (all, late, dropped).
+    forgotten: (usize, usize, usize),
 }
 
 /// With partitions, one that delivers nothing for this long (lesson clock) goes idle.
 pub const LESSON_IDLE_TIMEOUT: Span = Span::seconds(15);
 
-/// Live lessons keep this many of the newest events.
-const LIVE_EVENTS: usize = 2_000;
+/// A lesson keeps this many of the newest events (live, or after hours of Play): older
+/// ones are long off the picture; they stay in the counts ([`Lesson::event_count`]).
+pub const KEPT_EVENTS: usize = 5_000;
 
 /// A slow shop, so a learner can follow every event.
 const LESSON_RATE: f64 = 0.6;
@@ -135,6 +138,7 @@ impl Lesson {
             held: Vec::new(),
             in_flight: Vec::new(),
             transit: Rng::seeded(seed ^ 0x7472_616e_7369_7400),
+            forgotten: (0, 0, 0),
         })
     }
 
@@ -189,6 +193,7 @@ impl Lesson {
             self.transit.exponential(TRANSIT_MEAN_MS);
         }
         self.in_flight = old.in_flight.clone();
+        self.forgotten = old.forgotten;
         self.clock = old.clock;
         self.engine.advance(old.clock);
         self.collect();
@@ -326,13 +331,30 @@ impl Lesson {
             sale.seller.clone(),
             Origin::Normal,
         );
-        // Keep the picture (and memory) bounded on a busy topic: old events are off-screen.
-        if self.events.len() > LIVE_EVENTS {
-            let drop = self.events.len() - LIVE_EVENTS;
-            self.events.drain(..drop);
+        self.trim();
+    }
+
+    /// Keeps memory bounded on a busy topic or after hours of Play: the oldest events past
+    /// [`KEPT_EVENTS`] are forgotten (counted), and windows fired long ago let go.
+    fn trim(&mut self) {
+        if self.events.len() > KEPT_EVENTS {
+            let drop = self.events.len() - KEPT_EVENTS;
+            for e in self.events.drain(..drop) {
+                self.forgotten.0 += 1;
+                self.forgotten.1 += usize::from(e.late());
+                self.forgotten.2 += usize::from(e.dropped());
+                if self.selected == Selected::Event(e.id) {
+                    self.selected = Selected::Nothing;
+                }
+            }
+            let oldest = self.clock.0 - 10 * self.config.size.0;
+            self.fired.retain(|start, _| *start >= oldest);
         }
-        let oldest = self.clock.0 - 10 * self.config.size.0;
-        self.fired.retain(|start, _| *start >= oldest);
+    }
+
+    /// Every event the lesson has seen, forgotten ones included.
+    pub fn event_count(&self) -> usize {
+        self.events.len() + self.forgotten.0
     }
 
     /// Moves the live clock to `now` (processing-time windows fire as it passes them).
@@ -412,6 +434,7 @@ impl Lesson {
         });
         self.next_id += 1;
         self.collect();
+        self.trim();
     }
 
     fn collect(&mut self) {
@@ -460,11 +483,11 @@ impl Lesson {
 
     /// Events that arrived behind the watermark (joined some windows, or dropped).
     pub fn late_count(&self) -> usize {
-        self.events.iter().filter(|e| e.late()).count()
+        self.events.iter().filter(|e| e.late()).count() + self.forgotten.1
     }
 
     pub fn dropped_count(&self) -> usize {
-        self.events.iter().filter(|e| e.dropped()).count()
+        self.events.iter().filter(|e| e.dropped()).count() + self.forgotten.2
     }
 
     /// Why an event is in as many windows as it is, in words.
@@ -728,5 +751,40 @@ mod tests {
         let l = lesson(10, 3);
         let text = l.explain_count(Timestamp(5_000));
         assert!(text.contains("3 or 4"), "{text}");
+    }
+
+    #[test]
+    fn hours_of_play_keep_memory_bounded_and_the_counts_whole() {
+        let mut l = lesson(10, 2);
+        l.advance(Span::seconds(60));
+        l.inject_too_late();
+        assert_eq!(l.dropped_count(), 1);
+        let first = l.events[0].id;
+        l.selected = Selected::Event(first);
+        // Four hours of lesson time at 0.6 sales/s: about 8,600 sales.
+        for _ in 0..4 * 3_600 / 2 {
+            l.advance(Span::seconds(2));
+        }
+        assert!(
+            l.events.len() <= KEPT_EVENTS,
+            "{} events kept",
+            l.events.len()
+        );
+        assert!(l.event_count() > 8_000, "{} counted", l.event_count());
+        assert_eq!(
+            l.dropped_count(),
+            1,
+            "the forgotten too-late sale still counts"
+        );
+        assert_eq!(
+            l.selected,
+            Selected::Nothing,
+            "a forgotten sale is not selected"
+        );
+        assert!(
+            l.fired.len() <= 10 * 10 / 2 + 10,
+            "{} fired windows kept",
+            l.fired.len()
+        );
     }
 }

@@ -100,7 +100,7 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
             }
             <p class="muted" data-testid="lesson-status">{ format!(
                 "clock {} · {} events · {} late · {} dropped · watermark {} · panes of {} (gcd of size and slide)",
-                secs(l.clock.0), l.events.len(), l.late_count(), l.dropped_count(),
+                secs(l.clock.0), l.event_count(), l.late_count(), l.dropped_count(),
                 l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "—".into()),
                 l.config.pane()) }</p>
         </section>
