@@ -155,20 +155,27 @@ test('live mode shows Flink\'s windows beside its own, all equal', async () => {
     execFileSync('.tools/flink-venv/bin/python', ['flink/run.py', '--connector', jar, '--brokers', brokers,
       '--topic', t, '--windows-topic', `${t}-windows`, '--bounded', '--group-id', t], { stdio: 'ignore' });
     // The page's windows reach up to its watermark (the last sale); Flink's bounded run
-    // also fires the windows past it, which the page has no partner for yet.
-    // Flink's rows keep arriving for a while after the first comparisons: wait until more
-    // than a thousand have (reading at the first "all N equal" raced them under load).
+    // also fires the windows past it, which the page has no partner for yet. Every row the
+    // bridge read from the results topic reaches the page — Flink's job writes them in one
+    // burst, which once cost 40 % of them unsaid — so wait until the page has as many as
+    // the bridge's /metrics counts.
+    const metric = async (name) => Number((await (await fetch(`http://127.0.0.1:${p2}/metrics`)).text())
+      .match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
     let seen = '';
+    let relayed = 0;
     for (const t0 = Date.now(); Date.now() - t0 < 60000; await page.waitForTimeout(500)) {
       seen = (await page.locator('[data-testid=live-agreement]').textContent().catch(() => '')) || '';
+      relayed = await metric('hopscope_window_rows_total');
       const received = seen.match(/: (\d+) received/);
-      if (/compared with this page's: all (\d+) equal/.test(seen) && received && Number(received[1]) > 1000) break;
+      if (/compared with this page's: all (\d+) equal/.test(seen) && received && Number(received[1]) === relayed && relayed > 1000) break;
     }
     const text = seen;
-    console.log(`# agreement: ${text}`);
+    console.log(`# agreement: ${text} (the bridge read ${relayed} rows)`);
     const [, received] = text.match(/: (\d+) received/) || [, 0];
     const [, equal] = text.match(/all (\d+) equal/);
-    assert.ok(Number(received) > 1000, text);
+    assert.ok(relayed > 1000, `the bridge read ${relayed} rows`);
+    assert.equal(Number(received), relayed, `every row the bridge read reached the page: ${text}`);
+    assert.equal(await metric('hopscope_window_rows_missed_total'), 0);
     assert.ok(Number(equal) > 200, text);
     assert.match(text, new RegExp(`topic ${t}-windows`));
     await page.screenshot({ path: shot('dashboard-live-flink'), fullPage: true });

@@ -496,21 +496,25 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       ['lesson-lateness', '-1s', /must not be negative/, '2s'],
     ]) {
       await commit(id, text);
+      // The message of *this* text: the field may still show the previous one's.
+      await page.waitForFunction(([id, source]) => new RegExp(source).test(document.querySelector(`[data-testid=${id}-error]`)?.textContent || ''),
+        [id, why.source], { timeout: 5000 }).catch(() => {});
       const message = page.locator(`[data-testid=${id}-error]`);
-      await message.waitFor();
       assert.match(await message.textContent(), why, `${id} ${JSON.stringify(text)}`);
       assert.equal(await page.inputValue(`[data-testid=${id}]`), keep, 'the last good value is shown again');
       assert.match(page.url(), /size=10s&slide=2s&time=event&lateness=2s/, 'the URL keeps good values only');
     }
     // A good value clears the message.
     await commit('lesson-slide', '5s');
-    assert.equal(await page.locator('[data-testid=lesson-slide-error]').count(), 0);
-    assert.match(page.url(), /slide=5s/);
+    await page.locator('[data-testid=lesson-slide-error]').waitFor({ state: 'detached', timeout: 5000 });
+    await page.waitForFunction(() => /slide=5s/.test(location.search), null, { timeout: 5000 });
     // The dashboard's fields too.
     await page.click('#tab-dashboard');
     for (const bad of ['-5', '20000']) {
       await commit('rate', bad);
       assert.match(await page.textContent('[data-testid=rate-error]'), /from 0 to 10000/);
+      // The box shows the last good value again once the page has taken the text in.
+      await page.waitForFunction(() => document.querySelector('[data-testid=rate]').value === '5', null, { timeout: 5000 }).catch(() => {});
       assert.equal(await page.inputValue('[data-testid=rate]'), '5');
     }
     assert.deepEqual(errors, []);

@@ -3,6 +3,7 @@
 //! no frame for `--send-timeout` is closed with the reason, and its reader and buffers go.
 
 use super::readers::{read_topic, ReaderEvent, TailBatch};
+use super::windows::WindowsRelay;
 use super::Shared;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use hopscope_core::protocol::{Record, ServerMessage, PROTOCOL_VERSION};
@@ -188,17 +189,31 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
                 }
                 Event::Own(None) => reader.stop(),
             },
-            row = async {
+            batch = async {
                 match &mut windows {
-                    Some(rx) => rx.recv().await,
+                    Some(rx) => WindowsRelay::next_batch(rx).await,
                     None => std::future::pending().await,
                 }
-            } => match row {
-                Ok(json) => conn.send(WsMessage::Text(json)).await?,
-                // A client too slow for one row per slide misses some: the page compares
-                // the windows it gets.
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => windows = None,
+            } => {
+                if batch.missed > 0 {
+                    // Nothing is dropped unsaid: counted, logged and told to the page.
+                    s.metrics.window_rows_missed.fetch_add(batch.missed, Ordering::Relaxed);
+                    tracing::warn!("a client fell behind the windows topic and missed {} rows", batch.missed);
+                    conn.send(text(&ServerMessage::Error {
+                        message: format!(
+                            "This connection fell behind the windows topic and missed {} of its rows: they are not compared.",
+                            batch.missed
+                        ),
+                    }))
+                    .await?;
+                }
+                if !batch.rows.is_empty() {
+                    let relay = s.windows.as_ref().expect("a windows receiver has a relay");
+                    conn.send(WsMessage::Text(relay.message(batch.rows))).await?;
+                }
+                if batch.closed {
+                    windows = None;
+                }
             },
             _ = grew.changed() => {
                 let n = *grew.borrow_and_update();

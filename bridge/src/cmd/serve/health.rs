@@ -31,6 +31,8 @@ pub struct Metrics {
     pub partitions_added: AtomicU64,
     pub window_rows_in: AtomicU64,
     pub window_rows_invalid: AtomicU64,
+    /// Window rows a client fell too far behind to get (reported to it).
+    pub window_rows_missed: AtomicU64,
 }
 
 /// Refreshes the broker snapshot: every partition's high watermark once a second (`None`
@@ -91,7 +93,7 @@ pub async fn healthz(State(s): State<Arc<Shared>>) -> Response {
 pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     let m = &s.metrics;
     let mut text = String::new();
-    let counters: [(&str, &str, &str, &AtomicU64); 16] = [
+    let counters: [(&str, &str, &str, &AtomicU64); 17] = [
         (
             "hopscope_records_in_total",
             "Records arriving on the topic (read once, by the shared live reader).",
@@ -187,6 +189,12 @@ pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
             "Rows on --windows-topic that are not windows (logged with partition and offset, skipped).",
             "counter",
             &m.window_rows_invalid,
+        ),
+        (
+            "hopscope_window_rows_missed_total",
+            "Window rows a client fell too far behind to receive (each told to its client).",
+            "counter",
+            &m.window_rows_missed,
         ),
     ];
     for (name, help, kind, value) in counters {

@@ -23,18 +23,34 @@ use tokio::sync::broadcast;
 
 /// Rows read back at start and kept for clients that join (15 minutes of 1 s windows).
 pub const RECENT: usize = 900;
+/// Rows waiting for the slowest client. A bounded Flink job writes its rows in one burst
+/// (thousands at once); a client takes everything waiting as one message (up to
+/// [`MAX_BATCH`]), so it keeps up, and what it still misses is counted and reported.
+const CHANNEL: usize = 4_096;
+/// Most rows in one `windows` message to a client.
+pub const MAX_BATCH: usize = 500;
 
 pub struct WindowsRelay {
     pub topic: String,
-    pub tx: broadcast::Sender<Utf8Bytes>,
+    pub tx: broadcast::Sender<Arc<WindowRow>>,
     recent: Mutex<VecDeque<WindowRow>>,
+}
+
+/// What a client has to send: the rows waiting for it (in order), and how many it missed
+/// by falling more than [`CHANNEL`] rows behind.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub rows: Vec<WindowRow>,
+    pub missed: u64,
+    /// The relay stopped (serve is shutting down).
+    pub closed: bool,
 }
 
 impl WindowsRelay {
     pub fn new(topic: String) -> WindowsRelay {
         WindowsRelay {
             topic,
-            tx: broadcast::channel(256).0,
+            tx: broadcast::channel(CHANNEL).0,
             recent: Mutex::new(VecDeque::with_capacity(RECENT)),
         }
     }
@@ -43,25 +59,55 @@ impl WindowsRelay {
     /// every client. Kept and broadcast under one lock, so a client that joins gets each row
     /// once: either in `recent` or from the broadcast (see [`WindowsRelay::join`]).
     fn publish(&self, row: WindowRow) {
-        let json = Utf8Bytes::from(
-            ServerMessage::Windows {
-                topic: self.topic.clone(),
-                rows: vec![row.clone()],
-            }
-            .to_json(),
-        );
+        let shared = Arc::new(row.clone());
         let mut recent = self.recent.lock().expect("not poisoned");
         if recent.len() == RECENT {
             recent.pop_front();
         }
         recent.push_back(row);
         // No receiver (no client yet) is not an error.
-        let _ = self.tx.send(json);
+        let _ = self.tx.send(shared);
+    }
+
+    /// Waits for the next row, then takes every row already waiting (up to
+    /// [`MAX_BATCH`]): one message per burst instead of one per row.
+    pub async fn next_batch(rx: &mut broadcast::Receiver<Arc<WindowRow>>) -> Batch {
+        let mut batch = Batch::default();
+        let first = rx.recv().await;
+        Self::take(&mut batch, first);
+        while !batch.closed && batch.rows.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(row) => batch.rows.push((*row).clone()),
+                Err(broadcast::error::TryRecvError::Lagged(n)) => batch.missed += n,
+                Err(broadcast::error::TryRecvError::Closed) => batch.closed = true,
+                Err(broadcast::error::TryRecvError::Empty) => break,
+            }
+        }
+        batch
+    }
+
+    fn take(batch: &mut Batch, r: Result<Arc<WindowRow>, broadcast::error::RecvError>) {
+        match r {
+            Ok(row) => batch.rows.push((*row).clone()),
+            Err(broadcast::error::RecvError::Lagged(n)) => batch.missed += n,
+            Err(broadcast::error::RecvError::Closed) => batch.closed = true,
+        }
+    }
+
+    /// The message a batch's rows travel in.
+    pub fn message(&self, rows: Vec<WindowRow>) -> Utf8Bytes {
+        Utf8Bytes::from(
+            ServerMessage::Windows {
+                topic: self.topic.clone(),
+                rows,
+            }
+            .to_json(),
+        )
     }
 
     /// For a client that just connected: the recent rows as one message, and a receiver
     /// of every row after them — no row missed, none twice.
-    pub fn join(&self) -> (Option<ServerMessage>, broadcast::Receiver<Utf8Bytes>) {
+    pub fn join(&self) -> (Option<ServerMessage>, broadcast::Receiver<Arc<WindowRow>>) {
         let recent = self.recent.lock().expect("not poisoned");
         let rx = self.tx.subscribe();
         let rows: Vec<WindowRow> = recent.iter().cloned().collect();
@@ -192,8 +238,42 @@ mod tests {
         assert_eq!(got.len(), RECENT);
         assert_eq!(got, (100..n).collect::<Vec<_>>());
         relay.publish(row(n));
-        let next = ServerMessage::from_json(rx.try_recv().unwrap().as_str()).unwrap();
-        assert_eq!(offsets(&next), vec![n]);
+        assert_eq!(rx.try_recv().unwrap().offset, n);
         assert!(rx.try_recv().is_err(), "each row once");
+    }
+
+    #[tokio::test]
+    async fn a_burst_goes_out_in_few_messages_and_what_a_slow_client_misses_is_counted() {
+        let relay = WindowsRelay::new("w".into());
+        let (_, mut rx) = relay.join();
+        // A bounded Flink job's burst: 1,200 rows before the client reads one.
+        for i in 0..1_200 {
+            relay.publish(row(i));
+        }
+        let mut got = Vec::new();
+        let mut messages = 0;
+        while got.len() < 1_200 {
+            let b = WindowsRelay::next_batch(&mut rx).await;
+            assert_eq!(b.missed, 0, "a burst within the channel loses nothing");
+            assert!(b.rows.len() <= MAX_BATCH);
+            let m = ServerMessage::from_json(relay.message(b.rows).as_str()).unwrap();
+            got.extend(offsets(&m));
+            messages += 1;
+        }
+        assert_eq!(got, (0..1_200).collect::<Vec<_>>(), "in order, each once");
+        assert_eq!(messages, 3, "500 + 500 + 200 rows");
+        // A client further behind than the channel holds: the oldest are missed, counted.
+        let n = CHANNEL as i64 + 300;
+        for i in 0..n {
+            relay.publish(row(i));
+        }
+        let (mut received, mut missed) = (0u64, 0u64);
+        while received + missed < n as u64 {
+            let b = WindowsRelay::next_batch(&mut rx).await;
+            received += b.rows.len() as u64;
+            missed += b.missed;
+        }
+        assert_eq!(missed, 300);
+        assert_eq!(received, CHANNEL as u64);
     }
 }
