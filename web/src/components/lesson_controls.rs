@@ -25,19 +25,23 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
     let event_time = s.time == LessonTime::Event;
     let error = |f: &str| page.field_error(f).map(|e| AttrValue::from(e.to_string()));
     let resets = page.field_resets;
+    // A duration field of the lesson: label, box, and the message when refused.
+    let duration = |testid: &'static str,
+                    label: &'static str,
+                    value: String,
+                    to: fn(String) -> LessonAction| {
+        html! {
+            <label>{ format!("{label} ") }
+                <Field {testid} {value} size={6} {label} error={error(testid)} reset={resets}
+                    on_commit={dispatch.reform(move |v| Action::Lesson(to(v)))} />
+            </label>
+        }
+    };
     html! {
         <section class="controls" aria-label="Lesson controls">
             <div class="row">
-                <label>{ "Window size " }
-                    <Field testid="lesson-size" value={s.size.to_string()} size={6} label="Window size"
-                        error={error("lesson-size")} reset={resets}
-                        on_commit={dispatch.reform(|v| Action::Lesson(LessonAction::SetSize(v)))} />
-                </label>
-                <label>{ "Slide " }
-                    <Field testid="lesson-slide" value={s.slide.to_string()} size={6} label="Slide"
-                        error={error("lesson-slide")} reset={resets}
-                        on_commit={dispatch.reform(|v| Action::Lesson(LessonAction::SetSlide(v)))} />
-                </label>
+                { duration("lesson-size", "Window size", s.size.to_string(), LessonAction::SetSize) }
+                { duration("lesson-slide", "Slide", s.slide.to_string(), LessonAction::SetSlide) }
                 <label>{ "Time " }
                     <select data-testid="lesson-time" onchange={dispatch.reform(|e: Event| {
                         Action::Lesson(LessonAction::SetTime(if select_value(&e) == "processing" { LessonTime::Processing } else { LessonTime::Event }))
@@ -47,11 +51,7 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
                     </select>
                 </label>
                 if event_time {
-                    <label>{ "Watermark delay " }
-                        <Field testid="lesson-lateness" value={s.lateness.to_string()} size={6} label="Watermark delay"
-                        error={error("lesson-lateness")} reset={resets}
-                        on_commit={dispatch.reform(|v| Action::Lesson(LessonAction::SetLateness(v)))} />
-                    </label>
+                    { duration("lesson-lateness", "Watermark delay", s.lateness.to_string(), LessonAction::SetLateness) }
                 }
                 <label>{ "Read from " }
                     <select data-testid="lesson-parts" onchange={dispatch.reform(|e: Event| {
