@@ -1,5 +1,6 @@
 //! Small SVG charts drawn by the app itself (no chart library: a few paths suffice).
 
+use crate::format::utc;
 use crate::shop::Point;
 use yew::prelude::*;
 
@@ -73,16 +74,6 @@ pub fn tick_spacing(range: i64, labels: i64) -> i64 {
     NICE.into_iter()
         .find(|n| range / n <= labels)
         .unwrap_or_else(|| (range / labels / 86_400_000 + 1) * 86_400_000)
-}
-
-/// `10:05` (UTC hours and minutes of a window end), `10:05:30` off the minute.
-fn utc(t: i64) -> String {
-    let s = t.div_euclid(1_000).rem_euclid(86_400);
-    if s % 60 == 0 {
-        format!("{:02}:{:02}", s / 3_600, s / 60 % 60)
-    } else {
-        format!("{:02}:{:02}:{:02}", s / 3_600, s / 60 % 60, s % 60)
-    }
 }
 
 /// Horizontal bars, label and value, longest first. Values are compact (`612.4K`) so a

@@ -100,6 +100,16 @@ pub fn clock_text(ms: i64) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// `10:05` (UTC hours and minutes of a window end), `10:05:30` off the minute.
+pub fn utc(t: i64) -> String {
+    let s = t.div_euclid(1_000).rem_euclid(86_400);
+    if s % 60 == 0 {
+        format!("{:02}:{:02}", s / 3_600, s / 60 % 60)
+    } else {
+        format!("{:02}:{:02}:{:02}", s / 3_600, s / 60 % 60, s % 60)
+    }
+}
+
 /// Lesson time in seconds: `4 s`, `4.250 s`.
 pub fn secs(t: i64) -> String {
     let s = t as f64 / 1000.0;

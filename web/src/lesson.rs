@@ -331,7 +331,6 @@ impl Lesson {
             sale.seller.clone(),
             Origin::Normal,
         );
-        self.trim();
     }
 
     /// Keeps memory bounded on a busy topic or after hours of Play: the oldest events past

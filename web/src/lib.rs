@@ -33,8 +33,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-pub use page::backoff_ms;
-
 /// The page behind `use_reducer`. The page is changed in place — it holds a shop with
 /// thousands of windows, and copying it for every action would cost more than the action —
 /// and a new cell (same page) is what tells Yew that something drawn changed.

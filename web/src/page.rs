@@ -537,6 +537,10 @@ impl Page {
     }
 
     fn handle_lesson(&mut self, a: LessonAction, now: f64) {
+        // Moving the keyboard between bars keeps the held picture: nothing changes.
+        if matches!(a, LessonAction::HoldFocus(_)) && self.lesson_focus_hold.is_some() {
+            return;
+        }
         self.versions.lesson += 1;
         match a {
             LessonAction::NextEvent => self.lesson.next_event(),
@@ -596,14 +600,7 @@ impl Page {
                     (self.guide_step as isize + d).clamp(0, GUIDE.len() as isize - 1) as usize
             }
             LessonAction::ToggleZoom => self.lesson_zoomed_out = !self.lesson_zoomed_out,
-            LessonAction::HoldFocus(at) => {
-                if self.lesson_focus_hold.is_some() {
-                    // Moving between the bars keeps the picture; nothing to draw.
-                    self.versions.lesson -= 1;
-                    return;
-                }
-                self.lesson_focus_hold = Some(at);
-            }
+            LessonAction::HoldFocus(at) => self.lesson_focus_hold = Some(at),
             LessonAction::ReleaseFocus => self.lesson_focus_hold = None,
             LessonAction::Reset => self.restart_lesson(now),
         }
@@ -992,14 +989,29 @@ mod tests {
             Action::Live(LiveEvent::Message(Box::new(hello))),
             &mut at(11.0),
         );
+        let bad = Record {
+            value: Value::Invalid {
+                error: "price: expected a number".into(),
+                excerpt: "{\"price\":\"x\"".into(),
+            },
+            ..sale_record(1, 2)
+        };
         let records = ServerMessage::Records {
-            records: vec![sale_record(0, 7), sale_record(1, 3), sale_record(0, 8)],
+            records: vec![sale_record(0, 7), bad, sale_record(1, 3), sale_record(0, 8)],
         };
         p.handle(
             Action::Live(LiveEvent::Message(Box::new(records))),
             &mut at(12.0),
         );
-        assert_eq!((p.live.records, p.shop.total_sales), (3, 3));
+        // A bad record stalls nothing: counted, described, and the stream goes on past it.
+        assert_eq!(
+            (p.live.records, p.live.invalid, p.shop.total_sales),
+            (4, 1, 3)
+        );
+        assert_eq!(
+            p.live.last_invalid.as_deref(),
+            Some("partition 1 offset 2: price: expected a number")
+        );
         effects(&mut p);
         let closed = LiveEvent::Closed {
             code: 1006,
