@@ -33,7 +33,7 @@ test('make live: one command, live records and a fired window on the page, Ctrl-
   const home = `target/live-e2e-${process.pid}`;
   const demo = spawn('make', ['--no-print-directory', 'live'], {
     detached: true, // its own process group, as a terminal's job: Ctrl-C reaches all of it
-    env: { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_HOME: home, PORT: String(port),
+    env: { ...process.env, KAFKA_PORT: String(kafkaPort), HOPSCOPE_KAFKA_DIR: home, PORT: String(port),
       TOPIC: topic, RATE: '40', HOPSCOPE_BIN: process.env.HOPSCOPE_BIN || 'target/debug/hopscope' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

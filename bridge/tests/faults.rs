@@ -24,7 +24,7 @@ impl Broker {
         let out = Command::new("bash")
             .args([script, verb])
             .env("KAFKA_PORT", self.port.to_string())
-            .env("KAFKA_HOME", &self.home)
+            .env("HOPSCOPE_KAFKA_DIR", &self.home)
             .output()
             .unwrap();
         assert!(

@@ -21,28 +21,29 @@ pub struct Args {
     /// Also print alerts the cooldown held back.
     #[arg(long)]
     suppressed: bool,
-    /// Read the live topic from these Kafka brokers instead of a file (the seed's
-    /// `--analytics` mode). Use `--time processing` for the seed's proctime windows.
-    #[arg(long)]
-    brokers: Option<String>,
+    /// Read the live topic instead of a file (the seed's `--analytics` mode) when
+    /// --brokers, --kafka-config or -X names a cluster. Use `--time processing` for the
+    /// seed's proctime windows.
+    #[command(flatten)]
+    kafka: crate::kafka::KafkaArgs,
     #[arg(long, default_value = crate::kafka::DEFAULT_TOPIC)]
     topic: String,
-    /// With --brokers: where to start reading. `latest` (new records only), `earliest`,
+    /// Live: where to start reading. `latest` (new records only), `earliest`,
     /// `warm` (now − size − watermark delay: the first window that fires is already
     /// complete), a duration ago such as `15m`, or an ISO time. Times are found with
     /// Kafka's offsets-for-times on the record timestamps.
     #[arg(long, value_parser = StartAt::parse, default_value = "latest", conflicts_with = "from_earliest")]
     from: StartAt,
-    /// With --brokers: same as `--from earliest`.
+    /// Live: same as `--from earliest`.
     #[arg(long)]
     from_earliest: bool,
-    /// With --brokers: read window rows that a Flink job (flink/, `scripts/flink.sh`)
+    /// Live: read window rows that a Flink job (flink/, `scripts/flink.sh`)
     /// computed, from this topic, instead of computing windows from the sales topic: the
     /// same detection and console on Flink's windows. --size and --slide must be the
     /// job's; rows that are not windows are reported with partition and offset and skipped.
-    #[arg(long, requires = "brokers", value_name = "TOPIC")]
+    #[arg(long, value_name = "TOPIC")]
     windows_topic: Option<String>,
-    /// With --brokers: stop after no record has arrived for this long (e.g. 5s).
+    /// Live: stop after no record has arrived for this long (e.g. 5s).
     #[arg(long, value_parser = hopscope_core::Span::parse)]
     idle_exit: Option<hopscope_core::Span>,
     /// Input file of sale JSON lines; `-` or nothing reads stdin.
@@ -201,16 +202,19 @@ fn from_text(start: StartAt, seek_to: Option<hopscope_core::Timestamp>) -> Strin
 /// A consumer assigned every partition of `topic`, each at `start` (a time is looked up
 /// with offsets-for-times on the record timestamps).
 fn assign(
-    brokers: &str,
+    conn: &crate::kafka::Connection,
     topic: &str,
     start: StartAt,
     seek_to: Option<hopscope_core::Timestamp>,
-) -> Res<(rdkafka::consumer::BaseConsumer, u32)> {
+) -> Res<(rdkafka::consumer::BaseConsumer<crate::kafka::Watch>, u32)> {
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::{Offset, TopicPartitionList};
     use std::time::Duration;
-    let partitions = crate::kafka::partition_count(brokers, topic)?;
-    let consumer: BaseConsumer = crate::kafka::consumer_config(brokers, "analyze").create()?;
+    let partitions = crate::kafka::partition_count(conn, topic)?;
+    let consumer: BaseConsumer<crate::kafka::Watch> =
+        crate::kafka::consumer_config(conn, "analyze", &[])
+            .create_with_context(crate::kafka::Watch::new(conn))
+            .map_err(|e| conn.redact(&e.to_string()))?;
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions as i32 {
         let offset = match (start, seek_to) {
@@ -246,12 +250,18 @@ fn follow(
     mut on_message: impl FnMut(&mut Analytics, &rdkafka::message::BorrowedMessage<'_>) -> Res<()>,
     mut after_poll: impl FnMut(&mut Analytics, u64),
 ) -> Res<(Printer, BufWriter<Stdout>, u64)> {
+    use rdkafka::consumer::Consumer;
     use std::time::{Duration, Instant};
-    let brokers = a.brokers.as_deref().ok_or("a live read needs --brokers")?;
+    let conn = crate::kafka::Connection::from_args(&a.kafka)?;
+    for w in conn.warnings(crate::kafka::Role::Consumer) {
+        eprintln!("hopscope: {w}");
+    }
+    crate::kafka::check_connection(&conn, topic, crate::kafka::CONNECT_DEADLINE)?;
+    let brokers = conn.describe();
     let start = a.start();
     // A time start seeks by the records' Kafka timestamps.
     let seek_to = start.time(wall_now(), &a.window);
-    let (consumer, partitions) = assign(brokers, topic, start, seek_to)?;
+    let (consumer, partitions) = assign(&conn, topic, start, seek_to)?;
     on_start(analytics, partitions);
     let mut w = out::stdout();
     out::line(&mut w, &banner(&a.window))?;
@@ -264,14 +274,26 @@ fn follow(
     let mut printer = Printer::new(a);
     let mut records = 0u64;
     let mut last_record = Instant::now();
+    // librdkafka repeats a failing broker every poll: say each new cause once.
+    let mut told: Option<String> = None;
     loop {
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(m)) => {
                 last_record = Instant::now();
                 records += 1;
+                told = None;
                 on_message(analytics, &m)?;
             }
-            Some(Err(e)) => eprintln!("hopscope: kafka: {e}"),
+            Some(Err(e)) => {
+                let why = consumer
+                    .context()
+                    .cause()
+                    .map_or_else(|| e.to_string(), |c| c.message().to_string());
+                if told.as_deref() != Some(why.as_str()) {
+                    eprintln!("hopscope: kafka: {}", conn.redact(&why));
+                    told = Some(why);
+                }
+            }
             None => {}
         }
         after_poll(analytics, records);
@@ -436,14 +458,17 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
 
 pub fn run(a: Args) -> Res<ExitCode> {
     let config = AnalyticsConfig {
-        window: a.window.config(a.brokers.is_some())?,
+        window: a.window.config(a.kafka.given())?,
         ..AnalyticsConfig::default()
     };
     let mut analytics = Analytics::new(config)?;
     if let Some(topic) = a.windows_topic.clone() {
+        if !a.kafka.given() {
+            return Err("--windows-topic reads a Kafka topic: name the cluster with --brokers, --kafka-config or -X".into());
+        }
         return run_windows_topic(&a, &topic, analytics);
     }
-    if a.brokers.is_some() {
+    if a.kafka.given() {
         return run_live(&a, analytics);
     }
     let mut input = Input::open(a.file.as_deref(), a.window.partitions)?;

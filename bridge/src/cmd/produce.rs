@@ -69,9 +69,16 @@ struct Counts {
     first_errors: Mutex<Vec<String>>,
 }
 
-struct Delivery(Arc<Counts>);
+struct Delivery(Arc<Counts>, kafka::Watch);
 
-impl ClientContext for Delivery {}
+impl ClientContext for Delivery {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        self.1.log(level, fac, message);
+    }
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.1.error(error, reason);
+    }
+}
 
 impl ProducerContext for Delivery {
     type DeliveryOpaque = ();
@@ -107,12 +114,13 @@ pub fn run(a: Args) -> Res<ExitCode> {
     if a.count.is_none() && a.duration.is_none() && a.no_pace {
         return Err("--no-pace needs --count or --duration".into());
     }
+    let conn = kafka::Connection::from_args(&a.kafka.conn)?;
+    for w in conn.warnings(kafka::Role::Producer) {
+        eprintln!("hopscope: {w}");
+    }
+    kafka::check_connection(&conn, &a.kafka.topic, kafka::CONNECT_DEADLINE)?;
     let rt = tokio::runtime::Runtime::new()?;
-    let partitions = rt.block_on(kafka::ensure_topic(
-        &a.kafka.brokers,
-        &a.kafka.topic,
-        a.partitions,
-    ))?;
+    let partitions = rt.block_on(kafka::ensure_topic(&conn, &a.kafka.topic, a.partitions))?;
     let catalog = catalog_file::load(a.catalog.as_deref())?;
     let start = a.start.unwrap_or_else(wall_now);
     let mut gen = SaleGenerator::new(
@@ -129,15 +137,16 @@ pub fn run(a: Args) -> Res<ExitCode> {
     }
     let counts = Arc::new(Counts::default());
     let partitioner: hopscope_core::partition::Partitioner = a.partitioner.into();
-    let producer: ThreadedProducer<Delivery> = kafka::producer_config(&a.kafka.brokers)
-        .set("partitioner", partitioner.librdkafka_name())
-        .create_with_context(Delivery(counts.clone()))
-        .map_err(|e| {
-            format!(
-                "cannot create a Kafka producer for {}: {e}",
-                a.kafka.brokers
-            )
-        })?;
+    let watch = kafka::Watch::new(&conn);
+    let producer: ThreadedProducer<Delivery> =
+        kafka::producer_config(&conn, partitioner.librdkafka_name())
+            .create_with_context(Delivery(counts.clone(), watch.clone()))
+            .map_err(|e| {
+                conn.redact(&format!(
+                    "cannot create a Kafka producer for {}: {e}",
+                    conn.brokers()
+                ))
+            })?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -150,7 +159,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     eprintln!(
         "🚀 producing to topic {:?} on {} ({partitions} partitions, key = seller){}",
         a.kafka.topic,
-        a.kafka.brokers,
+        conn.describe(),
         if a.no_pace {
             ", as fast as possible"
         } else {
@@ -197,7 +206,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
                     record = r;
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                Err((e, _)) => return Err(format!("cannot enqueue a sale: {e}").into()),
+                Err((e, _)) => {
+                    return Err(conn.redact(&format!("cannot enqueue a sale: {e}")).into())
+                }
             }
         }
         sent += 1;
@@ -221,7 +232,12 @@ pub fn run(a: Args) -> Res<ExitCode> {
     );
     let secs = t0.elapsed().as_secs_f64();
     for e in counts.first_errors.lock().expect("not poisoned").iter() {
-        eprintln!("❌ {e}");
+        eprintln!("❌ {}", conn.redact(e));
+    }
+    if failed > 0 {
+        if let Some(cause) = watch.cause() {
+            eprintln!("❌ {}", cause.message());
+        }
     }
     if progress {
         eprintln!();

@@ -23,6 +23,8 @@ pub struct Admission {
     pub bind: SocketAddr,
     /// More names (or name:port) clients may use in `Host`, from `--allow-host`.
     pub extra_hosts: Vec<String>,
+    /// Served over TLS: a Host without a port means 443, and the own origin is https.
+    pub tls: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -92,6 +94,14 @@ fn is_loopback(hp: &HostPort) -> bool {
 }
 
 impl Admission {
+    fn default_port(&self) -> u16 {
+        if self.tls {
+            443
+        } else {
+            80
+        }
+    }
+
     /// Whether `Host` names this server (every route checks this).
     pub fn check_host(&self, headers: &HeaderMap) -> Result<(), Refusal> {
         let raw = headers
@@ -101,7 +111,7 @@ impl Admission {
         let Some(hp) = parse_host_port(raw) else {
             return Err(Refusal::Host(raw.to_string()));
         };
-        let port = hp.port.unwrap_or(80);
+        let port = hp.port.unwrap_or(self.default_port());
         let ours = port == self.bind.port();
         let this_machine = is_loopback(&hp)
             || hp
@@ -131,7 +141,9 @@ impl Admission {
                 None => false,
                 Some((_, hp)) => {
                     let same = own.as_ref().is_some_and(|own| {
-                        own.host == hp.host && own.port.unwrap_or(80) == hp.port.unwrap_or(80)
+                        own.host == hp.host
+                            && own.port.unwrap_or(self.default_port())
+                                == hp.port.unwrap_or(self.default_port())
                     });
                     same || is_loopback(&hp)
                 }
@@ -183,6 +195,7 @@ mod tests {
             extra_origins: vec![],
             token: None,
             bind: "127.0.0.1:8081".parse().unwrap(),
+            tls: false,
             extra_hosts: vec![],
         }
     }
@@ -190,6 +203,7 @@ mod tests {
     #[test]
     fn origins_default_to_same_origin_and_loopback_judged_by_address() {
         let a = Admission {
+            tls: false,
             extra_hosts: vec!["bridge.lan".into()],
             ..admission()
         };
@@ -255,6 +269,7 @@ mod tests {
         }
         let wide = Admission {
             bind: "0.0.0.0:8081".parse().unwrap(),
+            tls: false,
             extra_hosts: vec!["bridge.lan".into(), "proxy.example:443".into()],
             ..admission()
         };

@@ -8,6 +8,7 @@ use super::Shared;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use rdkafka::consumer::Consumer;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub async fn watch_broker(s: Arc<Shared>, grew: tokio::sync::watch::Sender<u32>)
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut n = 0u64;
     let mut was_up = true;
+    let mut told: Option<String> = None;
     loop {
         tick.tick().await;
         n += 1;
@@ -65,19 +67,36 @@ pub async fn watch_broker(s: Arc<Shared>, grew: tokio::sync::watch::Sender<u32>)
             }
         }
         let probe = s.clone();
-        let marks = tokio::task::spawn_blocking(move || probe.high_watermarks(2).ok())
-            .await
-            .ok()
-            .flatten();
+        let marks = tokio::task::spawn_blocking(move || {
+            // Serve the probe's queued librdkafka events: their text tells its Watch why
+            // the broker refuses us.
+            while probe.probe.poll(Duration::ZERO).is_some() {}
+            probe.high_watermarks(2).ok()
+        })
+        .await
+        .ok()
+        .flatten();
         let up = marks.is_some();
-        if up != was_up {
-            if up {
-                tracing::info!("Kafka at {} answers again", s.brokers);
-            } else {
-                tracing::warn!("Kafka at {} does not answer", s.brokers);
+        let cause = s.probe.context().cause().map(|c| c.message().to_string());
+        if up {
+            s.probe.context().clear();
+            if !was_up {
+                tracing::info!("Kafka at {} answers again", s.conn.describe());
             }
-            was_up = up;
+            told = None;
+        } else if was_up || cause != told {
+            // Once per cause, not once a second.
+            tracing::warn!(
+                "Kafka at {} does not answer{}",
+                s.conn.describe(),
+                cause
+                    .as_deref()
+                    .map(|c| format!(": {c}"))
+                    .unwrap_or_default()
+            );
+            told = cause;
         }
+        was_up = up;
         *s.watermarks.lock().expect("not poisoned") = marks;
     }
 }
@@ -86,8 +105,21 @@ pub async fn healthz(State(s): State<Arc<Shared>>) -> Response {
     if s.watermarks.lock().expect("not poisoned").is_some() {
         (StatusCode::OK, "ok\n").into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "kafka unreachable\n").into_response()
+        let why = s.probe.context().cause().map_or_else(
+            || "does not answer".to_string(),
+            |c| c.message().to_string(),
+        );
+        unavailable(&format!("Kafka at {}: {why}", s.conn.describe()))
     }
+}
+
+/// 503 with the cause, for /healthz and for every route while serve waits for Kafka.
+pub fn unavailable(why: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("unavailable: {why}\n"),
+    )
+        .into_response()
 }
 
 pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {

@@ -21,6 +21,7 @@ mod admission;
 mod client;
 mod health;
 mod readers;
+mod tls;
 mod windows;
 
 use crate::kafka;
@@ -106,17 +107,27 @@ pub struct Args {
     /// client, so the page shows Flink's windows beside its own with an agreement line.
     #[arg(long, value_name = "TOPIC")]
     windows_topic: Option<String>,
+    /// Serve the page and wss:// over TLS with this certificate chain (PEM; rustls). Re-read,
+    /// with --tls-key, on SIGHUP: open connections stay.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Allow --token on a non-loopback address without TLS, where the token travels in clear.
+    #[arg(long)]
+    allow_insecure: bool,
 }
 
 pub(crate) struct Shared {
-    brokers: String,
+    conn: kafka::Connection,
     topic: String,
     /// Grows when partitions are added to the topic.
     partitions: AtomicU32,
     batch: usize,
     metrics: health::Metrics,
-    /// For metadata and watermarks only.
-    probe: BaseConsumer,
+    /// For metadata and watermarks only; its context knows why the broker refuses us.
+    probe: BaseConsumer<kafka::Watch>,
     /// Each connected client's next owed offset per partition (for /metrics' lag).
     client_next: Mutex<HashMap<u64, BTreeMap<u32, i64>>>,
     /// Latest high watermark per partition, `None` while the broker does not answer.
@@ -144,7 +155,7 @@ impl Shared {
                 self.probe
                     .fetch_watermarks(&self.topic, p as i32, Duration::from_secs(timeout_secs))
                     .map(|(_, high)| (p, high))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| self.conn.redact(&e.to_string()))
             })
             .collect()
     }
@@ -181,15 +192,69 @@ pub fn run(a: Args) -> Res<ExitCode> {
         )
         .into());
     }
+    if !a.bind.ip().is_loopback() && a.token.is_some() && a.tls_cert.is_none() && !a.allow_insecure
+    {
+        return Err(format!(
+            "refusing to serve on {} with --token but without TLS: the token would cross the network \
+             in clear. Give --tls-cert and --tls-key, put a TLS proxy in front and pass --allow-insecure, \
+             or bind to 127.0.0.1.",
+            a.bind
+        )
+        .into());
+    }
+    let conn = kafka::Connection::from_args(&a.kafka.conn)?;
+    for w in conn.warnings(kafka::Role::Consumer) {
+        tracing::warn!("{w}");
+    }
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => Some(Arc::new(tls::Tls::load(c, k)?)),
+        _ => None,
+    };
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(serve(a))
+    rt.block_on(serve(a, conn, tls))
 }
 
-async fn serve(a: Args) -> Res<ExitCode> {
-    let partitions = wait_for_topic(&a.kafka.brokers, &a.kafka.topic).await;
-    let probe: BaseConsumer = kafka::consumer_config(&a.kafka.brokers, "serve-probe").create()?;
+async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> Res<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(a.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", a.bind))?;
+    if let Some(tls) = &tls {
+        tokio::spawn(tls::reload_on_sighup(tls.clone()));
+    }
+    let (scheme, ws) = if tls.is_some() {
+        ("https", "wss")
+    } else {
+        ("http", "ws")
+    };
+    let header_timeout = Duration::from_millis(a.header_timeout.0.max(1) as u64);
+    let max_connections = a.max_connections as usize;
+    // Until Kafka accepts us every route answers 503 with the cause, so an operator (and a
+    // load balancer's health check) sees why; the same port then serves the bridge.
+    let waiting = Arc::new(Mutex::new(format!(
+        "waiting for Kafka at {}",
+        conn.describe()
+    )));
+    let partitions = {
+        let status = waiting.clone();
+        let app = Router::new().fallback(move || {
+            let why = status.lock().expect("not poisoned").clone();
+            async move { health::unavailable(&why) }
+        });
+        let gate = Gate {
+            slots: Arc::new(Semaphore::new(max_connections)),
+            header_timeout,
+            tls: tls.clone(),
+        };
+        tokio::select! {
+            n = wait_for_topic(&conn, &a.kafka.topic, Some(&waiting)) => n,
+            _ = accept(&listener, app, None, &gate) => return Ok(ExitCode::SUCCESS),
+        }
+    };
+    let probe: BaseConsumer<kafka::Watch> = kafka::consumer_config(&conn, "serve-probe", &[])
+        .create_with_context(kafka::Watch::new(&conn))
+        .map_err(|e| conn.redact(&e.to_string()))?;
     let shared = Arc::new(Shared {
-        brokers: a.kafka.brokers.clone(),
+        conn: conn.clone(),
         topic: a.kafka.topic.clone(),
         partitions: AtomicU32::new(partitions),
         batch: a.batch.clamp(1, 10_000),
@@ -203,6 +268,7 @@ async fn serve(a: Args) -> Res<ExitCode> {
             token: a.token.clone(),
             bind: a.bind,
             extra_hosts: a.allow_hosts.clone(),
+            tls: tls.is_some(),
         },
         client_rate: a.client_rate.clamp(0.1, 10_000.0),
         tail: broadcast::channel(a.ring.clamp(1, 65_536)).0,
@@ -240,40 +306,39 @@ async fn serve(a: Args) -> Res<ExitCode> {
             check_host,
         ))
         .with_state(shared.clone());
-    let listener = tokio::net::TcpListener::bind(a.bind)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", a.bind))?;
     tracing::info!(
-        "🔌 relaying topic {:?} ({partitions} partitions) from {} on ws://{}/ws — UI at http://{}/",
+        "🔌 relaying topic {:?} ({partitions} partitions) from {} on {ws}://{}/ws — UI at {scheme}://{}/",
         a.kafka.topic,
-        a.kafka.brokers,
+        shared.conn.describe(),
         a.bind,
         a.bind
     );
-    accept(
-        listener,
-        app,
-        shared,
-        a.max_connections as usize,
-        Duration::from_millis(a.header_timeout.0.max(1) as u64),
-    )
-    .await;
+    let gate = Gate {
+        slots: Arc::new(Semaphore::new(max_connections)),
+        header_timeout,
+        tls,
+    };
+    accept(&listener, app, Some(shared), &gate).await;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The accept loop: at most `max` connections at once (one more is closed at once and
-/// counted), each with a deadline for its request headers; ends on Ctrl-C.
-async fn accept(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    s: Arc<Shared>,
-    max: usize,
+/// What every connection passes: the connection cap, the header deadline, TLS.
+struct Gate {
+    slots: Arc<Semaphore>,
     header_timeout: Duration,
+    tls: Option<Arc<tls::Tls>>,
+}
+
+/// The accept loop: at most `max` connections at once (one more is closed at once and
+/// counted), each with a deadline for its TLS handshake and request headers; ends on Ctrl-C.
+async fn accept(
+    listener: &tokio::net::TcpListener,
+    app: Router,
+    s: Option<Arc<Shared>>,
+    gate: &Gate,
 ) {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use hyper_util::server::conn::auto::Builder;
-    use hyper_util::service::TowerToHyperService;
-    let slots = Arc::new(Semaphore::new(max));
+    let slots = &gate.slots;
+    let header_timeout = gate.header_timeout;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
@@ -290,29 +355,58 @@ async fn accept(
             },
         };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
-            s.metrics
-                .connections_refused
-                .fetch_add(1, Ordering::Relaxed);
+            if let Some(s) = &s {
+                s.metrics
+                    .connections_refused
+                    .fetch_add(1, Ordering::Relaxed);
+            }
             drop(stream);
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let app = app.clone();
         let s = s.clone();
+        let acceptor = gate.tls.as_ref().map(|t| t.acceptor());
         tokio::spawn(async move {
-            s.metrics.connections.fetch_add(1, Ordering::Relaxed);
-            let mut builder = Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let _ = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .await;
-            s.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+            if let Some(s) = &s {
+                s.metrics.connections.fetch_add(1, Ordering::Relaxed);
+            }
+            match acceptor {
+                None => serve_connection(stream, app, header_timeout).await,
+                // The handshake shares the header deadline: a client that opens a TCP
+                // connection and never speaks TLS is closed like one that sends no headers.
+                Some(acceptor) => {
+                    if let Ok(Ok(tls)) =
+                        tokio::time::timeout(header_timeout, acceptor.accept(stream)).await
+                    {
+                        serve_connection(tls, app, header_timeout).await;
+                    }
+                }
+            }
+            if let Some(s) = &s {
+                s.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+            }
             drop(permit);
         });
     }
+}
+
+/// HTTP/1.1 with upgrades (WebSocket) on one connection, plain or TLS.
+async fn serve_connection<S>(io: S, app: Router, header_timeout: Duration)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let _ = builder
+        .serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(app))
+        .await;
 }
 
 /// Every route: a Host that does not name this server is refused (DNS rebinding).
@@ -330,16 +424,42 @@ async fn check_host(State(s): State<Arc<Shared>>, req: Request, next: Next) -> R
     }
 }
 
-/// Waits for the broker and the topic, retrying with backoff and saying why.
-async fn wait_for_topic(brokers: &str, topic: &str) -> u32 {
-    tracing::info!("⏳ waiting for Kafka at {brokers} (topic {topic:?})…");
+/// Waits for the broker to accept us and for the topic, retrying with backoff. Each cause
+/// is logged once (not once per retry) and kept in `status` for the 503 answers.
+async fn wait_for_topic(
+    conn: &kafka::Connection,
+    topic: &str,
+    status: Option<&Mutex<String>>,
+) -> u32 {
+    tracing::info!(
+        "⏳ waiting for Kafka at {} (topic {topic:?})…",
+        conn.describe()
+    );
     let mut delay = Duration::from_millis(500);
+    let mut told = String::new();
     loop {
-        let (b, t) = (brokers.to_string(), topic.to_string());
-        match tokio::task::spawn_blocking(move || kafka::partition_count(&b, &t)).await {
-            Ok(Ok(n)) => return n,
-            Ok(Err(e)) => tracing::warn!("⏳ {e}; retrying in {:.1} s", delay.as_secs_f64()),
-            Err(e) => tracing::warn!("⏳ {e}; retrying in {:.1} s", delay.as_secs_f64()),
+        let (c, t) = (conn.clone(), topic.to_string());
+        let attempt = tokio::task::spawn_blocking(move || {
+            kafka::check_connection(&c, &t, Duration::from_secs(10))?;
+            kafka::partition_count(&c, &t)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        let why = match attempt {
+            Ok(n) => {
+                if !told.is_empty() {
+                    tracing::info!("Kafka accepts us now: topic {topic:?} has {n} partitions");
+                }
+                return n;
+            }
+            Err(e) => e,
+        };
+        if why != told {
+            tracing::warn!("⏳ {why}; retrying until it does (every ≤ 10 s)");
+            if let Some(status) = status {
+                *status.lock().expect("not poisoned") = why.clone();
+            }
+            told = why;
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(10));

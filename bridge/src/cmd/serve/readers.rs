@@ -182,13 +182,18 @@ pub async fn read_topic(
     }
     // Created once the broker answers: a reader born during an outage took 20 s and more
     // to fetch after the broker's return.
-    let mut config = kafka::consumer_config(&s.brokers, &format!("serve-{client}"));
-    if client != 0 {
-        // A replay's prefetch: enough to stream at full speed, small enough that the
-        // --max-replays readers together stay within a few tens of MiB.
-        config.set("queued.max.messages.kbytes", "4096");
-    }
-    let consumer: StreamConsumer = match config.create() {
+    // A replay's prefetch: enough to stream at full speed, small enough that the
+    // --max-replays readers together stay within a few tens of MiB.
+    let tune: &[(&str, &str)] = if client != 0 {
+        &[("queued.max.messages.kbytes", "4096")]
+    } else {
+        &[]
+    };
+    let config = kafka::consumer_config(&s.conn, &format!("serve-{client}"), tune);
+    let consumer: StreamConsumer<kafka::Watch> = match config
+        .create_with_context(kafka::Watch::new(&s.conn))
+        .map_err(|e| s.conn.redact(&e.to_string()))
+    {
         Ok(c) => c,
         Err(e) => {
             let _ = tx
@@ -268,7 +273,10 @@ fn resolve(s: &Shared, start: &StartFrom, only: Option<&[u32]>) -> Result<Start,
         let (low, high) = s
             .probe
             .fetch_watermarks(&s.topic, p as i32, Duration::from_secs(2))
-            .map_err(|e| format!("cannot read partition {p}'s offsets: {e}"))?;
+            .map_err(|e| {
+                s.conn
+                    .redact(&format!("cannot read partition {p}'s offsets: {e}"))
+            })?;
         bounds.insert(p, (low, high));
     }
     let mut out = Start::default();

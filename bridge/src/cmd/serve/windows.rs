@@ -122,9 +122,11 @@ impl WindowsRelay {
 /// Reads the results topic for as long as serve runs (waiting for it to exist: the Flink
 /// job may start after the bridge).
 pub async fn follow(s: Arc<Shared>, relay: Arc<WindowsRelay>) {
-    let partitions = super::wait_for_topic(&s.brokers, &relay.topic).await;
-    let consumer: StreamConsumer =
-        match kafka::consumer_config(&s.brokers, "serve-windows").create() {
+    let partitions = super::wait_for_topic(&s.conn, &relay.topic, None).await;
+    let consumer: StreamConsumer<kafka::Watch> =
+        match kafka::consumer_config(&s.conn, "serve-windows", &[])
+            .create_with_context(kafka::Watch::new(&s.conn))
+        {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(
