@@ -154,8 +154,8 @@ ssl.truststore.location=$tls/ca.pem
 ssl.keystore.type=PEM
 ssl.keystore.location=$tls/client-keystore.pem
 P
-  printf 'sasl_ssl=127.0.0.1:%s\nmtls=127.0.0.1:%s\nmismatch=127.0.0.1:%s\n' \
-    "$SASL_PORT" "$MTLS_PORT" "$MISMATCH_PORT" > "$client/ports"
+  printf 'plaintext=127.0.0.1:%s\nsasl_ssl=127.0.0.1:%s\nmtls=127.0.0.1:%s\nmismatch=127.0.0.1:%s\njars=%s\ntls=%s\n' \
+    "$PORT" "$SASL_PORT" "$MTLS_PORT" "$MISMATCH_PORT" "$JARS" "$tls" > "$client/cluster"
   chmod 600 "$client"/*
 }
 

@@ -99,6 +99,7 @@ if [ ! -f dist/index.html ] || [ -n "$(find web/src static index.html Trunk.toml
   trunk build --release
 fi
 if [ -z "${HOPSCOPE_BIN:-}" ]; then
+  scripts/setup.sh bridge
   cargo build -q --release -p hopscope-bridge
 fi
 [ -x "$BIN" ] || die "no hopscope binary at $BIN"

@@ -2,6 +2,7 @@
 # Installs what hopscope's commands need, idempotently. Usage: scripts/setup.sh web|fuzz|test
 #   (`scripts/setup.sh flink-kafka-jar` fetches Flink's Kafka connector and prints its path)
 #   flink: a Python venv with PyFlink + Flink's Kafka SQL connector jar (scripts/flink.sh)
+#   bridge: the system OpenSSL the bridge links (libssl-dev, pkg-config)
 #   web  : wasm32 target, trunk, wasm-bindgen-cli, npm tools (binaryen's wasm-opt)
 #   fuzz : the nightly toolchain pinned in fuzz/rust-toolchain.toml, and cargo-fuzz
 #   test : web + fuzz + Debian chromium/chromedriver + a Python venv with PyFlink + Flink's
@@ -95,6 +96,12 @@ setup_fuzz() {
   need_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz --locked
 }
 
+# The bridge links the system's OpenSSL (librdkafka's TLS and SASL); kafka.sh --secured
+# makes certificates with the openssl tool.
+setup_bridge() {
+  need_apt libssl-dev pkg-config openssl
+}
+
 setup_web() {
   need_rust_target
   need_cargo_tool trunk "$TRUNK_VERSION" trunk --locked
@@ -106,7 +113,9 @@ setup_web() {
 case "${1:-}" in
   web) setup_web ;;
   fuzz) setup_fuzz ;;
+  bridge) setup_bridge ;;
   test)
+    setup_bridge
     setup_web
     setup_fuzz
     need_apt chromium chromium-driver
@@ -116,5 +125,5 @@ case "${1:-}" in
   flink) need_flink_venv; need_flink_kafka ;;
   flink-kafka-jar) need_flink_kafka >&2; echo "$FLINK_KAFKA_JAR" ;;
   bench) need_bench_venv ;;
-  *) echo "usage: $0 web|fuzz|test|flink|flink-kafka-jar|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 bridge|web|fuzz|test|flink|flink-kafka-jar|bench" >&2; exit 2 ;;
 esac

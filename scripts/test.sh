@@ -19,10 +19,12 @@ cargo clippy -p hopscope-web --target wasm32-unknown-unknown -- -D warnings
 step "catalog: data/catalog.csv is what data/rebuild_catalog.py builds"
 python3 data/rebuild_catalog.py --check
 
-step "a real Apache Kafka broker for the bridge tests (stopped when this script ends)"
+step "a real Apache Kafka broker for the bridge tests, secured listeners too (stopped when this script ends)"
 trap 'scripts/kafka.sh stop >/dev/null 2>&1 || true' EXIT
-scripts/kafka.sh start
+scripts/kafka.sh start --secured
 export HOPSCOPE_KAFKA=127.0.0.1:${KAFKA_PORT:-9092}
+# SASL_SSL (PLAIN, SCRAM-SHA-512) and mTLS listeners: client settings and certificates.
+export HOPSCOPE_KAFKA_SECURED=${HOPSCOPE_KAFKA_DIR:-$PWD/target/kafka}/client
 # Here the Kafka tests may not skip themselves (a plain `cargo test` without a broker does).
 export HOPSCOPE_REQUIRE_KAFKA=1
 

@@ -15,12 +15,13 @@
 //! being held in memory.
 
 use hopscope_core::partition::partition_for_key;
-use hopscope_core::sale::SaleError;
+use hopscope_core::sale::{SaleError, SaleShape};
 use hopscope_core::{SaleBatch, SaleView, Timestamp};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Bytes read per block: large enough that handing a block over costs nothing per sale
@@ -58,8 +59,12 @@ pub struct Input {
 
 impl Input {
     /// `-` or no path means stdin. `partitions` places each sale as the producer would
-    /// (by its seller key).
-    pub fn open(path: Option<&Path>, partitions: u32) -> io::Result<Input> {
+    /// (by its seller key); `shape` reads lines in the user's shape (`None`: the seed's).
+    pub fn open(
+        path: Option<&Path>,
+        partitions: u32,
+        shape: Option<Arc<SaleShape>>,
+    ) -> io::Result<Input> {
         let source: Box<dyn Read + Send> = match path {
             None => Box::new(io::stdin()),
             Some(p) if p.as_os_str() == "-" => Box::new(io::stdin()),
@@ -67,12 +72,17 @@ impl Input {
                 io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
             })?),
         };
-        Ok(Input::from_reader(source, partitions, CHUNK_BYTES))
+        Ok(Input::from_reader(source, partitions, CHUNK_BYTES, shape))
     }
 
     /// Decoding uses every core but one for the caller's windows, at least one and at
     /// most four (past that, reading is the bound). Blocks are `chunk` bytes.
-    fn from_reader(source: Box<dyn Read + Send>, partitions: u32, chunk: usize) -> Input {
+    fn from_reader(
+        source: Box<dyn Read + Send>,
+        partitions: u32,
+        chunk: usize,
+        shape: Option<Arc<SaleShape>>,
+    ) -> Input {
         let decoders = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
         let (recycle, recycled) = sync_channel(decoders * (2 * QUEUED + 1) + 2);
         let mut to_decoders = Vec::new();
@@ -81,11 +91,12 @@ impl Input {
         for k in 0..decoders {
             let (tx, rx) = sync_channel::<Block>(QUEUED);
             let (out, back) = sync_channel::<Block>(QUEUED);
+            let shape = shape.clone();
             to_decoders.push(tx);
             decoded.push(back);
             threads.push(spawn(&format!("hopscope-decode-{k}"), move || {
                 for mut block in rx {
-                    decode(&mut block, partitions);
+                    decode(&mut block, partitions, shape.as_deref());
                     if out.send(block).is_err() {
                         return;
                     }
@@ -232,7 +243,7 @@ impl Reader {
 }
 
 /// A decoding thread's work on one block: every line to a sale or a reason.
-fn decode(block: &mut Block, partitions: u32) {
+fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
     if let Some(bytes) = block.too_long {
         block.bad.push((0, 1, SaleError::too_large(bytes)));
         block.lines = 1;
@@ -249,7 +260,11 @@ fn decode(block: &mut Block, partitions: u32) {
         if line.is_empty() {
             continue;
         }
-        match block.sales.push_json(line) {
+        let pushed = match shape {
+            None => block.sales.push_json(line),
+            Some(shape) => shape.decode(line, None).map(|s| block.sales.push_sale(&s)),
+        };
+        match pushed {
             Ok(()) => {
                 let seller = block.sales.get(block.sales.len() - 1).seller;
                 block
@@ -391,7 +406,7 @@ mod tests {
     }
 
     fn threaded(source: Trickle, chunk: usize) -> (Seen, io::Result<Summary>) {
-        let mut input = Input::from_reader(Box::new(source), 6, chunk);
+        let mut input = Input::from_reader(Box::new(source), 6, chunk, None);
         let seen = std::cell::RefCell::new(Seen::default());
         let mut line_of_next_sale = 0;
         let summary = for_each_record(
@@ -485,7 +500,7 @@ mod tests {
             step: 4_096,
             fail_after: None,
         };
-        let mut input = Input::from_reader(Box::new(source), 6, 4_096);
+        let mut input = Input::from_reader(Box::new(source), 6, 4_096, None);
         let mut n = 0;
         let r = for_each_sale(&mut input, |_, _, _| {
             n += 1;

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    brokers, connect, handshake, hopscope, next_message, produce, reqwest_text, topic, Serve, Ws,
+    brokers, collect, connect, handshake, hopscope, next_message, produce, reqwest_text, topic,
+    Serve, Ws,
 };
 use futures_util::{SinkExt, StreamExt};
 use hopscope_core::partition::partition_for_key;
@@ -30,19 +31,6 @@ async fn serve_with(topic: &str, extra: &[&str]) -> Serve {
 }
 
 /// Collects records until `n` have arrived (or 60 s pass).
-async fn collect(ws: &mut Ws, n: usize) -> Vec<Record> {
-    let mut got = Vec::new();
-    let t0 = Instant::now();
-    while got.len() < n && t0.elapsed() < Duration::from_secs(60) {
-        match next_message(ws).await {
-            Some(ServerMessage::Records { records }) => got.extend(records),
-            Some(_) => {}
-            None => break,
-        }
-    }
-    got
-}
-
 /// Every record that arrives until none has for `quiet` (status frames do not count).
 async fn drain(ws: &mut Ws, quiet: Duration) -> Vec<Record> {
     let mut got = Vec::new();

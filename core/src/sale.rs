@@ -15,8 +15,10 @@ use std::fmt;
 
 mod batch;
 mod scan;
+pub mod shape;
 
 pub use batch::{SaleBatch, SaleView, DEFAULT_CATEGORY};
+pub use shape::{SaleShape, TimeFormat};
 
 /// Largest quantity one sale may carry. The seed's generator never goes above 10; real
 /// shops cap order lines well below this.

@@ -15,6 +15,8 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     window: WindowArgs,
+    #[command(flatten)]
+    shape: crate::shape::ShapeArgs,
     /// Also print a KPI line for every fired window.
     #[arg(long)]
     windows: bool,
@@ -387,12 +389,20 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
     use std::time::{Duration, Instant};
     let mut invalid = 0u64;
     // One reused batch: records decode by the fast path into its buffers, no allocation
-    // per record.
+    // per record (a mapped shape reads each record to a Sale first).
     let mut batch = hopscope_core::SaleBatch::new();
+    let shape = a.shape.shape()?;
     let on_sale =
         |analytics: &mut Analytics, m: &rdkafka::message::BorrowedMessage<'_>| -> Res<()> {
             batch.clear();
-            match m.payload().map(|v| batch.push_json(v)) {
+            let pushed = m.payload().map(|v| match &shape {
+                None => batch.push_json(v),
+                Some(shape) => {
+                    let at = m.timestamp().to_millis().map(hopscope_core::Timestamp);
+                    shape.decode(v, at).map(|s| batch.push_sale(&s))
+                }
+            });
+            match pushed {
                 Some(Ok(())) => analytics.push(batch.get(0), m.partition() as u32, wall_now()),
                 Some(Err(e)) => {
                     invalid += 1;
@@ -471,7 +481,11 @@ pub fn run(a: Args) -> Res<ExitCode> {
     if a.kafka.given() {
         return run_live(&a, analytics);
     }
-    let mut input = Input::open(a.file.as_deref(), a.window.partitions)?;
+    let mut input = Input::open(
+        a.file.as_deref(),
+        a.window.partitions,
+        a.shape.file_shape()?,
+    )?;
     let mut w = out::stdout();
     out::line(&mut w, &banner(&a.window))?;
     let mut printer = Printer::new(&a);

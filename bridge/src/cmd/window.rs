@@ -21,6 +21,8 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     window: WindowArgs,
+    #[command(flatten)]
+    shape: crate::shape::ShapeArgs,
     /// Also print windows that hold no sales (a full timeline).
     #[arg(long)]
     emit_empty: bool,
@@ -32,7 +34,11 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let mut config = a.window.config(false)?;
     config.emit_empty = a.emit_empty;
     let mut engine = HopWindows::new(config)?;
-    let mut input = Input::open(a.file.as_deref(), a.window.partitions)?;
+    let mut input = Input::open(
+        a.file.as_deref(),
+        a.window.partitions,
+        a.shape.file_shape()?,
+    )?;
     let mut w = out::stdout();
     let write_fired = |engine: &mut HopWindows, w: &mut dyn Write| -> std::io::Result<()> {
         while let Some(r) = engine.poll() {

@@ -67,6 +67,20 @@ pub async fn next_message(ws: &mut Ws) -> Option<ServerMessage> {
     }
 }
 
+/// The first `n` records that arrive (within 60 s).
+pub async fn collect(ws: &mut Ws, n: usize) -> Vec<hopscope_core::protocol::Record> {
+    let mut got = Vec::new();
+    let t0 = Instant::now();
+    while got.len() < n && t0.elapsed() < Duration::from_secs(60) {
+        match next_message(ws).await {
+            Some(ServerMessage::Records { records }) => got.extend(records),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    got
+}
+
 /// The broker the test command started (`HOPSCOPE_KAFKA`). Call after
 /// [`skip_without_kafka`].
 pub fn brokers() -> String {
@@ -132,8 +146,26 @@ pub async fn serve(brokers: &str, topic: &str, extra: &[&str]) -> Serve {
         .spawn()
         .unwrap();
     let s = Serve(child, port);
-    wait_for_port(port, Duration::from_secs(30), "serve did not start").await;
+    wait_ready(port).await;
     s
+}
+
+/// Waits until serve on `port` relays: it listens at once, answering 503 with the cause
+/// until Kafka accepts it, then `/healthz` says ok.
+pub async fn wait_ready(port: u16) {
+    wait_for_port(port, Duration::from_secs(30), "serve did not start").await;
+    let t0 = Instant::now();
+    loop {
+        let health = reqwest_text(port, "/healthz").await;
+        if health.ends_with("ok\n") {
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "serve never became ready: {health}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Opens a WebSocket to the relay on `port`, checks its hello and subscribes from `start`.

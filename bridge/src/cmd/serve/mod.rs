@@ -56,6 +56,9 @@ const TAIL_RING: usize = 256;
 pub struct Args {
     #[command(flatten)]
     kafka: kafka::TopicArgs,
+    /// The topic's shape, when it is not the seed's: pages receive ordinary sales.
+    #[command(flatten)]
+    shape: crate::shape::ShapeArgs,
     /// Address to listen on. Loopback by default: exposing it is a deliberate choice.
     #[arg(long, default_value = "127.0.0.1:8081")]
     bind: SocketAddr,
@@ -121,6 +124,8 @@ pub struct Args {
 
 pub(crate) struct Shared {
     conn: kafka::Connection,
+    /// The topic's shape (`None`: the seed's); records are relayed as ordinary sales.
+    shape: Option<Arc<hopscope_core::sale::SaleShape>>,
     topic: String,
     /// Grows when partitions are added to the topic.
     partitions: AtomicU32,
@@ -206,6 +211,8 @@ pub fn run(a: Args) -> Res<ExitCode> {
     for w in conn.warnings(kafka::Role::Consumer) {
         tracing::warn!("{w}");
     }
+    // A bad --field fails the start, not the first record.
+    a.shape.shape()?;
     let tls = match (&a.tls_cert, &a.tls_key) {
         (Some(c), Some(k)) => Some(Arc::new(tls::Tls::load(c, k)?)),
         _ => None,
@@ -255,6 +262,7 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
         .map_err(|e| conn.redact(&e.to_string()))?;
     let shared = Arc::new(Shared {
         conn: conn.clone(),
+        shape: a.shape.shape()?,
         topic: a.kafka.topic.clone(),
         partitions: AtomicU32::new(partitions),
         batch: a.batch.clamp(1, 10_000),

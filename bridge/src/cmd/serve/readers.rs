@@ -8,7 +8,7 @@ use super::Shared;
 use crate::kafka;
 use futures_util::FutureExt;
 use hopscope_core::protocol::{PartitionOffset, Record, ServerMessage, StartFrom, Value};
-use hopscope_core::{Sale, Timestamp};
+use hopscope_core::Timestamp;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
@@ -339,7 +339,11 @@ fn to_record(s: &Shared, client: u64, m: &BorrowedMessage<'_>) -> Record {
             error: "record has no value".into(),
             excerpt: String::new(),
         },
-        Some(bytes) => match Sale::from_json(bytes) {
+        Some(bytes) => match crate::shape::decode(
+            s.shape.as_deref(),
+            bytes,
+            m.timestamp().to_millis().map(Timestamp),
+        ) {
             Ok(sale) => Value::Sale(sale),
             Err(e) => Value::Invalid {
                 error: e.to_string(),
