@@ -230,3 +230,34 @@ async fn a_topic_in_another_shape_gives_the_windows_of_the_seed_shape_and_pages_
     );
     let _ = std::fs::remove_file(file);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn produce_writes_a_shape_with_record_timestamps_that_analyze_reads_back() {
+    if common::skip_without_kafka() {
+        return;
+    }
+    let (seed, _) = seed_sales();
+    let t = topic("record-time");
+    let mapping = ["--field", "seller=/merchant/id", "--field", "sale_date=@timestamp"];
+    let b = brokers();
+    let produce = [&["produce", "--brokers", &b, "--topic", &t, "--no-pace"][..], &GEN[..], &mapping[..]].concat();
+    hopscope(&produce);
+    let file = temp("seed.jsonl", &seed);
+    let window = ["--windows", "--size", "2m", "--slide", "10s"];
+    let want = hopscope(&[&["analyze"][..], &window[..], &[file.as_str()]].concat());
+    let live = [
+        "analyze", "--brokers", &b, "--topic", &t, "--from", "earliest", "--idle-exit", "3s",
+    ];
+    let got = hopscope(&[&live[..], &window[..], &mapping[..]].concat());
+    let (want, got_lines) = (results(&want.stdout), results(&got.stdout));
+    assert!(want.len() > 20);
+    assert_eq!(got_lines, want, "{}", String::from_utf8_lossy(&got.stderr));
+    // Read without the mapping, the same records are not sales: counted, not windowed.
+    let plain = hopscope(&live);
+    assert!(
+        String::from_utf8_lossy(&plain.stdout).contains("4000 records (4000 not valid sales)"),
+        "{}",
+        String::from_utf8_lossy(&plain.stdout)
+    );
+    let _ = std::fs::remove_file(file);
+}

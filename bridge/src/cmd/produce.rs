@@ -60,6 +60,11 @@ pub struct Args {
     /// Sell from another catalog (see `hopscope generate --help`).
     #[arg(long)]
     catalog: Option<PathBuf>,
+    /// Write the sales in another shape (to try a pipeline on a topic like yours):
+    /// `--field seller=/merchant/id` puts the seller there; with `sale_date=@timestamp` the
+    /// sale's time is the record's timestamp.
+    #[command(flatten)]
+    shape: crate::shape::ShapeArgs,
 }
 
 #[derive(Default)]
@@ -114,6 +119,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     if a.count.is_none() && a.duration.is_none() && a.no_pace {
         return Err("--no-pace needs --count or --duration".into());
     }
+    let shape = a.shape.shape()?;
     let conn = kafka::Connection::from_args(&a.kafka.conn)?;
     for w in conn.warnings(kafka::Role::Producer) {
         eprintln!("hopscope: {w}");
@@ -196,9 +202,15 @@ pub fn run(a: Args) -> Res<ExitCode> {
         }
         // One buffer for every sale: librdkafka copies the payload on send.
         payload.clear();
-        serde_json::to_writer(&mut payload, &g.sale)
-            .map_err(|e| format!("cannot encode a sale: {e}"))?;
+        match &shape {
+            None => serde_json::to_writer(&mut payload, &g.sale),
+            Some(shape) => serde_json::to_writer(&mut payload, &shape.encode(&g.sale)),
+        }
+        .map_err(|e| format!("cannot encode a sale: {e}"))?;
         let mut record = BaseRecord::to(&a.kafka.topic).key(&g.key).payload(&payload);
+        if shape.as_ref().is_some_and(|s| s.uses_record_timestamp()) {
+            record = record.timestamp(g.sale.event_time().0);
+        }
         loop {
             match producer.send(record) {
                 Ok(()) => break,

@@ -270,6 +270,40 @@ impl SaleShape {
         Sale::from_fields(fields)
     }
 
+    /// A sale written in this shape: what a producer of such a topic writes, the inverse of
+    /// [`decode`](SaleShape::decode). With `sale_date=@timestamp` the time is left out of
+    /// the record: the caller sets it as the record's timestamp.
+    pub fn encode(&self, sale: &Sale) -> Value {
+        let seed = serde_json::to_value(sale).expect("a Sale always serializes");
+        let Value::Object(mut seed) = seed else {
+            unreachable!("a Sale serializes to an object")
+        };
+        let mut out = Value::Object(serde_json::Map::new());
+        for (i, name) in FIELDS.iter().enumerate() {
+            let Some(mut value) = seed.remove(*name) else {
+                continue;
+            };
+            if *name == "sale_date" {
+                value = match self.time {
+                    TimeFormat::Iso8601 => value,
+                    TimeFormat::EpochMs => Value::from(sale.event_time().0),
+                    TimeFormat::EpochS => Value::from(sale.event_time().0 as f64 / 1000.0),
+                    TimeFormat::Sql => {
+                        let iso = sale.event_time().to_iso();
+                        Value::String(iso.trim_end_matches('Z').replacen('T', " ", 1))
+                    }
+                };
+            }
+            match &self.sources[i] {
+                None => put(&mut out, &[name.to_string()], value),
+                Some(Source::Key(k)) => put(&mut out, std::slice::from_ref(k), value),
+                Some(Source::Pointer(p)) => put(&mut out, &pointer_segments(p), value),
+                Some(Source::RecordTimestamp) => {}
+            }
+        }
+        out
+    }
+
     /// `sale_date` in this shape's format → the ISO text the strict decoder reads.
     fn iso_time(&self, v: Value) -> Result<Value, SaleError> {
         let err = |kind| SaleError::field("sale_date", kind);
@@ -312,6 +346,61 @@ impl SaleShape {
     }
 }
 
+/// `/a/b~1c` → `["a", "b/c"]` (RFC 6901 escapes).
+pub fn pointer_segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// Sets `value` at `path` in `root`, making the objects (or, for numeric segments, arrays)
+/// on the way.
+fn put(root: &mut Value, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut here = root;
+    for (i, seg) in parents.iter().enumerate() {
+        let next_is_index = path[i + 1].parse::<usize>().is_ok();
+        let fresh = || {
+            if next_is_index {
+                Value::Array(Vec::new())
+            } else {
+                Value::Object(serde_json::Map::new())
+            }
+        };
+        here = match here {
+            Value::Object(map) => map.entry(seg.clone()).or_insert_with(fresh),
+            Value::Array(items) => {
+                let idx = seg.parse::<usize>().unwrap_or(items.len());
+                if items.len() <= idx {
+                    items.resize(idx + 1, Value::Null);
+                }
+                if items[idx].is_null() {
+                    items[idx] = fresh();
+                }
+                &mut items[idx]
+            }
+            _ => return,
+        };
+    }
+    match here {
+        Value::Object(map) => {
+            map.insert(last.clone(), value);
+        }
+        Value::Array(items) => {
+            let idx = last.parse::<usize>().unwrap_or(items.len());
+            if items.len() <= idx {
+                items.resize(idx + 1, Value::Null);
+            }
+            items[idx] = value;
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +435,18 @@ mod tests {
             TimeFormat::EpochMs,
         );
         assert_eq!(s.decode(other.as_bytes(), None).unwrap(), seed);
+        // Written in that shape and read back: the same sale, to the millisecond.
+        let mut ms = seed.clone();
+        ms.sale_date = Micros::from_timestamp(seed.event_time());
+        let written = s.encode(&seed).to_string();
+        assert!(written.contains("\"merchant\":{\"id\":\"ana.silva\"}"), "{written}");
+        assert_eq!(s.decode(written.as_bytes(), None).unwrap(), ms);
+        for fmt in [TimeFormat::Iso8601, TimeFormat::EpochS, TimeFormat::Sql] {
+            let t = shape(&["seller=/m/0/id"], fmt);
+            let back = t.decode(t.encode(&seed).to_string().as_bytes(), None).unwrap();
+            assert_eq!(back.event_time(), seed.event_time(), "{fmt:?}");
+            assert_eq!(back.seller, seed.seller);
+        }
         assert!(!s.is_seed());
         assert!(SaleShape::default().is_seed());
         assert_eq!(
