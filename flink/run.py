@@ -16,6 +16,8 @@ import string
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import kafka_config  # noqa: E402
 UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -34,8 +36,40 @@ def seconds(ms):
     return f"{ms // 1000}.{ms % 1000:03d}"
 
 
-def job_sql(a):
-    """The job's statements with every placeholder filled, in order."""
+def statements_of(text):
+    """SQL text -> statements: `--` comments dropped and `;` split, outside quoted strings
+    only (a JAAS line ends with `;`, a PEM key's lines start with `--`)."""
+    out, cur, i, quoted = [], [], 0, False
+    while i < len(text):
+        c = text[i]
+        if quoted:
+            cur.append(c)
+            if c == "'":
+                if text[i + 1:i + 2] == "'":
+                    cur.append("'")
+                    i += 1
+                else:
+                    quoted = False
+        elif c == "'":
+            quoted = True
+            cur.append(c)
+        elif text.startswith("--", i):
+            nl = text.find("\n", i)
+            i = len(text) if nl < 0 else nl
+            continue
+        elif c == ";":
+            out.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    out.append("".join(cur).strip())
+    return [s for s in out if s]
+
+
+def job_sql(a, placeholders=False):
+    """The job's statements with every placeholder filled, in order. With `placeholders`
+    (printing), secrets stay `${KAFKA_…}` placeholders for envsubst."""
     size, slide = millis(a.size, "--size"), millis(a.slide, "--slide")
     delay = millis(a.watermark_delay, "--watermark-delay")
     if size <= 0 or slide <= 0:
@@ -46,8 +80,18 @@ def job_sql(a):
                          f"multiple of the slide ({a.slide})")
     if size // 1000 >= 10**6:
         raise SystemExit("flink/run.py: --size must be under 1,000,000 s")
+    opts, secrets, file_brokers = (kafka_config.connector_options(a.kafka_config)
+                                   if a.kafka_config else ({}, {}, None))
+    brokers = a.brokers or file_brokers or os.environ.get("HOPSCOPE_KAFKA", "127.0.0.1:9092")
+    if a.time_format not in kafka_config.TIME_FORMATS:
+        raise SystemExit(f"flink/run.py: --time-format {a.time_format!r}: one of "
+                         f"{', '.join(kafka_config.TIME_FORMATS)}")
+    columns = kafka_config.source_columns(kafka_config.parse_fields(a.field), a.time_format,
+                                          a.time == "event")
     values = {
-        "SALES_TOPIC": a.topic, "WINDOWS_TOPIC": a.windows_topic, "BROKERS": a.brokers,
+        "SALES_TOPIC": a.topic, "WINDOWS_TOPIC": a.windows_topic, "BROKERS": brokers,
+        "COLUMNS": columns,
+        "KAFKA_PROPERTIES": kafka_config.with_options(opts, secrets, placeholders),
         "GROUP_ID": a.group_id, "STARTUP_MODE": f"{a.start}-offset",
         "SCAN_BOUNDED": "'scan.bounded.mode' = 'latest-offset'," if a.bounded else "",
         "WATERMARK_DELAY": seconds(delay), "SIZE_SECONDS": seconds(size),
@@ -59,14 +103,26 @@ def job_sql(a):
     for name in (f"source_{mode}.sql", "windows.sql", f"insert_{mode}.sql"):
         with open(os.path.join(HERE, name)) as f:
             text += string.Template(f.read()).substitute(values) + "\n"
-    # Whole-line comments only (the files have no other kind), then one statement per `;`.
-    body = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
+    if placeholders and secrets:
+        names = ", ".join("${" + kafka_config.placeholder(k) + "}" for k in secrets)
+        print(f"flink/run.py: the SQL names its secrets as {names}: set them and fill them in "
+              "with envsubst on the cluster", file=sys.stderr)
+    return statements_of(text)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--brokers", default=os.environ.get("HOPSCOPE_KAFKA", "127.0.0.1:9092"))
+    ap.add_argument("--brokers", default=None,
+                    help="bootstrap servers (default: bootstrap.servers of --kafka-config, "
+                         "$HOPSCOPE_KAFKA, 127.0.0.1:9092)")
+    ap.add_argument("--kafka-config", default=os.environ.get("HOPSCOPE_KAFKA_CONFIG") or None,
+                    metavar="FILE",
+                    help="the client properties file hopscope reads (librdkafka or Java names): "
+                         "TLS, SASL, client certificates for the source and the results topic")
+    ap.add_argument("--field", action="append", default=[], metavar="NAME=PATH",
+                    help="read a sale field from another key or JSON pointer, as hopscope's --field")
+    ap.add_argument("--time-format", default="iso8601",
+                    help="how sale_date is written: iso8601, epoch-ms, epoch-s, sql")
     ap.add_argument("--topic", default="sales", help="topic of sale JSON records")
     ap.add_argument("--windows-topic", default="sales_windows", help="where window rows go")
     ap.add_argument("--size", default="15m", help="window size (the seed: 15m)")
@@ -88,7 +144,7 @@ def main():
     a = ap.parse_args()
     if a.parallelism < 1:
         raise SystemExit("flink/run.py: --parallelism must be at least 1")
-    statements = job_sql(a)
+    statements = job_sql(a, placeholders=a.print_sql)
     if a.print_sql:
         print(";\n\n".join(statements) + ";")
         return
@@ -111,7 +167,7 @@ def main():
         print(env.explain_sql(insert))
         return
     print(f"flink job: {a.time} time, HOP {a.size} / {a.slide}, parallelism {a.parallelism}: "
-          f"{a.topic} → {a.windows_topic} on {a.brokers}", flush=True)
+          f"{a.topic} → {a.windows_topic}", flush=True)
     env.execute_sql(insert).wait()
     print("flink job: finished", flush=True)
 

@@ -6,22 +6,19 @@
 --
 -- Placeholders (such as ${BROKERS}) are filled by flink/run.py, or by `envsubst` for sql-client.sh:
 -- see flink/README.md.
+-- COLUMNS (run.py): the seed's fields (price as DECIMAL(12, 2): exact cents, as hopscope counts
+-- money; DOUBLE sums drift in the last digit) and `sale_ts`, the sale's time; for a topic in
+-- another shape (--field, --time-format) ROW columns and computed columns read the fields
+-- where they are. KAFKA_PROPERTIES: the connection (--kafka-config) as 'properties.*'.
 CREATE TABLE sales (
-    id_sale STRING,
-    nm_product STRING,
-    nm_category STRING,
-    seller STRING,
-    -- Exact cents, as hopscope counts money: DOUBLE sums drift in the last digit.
-    price DECIMAL(12, 2),
-    quantity INT,
-    sale_date STRING,
-    ts AS TO_TIMESTAMP(REPLACE(SUBSTRING(sale_date, 1, 23), 'T', ' '), 'yyyy-MM-dd HH:mm:ss.SSS'),
-    WATERMARK FOR ts AS ts - INTERVAL '${WATERMARK_DELAY}' SECOND
+    ${COLUMNS},
+    WATERMARK FOR sale_ts AS sale_ts - INTERVAL '${WATERMARK_DELAY}' SECOND
 ) WITH (
     'connector' = 'kafka',
     'topic' = '${SALES_TOPIC}',
     'properties.bootstrap.servers' = '${BROKERS}',
     'properties.group.id' = '${GROUP_ID}',
+${KAFKA_PROPERTIES}
     'scan.startup.mode' = '${STARTUP_MODE}',
     ${SCAN_BOUNDED}
     'format' = 'json',

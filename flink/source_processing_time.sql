@@ -4,19 +4,13 @@
 -- Placeholders (such as ${BROKERS}) are filled by flink/run.py, or by `envsubst` for sql-client.sh:
 -- see flink/README.md.
 CREATE TABLE sales (
-    id_sale STRING,
-    nm_product STRING,
-    nm_category STRING,
-    seller STRING,
-    price DECIMAL(12, 2),
-    quantity INT,
-    sale_date STRING,
-    ts AS PROCTIME()
+    ${COLUMNS}
 ) WITH (
     'connector' = 'kafka',
     'topic' = '${SALES_TOPIC}',
     'properties.bootstrap.servers' = '${BROKERS}',
     'properties.group.id' = '${GROUP_ID}',
+${KAFKA_PROPERTIES}
     'scan.startup.mode' = '${STARTUP_MODE}',
     ${SCAN_BOUNDED}
     'format' = 'json',

@@ -7,7 +7,7 @@
 -- and `hopscope serve --windows-topic` read it as they read their own windows.
 --
 -- Follows a source file (source_event_time.sql or source_processing_time.sql) that
--- defines table `sales` with time attribute `ts`; followed by the INSERT of the same time
+-- defines table `sales` with time attribute `sale_ts`; followed by the INSERT of the same time
 -- (insert_event_time.sql or insert_processing_time.sql).
 
 SET 'parallelism.default' = '${PARALLELISM}';
@@ -31,6 +31,7 @@ CREATE TABLE sales_windows (
     'connector' = 'kafka',
     'topic' = '${WINDOWS_TOPIC}',
     'properties.bootstrap.servers' = '${BROKERS}',
+${KAFKA_PROPERTIES}
     'format' = 'json',
     'json.encode.decimal-as-plain-number' = 'true',
     -- The windows leave the job in the order they fire; one writer and one partition
@@ -41,7 +42,7 @@ CREATE TABLE sales_windows (
 
 CREATE TEMPORARY VIEW windowed AS
 SELECT *, CAST(price * quantity AS DECIMAL(20, 2)) AS amount
-FROM TABLE(HOP(TABLE sales, DESCRIPTOR(ts),
+FROM TABLE(HOP(TABLE sales, DESCRIPTOR(sale_ts),
                INTERVAL '${SLIDE_SECONDS}' SECOND(6, 3), INTERVAL '${SIZE_SECONDS}' SECOND(6, 3)));
 
 CREATE TEMPORARY VIEW kpis AS

@@ -13,7 +13,9 @@
 # Job options (flink/run.py --help): --brokers (HOPSCOPE_KAFKA or 127.0.0.1:9092),
 # --topic sales, --windows-topic sales_windows, --size 15m, --slide 1s,
 # --time event|processing, --watermark-delay 1ms, --parallelism 3, --from earliest|latest,
-# --bounded (stop at the topic's current end).
+# --bounded (stop at the topic's current end), --kafka-config FILE (the client properties file
+# hopscope reads: TLS, SASL, client certificates; `sql` prints its secrets as ${KAFKA_…}
+# placeholders for envsubst), --field NAME=PATH and --time-format (the topic's shape).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,5 +84,5 @@ case "$cmd" in
   status) if running; then echo "the Flink job runs (pid $(cat "$PIDFILE"))"; else echo "no Flink job runs"; exit 1; fi ;;
   run) job "$@" ;;
   sql) exec python3 flink/run.py --print-sql "$@" ;;
-  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -49,6 +49,8 @@ FLINK_KAFKA_JAR=$(scripts/setup.sh flink-kafka-jar)
 step "the shipped Flink job (flink/): broker → Flink → results topic → analyze --windows-topic"
 .tools/flink-venv/bin/python tests/flink/job_test.py --hopscope target/debug/hopscope \
   --brokers "$HOPSCOPE_KAFKA" --connector "$FLINK_KAFKA_JAR"
+.tools/flink-venv/bin/python tests/flink/secured_job_test.py --hopscope target/debug/hopscope \
+  --secured "$HOPSCOPE_KAFKA_SECURED" --connector "$FLINK_KAFKA_JAR"
 
 step "web: release build and end-to-end tests in Debian's Chromium (screenshots in target/screenshots)"
 trunk build --release
