@@ -4,6 +4,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import net from 'node:net';
+import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
+import crypto from 'node:crypto';
 import { launch, openPage, shot } from './harness.mjs';
 
 const brokers = process.env.HOPSCOPE_KAFKA;
@@ -15,14 +19,20 @@ const freePort = () => new Promise((ok) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
 });
 
-// Resolves once something listens on `port` (serve binds before it accepts), or throws.
-const listening = async (port, tries = 150) => {
+// Resolves once serve on `port` relays: it listens at once and answers 503 with the cause
+// until Kafka accepts it, then /healthz says ok. `tls`: over https (any certificate).
+const listening = async (port, { tls = false, tries = 600 } = {}) => {
+  let last = '';
   for (let i = 0; i < tries; i++) {
-    const up = await new Promise((ok) => { const c = net.connect(port, '127.0.0.1', () => { c.end(); ok(true); }); c.on('error', () => ok(false)); });
-    if (up) return;
+    last = await new Promise((ok) => {
+      const req = (tls ? https : http).get({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false },
+        (res) => { let body = ''; res.on('data', (d) => { body += d; }); res.on('end', () => ok(`${res.statusCode} ${body}`)); });
+      req.on('error', (e) => ok(String(e)));
+    });
+    if (last.startsWith('200')) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`serve did not start on port ${port}`);
+  throw new Error(`serve on port ${port} never became ready: ${last}`);
 };
 
 // `hopscope serve` for topic `t` on `port` with `extra` options, serving dist/.
@@ -222,6 +232,38 @@ test('live mode reconnects by itself and resumes where the stream stopped', asyn
     await page.waitForTimeout(3000);
     assert.match(await page.textContent('[data-testid=live-status]'), /: 250 records/, 'none twice');
   } finally {
+    srv.kill();
+  }
+});
+
+// The bridge over TLS (`serve --tls-cert`): the page loads over https and, with no bridge
+// address given, talks wss:// to its own origin. Chromium trusts exactly the test
+// certificate's key (by its SPKI hash), not every certificate.
+test('the page over https talks wss to the bridge that served it', async () => {
+  const secured = process.env.HOPSCOPE_KAFKA_SECURED;
+  assert.ok(secured, 'set HOPSCOPE_KAFKA_SECURED (scripts/kafka.sh start --secured; `make test` does it)');
+  const tls = fs.readFileSync(`${secured}/cluster`, 'utf8').match(/^tls=(.*)$/m)[1];
+  const spki = crypto.createHash('sha256')
+    .update(new crypto.X509Certificate(fs.readFileSync(`${tls}/broker.pem`)).publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
+  const t = `e2e-https-${process.pid}-${Date.now()}`;
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '0']);
+  const p2 = await freePort();
+  const srv = startServe(t, p2, ['--tls-cert', `${tls}/broker.pem`, '--tls-key', `${tls}/broker.key`]);
+  const tlsBrowser = await launch([`--ignore-certificate-errors-spki-list=${spki}`]);
+  try {
+    await listening(p2, { tls: true });
+    const { page, errors } = await openPage(tlsBrowser, `https://localhost:${p2}/?source=live&ltime=processing`);
+    await page.waitForSelector('[data-testid=live-status]', { timeout: 15000 });
+    execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '200', '--seed', '6']);
+    await page.waitForFunction(() => /: 200 records \(0 invalid\)/.test(document.querySelector('[data-testid=live-status]')?.textContent || ''),
+      null, { timeout: 20000 });
+    assert.equal(await page.inputValue('[data-testid=bridge-url]'), `wss://localhost:${p2}/ws`);
+    assert.equal(await page.evaluate(() => location.protocol), 'https:');
+    await page.screenshot({ path: shot('dashboard-live-https'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await tlsBrowser.close();
     srv.kill();
   }
 });

@@ -112,8 +112,9 @@ producer=$!
 
 # 4. The bridge, unless one already serves this topic on PORT.
 url="http://127.0.0.1:$PORT/?source=live&bridge=ws%3A%2F%2F127.0.0.1%3A$PORT%2Fws"
+ready() { http_get "$PORT" /healthz 2>/dev/null | grep -q '^ok$'; }
 if answers 127.0.0.1 "$PORT"; then
-  if http_get "$PORT" /metrics 2>/dev/null | grep -q '^hopscope_clients'; then
+  if http_get "$PORT" /healthz 2>/dev/null | grep -q '^ok$\|^unavailable: .*Kafka'; then
     say "reusing the bridge already serving on 127.0.0.1:$PORT"
   else
     die "port $PORT is busy with another program: set PORT=another"
@@ -121,12 +122,13 @@ if answers 127.0.0.1 "$PORT"; then
 else
   "$BIN" serve --brokers "$BROKERS" --topic "$TOPIC" --bind "127.0.0.1:$PORT" --web dist &
   bridge=$!
-  for _ in $(seq 1 300); do
-    answers 127.0.0.1 "$PORT" && break
+  # It listens at once and answers 503 with the cause until Kafka accepts it.
+  for _ in $(seq 1 600); do
+    ready && break
     kill -0 "$bridge" 2>/dev/null || die "the bridge exited (see above)"
     sleep 0.1
   done
-  answers 127.0.0.1 "$PORT" || die "the bridge did not start listening on $PORT within 30 s"
+  ready || die "the bridge is not ready after 60 s: $(http_get "$PORT" /healthz 2>/dev/null | tail -1)"
 fi
 
 say "live: $RATE sales/s to topic $TOPIC on $BROKERS${SCENARIO:+, scenario $SCENARIO}"

@@ -59,13 +59,23 @@ impl Reducible for PageCell {
 #[function_component(App)]
 pub fn app() -> Html {
     let cell = use_reducer(|| {
-        let query = web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
-        PageCell(Rc::new(RefCell::new(Page::from_query(
-            &query,
-            hooks::now_ms(),
-        ))))
+        let location = web_sys::window().map(|w| w.location());
+        let read = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
+            location.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
+        };
+        let query = read(web_sys::Location::search);
+        let mut page = Page::from_query(&query, hooks::now_ms());
+        let given = query
+            .trim_start_matches('?')
+            .split('&')
+            .any(|kv| kv.starts_with("bridge="));
+        page.settings.bridge = settings::bridge_for_page(
+            &page.settings.bridge,
+            given,
+            &read(web_sys::Location::protocol),
+            &read(web_sys::Location::host),
+        );
+        PageCell(Rc::new(RefCell::new(page)))
     });
     let dispatch: Callback<Action> = {
         let d = cell.dispatcher();

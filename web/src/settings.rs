@@ -149,6 +149,23 @@ pub fn parse_seed(text: &str) -> Result<u64, FieldError> {
     })
 }
 
+/// The bridge a page loaded over `protocol` (`https:`) from `host` (`name:port`) talks to.
+/// A page served over https may open only wss:// (browsers refuse ws:// there as mixed
+/// content), so a ws:// address becomes wss://; with no address given, a page served over
+/// https is the bridge's own (`serve --tls-cert`) and finds it at its own origin.
+pub fn bridge_for_page(bridge: &str, given: bool, protocol: &str, host: &str) -> String {
+    if protocol != "https:" {
+        return bridge.to_string();
+    }
+    if !given {
+        return format!("wss://{host}/ws");
+    }
+    match bridge.strip_prefix("ws://") {
+        Some(rest) => format!("wss://{rest}"),
+        None => bridge.to_string(),
+    }
+}
+
 /// The bridge's WebSocket URL.
 pub fn parse_bridge(text: &str) -> Result<String, FieldError> {
     let t = text.trim();
@@ -389,5 +406,25 @@ mod tests {
         assert_eq!(s, Settings::default());
         let s = Settings::from_query("size=4s&slide=9s");
         assert_eq!(s.slide, Span::seconds(4), "slide is clamped to the size");
+    }
+
+    #[test]
+    fn a_page_served_over_https_talks_wss() {
+        assert_eq!(
+            bridge_for_page(DEFAULT_BRIDGE, false, "https:", "bridge.lan:8443"),
+            "wss://bridge.lan:8443/ws"
+        );
+        assert_eq!(
+            bridge_for_page("ws://10.0.0.5:8081/ws", true, "https:", "x"),
+            "wss://10.0.0.5:8081/ws"
+        );
+        assert_eq!(
+            bridge_for_page("wss://a/ws", true, "https:", "x"),
+            "wss://a/ws"
+        );
+        assert_eq!(
+            bridge_for_page(DEFAULT_BRIDGE, false, "http:", "127.0.0.1:8080"),
+            DEFAULT_BRIDGE
+        );
     }
 }
