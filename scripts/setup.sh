@@ -96,10 +96,11 @@ setup_fuzz() {
   need_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz --locked
 }
 
-# The bridge links the system's OpenSSL (librdkafka's TLS and SASL); kafka.sh --secured
+# The bridge links the system's OpenSSL (librdkafka's TLS and SASL) and libcurl (OAUTHBEARER
+# OIDC); kafka.sh --secured
 # makes certificates with the openssl tool.
 setup_bridge() {
-  need_apt libssl-dev pkg-config openssl
+  need_apt libssl-dev libcurl4-openssl-dev pkg-config openssl
 }
 
 setup_web() {

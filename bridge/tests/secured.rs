@@ -426,6 +426,11 @@ async fn serve_says_why_on_healthz_logs_it_once_and_recovers_when_the_broker_acc
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(health.starts_with("HTTP/1.1 503"), "{health}");
+    // Not kept alive: a reused connection would stay with the waiting answers.
+    assert!(
+        health.to_ascii_lowercase().contains("connection: close"),
+        "{health}"
+    );
     assert!(
         health.contains(&format!(
             "authentication failed for user {user} (SCRAM-SHA-512)"
@@ -715,4 +720,20 @@ fn a_token_on_a_public_address_without_tls_is_refused() {
     );
     assert!(!stderr.contains("abcdefgh"));
     assert!(took < Duration::from_secs(10));
+}
+
+#[test]
+fn version_names_librdkafka_and_its_security_features() {
+    let o = hopscope(&["--version"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("librdkafka 2."), "{text}");
+    for feature in [
+        "ssl",
+        "sasl_plain",
+        "sasl_scram",
+        "sasl_oauthbearer",
+        "oidc",
+    ] {
+        assert!(text.contains(feature), "{feature} missing: {text}");
+    }
 }

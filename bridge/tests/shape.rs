@@ -238,15 +238,33 @@ async fn produce_writes_a_shape_with_record_timestamps_that_analyze_reads_back()
     }
     let (seed, _) = seed_sales();
     let t = topic("record-time");
-    let mapping = ["--field", "seller=/merchant/id", "--field", "sale_date=@timestamp"];
+    let mapping = [
+        "--field",
+        "seller=/merchant/id",
+        "--field",
+        "sale_date=@timestamp",
+    ];
     let b = brokers();
-    let produce = [&["produce", "--brokers", &b, "--topic", &t, "--no-pace"][..], &GEN[..], &mapping[..]].concat();
+    let produce = [
+        &["produce", "--brokers", &b, "--topic", &t, "--no-pace"][..],
+        &GEN[..],
+        &mapping[..],
+    ]
+    .concat();
     hopscope(&produce);
     let file = temp("seed.jsonl", &seed);
     let window = ["--windows", "--size", "2m", "--slide", "10s"];
     let want = hopscope(&[&["analyze"][..], &window[..], &[file.as_str()]].concat());
     let live = [
-        "analyze", "--brokers", &b, "--topic", &t, "--from", "earliest", "--idle-exit", "3s",
+        "analyze",
+        "--brokers",
+        &b,
+        "--topic",
+        &t,
+        "--from",
+        "earliest",
+        "--idle-exit",
+        "3s",
     ];
     let got = hopscope(&[&live[..], &window[..], &mapping[..]].concat());
     let (want, got_lines) = (results(&want.stdout), results(&got.stdout));

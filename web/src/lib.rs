@@ -61,20 +61,18 @@ pub fn app() -> Html {
     let cell = use_reducer(|| {
         let location = web_sys::window().map(|w| w.location());
         let read = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
-            location.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
+            location
+                .as_ref()
+                .and_then(|l| f(l).ok())
+                .unwrap_or_default()
         };
-        let query = read(web_sys::Location::search);
-        let mut page = Page::from_query(&query, hooks::now_ms());
-        let given = query
-            .trim_start_matches('?')
-            .split('&')
-            .any(|kv| kv.starts_with("bridge="));
-        page.settings.bridge = settings::bridge_for_page(
-            &page.settings.bridge,
-            given,
+        // A page served over https talks wss (to its own origin unless a bridge is named).
+        let query = settings::query_for_page(
+            &read(web_sys::Location::search),
             &read(web_sys::Location::protocol),
             &read(web_sys::Location::host),
         );
+        let page = Page::from_query(&query, hooks::now_ms());
         PageCell(Rc::new(RefCell::new(page)))
     });
     let dispatch: Callback<Action> = {

@@ -166,6 +166,24 @@ pub fn bridge_for_page(bridge: &str, given: bool, protocol: &str, host: &str) ->
     }
 }
 
+/// The page's query with the bridge [`bridge_for_page`] gives, so the page connects to it
+/// from its first action.
+pub fn query_for_page(query: &str, protocol: &str, host: &str) -> String {
+    let q = query.trim_start_matches('?');
+    let given = form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "bridge");
+    let current = Settings::from_query(q).bridge;
+    let bridge = bridge_for_page(&current, given, protocol, host);
+    if bridge == current {
+        return q.to_string();
+    }
+    let encoded: String = form_urlencoded::byte_serialize(bridge.as_bytes()).collect();
+    if q.is_empty() {
+        format!("bridge={encoded}")
+    } else {
+        format!("{q}&bridge={encoded}")
+    }
+}
+
 /// The bridge's WebSocket URL.
 pub fn parse_bridge(text: &str) -> Result<String, FieldError> {
     let t = text.trim();
@@ -426,5 +444,9 @@ mod tests {
             bridge_for_page(DEFAULT_BRIDGE, false, "http:", "127.0.0.1:8080"),
             DEFAULT_BRIDGE
         );
+        let q = query_for_page("?source=live", "https:", "localhost:8443");
+        assert_eq!(Settings::from_query(&q).bridge, "wss://localhost:8443/ws");
+        assert_eq!(Settings::from_query(&q).source, Source::Live);
+        assert_eq!(query_for_page("?source=live", "http:", "x"), "source=live");
     }
 }

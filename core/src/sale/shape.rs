@@ -439,11 +439,16 @@ mod tests {
         let mut ms = seed.clone();
         ms.sale_date = Micros::from_timestamp(seed.event_time());
         let written = s.encode(&seed).to_string();
-        assert!(written.contains("\"merchant\":{\"id\":\"ana.silva\"}"), "{written}");
+        assert!(
+            written.contains("\"merchant\":{\"id\":\"ana.silva\"}"),
+            "{written}"
+        );
         assert_eq!(s.decode(written.as_bytes(), None).unwrap(), ms);
         for fmt in [TimeFormat::Iso8601, TimeFormat::EpochS, TimeFormat::Sql] {
             let t = shape(&["seller=/m/0/id"], fmt);
-            let back = t.decode(t.encode(&seed).to_string().as_bytes(), None).unwrap();
+            let back = t
+                .decode(t.encode(&seed).to_string().as_bytes(), None)
+                .unwrap();
             assert_eq!(back.event_time(), seed.event_time(), "{fmt:?}");
             assert_eq!(back.seller, seed.seller);
         }

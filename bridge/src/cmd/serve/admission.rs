@@ -201,6 +201,33 @@ mod tests {
     }
 
     #[test]
+    fn over_tls_a_host_without_a_port_is_443_and_the_own_origin_is_https() {
+        let a = Admission {
+            tls: true,
+            bind: "0.0.0.0:443".parse().unwrap(),
+            extra_hosts: vec!["bridge.lan".into()],
+            ..admission()
+        };
+        let check = |o: &str, host: &str| a.check(&headers(Some(o), host, None), None);
+        assert_eq!(check("https://bridge.lan", "bridge.lan"), Ok(()));
+        assert_eq!(check("https://bridge.lan:443", "bridge.lan"), Ok(()));
+        assert!(
+            check("http://bridge.lan", "bridge.lan").is_err(),
+            "port 80 is another origin"
+        );
+        let plain = Admission { tls: false, ..a };
+        assert!(
+            plain
+                .check(
+                    &headers(Some("https://bridge.lan"), "bridge.lan", None),
+                    None
+                )
+                .is_err(),
+            "without TLS a bare Host means port 80, not this server's 443"
+        );
+    }
+
+    #[test]
     fn origins_default_to_same_origin_and_loopback_judged_by_address() {
         let a = Admission {
             tls: false,

@@ -243,9 +243,18 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
     )));
     let partitions = {
         let status = waiting.clone();
+        // `Connection: close`: a kept-alive connection would stay with this router after
+        // the bridge starts (load balancers and Node's agent keep them).
         let app = Router::new().fallback(move || {
             let why = status.lock().expect("not poisoned").clone();
-            async move { health::unavailable(&why) }
+            async move {
+                let mut r = health::unavailable(&why);
+                r.headers_mut().insert(
+                    axum::http::header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+                r
+            }
         });
         let gate = Gate {
             slots: Arc::new(Semaphore::new(max_connections)),
