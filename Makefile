@@ -1,4 +1,4 @@
-# hopscope's two set-up-and-go commands. Both install what they need on first use.
+# hopscope's commands: serve and live (set up and go), test, bench. Each installs what it needs on first use.
 .PHONY: serve live test bench
 
 ## Serve the in-browser simulator on http://127.0.0.1:8080 (installs the wasm target, trunk,
