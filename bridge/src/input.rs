@@ -43,8 +43,10 @@ struct Block {
     error: Option<io::Error>,
     sales: SaleBatch,
     partitions: Vec<u32>,
-    /// `(sales before it in this block, line number within the block, why)`.
-    bad: Vec<(usize, u64, SaleError)>,
+    /// Each sale's line: (line number within the block, start, end in `raw`).
+    spans: Vec<(u64, usize, usize)>,
+    /// `(sales before it in this block, line number within the block, why, start, end)`.
+    bad: Vec<(usize, u64, SaleError, usize, usize)>,
     /// Lines in this block.
     lines: u64,
 }
@@ -207,6 +209,7 @@ impl Reader {
         block.error = None;
         block.sales.clear();
         block.partitions.clear();
+        block.spans.clear();
         block.bad.clear();
         block.lines = 0;
         Some(block)
@@ -245,7 +248,7 @@ impl Reader {
 /// A decoding thread's work on one block: every line to a sale or a reason.
 fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
     if let Some(bytes) = block.too_long {
-        block.bad.push((0, 1, SaleError::too_large(bytes)));
+        block.bad.push((0, 1, SaleError::too_large(bytes), 0, 0));
         block.lines = 1;
         return;
     }
@@ -255,6 +258,9 @@ fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
     while start < raw.len() {
         let end = memchr::memchr(b'\n', &raw[start..]).map_or(raw.len(), |n| start + n);
         let line = raw[start..end].trim_ascii();
+        // The trimmed line's place in the block (what was decoded, for dead letters).
+        let at = line.as_ptr() as usize - raw.as_ptr() as usize;
+        let span = (at, at + line.len());
         start = end + 1;
         line_no += 1;
         if line.is_empty() {
@@ -270,8 +276,11 @@ fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
                 block
                     .partitions
                     .push(partition_for_key(seller.as_bytes(), partitions));
+                block.spans.push((line_no, span.0, span.1));
             }
-            Err(e) => block.bad.push((block.sales.len(), line_no, e)),
+            Err(e) => block
+                .bad
+                .push((block.sales.len(), line_no, e, span.0, span.1)),
         }
     }
     block.lines = line_no;
@@ -295,23 +304,20 @@ impl Summary {
     }
 }
 
-/// Calls `f(sale, partition, arrival)` for every valid sale in order; reports every bad
-/// line on stderr with its number, in its place, and goes on. `arrival` is the replay
-/// clock: the newest `sale_date` seen so far (what "processing time" means for a file).
-pub fn for_each_sale(
-    input: &mut Input,
-    f: impl FnMut(SaleView<'_>, u32, Timestamp) -> io::Result<()>,
-) -> io::Result<Summary> {
-    for_each_record(input, f, |line_no, e| {
-        eprintln!("hopscope: line {line_no}: {e}");
-    })
+/// A line of the input: its number and its bytes as read (without the line end).
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'a> {
+    pub number: u64,
+    pub raw: &'a [u8],
 }
 
-/// [`for_each_sale`], with bad lines handed to `bad(line number, why)`.
-fn for_each_record(
+/// Calls `f(sale, partition, arrival, line)` for every valid sale in order and `bad(line,
+/// why)` for every line that is not one, in its place. `arrival` is the replay clock: the
+/// newest `sale_date` seen so far (what "processing time" means for a file).
+pub fn for_each_sale(
     input: &mut Input,
-    mut f: impl FnMut(SaleView<'_>, u32, Timestamp) -> io::Result<()>,
-    mut bad: impl FnMut(u64, &SaleError),
+    mut f: impl FnMut(SaleView<'_>, u32, Timestamp, Line<'_>) -> io::Result<()>,
+    mut bad: impl FnMut(Line<'_>, &SaleError) -> io::Result<()>,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     let mut clock = Timestamp(i64::MIN);
@@ -319,21 +325,39 @@ fn for_each_record(
     let mut k = 0;
     while let Ok(mut block) = input.decoded[k % decoders].recv() {
         k += 1;
-        let mut report = |summary: &mut Summary, line_no: u64, e: &SaleError| {
-            summary.malformed += 1;
-            bad(summary.lines + line_no, e);
-        };
+        let raw = &block.raw;
+        let base = summary.lines;
+        let mut report =
+            |summary: &mut Summary,
+             (_, line_no, e, a, b): &(usize, u64, SaleError, usize, usize)| {
+                summary.malformed += 1;
+                let line = Line {
+                    number: base + line_no,
+                    raw: raw.get(*a..*b).unwrap_or_default(),
+                };
+                bad(line, e)
+            };
         let mut errors = block.bad.iter().peekable();
-        for (i, (sale, &partition)) in block.sales.iter().zip(&block.partitions).enumerate() {
-            while let Some((_, line_no, e)) = errors.next_if(|(at, _, _)| *at == i) {
-                report(&mut summary, *line_no, e);
+        for (i, ((sale, &partition), &(line_no, a, b))) in block
+            .sales
+            .iter()
+            .zip(&block.partitions)
+            .zip(&block.spans)
+            .enumerate()
+        {
+            while let Some(e) = errors.next_if(|(at, ..)| *at == i) {
+                report(&mut summary, e)?;
             }
             summary.sales += 1;
             clock = clock.max(sale.event_time());
-            f(sale, partition, clock)?;
+            let line = Line {
+                number: base + line_no,
+                raw: &raw[a..b],
+            };
+            f(sale, partition, clock, line)?;
         }
-        for (_, line_no, e) in errors {
-            report(&mut summary, *line_no, e);
+        for e in errors {
+            report(&mut summary, e)?;
         }
         summary.lines += block.lines;
         if let Some(e) = block.error.take() {
@@ -408,19 +432,27 @@ mod tests {
     fn threaded(source: Trickle, chunk: usize) -> (Seen, io::Result<Summary>) {
         let mut input = Input::from_reader(Box::new(source), 6, chunk, None);
         let seen = std::cell::RefCell::new(Seen::default());
-        let mut line_of_next_sale = 0;
-        let summary = for_each_record(
+        let summary = for_each_sale(
             &mut input,
-            |sale, partition, _| {
-                line_of_next_sale += 1;
-                seen.borrow_mut().sales.push((
-                    line_of_next_sale,
-                    sale.id_sale.to_string(),
-                    partition,
-                ));
+            |sale, partition, _, line| {
+                // The line handed over is the sale's own text.
+                let again = Sale::from_json(line.raw).expect("a sale's line decodes");
+                assert_eq!(again.id_sale, sale.id_sale);
+                seen.borrow_mut()
+                    .sales
+                    .push((line.number, sale.id_sale.to_string(), partition));
                 Ok(())
             },
-            |line_no, e| seen.borrow_mut().bad.push((line_no, e.to_string())),
+            |line, e| {
+                // The line handed over is the one judged (a line too long to keep is not
+                // held: it comes empty).
+                if !line.raw.is_empty() {
+                    let again = Sale::from_json(line.raw).expect_err("a bad line stays bad");
+                    assert_eq!(again.to_string(), e.to_string(), "line {}", line.number);
+                }
+                seen.borrow_mut().bad.push((line.number, e.to_string()));
+                Ok(())
+            },
         );
         (seen.into_inner(), summary)
     }
@@ -502,13 +534,17 @@ mod tests {
         };
         let mut input = Input::from_reader(Box::new(source), 6, 4_096, None);
         let mut n = 0;
-        let r = for_each_sale(&mut input, |_, _, _| {
-            n += 1;
-            if n == 10 {
-                return Err(io::Error::other("stdout closed"));
-            }
-            Ok(())
-        });
+        let r = for_each_sale(
+            &mut input,
+            |_, _, _, _| {
+                n += 1;
+                if n == 10 {
+                    return Err(io::Error::other("stdout closed"));
+                }
+                Ok(())
+            },
+            |_, _| Ok(()),
+        );
         assert_eq!(r.unwrap_err().to_string(), "stdout closed");
         let threads = std::mem::take(&mut input.threads);
         drop(input);

@@ -5,6 +5,7 @@ mod cmd;
 mod input;
 mod kafka;
 mod out;
+mod report;
 mod shape;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};

@@ -28,6 +28,7 @@
 //! search for it. Memory is O(panes in a window + distinct keys), never O(events × windows).
 
 mod config;
+pub mod guard;
 pub mod keys;
 mod pane;
 mod result;

@@ -1,10 +1,14 @@
 //! `hopscope analyze`: the seed's analytics console, offline over sale JSON lines.
 
-use super::window_args::{late_summary, WindowArgs};
+use super::window_args::{
+    dead_letter_summary, guard_summary, jump_warning, late_summary, quarantine_detail, WindowArgs,
+};
 use crate::input::{for_each_sale, Input};
 use crate::out::{self, Res};
+use crate::report::{At, Kind, Reporter};
 use clap::Parser;
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
+use hopscope_core::window::guard::{TimeGuard, Verdict};
 use std::io::{BufWriter, Stdout, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +52,11 @@ pub struct Args {
     /// Live: stop after no record has arrived for this long (e.g. 5s).
     #[arg(long, value_parser = hopscope_core::Span::parse)]
     idle_exit: Option<hopscope_core::Span>,
+    /// Write every record that was not analysed (invalid, quarantined, dropped as late) to
+    /// this file, unchanged, in a JSON envelope with the reason, where it was (line, or
+    /// partition and offset) and the watermark.
+    #[arg(long, value_name = "FILE")]
+    dead_letter: Option<PathBuf>,
     /// Input file of sale JSON lines; `-` or nothing reads stdin.
     file: Option<PathBuf>,
 }
@@ -143,18 +152,28 @@ struct Printer {
     windows: bool,
     suppressed: bool,
     alerts: u64,
+    /// Per-record messages at a bounded pace, and the dead letters.
+    report: Reporter,
 }
 
 impl Printer {
-    fn new(a: &Args) -> Printer {
-        Printer {
+    fn new(a: &Args) -> std::io::Result<Printer> {
+        Ok(Printer {
             windows: a.windows,
             suppressed: a.suppressed,
             alerts: 0,
-        }
+            report: Reporter::to_file(a.dead_letter.as_deref())?,
+        })
     }
 
-    fn drain(&mut self, analytics: &mut Analytics, w: &mut dyn Write) -> std::io::Result<()> {
+    /// Prints what the pipeline has; `current` is the record just pushed (where it was and
+    /// its bytes), the one a late sale dropped now is.
+    fn drain(
+        &mut self,
+        analytics: &mut Analytics,
+        w: &mut dyn Write,
+        current: Option<(&At<'_>, &[u8])>,
+    ) -> std::io::Result<()> {
         while let Some(o) = analytics.poll() {
             match o {
                 Output::Alert(al) => {
@@ -177,7 +196,15 @@ impl Printer {
                     };
                     writeln!(w, "{}{note}", kpi_line(&r))?
                 }
-                Output::Late(l) => eprintln!("hopscope: {}", l.describe()),
+                Output::Late(l) if l.dropped() => {
+                    self.report.say(Kind::Dropped, || l.describe());
+                    if let Some((at, raw)) = current {
+                        let detail = format!("late: dropped (watermark {})", l.watermark);
+                        self.report
+                            .dead_letter("dropped", &detail, at, Some(l.watermark), raw)?;
+                    }
+                }
+                Output::Late(l) => self.report.say(Kind::Late, || l.describe()),
                 _ => {}
             }
         }
@@ -249,10 +276,15 @@ fn follow(
     what: &str,
     analytics: &mut Analytics,
     on_start: impl FnOnce(&mut Analytics, u32),
-    mut on_message: impl FnMut(&mut Analytics, &rdkafka::message::BorrowedMessage<'_>) -> Res<()>,
+    mut on_message: impl FnMut(
+        &mut Analytics,
+        &mut Printer,
+        &rdkafka::message::BorrowedMessage<'_>,
+    ) -> Res<()>,
     mut after_poll: impl FnMut(&mut Analytics, u64),
 ) -> Res<(Printer, BufWriter<Stdout>, u64)> {
     use rdkafka::consumer::Consumer;
+    use rdkafka::message::Message;
     use std::time::{Duration, Instant};
     let conn = crate::kafka::Connection::from_args(&a.kafka)?;
     for w in conn.warnings(crate::kafka::Role::Consumer) {
@@ -273,7 +305,7 @@ fn follow(
         from_text(start, seek_to)
     )?;
     w.flush()?;
-    let mut printer = Printer::new(a);
+    let mut printer = Printer::new(a)?;
     let mut records = 0u64;
     let mut last_record = Instant::now();
     // librdkafka repeats a failing broker every poll: say each new cause once.
@@ -284,7 +316,17 @@ fn follow(
                 last_record = Instant::now();
                 records += 1;
                 told = None;
-                on_message(analytics, &m)?;
+                on_message(analytics, &mut printer, &m)?;
+                // A late sale dropped now is this record: the dead letters get it whole.
+                let at = At::Offset {
+                    partition: m.partition() as u32,
+                    offset: m.offset(),
+                };
+                printer.drain(
+                    analytics,
+                    &mut w,
+                    Some((&at, m.payload().unwrap_or_default())),
+                )?;
             }
             Some(Err(e)) => {
                 let why = consumer
@@ -299,7 +341,7 @@ fn follow(
             None => {}
         }
         after_poll(analytics, records);
-        printer.drain(analytics, &mut w)?;
+        printer.drain(analytics, &mut w, None)?;
         if a.idle_exit
             .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0)
         {
@@ -319,48 +361,52 @@ fn run_windows_topic(a: &Args, topic: &str, mut analytics: Analytics) -> Res<Exi
     let size = a.window.size.0;
     let (mut rows, mut bad, mut out_of_order) = (0u64, 0u64, 0u64);
     let mut last_end: Option<hopscope_core::Timestamp> = None;
-    let on_row =
-        |analytics: &mut Analytics, m: &rdkafka::message::BorrowedMessage<'_>| -> Res<()> {
-            rows += 1;
-            let at = format!("partition {} offset {}", m.partition(), m.offset());
-            let row = m
-                .payload()
-                .ok_or_else(|| "no value".to_string())
-                .and_then(|p| hopscope_core::WindowResult::from_json(p).map_err(|e| e.to_string()));
-            match row {
-                Err(e) => {
-                    bad += 1;
-                    eprintln!("hopscope: {topic} {at}: {e} (skipped)");
-                }
-                Ok(r) if r.window_end.0 - r.window_start.0 != size => {
-                    return Err(format!(
-                        "{topic} {at}: the window {} → {} is {} long but --size is {}: \
-                     give analyze the job's --size and --slide",
-                        r.window_start,
-                        r.window_end,
-                        hopscope_core::Span(r.window_end.0 - r.window_start.0),
-                        a.window.size
-                    )
-                    .into());
-                }
-                Ok(r) if last_end.is_some_and(|t| r.window_end <= t) => {
-                    out_of_order += 1;
-                    eprintln!(
-                        "hopscope: {topic} {at}: window {} → {} repeats or precedes window \
-                     ending {} (skipped)",
-                        r.window_start,
-                        r.window_end,
-                        last_end.unwrap_or_default()
-                    );
-                }
-                Ok(r) => {
-                    last_end = Some(r.window_end);
-                    analytics.push_window(r);
-                }
+    let on_row = |analytics: &mut Analytics,
+                  printer: &mut Printer,
+                  m: &rdkafka::message::BorrowedMessage<'_>|
+     -> Res<()> {
+        rows += 1;
+        let at = format!("partition {} offset {}", m.partition(), m.offset());
+        let row = m
+            .payload()
+            .ok_or_else(|| "no value".to_string())
+            .and_then(|p| hopscope_core::WindowResult::from_json(p).map_err(|e| e.to_string()));
+        match row {
+            Err(e) => {
+                bad += 1;
+                printer
+                    .report
+                    .say(Kind::Invalid, || format!("{topic} {at}: {e} (skipped)"));
             }
-            Ok(())
-        };
-    let (printer, mut w, _) = follow(
+            Ok(r) if r.window_end.0 - r.window_start.0 != size => {
+                return Err(format!(
+                    "{topic} {at}: the window {} → {} is {} long but --size is {}: \
+                     give analyze the job's --size and --slide",
+                    r.window_start,
+                    r.window_end,
+                    hopscope_core::Span(r.window_end.0 - r.window_start.0),
+                    a.window.size
+                )
+                .into());
+            }
+            Ok(r) if last_end.is_some_and(|t| r.window_end <= t) => {
+                out_of_order += 1;
+                eprintln!(
+                    "hopscope: {topic} {at}: window {} → {} repeats or precedes window \
+                     ending {} (skipped)",
+                    r.window_start,
+                    r.window_end,
+                    last_end.unwrap_or_default()
+                );
+            }
+            Ok(r) => {
+                last_end = Some(r.window_end);
+                analytics.push_window(r);
+            }
+        }
+        Ok(())
+    };
+    let (mut printer, mut w, _) = follow(
         a,
         topic,
         "window rows from ",
@@ -369,6 +415,7 @@ fn run_windows_topic(a: &Args, topic: &str, mut analytics: Analytics) -> Res<Exi
         on_row,
         |_, _| {},
     )?;
+    printer.report.finish()?;
     writeln!(
         w,
         "📋 Summary: {rows} window rows ({bad} not valid windows, {out_of_order} repeated or out of order, all skipped); {} windows analysed; {} alerts shown, {} held back by the cooldown",
@@ -392,37 +439,61 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
     // per record (a mapped shape reads each record to a Sale first).
     let mut batch = hopscope_core::SaleBatch::new();
     let shape = a.shape.shape()?;
-    let on_sale =
-        |analytics: &mut Analytics, m: &rdkafka::message::BorrowedMessage<'_>| -> Res<()> {
-            batch.clear();
-            let pushed = m.payload().map(|v| match &shape {
-                None => batch.push_json(v),
-                Some(shape) => {
-                    let at = m.timestamp().to_millis().map(hopscope_core::Timestamp);
-                    shape.decode(v, at).map(|s| batch.push_sale(&s))
-                }
-            });
-            match pushed {
-                Some(Ok(())) => analytics.push(batch.get(0), m.partition() as u32, wall_now()),
-                Some(Err(e)) => {
-                    invalid += 1;
-                    eprintln!(
-                        "hopscope: partition {} offset {}: {e}",
-                        m.partition(),
-                        m.offset()
-                    );
-                }
-                None => {
-                    invalid += 1;
-                    eprintln!(
-                        "hopscope: partition {} offset {}: no value",
-                        m.partition(),
-                        m.offset()
-                    );
-                }
-            }
-            Ok(())
+    let mut guard = TimeGuard::new(a.window.guard());
+    let delay = a.window.watermark_delay;
+    let on_sale = |analytics: &mut Analytics,
+                   printer: &mut Printer,
+                   m: &rdkafka::message::BorrowedMessage<'_>|
+     -> Res<()> {
+        batch.clear();
+        let at = At::Offset {
+            partition: m.partition() as u32,
+            offset: m.offset(),
         };
+        let raw = m.payload().unwrap_or_default();
+        let pushed = m.payload().map(|v| match &shape {
+            None => batch.push_json(v),
+            Some(shape) => {
+                let t = m.timestamp().to_millis().map(hopscope_core::Timestamp);
+                shape.decode(v, t).map(|s| batch.push_sale(&s))
+            }
+        });
+        let report = &mut printer.report;
+        let e = match pushed {
+            Some(Ok(())) => {
+                let sale = batch.get(0);
+                let now = wall_now();
+                let watermark = analytics.engine().watermark();
+                match guard.check(
+                    sale.event_time(),
+                    m.partition() as u32,
+                    Some(now),
+                    watermark,
+                ) {
+                    Verdict::Accept => {}
+                    Verdict::Jump { from, to } => report.say(Kind::Jump, || {
+                        jump_warning(&at, sale.id_sale, from, to, delay)
+                    }),
+                    Verdict::Quarantine(q) => {
+                        let detail = quarantine_detail(q, sale.event_time());
+                        report.say(Kind::Quarantined, || {
+                            format!("{at}: sale {} {detail}", sale.id_sale)
+                        });
+                        report.dead_letter(q.name(), &detail, &at, watermark, raw)?;
+                        return Ok(());
+                    }
+                }
+                analytics.push(sale, m.partition() as u32, now);
+                return Ok(());
+            }
+            Some(Err(e)) => e.to_string(),
+            None => "no value".to_string(),
+        };
+        invalid += 1;
+        report.say(Kind::Invalid, || format!("{at}: {e}"));
+        report.dead_letter("invalid", &e, &at, None, raw)?;
+        Ok(())
+    };
     // Say once why windows do not fire, when a partition holds the watermark.
     let mut last_fired = (analytics.stats().windows_fired, Instant::now());
     let mut told_holding = None;
@@ -453,14 +524,17 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
     let (mut printer, mut w, records) =
         follow(a, &a.topic, "", &mut analytics, declare, on_sale, tick)?;
     analytics.flush();
-    printer.drain(&mut analytics, &mut w)?;
+    printer.drain(&mut analytics, &mut w, None)?;
+    printer.report.finish()?;
     writeln!(
         w,
-        "📋 Summary: {records} records ({invalid} not valid sales); {}; {} windows; {} alerts shown, {} held back by the cooldown",
+        "📋 Summary: {records} records ({invalid} not valid sales); {}; {}; {} windows; {} alerts shown, {} held back by the cooldown{}",
         late_summary(&analytics.stats()),
+        guard_summary(&guard),
         analytics.stats().windows_fired,
         printer.alerts,
-        analytics.cooldown().blocked()
+        analytics.cooldown().blocked(),
+        dead_letter_summary(&printer.report, a.dead_letter.as_deref())
     )?;
     w.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -488,21 +562,56 @@ pub fn run(a: Args) -> Res<ExitCode> {
     )?;
     let mut w = out::stdout();
     out::line(&mut w, &banner(&a.window))?;
-    let mut printer = Printer::new(&a);
-    let summary = for_each_sale(&mut input, |sale, partition, now| {
-        analytics.push(sale, partition, now);
-        printer.drain(&mut analytics, &mut w)
-    })?;
+    let mut printer = Printer::new(&a)?;
+    let mut guard = TimeGuard::new(a.window.guard());
+    let delay = a.window.watermark_delay;
+    let printer_cell = std::cell::RefCell::new(&mut printer);
+    let summary = for_each_sale(
+        &mut input,
+        |sale, partition, now, line| {
+            let at = At::Line(line.number);
+            let mut printer = printer_cell.borrow_mut();
+            let watermark = analytics.engine().watermark();
+            match guard.check(sale.event_time(), 0, None, watermark) {
+                Verdict::Accept => {}
+                Verdict::Jump { from, to } => printer.report.say(Kind::Jump, || {
+                    jump_warning(&at, sale.id_sale, from, to, delay)
+                }),
+                Verdict::Quarantine(q) => {
+                    let detail = quarantine_detail(q, sale.event_time());
+                    printer.report.say(Kind::Quarantined, || {
+                        format!("{at}: sale {} {detail}", sale.id_sale)
+                    });
+                    return printer
+                        .report
+                        .dead_letter(q.name(), &detail, &at, watermark, line.raw);
+                }
+            }
+            analytics.push(sale, partition, now);
+            printer.drain(&mut analytics, &mut w, Some((&at, line.raw)))
+        },
+        |line, e| {
+            let at = At::Line(line.number);
+            let mut printer = printer_cell.borrow_mut();
+            printer.report.say(Kind::Invalid, || format!("{at}: {e}"));
+            printer
+                .report
+                .dead_letter("invalid", &e.to_string(), &at, None, line.raw)
+        },
+    )?;
     analytics.flush();
-    printer.drain(&mut analytics, &mut w)?;
+    printer.drain(&mut analytics, &mut w, None)?;
+    printer.report.finish()?;
     let blocked = analytics.cooldown().blocked();
     writeln!(
         w,
-        "📋 Summary: {}; {}; {} windows; {} alerts shown, {blocked} held back by the cooldown",
+        "📋 Summary: {}; {}; {}; {} windows; {} alerts shown, {blocked} held back by the cooldown{}",
         summary.describe(),
         late_summary(&analytics.stats()),
+        guard_summary(&guard),
         analytics.stats().windows_fired,
-        printer.alerts
+        printer.alerts,
+        dead_letter_summary(&printer.report, a.dead_letter.as_deref())
     )?;
     w.flush()?;
     Ok(ExitCode::SUCCESS)

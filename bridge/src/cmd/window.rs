@@ -1,9 +1,13 @@
 //! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
 
-use super::window_args::{late_summary, WindowArgs};
+use super::window_args::{
+    dead_letter_summary, guard_summary, jump_warning, late_summary, quarantine_detail, WindowArgs,
+};
 use crate::input::{for_each_sale, Input};
 use crate::out::{self, Res};
+use crate::report::{At, Kind, Reporter};
 use clap::Parser;
+use hopscope_core::window::guard::{TimeGuard, Verdict};
 use hopscope_core::window::{Event, HopWindows, Pushed};
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,6 +30,10 @@ pub struct Args {
     /// Also print windows that hold no sales (a full timeline).
     #[arg(long)]
     emit_empty: bool,
+    /// Write every record that was not windowed (invalid, quarantined, dropped as late) to
+    /// this file, unchanged, in a JSON envelope with the reason, its line and the watermark.
+    #[arg(long, value_name = "FILE")]
+    dead_letter: Option<PathBuf>,
     /// Input file of sale JSON lines; `-` or nothing reads stdin.
     file: Option<PathBuf>,
 }
@@ -47,35 +55,76 @@ pub fn run(a: Args) -> Res<ExitCode> {
         }
         Ok(())
     };
-    let summary = for_each_sale(&mut input, |sale, partition, now| {
-        match engine.push(&Event::from_sale(sale, partition), now) {
-            Pushed::Accepted => {}
-            Pushed::LateJoined {
-                joined,
-                windows,
-                watermark,
-            } => eprintln!(
-                "hopscope: late sale {} at {} joined {joined} of its {windows} windows (the others had fired; watermark {watermark})",
-                sale.id_sale,
-                sale.event_time(),
-            ),
-            Pushed::Dropped { windows, watermark } => eprintln!(
-                "hopscope: late sale {} at {} dropped: all its {windows} windows had fired (watermark {watermark})",
-                sale.id_sale,
-                sale.event_time(),
-            ),
-        }
-        write_fired(&mut engine, &mut w)
-    })?;
+    let mut guard = TimeGuard::new(a.window.guard());
+    let mut report = Reporter::to_file(a.dead_letter.as_deref())?;
+    let delay = a.window.watermark_delay;
+    let report = std::cell::RefCell::new(&mut report);
+    let summary = for_each_sale(
+        &mut input,
+        |sale, partition, now, line| {
+            let at = At::Line(line.number);
+            let mut report = report.borrow_mut();
+            match guard.check(sale.event_time(), 0, None, engine.watermark()) {
+                Verdict::Accept => {}
+                Verdict::Jump { from, to } => report.say(Kind::Jump, || {
+                    jump_warning(&at, sale.id_sale, from, to, delay)
+                }),
+                Verdict::Quarantine(q) => {
+                    let detail = quarantine_detail(q, sale.event_time());
+                    report.say(Kind::Quarantined, || {
+                        format!("{at}: sale {} {detail}", sale.id_sale)
+                    });
+                    return report.dead_letter(
+                        q.name(),
+                        &detail,
+                        &at,
+                        engine.watermark(),
+                        line.raw,
+                    );
+                }
+            }
+            match engine.push(&Event::from_sale(sale, partition), now) {
+                Pushed::Accepted => {}
+                Pushed::LateJoined {
+                    joined,
+                    windows,
+                    watermark,
+                } => report.say(Kind::Late, || format!(
+                    "late sale {} at {} joined {joined} of its {windows} windows (the others had fired; watermark {watermark})",
+                    sale.id_sale,
+                    sale.event_time(),
+                )),
+                Pushed::Dropped { windows, watermark } => {
+                    let detail =
+                        format!("all its {windows} windows had fired (watermark {watermark})");
+                    report.say(Kind::Dropped, || {
+                        format!("late sale {} at {} dropped: {detail}", sale.id_sale, sale.event_time())
+                    });
+                    report.dead_letter("dropped", &detail, &at, Some(watermark), line.raw)?;
+                }
+            }
+            write_fired(&mut engine, &mut w)
+        },
+        |line, e| {
+            let at = At::Line(line.number);
+            let mut report = report.borrow_mut();
+            report.say(Kind::Invalid, || format!("{at}: {e}"));
+            report.dead_letter("invalid", &e.to_string(), &at, None, line.raw)
+        },
+    )?;
+    let report = report.into_inner();
     engine.flush();
     write_fired(&mut engine, &mut w)?;
     w.flush()?;
+    report.finish()?;
     let stats = engine.stats();
     eprintln!(
-        "hopscope window: {}; {}; {} windows",
+        "hopscope window: {}; {}; {}; {} windows{}",
         summary.describe(),
         late_summary(&stats),
-        stats.windows_fired
+        guard_summary(&guard),
+        stats.windows_fired,
+        dead_letter_summary(report, a.dead_letter.as_deref())
     );
     Ok(ExitCode::SUCCESS)
 }

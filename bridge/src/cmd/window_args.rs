@@ -40,6 +40,19 @@ pub struct WindowArgs {
     /// partition holds every window.
     #[arg(long, value_parser = Span::parse, allow_hyphen_values = true)]
     pub idle_timeout: Option<Span>,
+    /// Warn when one record moves the watermark (its stream's newest sale) by more than this
+    /// in one step, naming the record: a broken clock makes every later sale late.
+    #[arg(long, value_parser = Span::parse, default_value = "1d")]
+    pub max_jump: Span,
+    /// Put aside records more than this far ahead of processing time (live sources) or of
+    /// the newest sale so far (files): they neither move the watermark nor reach a window,
+    /// and are counted (and sent to the dead letters). Default: off (Flink's results).
+    #[arg(long, value_parser = Span::parse)]
+    pub max_ahead: Option<Span>,
+    /// Put aside records more than this far behind the watermark (instead of windowing or
+    /// dropping them as late). Default: off.
+    #[arg(long, value_parser = Span::parse)]
+    pub max_behind: Option<Span>,
     /// Partitions to report per window (sales are keyed by seller).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub partitions: u32,
@@ -62,6 +75,15 @@ impl WindowArgs {
         Ok(c)
     }
 
+    /// The event-time guard these options ask for.
+    pub fn guard(&self) -> hopscope_core::window::guard::GuardConfig {
+        hopscope_core::window::guard::GuardConfig {
+            max_jump: self.max_jump,
+            max_ahead: self.max_ahead,
+            max_behind: self.max_behind,
+        }
+    }
+
     pub fn is_event_time(&self) -> bool {
         matches!(self.time, Time::Event)
     }
@@ -73,4 +95,71 @@ pub fn late_summary(stats: &hopscope_core::window::EngineStats) -> String {
         "late: {} joined their unfired windows, {} dropped",
         stats.late_joined, stats.dropped
     )
+}
+
+/// The warning for a record that moved its stream's watermark by more than `--max-jump`.
+pub fn jump_warning(
+    at: &crate::report::At<'_>,
+    id: &str,
+    from: hopscope_core::Timestamp,
+    to: hopscope_core::Timestamp,
+    delay: Span,
+) -> String {
+    format!(
+        "⚠️  {at}: sale {id} at {to} moved the watermark from {} to {} in one step ({} ahead): \
+         every sale before {} will now be late{}; --max-ahead puts such records aside",
+        from.minus(delay),
+        to.minus(delay),
+        human(to.since(from)),
+        to.minus(delay),
+        if matches!(at, crate::report::At::Offset { .. }) {
+            " on this partition (on all of them once the others go idle)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Why a record was put aside, for messages and dead letters.
+pub fn quarantine_detail(
+    q: hopscope_core::window::guard::Quarantine,
+    t: hopscope_core::Timestamp,
+) -> String {
+    use hopscope_core::window::guard::Quarantine;
+    match q {
+        Quarantine::Ahead(by) => format!("at {t} quarantined: {by} ahead (--max-ahead)"),
+        Quarantine::Behind(by) => {
+            format!("at {t} quarantined: {by} behind the watermark (--max-behind)")
+        }
+    }
+}
+
+/// `guard: 1 watermark jump, 0 quarantined ahead, 0 behind` for summaries.
+pub fn guard_summary(g: &hopscope_core::window::guard::TimeGuard) -> String {
+    let s = g.stats();
+    format!(
+        "watermark jumps over --max-jump: {}; quarantined: {} ahead, {} behind",
+        s.jumps, s.ahead, s.behind
+    )
+}
+
+/// `; 12 records in the dead letters (FILE)` when a dead-letter file is written.
+pub fn dead_letter_summary(r: &crate::report::Reporter, path: Option<&std::path::Path>) -> String {
+    path.map_or_else(String::new, |p| {
+        format!(
+            "; {} records in the dead letters ({})",
+            r.dead_letters,
+            p.display()
+        )
+    })
+}
+
+/// A span as a person reads it: `3 days`, `5h 20m`, `15m`, `1.5s`.
+fn human(s: Span) -> String {
+    const DAY: i64 = 86_400_000;
+    if s.0 >= DAY {
+        format!("{} days", s.0 / DAY)
+    } else {
+        s.to_string()
+    }
 }

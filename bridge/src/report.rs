@@ -1,0 +1,224 @@
+//! What becomes of records that are not windowed, said at a pace a terminal can take.
+//!
+//! Per-record messages (invalid, late, dropped, quarantined) print in full for the first
+//! [`DETAILS`] of each kind; after that they are counted and one summary line per
+//! [`INTERVAL`] says how many more came — a million late records make a handful of lines, not
+//! a million. Every record that was not windowed (invalid, quarantined, dropped as late) also
+//! goes, unchanged, to the dead-letter file when one is given, in a JSON envelope with the
+//! reason, where it was, and the watermark at the time.
+
+use hopscope_core::Timestamp;
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+/// Messages shown in full per kind before the summaries take over.
+pub const DETAILS: u64 = 10;
+/// How often a summary of what was not shown is printed.
+pub const INTERVAL: Duration = Duration::from_secs(10);
+
+/// The kinds of per-record message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Invalid,
+    Late,
+    Dropped,
+    Quarantined,
+    Jump,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::Invalid,
+        Kind::Late,
+        Kind::Dropped,
+        Kind::Quarantined,
+        Kind::Jump,
+    ];
+
+    fn plural(self) -> &'static str {
+        match self {
+            Kind::Invalid => "invalid records",
+            Kind::Late => "late sales that joined their unfired windows",
+            Kind::Dropped => "late sales dropped",
+            Kind::Quarantined => "records quarantined",
+            Kind::Jump => "watermark jumps",
+        }
+    }
+}
+
+/// Where a record came from.
+pub enum At<'a> {
+    Line(u64),
+    Offset {
+        partition: u32,
+        offset: i64,
+    },
+    #[allow(dead_code)] // for sources without positions
+    Unknown(&'a str),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Line(n) => write!(f, "line {n}"),
+            At::Offset { partition, offset } => write!(f, "partition {partition} offset {offset}"),
+            At::Unknown(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Rate-limited messages and the dead-letter file.
+pub struct Reporter {
+    shown: [u64; 5],
+    /// Counted since the last summary, per kind.
+    unshown: [u64; 5],
+    last_summary: Instant,
+    dead: Option<Box<dyn Write>>,
+    pub dead_letters: u64,
+}
+
+impl Reporter {
+    pub fn new(dead: Option<Box<dyn Write>>) -> Reporter {
+        Reporter {
+            shown: [0; 5],
+            unshown: [0; 5],
+            last_summary: Instant::now(),
+            dead,
+            dead_letters: 0,
+        }
+    }
+
+    /// Opens `--dead-letter FILE` (created or truncated).
+    pub fn to_file(path: Option<&std::path::Path>) -> io::Result<Reporter> {
+        let dead = match path {
+            None => None,
+            Some(p) => Some(
+                Box::new(io::BufWriter::new(std::fs::File::create(p).map_err(
+                    |e| io::Error::new(e.kind(), format!("--dead-letter {}: {e}", p.display())),
+                )?)) as Box<dyn Write>,
+            ),
+        };
+        Ok(Reporter::new(dead))
+    }
+
+    /// One message of `kind`: printed while under the limit, else counted for the summary.
+    pub fn say(&mut self, kind: Kind, message: impl FnOnce() -> String) {
+        let k = kind as usize;
+        if self.shown[k] < DETAILS {
+            self.shown[k] += 1;
+            eprintln!("hopscope: {}", message());
+            if self.shown[k] == DETAILS {
+                eprintln!(
+                    "hopscope: (the first {DETAILS} {} are shown; more are counted, with a summary every {} s)",
+                    kind.plural(),
+                    INTERVAL.as_secs()
+                );
+            }
+        } else {
+            self.unshown[k] += 1;
+        }
+        if self.last_summary.elapsed() >= INTERVAL {
+            self.summary();
+        }
+    }
+
+    /// Prints what was counted and not shown since the last summary.
+    pub fn summary(&mut self) {
+        self.last_summary = Instant::now();
+        let parts: Vec<String> = Kind::ALL
+            .iter()
+            .filter(|k| self.unshown[**k as usize] > 0)
+            .map(|k| format!("{} more {}", self.unshown[*k as usize], k.plural()))
+            .collect();
+        if !parts.is_empty() {
+            eprintln!("hopscope: … and {} (not shown)", parts.join(", "));
+        }
+        self.unshown = [0; 5];
+    }
+
+    /// A record that was not windowed, to the dead-letter file (if any).
+    pub fn dead_letter(
+        &mut self,
+        reason: &str,
+        detail: &str,
+        at: &At<'_>,
+        watermark: Option<Timestamp>,
+        raw: &[u8],
+    ) -> io::Result<()> {
+        let Some(w) = self.dead.as_mut() else {
+            return Ok(());
+        };
+        let mut env = serde_json::Map::new();
+        env.insert("reason".into(), reason.into());
+        env.insert("detail".into(), detail.into());
+        match at {
+            At::Line(n) => {
+                env.insert("line".into(), (*n).into());
+            }
+            At::Offset { partition, offset } => {
+                env.insert("partition".into(), (*partition).into());
+                env.insert("offset".into(), (*offset).into());
+            }
+            At::Unknown(s) => {
+                env.insert("at".into(), (*s).into());
+            }
+        }
+        env.insert(
+            "watermark".into(),
+            watermark.map_or(serde_json::Value::Null, |t| t.to_iso().into()),
+        );
+        // The record unchanged: as text when it is UTF-8, else its bytes in base64.
+        match std::str::from_utf8(raw) {
+            Ok(text) => env.insert("record".into(), text.into()),
+            Err(_) => env.insert("record_base64".into(), base64(raw).into()),
+        };
+        serde_json::to_writer(&mut *w, &env)?;
+        w.write_all(b"\n")?;
+        self.dead_letters += 1;
+        Ok(())
+    }
+
+    /// Flushes the dead letters and prints the last summary.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.summary();
+        if let Some(w) = self.dead.as_mut() {
+            w.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+}

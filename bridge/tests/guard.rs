@@ -1,0 +1,280 @@
+//! Guard rails for bad event times (#28): one sale from a broken clock, dated 2100, in the
+//! middle of ordinary sales. Without options the results stay Flink's (every later sale is
+//! late), but the record is named at once; `--max-ahead` puts it aside; `--dead-letter`
+//! keeps every record that was not windowed; per-record messages stay a handful of lines.
+
+mod common;
+
+use common::{brokers, hopscope, topic};
+use hopscope_core::Sale;
+use rdkafka::config::ClientConfig;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const FUTURE: &str = "2100-01-01T00:00:00.000Z";
+
+fn run(args: &[&str]) -> Output {
+    let o = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "hopscope {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn temp(name: &str, bytes: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("{}-{name}", topic("guard")));
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// `n` generated sales as lines, and the same with one sale dated 2100 after line `at`.
+fn sales_with_a_broken_clock(n: u32, at: usize) -> (Vec<String>, Vec<String>, String) {
+    let out = hopscope(&[
+        "generate",
+        "--count",
+        &n.to_string(),
+        "--seed",
+        "5",
+        "--start",
+        "2025-05-01T10:00:00Z",
+    ]);
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut bad: Sale = Sale::from_json(lines[0].as_bytes()).unwrap();
+    bad.id_sale = "broken-clock".into();
+    bad.sale_date = hopscope_core::Micros::parse_iso(FUTURE).unwrap();
+    let bad = bad.to_json();
+    let mut with = lines.clone();
+    with.insert(at, bad.clone());
+    (lines, with, bad)
+}
+
+fn joined(lines: &[String]) -> Vec<u8> {
+    (lines.join("\n") + "\n").into_bytes()
+}
+
+#[test]
+fn one_far_future_sale_in_a_file_is_named_and_with_max_ahead_changes_nothing() {
+    let (clean, with, bad) = sales_with_a_broken_clock(2000, 1000);
+    let (clean_file, bad_file) = (
+        temp("clean.jsonl", &joined(&clean)),
+        temp("bad.jsonl", &joined(&with)),
+    );
+    let window = ["window", "--size", "5m", "--slide", "1m"];
+
+    // Flink's results: every later sale is late; the warning names the record once.
+    let o = run(&[&window[..], &[bad_file.as_str()]].concat());
+    let err = String::from_utf8_lossy(&o.stderr);
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("moved the watermark"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("line 1001: sale broken-clock at 2100-01-01T00:00:00.000Z")
+            && warnings[0].contains("every sale before 2099-12-31T23:59:59.999Z will now be late"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        err.contains("late: 0 joined their unfired windows, 1000 dropped"),
+        "{err}"
+    );
+    assert!(
+        err.lines().count() < 30,
+        "a thousand dropped sales make a handful of lines, not a thousand: {} lines",
+        err.lines().count()
+    );
+
+    // Put aside: the windows of the file without it, and the record in the dead letters.
+    let dead = std::env::temp_dir().join(format!("{}-dead.jsonl", topic("guard")));
+    let dead_s = dead.to_string_lossy().into_owned();
+    let guarded = run(&[
+        &window[..],
+        &["--max-ahead", "1h", "--dead-letter", &dead_s, &bad_file],
+    ]
+    .concat());
+    let want = run(&[&window[..], &[clean_file.as_str()]].concat());
+    assert_eq!(
+        String::from_utf8_lossy(&guarded.stdout),
+        String::from_utf8_lossy(&want.stdout)
+    );
+    let err = String::from_utf8_lossy(&guarded.stderr);
+    assert!(err.contains("quarantined: 1 ahead, 0 behind"), "{err}");
+    assert!(err.contains("1 records in the dead letters"), "{err}");
+    let letters: Vec<serde_json::Value> = std::fs::read_to_string(&dead)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0]["reason"], "ahead");
+    assert_eq!(letters[0]["line"], 1001);
+    assert_eq!(letters[0]["record"], bad.as_str(), "the record unchanged");
+    for f in [clean_file, bad_file, dead_s] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[test]
+fn the_dead_letters_hold_exactly_the_records_not_windowed_each_once() {
+    let (_, mut with, bad) = sales_with_a_broken_clock(1500, 700);
+    with.insert(100, "{\"not\": \"a sale\"}".into());
+    with.insert(200, "\u{1}garbage".into());
+    let file = temp("mixed.jsonl", &joined(&with));
+    let dead = std::env::temp_dir().join(format!("{}-dead.jsonl", topic("guard")));
+    let dead_s = dead.to_string_lossy().into_owned();
+    for cmd in ["window", "analyze"] {
+        let o = run(&[
+            cmd,
+            "--size",
+            "5m",
+            "--slide",
+            "1m",
+            "--dead-letter",
+            &dead_s,
+            &file,
+        ]);
+        let text =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+        let letters: Vec<serde_json::Value> = std::fs::read_to_string(&dead)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let count = |reason: &str| letters.iter().filter(|l| l["reason"] == reason).count();
+        assert_eq!(count("invalid"), 2, "{cmd}");
+        // Every sale after the broken clock, except itself, was dropped as late.
+        let dropped: usize = text
+            .split("late: 0 joined their unfired windows, ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{cmd}: no late summary: {text}"));
+        assert!(dropped > 700, "{cmd}: {dropped}");
+        assert_eq!(count("dropped"), dropped, "{cmd}");
+        assert_eq!(letters.len(), dropped + 2, "{cmd}: each record once");
+        // Unchanged, with where it was: each dropped line is the input's line.
+        for l in letters.iter().filter(|l| l["reason"] == "dropped") {
+            let n = l["line"].as_u64().unwrap() as usize;
+            assert_eq!(l["record"].as_str().unwrap(), with[n - 1], "{cmd} line {n}");
+        }
+        assert!(
+            !letters.iter().any(|l| l["record"] == bad.as_str()),
+            "the far-future sale was windowed"
+        );
+        assert!(
+            text.contains(&format!("{} records in the dead letters", dropped + 2)),
+            "{cmd}: {text}"
+        );
+    }
+    let _ = std::fs::remove_file(file);
+    let _ = std::fs::remove_file(dead);
+}
+
+#[test]
+fn a_hundred_thousand_late_records_make_a_bounded_number_of_lines() {
+    let (_, with, _) = sales_with_a_broken_clock(100_000, 0);
+    let file = temp("late.jsonl", &joined(&with));
+    for cmd in ["window", "analyze"] {
+        let o = run(&[cmd, "--size", "5m", "--slide", "1m", &file]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        let text = String::from_utf8_lossy(&o.stdout).into_owned() + &err;
+        assert!(
+            text.contains("100000 dropped"),
+            "{cmd}: {}",
+            &text[text.len().saturating_sub(600)..]
+        );
+        assert!(
+            err.lines().count() < 60,
+            "{cmd}: {} lines",
+            err.lines().count()
+        );
+    }
+    let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_topic_the_record_is_named_by_partition_and_offset_and_max_ahead_keeps_the_windows() {
+    if common::skip_without_kafka() {
+        return;
+    }
+    let (clean, _, bad) = sales_with_a_broken_clock(3000, 0);
+    let t = topic("broken-clock");
+    let b = brokers();
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &b,
+        "--topic",
+        &t,
+        "--no-pace",
+        "--count",
+        "0",
+    ]);
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", &b)
+        .create()
+        .unwrap();
+    for (i, line) in clean.iter().enumerate() {
+        let seller = Sale::from_json(line.as_bytes()).unwrap().seller;
+        producer
+            .send(BaseRecord::to(&t).key(&seller).payload(line))
+            .unwrap();
+        if i == 1500 {
+            producer
+                .send(BaseRecord::<str, str>::to(&t).partition(0).payload(&bad))
+                .unwrap();
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+    let file = temp("clean.jsonl", &joined(&clean));
+    let window = ["--windows", "--size", "5m", "--slide", "1m"];
+    let want = hopscope(&[&["analyze"][..], &window[..], &[file.as_str()]].concat());
+    let live = [
+        "analyze",
+        "--brokers",
+        &b,
+        "--topic",
+        &t,
+        "--from",
+        "earliest",
+        "--idle-exit",
+        "3s",
+    ];
+    // Named by partition and offset; the other partitions keep their windows for now.
+    let o = hopscope(&[&live[..], &window[..]].concat());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines().any(|l| l.contains("partition 0 offset")
+            && l.contains("sale broken-clock")
+            && l.contains("moved the watermark")),
+        "{err}"
+    );
+    // Put aside: exactly the windows of the sales without it.
+    let guarded = hopscope(&[&live[..], &window[..], &["--max-ahead", "1d"]].concat());
+    let results = |o: &Output| -> Vec<String> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("📈") || l.starts_with("🚨") || l.starts_with("   "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(results(&guarded), results(&want));
+    assert!(
+        String::from_utf8_lossy(&guarded.stdout).contains("quarantined: 1 ahead, 0 behind"),
+        "{}",
+        String::from_utf8_lossy(&guarded.stdout)
+    );
+    let _ = std::fs::remove_file(file);
+}

@@ -1,0 +1,228 @@
+//! Guard rails for bad event times: one wrong clock must not silence the analytics unsaid.
+//!
+//! Flink-exact windows let one record dated 2100-01-01 move the watermark a century ahead,
+//! after which every real sale is late and dropped. The guard sits *before* the engine and
+//! changes nothing unless asked:
+//! * it always **notices** a record that moves its stream's newest event time (and so the
+//!   watermark) by more than `max_jump` in one step ([`Verdict::Jump`]), so the bridge can
+//!   name the record and say what follows;
+//! * with `max_ahead` / `max_behind` it **quarantines** records too far ahead of the
+//!   reference clock (processing time for live sources, the stream's newest event so far for
+//!   files) or too far behind the watermark: they neither move the watermark nor reach a
+//!   window, and are counted per reason.
+//!
+//! Sans-IO: the reference time and the watermark are arguments; memory is one timestamp per
+//! stream (partition) seen, bounded by the source's partitions.
+
+use crate::time::{Span, Timestamp};
+use std::collections::HashMap;
+
+/// The default `max_jump`: a day. A real stream never jumps a day in one record.
+pub const DEFAULT_MAX_JUMP: Span = Span(24 * 3_600_000);
+
+/// What the guard says of one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Window it as usual.
+    Accept,
+    /// Window it as usual, but it moved its stream's newest event time from `from` to `to`
+    /// in one step, more than `max_jump`: every sale before `to − delay` is now late there.
+    Jump { from: Timestamp, to: Timestamp },
+    /// Put it aside: it is neither windowed nor allowed to move the watermark.
+    Quarantine(Quarantine),
+}
+
+/// Why a record was put aside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Quarantine {
+    /// More than `max_ahead` ahead of the reference clock, by this much.
+    Ahead(Span),
+    /// More than `max_behind` behind the watermark, by this much.
+    Behind(Span),
+}
+
+impl Quarantine {
+    /// `ahead`, `behind`: the reason's name in summaries, metrics and dead letters.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quarantine::Ahead(_) => "ahead",
+            Quarantine::Behind(_) => "behind",
+        }
+    }
+}
+
+/// The guard's settings; `GuardConfig::default()` only notices jumps (Flink-exact results).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardConfig {
+    pub max_jump: Span,
+    pub max_ahead: Option<Span>,
+    pub max_behind: Option<Span>,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        GuardConfig {
+            max_jump: DEFAULT_MAX_JUMP,
+            max_ahead: None,
+            max_behind: None,
+        }
+    }
+}
+
+/// Counts of what the guard did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GuardStats {
+    pub jumps: u64,
+    pub ahead: u64,
+    pub behind: u64,
+}
+
+/// The guard: one newest event time per stream.
+#[derive(Clone, Debug, Default)]
+pub struct TimeGuard {
+    config: GuardConfig,
+    newest: HashMap<u32, Timestamp>,
+    stats: GuardStats,
+}
+
+impl TimeGuard {
+    pub fn new(config: GuardConfig) -> TimeGuard {
+        TimeGuard {
+            config,
+            ..TimeGuard::default()
+        }
+    }
+
+    /// Judges a record of `stream` at `t`. `reference` is what "ahead" is measured from
+    /// (`None`: the stream's newest event so far, i.e. a file); `watermark` what "behind" is.
+    pub fn check(
+        &mut self,
+        t: Timestamp,
+        stream: u32,
+        reference: Option<Timestamp>,
+        watermark: Option<Timestamp>,
+    ) -> Verdict {
+        let newest = self.newest.get(&stream).copied();
+        if let Some(max) = self.config.max_ahead {
+            if let Some(reference) = reference.or(newest) {
+                let by = t.since(reference);
+                if by > max {
+                    self.stats.ahead += 1;
+                    return Verdict::Quarantine(Quarantine::Ahead(by));
+                }
+            }
+        }
+        if let (Some(max), Some(w)) = (self.config.max_behind, watermark) {
+            let by = w.since(t);
+            if by > max {
+                self.stats.behind += 1;
+                return Verdict::Quarantine(Quarantine::Behind(by));
+            }
+        }
+        match newest {
+            Some(n) if t > n => {
+                self.newest.insert(stream, t);
+                if t.since(n) > self.config.max_jump {
+                    self.stats.jumps += 1;
+                    return Verdict::Jump { from: n, to: t };
+                }
+                Verdict::Accept
+            }
+            Some(_) => Verdict::Accept,
+            None => {
+                self.newest.insert(stream, t);
+                // A stream's first record has no newest to jump from: a live source measures
+                // it against processing time instead.
+                match reference {
+                    Some(r) if t.since(r) > self.config.max_jump => {
+                        self.stats.jumps += 1;
+                        Verdict::Jump { from: r, to: t }
+                    }
+                    _ => Verdict::Accept,
+                }
+            }
+        }
+    }
+
+    pub fn stats(&self) -> GuardStats {
+        self.stats
+    }
+
+    pub fn config(&self) -> GuardConfig {
+        self.config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+
+    #[test]
+    fn by_default_it_only_notices_a_jump_and_accepts_everything() {
+        let mut g = TimeGuard::new(GuardConfig::default());
+        assert_eq!(g.check(Timestamp(0), 0, None, None), Verdict::Accept);
+        assert_eq!(g.check(Timestamp(H), 0, None, None), Verdict::Accept);
+        let far = Timestamp(100 * 24 * H);
+        assert_eq!(
+            g.check(far, 0, None, None),
+            Verdict::Jump {
+                from: Timestamp(H),
+                to: far
+            }
+        );
+        // Later, earlier sales are accepted (the engine judges them late), no second jump.
+        assert_eq!(g.check(Timestamp(2 * H), 0, None, None), Verdict::Accept);
+        assert_eq!(g.stats().jumps, 1);
+        // Streams are apart: another partition's first record is no jump …
+        assert_eq!(g.check(far, 1, None, None), Verdict::Accept);
+        // … unless it is far ahead of processing time (a live source's first record).
+        assert_eq!(
+            g.check(far, 2, Some(Timestamp(H)), None),
+            Verdict::Jump {
+                from: Timestamp(H),
+                to: far
+            }
+        );
+    }
+
+    #[test]
+    fn quarantine_ahead_of_the_reference_and_behind_the_watermark() {
+        let mut g = TimeGuard::new(GuardConfig {
+            max_ahead: Some(Span(H)),
+            max_behind: Some(Span(2 * H)),
+            ..GuardConfig::default()
+        });
+        let now = Timestamp(10 * H);
+        assert_eq!(
+            g.check(Timestamp(10 * H + 1), 0, Some(now), None),
+            Verdict::Accept
+        );
+        assert_eq!(
+            g.check(Timestamp(12 * H), 0, Some(now), None),
+            Verdict::Quarantine(Quarantine::Ahead(Span(2 * H)))
+        );
+        // A quarantined record does not move the stream's newest time.
+        assert_eq!(
+            g.check(Timestamp(11 * H + 2), 0, None, None),
+            Verdict::Quarantine(Quarantine::Ahead(Span(H + 1)))
+        );
+        assert_eq!(
+            g.check(Timestamp(5 * H), 0, Some(now), Some(Timestamp(8 * H))),
+            Verdict::Quarantine(Quarantine::Behind(Span(3 * H)))
+        );
+        assert_eq!(
+            g.check(Timestamp(7 * H), 0, Some(now), Some(Timestamp(8 * H))),
+            Verdict::Accept
+        );
+        assert_eq!(
+            g.stats(),
+            GuardStats {
+                jumps: 0,
+                ahead: 2,
+                behind: 1
+            }
+        );
+    }
+}
