@@ -35,6 +35,15 @@ enum Command {
     Serve(cmd::serve::Args),
 }
 
+/// The wall clock, for the commands that run live (core takes time as an argument).
+pub fn wall_now() -> hopscope_core::Timestamp {
+    hopscope_core::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    )
+}
+
 fn main() -> ExitCode {
     // --version names the Kafka client library and what it was built with (SSL, SASL, …).
     let long_version: &'static str = Box::leak(

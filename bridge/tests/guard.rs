@@ -278,3 +278,106 @@ async fn on_a_topic_the_record_is_named_by_partition_and_offset_and_max_ahead_ke
     );
     let _ = std::fs::remove_file(file);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_logs_and_counts_a_broken_clock_and_with_max_ahead_relays_it_as_invalid() {
+    if common::skip_without_kafka() {
+        return;
+    }
+    let (clean, _, bad) = sales_with_a_broken_clock(200, 0);
+    let t = topic("serve-broken-clock");
+    let b = brokers();
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &b,
+        "--topic",
+        &t,
+        "--no-pace",
+        "--count",
+        "0",
+    ]);
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", &b)
+        .create()
+        .unwrap();
+    let send = |payload: &str, partition: i32| {
+        producer
+            .send(
+                BaseRecord::<str, str>::to(&t)
+                    .partition(partition)
+                    .payload(payload),
+            )
+            .unwrap();
+    };
+    for (label, extra) in [("plain", vec![]), ("guarded", vec!["--max-ahead", "1d"])] {
+        let port = common::free_port();
+        let log = std::env::temp_dir().join(format!("{}-{label}.log", topic("serve-guard")));
+        let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+            .args([
+                "serve",
+                "--brokers",
+                &b,
+                "--topic",
+                &t,
+                "--web",
+                "/nonexistent",
+            ])
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(&extra)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let srv = common::Serve(child, port);
+        common::wait_ready(port).await;
+        let mut ws = common::connect(port, hopscope_core::protocol::StartFrom::Latest).await;
+        common::wait_following(port, 1).await;
+        for line in &clean[..100] {
+            send(line, 1);
+        }
+        send(&bad, 0);
+        for line in &clean[100..] {
+            send(line, 1);
+        }
+        producer.flush(Duration::from_secs(30)).unwrap();
+        let got = common::collect(&mut ws, 201).await;
+        assert_eq!(got.len(), 201, "{label}");
+        let relayed_bad = got
+            .iter()
+            .find(|r| r.partition == 0)
+            .expect("the broken-clock record");
+        let metrics = common::reqwest_text(port, "/metrics").await;
+        drop(ws);
+        drop(srv);
+        let text = std::fs::read_to_string(&log).unwrap();
+        match relayed_bad.value {
+            hopscope_core::protocol::Value::Sale(_) => {
+                assert_eq!(label, "plain");
+                let warnings: Vec<&str> = text
+                    .lines()
+                    .filter(|l| l.contains("moved the partition's newest sale time"))
+                    .collect();
+                assert_eq!(warnings.len(), 1, "{text}");
+                assert!(
+                    warnings[0].contains("partition 0 offset")
+                        && warnings[0].contains("broken-clock")
+                );
+                assert!(
+                    metrics.contains("hopscope_watermark_jumps_total 1\n"),
+                    "{metrics}"
+                );
+            }
+            hopscope_core::protocol::Value::Invalid { ref error, .. } => {
+                assert_eq!(label, "guarded");
+                assert!(error.contains("quarantined: sale broken-clock"), "{error}");
+                assert!(
+                    metrics.contains("hopscope_quarantined_total 1\n"),
+                    "{metrics}"
+                );
+            }
+        }
+        let _ = std::fs::remove_file(log);
+    }
+}

@@ -115,7 +115,16 @@ pub struct EngineStats {
     pub dropped: u64,
     /// Windows emitted.
     pub windows_fired: u64,
+    /// Empty windows of a timeline (`emit_empty`) not emitted: past [`MAX_EMPTY_RUN`] in a
+    /// row, only the last ones before data or the watermark are.
+    pub empty_skipped: u64,
 }
+
+/// Most empty windows a timeline (`emit_empty`) emits in a row. One record from a broken
+/// clock moves the watermark decades ahead: a timeline of every empty window between would
+/// be a billion windows (and froze the page). The last ones of the gap are emitted, the
+/// others counted in [`EngineStats::empty_skipped`].
+pub const MAX_EMPTY_RUN: i64 = 10_000;
 
 /// The engine. Feed it with [`push`](Self::push), move time with
 /// [`advance`](Self::advance) / [`flush`](Self::flush), and take fired windows with
@@ -339,21 +348,39 @@ impl HopWindows {
             return;
         }
         self.watermark = wm;
-        while let Some(start) = self.next_window() {
+        while let Some(mut start) = self.next_window() {
             if start.saturating_add(self.size) - 1 > self.watermark {
                 break;
+            }
+            if self.config.emit_empty && self.acc.count == 0 {
+                start = self.skip_long_empty_run(start);
             }
             self.fire(start);
         }
     }
 
-    /// Start of the next window to fire, or `None` when no window can hold events yet.
-    fn next_window(&self) -> Option<i64> {
-        if self.acc.count > 0 {
-            return Some(self.next_start);
+    /// A timeline's run of empty windows from `start`: when it reaches more than
+    /// [`MAX_EMPTY_RUN`] windows (up to the first window with data, or the last the
+    /// watermark fires), the start of its last `MAX_EMPTY_RUN`; the others are counted.
+    fn skip_long_empty_run(&mut self, start: i64) -> i64 {
+        let last_firing = first_unfired_start(self.watermark, self.size, self.slide) - self.slide;
+        let end = match self.first_data_start() {
+            Some(s) => s.min(last_firing.saturating_add(self.slide)),
+            None => last_firing.saturating_add(self.slide),
+        };
+        let run = end.saturating_sub(start) / self.slide;
+        if run <= MAX_EMPTY_RUN {
+            return start;
         }
-        // The running window is empty: skip to the first window containing the next pane
-        // with data (or, for a timeline, just the next window).
+        let skip = run - MAX_EMPTY_RUN;
+        self.stats.empty_skipped += skip as u64;
+        let start = start + skip * self.slide;
+        self.next_start = start;
+        start
+    }
+
+    /// The first window start holding the next pane with data, if any.
+    fn first_data_start(&self) -> Option<i64> {
         let mapped = self.panes.range(self.acc_hi..).next().map(|(i, _)| *i);
         let hot = self
             .hot
@@ -364,9 +391,18 @@ impl HopWindows {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        match first_pane {
-            Some(index) => {
-                let s = first_window_start(index * self.pane, self.size, self.slide);
+        first_pane.map(|index| first_window_start(index * self.pane, self.size, self.slide))
+    }
+
+    /// Start of the next window to fire, or `None` when no window can hold events yet.
+    fn next_window(&self) -> Option<i64> {
+        if self.acc.count > 0 {
+            return Some(self.next_start);
+        }
+        // The running window is empty: skip to the first window containing the next pane
+        // with data (or, for a timeline, just the next window).
+        match self.first_data_start() {
+            Some(s) => {
                 if self.config.emit_empty && self.next_start != i64::MIN {
                     Some(self.next_start)
                 } else {
@@ -500,6 +536,44 @@ impl HopWindows {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_timeline_over_a_decades_long_gap_emits_a_bounded_run_and_counts_the_rest() {
+        let mut c = WindowConfig::hop(
+            Span::seconds(10),
+            Span::seconds(2),
+            TimeMode::event(Span(1)),
+        );
+        c.emit_empty = true;
+        let mut e = HopWindows::new(c).unwrap();
+        let ev = |t: i64| Event {
+            time: Timestamp(t),
+            value: crate::Cents(100),
+            seller: "s",
+            category: "c",
+            product: "p",
+            partition: 0,
+        };
+        e.push(&ev(0), Timestamp(0));
+        // A broken clock: 74 years later (1.2 billion empty windows between).
+        let far = 74 * 365 * 86_400_000_i64;
+        e.push(&ev(far), Timestamp(0));
+        let mut fired = 0u64;
+        let mut with_data = 0;
+        while let Some(w) = e.poll() {
+            fired += 1;
+            with_data += usize::from(w.sales_in_window > 0);
+        }
+        let s = e.stats();
+        assert!(fired <= (MAX_EMPTY_RUN + 10) as u64, "{fired} windows");
+        assert_eq!(with_data, 5, "the first sale's five windows");
+        assert_eq!(fired, s.windows_fired);
+        assert!(s.empty_skipped > 1_000_000_000, "{}", s.empty_skipped);
+        // Nothing lost: every window start from the first to the last fired is emitted or
+        // counted as skipped.
+        e.flush();
+        while e.poll().is_some() {}
+    }
     use super::*;
     use crate::time::Span;
 

@@ -140,6 +140,11 @@ pub struct LiveState {
     pub opened: u32,
     /// The bridge speaks another protocol version: no point retrying.
     pub incompatible: bool,
+    /// Notices a record whose sale time jumps far ahead (a broken clock): in event time,
+    /// every earlier sale on its partition is late after it.
+    pub guard: hopscope_core::window::guard::TimeGuard,
+    /// The last such jump, said in the live status.
+    pub jump: Option<String>,
 }
 
 impl LiveState {
@@ -161,6 +166,8 @@ impl LiveState {
             retry_at: None,
             opened: 0,
             incompatible: false,
+            guard: hopscope_core::window::guard::TimeGuard::default(),
+            jump: None,
         }
     }
 }
@@ -742,6 +749,16 @@ impl Page {
                     self.live.next.insert(r.partition, r.offset + 1);
                     match r.value {
                         Value::Sale(s) => {
+                            use hopscope_core::window::guard::Verdict;
+                            let t = s.event_time();
+                            if let Verdict::Jump { from, to } =
+                                self.live.guard.check(t, r.partition, Some(now), None)
+                            {
+                                self.live.jump = Some(format!(
+                                    "partition {} offset {}: sale {} at {to} jumped the partition's clock from {from} in one step; in event time every earlier sale on this partition is now late (a producer's clock is wrong; serve --max-ahead relays such records as invalid)",
+                                    r.partition, r.offset, s.id_sale
+                                ));
+                            }
                             self.shop.push(&s, r.partition, now);
                             self.lesson.live_sale(&s, now);
                             self.versions.lesson += 1;
@@ -961,6 +978,33 @@ mod tests {
             key: Some("ana.silva".into()),
             value: Value::Sale(Sale::from_json(json.as_bytes()).unwrap()),
         }
+    }
+
+    #[test]
+    fn a_live_record_from_a_broken_clock_is_named_in_the_status() {
+        let mut p = Page::from_query("?source=live", 0.0);
+        let now = Timestamp::parse_iso("2026-11-26T10:00:05Z").unwrap().0 as f64;
+        let at = |t: f64| move || t;
+        p.handle(Action::Live(LiveEvent::Open), &mut at(now));
+        let mut broken = sale_record(0, 9);
+        if let Value::Sale(s) = &mut broken.value {
+            s.id_sale = "broken-clock".into();
+            s.sale_date = hopscope_core::Micros::parse_iso("2100-01-01T00:00:00Z").unwrap();
+        }
+        let records = ServerMessage::Records {
+            records: vec![sale_record(0, 7), sale_record(0, 8), broken],
+        };
+        p.handle(
+            Action::Live(LiveEvent::Message(Box::new(records))),
+            &mut at(now + 10.0),
+        );
+        let jump = p.live.jump.as_deref().expect("the jump is said");
+        assert!(
+            jump.starts_with("partition 0 offset 9: sale broken-clock at 2100-01-01T00:00:00.000Z")
+                && jump.contains("every earlier sale on this partition is now late"),
+            "{jump}"
+        );
+        assert_eq!(p.live.guard.stats().jumps, 1);
     }
 
     #[test]

@@ -212,14 +212,6 @@ impl Printer {
     }
 }
 
-fn wall_now() -> hopscope_core::Timestamp {
-    hopscope_core::Timestamp(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-    )
-}
-
 fn from_text(start: StartAt, seek_to: Option<hopscope_core::Timestamp>) -> String {
     match seek_to {
         Some(t) => format!("from {t}"),
@@ -294,7 +286,7 @@ fn follow(
     let brokers = conn.describe();
     let start = a.start();
     // A time start seeks by the records' Kafka timestamps.
-    let seek_to = start.time(wall_now(), &a.window);
+    let seek_to = start.time(crate::wall_now(), &a.window);
     let (consumer, partitions) = assign(&conn, topic, start, seek_to)?;
     on_start(analytics, partitions);
     let mut w = out::stdout();
@@ -462,7 +454,7 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
         let e = match pushed {
             Some(Ok(())) => {
                 let sale = batch.get(0);
-                let now = wall_now();
+                let now = crate::wall_now();
                 let watermark = analytics.engine().watermark();
                 match guard.check(
                     sale.event_time(),
@@ -498,7 +490,7 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
     let mut last_fired = (analytics.stats().windows_fired, Instant::now());
     let mut told_holding = None;
     let tick = |analytics: &mut Analytics, records: u64| {
-        analytics.advance(wall_now());
+        analytics.advance(crate::wall_now());
         let fired = analytics.stats().windows_fired;
         if fired != last_fired.0 {
             last_fired = (fired, Instant::now());
@@ -516,7 +508,7 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
     };
     // Flink's Kafka source knows its splits before their first record; so does analyze.
     let declare = |analytics: &mut Analytics, partitions: u32| {
-        let now = wall_now();
+        let now = crate::wall_now();
         for p in 0..partitions {
             analytics.declare_partition(p, now);
         }

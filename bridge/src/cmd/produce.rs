@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Produce generated sales to a Kafka topic (created with 6 partitions if missing).
 ///
@@ -104,14 +104,6 @@ impl ProducerContext for Delivery {
     }
 }
 
-fn wall_now() -> Timestamp {
-    Timestamp(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-    )
-}
-
 pub fn run(a: Args) -> Res<ExitCode> {
     if !(a.rate.is_finite() && a.rate > 0.0) {
         return Err(format!("--rate must be positive, got {}", a.rate).into());
@@ -128,7 +120,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
     let partitions = rt.block_on(kafka::ensure_topic(&conn, &a.kafka.topic, a.partitions))?;
     let catalog = catalog_file::load(a.catalog.as_deref())?;
-    let start = a.start.unwrap_or_else(wall_now);
+    let start = a.start.unwrap_or_else(crate::wall_now);
     let mut gen = SaleGenerator::new(
         catalog,
         &GeneratorConfig {

@@ -118,8 +118,17 @@ pub fn run(a: Args) -> Res<ExitCode> {
     w.flush()?;
     report.finish()?;
     let stats = engine.stats();
+    let skipped = if stats.empty_skipped > 0 {
+        format!(
+            " ({} empty windows not printed: past {} in a row only the last are)",
+            stats.empty_skipped,
+            hopscope_core::window::MAX_EMPTY_RUN
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "hopscope window: {}; {}; {}; {} windows{}",
+        "hopscope window: {}; {}; {}; {} windows{skipped}{}",
         summary.describe(),
         late_summary(&stats),
         guard_summary(&guard),

@@ -40,6 +40,9 @@ pub fn status(p: &StatusProps) -> Html {
                             0 | 1 => String::new(),
                             n => format!(", reconnected {} time{} (resumed from the last offsets, {} gap notices)", n - 1, if n == 2 { "" } else { "s" }, live.gaps),
                         }) }</p>
+                    if let Some(jump) = &live.jump {
+                        <p class="problem" role="alert" data-testid="live-jump">{ format!("⚠️ {jump}") }</p>
+                    }
                     if let Some(bad) = &live.last_invalid {
                         <p class="muted" data-testid="live-invalid">{ format!("Invalid records are counted and skipped; the last: {bad}") }</p>
                     }

@@ -34,6 +34,10 @@ pub struct Metrics {
     pub window_rows_invalid: AtomicU64,
     /// Window rows a client fell too far behind to get (reported to it).
     pub window_rows_missed: AtomicU64,
+    /// Records that moved a partition's newest sale time by more than --max-jump.
+    pub watermark_jumps: AtomicU64,
+    /// Records relayed as invalid for being more than --max-ahead ahead.
+    pub quarantined: AtomicU64,
 }
 
 /// Refreshes the broker snapshot: every partition's high watermark once a second (`None`
@@ -125,7 +129,7 @@ pub fn unavailable(why: &str) -> Response {
 pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     let m = &s.metrics;
     let mut text = String::new();
-    let counters: [(&str, &str, &str, &AtomicU64); 17] = [
+    let counters: [(&str, &str, &str, &AtomicU64); 19] = [
         (
             "hopscope_records_in_total",
             "Records arriving on the topic (read once, by the shared live reader).",
@@ -227,6 +231,18 @@ pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
             "Window rows a client fell too far behind to receive (each told to its client).",
             "counter",
             &m.window_rows_missed,
+        ),
+        (
+            "hopscope_watermark_jumps_total",
+            "Records that moved their partition's newest sale time by more than --max-jump in one step (logged).",
+            "counter",
+            &m.watermark_jumps,
+        ),
+        (
+            "hopscope_quarantined_total",
+            "Records relayed as invalid for being more than --max-ahead ahead of processing time.",
+            "counter",
+            &m.quarantined,
         ),
     ];
     for (name, help, kind, value) in counters {

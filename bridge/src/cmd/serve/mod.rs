@@ -120,6 +120,14 @@ pub struct Args {
     /// Allow --token on a non-loopback address without TLS, where the token travels in clear.
     #[arg(long)]
     allow_insecure: bool,
+    /// Log (and count in /metrics) a record that moves its partition's newest sale time by
+    /// more than this in one step: a broken clock makes every later sale late in the pages.
+    #[arg(long, value_parser = hopscope_core::Span::parse, default_value = "1d")]
+    max_jump: hopscope_core::Span,
+    /// Relay records more than this far ahead of processing time as invalid (quarantined),
+    /// so pages never window them. Default: off (Flink's results).
+    #[arg(long, value_parser = hopscope_core::Span::parse)]
+    max_ahead: Option<hopscope_core::Span>,
 }
 
 pub(crate) struct Shared {
@@ -150,6 +158,8 @@ pub(crate) struct Shared {
     max_replays: u32,
     send_timeout: Duration,
     windows: Option<Arc<windows::WindowsRelay>>,
+    /// The live reader's event-time guard (jumps are logged once per record, not per client).
+    guard: Mutex<hopscope_core::window::guard::TimeGuard>,
 }
 
 impl Shared {
@@ -298,6 +308,13 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
             .windows_topic
             .clone()
             .map(|t| Arc::new(windows::WindowsRelay::new(t))),
+        guard: Mutex::new(hopscope_core::window::guard::TimeGuard::new(
+            hopscope_core::window::guard::GuardConfig {
+                max_jump: a.max_jump,
+                max_ahead: a.max_ahead,
+                max_behind: None,
+            },
+        )),
     });
     if let Some(relay) = shared.windows.clone() {
         tokio::spawn(windows::follow(shared.clone(), relay));

@@ -326,6 +326,49 @@ fn resolve(s: &Shared, start: &StartFrom, only: Option<&[u32]>) -> Result<Start,
     Ok(out)
 }
 
+/// The event-time guard on a sale: the live reader logs (and counts) a record that moves its
+/// partition's newest time by more than `--max-jump`; every reader relays a record further
+/// than `--max-ahead` ahead of processing time as invalid, so no page windows it.
+fn guard(s: &Shared, live: bool, m: &BorrowedMessage<'_>, sale: hopscope_core::Sale) -> Value {
+    use hopscope_core::window::guard::Verdict;
+    let t = sale.event_time();
+    let now = crate::wall_now();
+    let config = s.guard.lock().expect("not poisoned").config();
+    if let Some(max) = config.max_ahead {
+        let ahead = t.since(now);
+        if ahead > max {
+            s.metrics.quarantined.fetch_add(1, Ordering::Relaxed);
+            return Value::Invalid {
+                error: format!(
+                    "quarantined: sale {} at {t} is {ahead} ahead of processing time (--max-ahead {max})",
+                    sale.id_sale
+                ),
+                excerpt: String::new(),
+            };
+        }
+    }
+    if live {
+        let verdict =
+            s.guard
+                .lock()
+                .expect("not poisoned")
+                .check(t, m.partition() as u32, Some(now), None);
+        if let Verdict::Jump { from, to } = verdict {
+            let n = s.metrics.watermark_jumps.fetch_add(1, Ordering::Relaxed) + 1;
+            // Rare by nature; a producer gone mad still logs a bounded amount.
+            if n <= 10 || n.is_power_of_two() {
+                tracing::warn!(
+                    "⚠️  partition {} offset {}: sale {} at {to} moved the partition's newest sale time from {from} in one step: pages in event time now drop every earlier sale on this partition (jump {n}; serve --max-ahead relays such records as invalid)",
+                    m.partition(),
+                    m.offset(),
+                    sale.id_sale
+                );
+            }
+        }
+    }
+    Value::Sale(sale)
+}
+
 /// `client` 0 is the shared live reader: only its records count as arriving.
 fn to_record(s: &Shared, client: u64, m: &BorrowedMessage<'_>) -> Record {
     let live = client == 0;
@@ -344,7 +387,7 @@ fn to_record(s: &Shared, client: u64, m: &BorrowedMessage<'_>) -> Record {
             bytes,
             m.timestamp().to_millis().map(Timestamp),
         ) {
-            Ok(sale) => Value::Sale(sale),
+            Ok(sale) => guard(s, live, m, sale),
             Err(e) => Value::Invalid {
                 error: e.to_string(),
                 excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).into_owned(),
