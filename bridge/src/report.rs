@@ -8,6 +8,7 @@
 //! reason, where it was, and the watermark at the time.
 
 use hopscope_core::Timestamp;
+use rdkafka::producer::Producer;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
@@ -67,13 +68,23 @@ impl std::fmt::Display for At<'_> {
     }
 }
 
-/// Rate-limited messages and the dead-letter file.
+/// A dead-letter topic: every record not windowed, unchanged (key and value), with why in
+/// its headers, as Kafka Connect's `errors.deadletterqueue.topic.name` does.
+pub struct DeadTopic {
+    pub producer: rdkafka::producer::BaseProducer<crate::kafka::Watch>,
+    pub topic: String,
+    /// The topic the records came from (a header).
+    pub source: String,
+}
+
+/// Rate-limited messages and the dead letters (a file, a topic, or both).
 pub struct Reporter {
     shown: [u64; 5],
     /// Counted since the last summary, per kind.
     unshown: [u64; 5],
     last_summary: Instant,
     dead: Option<Box<dyn Write>>,
+    pub dead_topic: Option<DeadTopic>,
     pub dead_letters: u64,
 }
 
@@ -84,6 +95,7 @@ impl Reporter {
             unshown: [0; 5],
             last_summary: Instant::now(),
             dead,
+            dead_topic: None,
             dead_letters: 0,
         }
     }
@@ -136,7 +148,7 @@ impl Reporter {
         self.unshown = [0; 5];
     }
 
-    /// A record that was not windowed, to the dead-letter file (if any).
+    /// A record that was not windowed, to the dead letters (if any).
     pub fn dead_letter(
         &mut self,
         reason: &str,
@@ -145,6 +157,25 @@ impl Reporter {
         watermark: Option<Timestamp>,
         raw: &[u8],
     ) -> io::Result<()> {
+        self.dead_letter_keyed(reason, detail, at, watermark, raw, None)
+    }
+
+    /// [`dead_letter`](Self::dead_letter) with the record's Kafka key.
+    pub fn dead_letter_keyed(
+        &mut self,
+        reason: &str,
+        detail: &str,
+        at: &At<'_>,
+        watermark: Option<Timestamp>,
+        raw: &[u8],
+        key: Option<&[u8]>,
+    ) -> io::Result<()> {
+        if let Some(t) = self.dead_topic.as_ref() {
+            t.send(reason, detail, at, watermark, raw, key)?;
+            if self.dead.is_none() {
+                self.dead_letters += 1;
+            }
+        }
         let Some(w) = self.dead.as_mut() else {
             return Ok(());
         };
@@ -184,8 +215,111 @@ impl Reporter {
         if let Some(w) = self.dead.as_mut() {
             w.flush()?;
         }
+        if let Some(t) = self.dead_topic.as_ref() {
+            t.producer
+                .flush(Duration::from_secs(30))
+                .map_err(|e| io::Error::other(format!("dead-letter topic {}: {e}", t.topic)))?;
+            let lost = t.producer.context().undelivered();
+            if lost > 0 {
+                return Err(io::Error::other(format!(
+                    "dead-letter topic {}: {lost} records were not delivered{}",
+                    t.topic,
+                    t.producer
+                        .context()
+                        .cause()
+                        .map(|c| format!(" ({})", c.message()))
+                        .unwrap_or_default()
+                )));
+            }
+        }
         Ok(())
     }
+}
+
+impl DeadTopic {
+    /// One dead letter: the record unchanged, the reason and its origin in headers.
+    pub fn send(
+        &self,
+        reason: &str,
+        detail: &str,
+        at: &At<'_>,
+        watermark: Option<Timestamp>,
+        raw: &[u8],
+        key: Option<&[u8]>,
+    ) -> io::Result<()> {
+        to_topic(self, reason, detail, at, watermark, raw, key)
+    }
+}
+
+fn to_topic(
+    t: &DeadTopic,
+    reason: &str,
+    detail: &str,
+    at: &At<'_>,
+    watermark: Option<Timestamp>,
+    raw: &[u8],
+    key: Option<&[u8]>,
+) -> io::Result<()> {
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::BaseRecord;
+    let (partition, offset) = match at {
+        At::Offset { partition, offset } => (partition.to_string(), offset.to_string()),
+        _ => (String::new(), String::new()),
+    };
+    let watermark = watermark.map(|w| w.to_iso()).unwrap_or_default();
+    let headers = OwnedHeaders::new()
+        .insert(Header {
+            key: "hopscope.reason",
+            value: Some(reason),
+        })
+        .insert(Header {
+            key: "hopscope.detail",
+            value: Some(detail),
+        })
+        .insert(Header {
+            key: "hopscope.source.topic",
+            value: Some(t.source.as_str()),
+        })
+        .insert(Header {
+            key: "hopscope.source.partition",
+            value: Some(partition.as_str()),
+        })
+        .insert(Header {
+            key: "hopscope.source.offset",
+            value: Some(offset.as_str()),
+        })
+        .insert(Header {
+            key: "hopscope.watermark",
+            value: Some(watermark.as_str()),
+        });
+    let mut record = BaseRecord::<[u8], [u8]>::to(&t.topic)
+        .payload(raw)
+        .headers(headers);
+    if let Some(k) = key {
+        record = record.key(k);
+    }
+    loop {
+        match t.producer.send(record) {
+            Ok(()) => break,
+            Err((
+                rdkafka::error::KafkaError::MessageProduction(
+                    rdkafka::types::RDKafkaErrorCode::QueueFull,
+                ),
+                r,
+            )) => {
+                record = r;
+                t.producer.poll(Duration::from_millis(10));
+            }
+            Err((e, _)) => {
+                return Err(io::Error::other(format!(
+                    "dead-letter topic {}: {e}",
+                    t.topic
+                )))
+            }
+        }
+    }
+    t.producer.poll(Duration::ZERO);
+    Ok(())
 }
 
 fn base64(bytes: &[u8]) -> String {

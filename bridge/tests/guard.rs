@@ -310,7 +310,14 @@ async fn serve_logs_and_counts_a_broken_clock_and_with_max_ahead_relays_it_as_in
             )
             .unwrap();
     };
-    for (label, extra) in [("plain", vec![]), ("guarded", vec!["--max-ahead", "1d"])] {
+    let dlq = topic("serve-dlq");
+    for (label, extra) in [
+        ("plain", vec![]),
+        (
+            "guarded",
+            vec!["--max-ahead", "1d", "--dead-letter-topic", dlq.as_str()],
+        ),
+    ] {
         let port = common::free_port();
         let log = std::env::temp_dir().join(format!("{}-{label}.log", topic("serve-guard")));
         let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
@@ -380,4 +387,145 @@ async fn serve_logs_and_counts_a_broken_clock_and_with_max_ahead_relays_it_as_in
         }
         let _ = std::fs::remove_file(log);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dead_letter_topic_gets_every_record_not_analysed_unchanged_with_why_in_its_headers() {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::{Headers, Message};
+    if common::skip_without_kafka() {
+        return;
+    }
+    let (clean, _, bad) = sales_with_a_broken_clock(500, 0);
+    let t = topic("dlq-source");
+    let dlq = topic("dlq");
+    let b = brokers();
+    hopscope(&[
+        "produce",
+        "--brokers",
+        &b,
+        "--topic",
+        &t,
+        "--no-pace",
+        "--count",
+        "0",
+    ]);
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", &b)
+        .create()
+        .unwrap();
+    let odd = ["{\"not\": \"a sale\"}", "\u{1}garbage"];
+    for (i, line) in clean.iter().enumerate() {
+        producer
+            .send(
+                BaseRecord::<str, str>::to(&t)
+                    .key("k")
+                    .partition(1)
+                    .payload(line),
+            )
+            .unwrap();
+        if i == 100 {
+            for o in odd {
+                producer
+                    .send(
+                        BaseRecord::<str, str>::to(&t)
+                            .key("odd")
+                            .partition(2)
+                            .payload(o),
+                    )
+                    .unwrap();
+            }
+            producer
+                .send(
+                    BaseRecord::<str, str>::to(&t)
+                        .key("clock")
+                        .partition(3)
+                        .payload(&bad),
+                )
+                .unwrap();
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+    let out = hopscope(&[
+        "analyze",
+        "--brokers",
+        &b,
+        "--topic",
+        &t,
+        "--from",
+        "earliest",
+        "--idle-exit",
+        "3s",
+        "--max-ahead",
+        "1d",
+        "--dead-letter-topic",
+        &dlq,
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("dead letters to topic {dlq}")),
+        "{text}"
+    );
+    // Read the dead letters back, each once.
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &b)
+        .set("group.id", topic("dlq-reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[&dlq]).unwrap();
+    let mut got = Vec::new();
+    let t0 = std::time::Instant::now();
+    while got.len() < 3 && t0.elapsed() < Duration::from_secs(60) {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            let header = |name: &str| {
+                m.headers()
+                    .and_then(|h| h.iter().find(|x| x.key == name))
+                    .and_then(|x| x.value)
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .unwrap_or_default()
+            };
+            got.push((
+                header("hopscope.reason"),
+                header("hopscope.source.topic"),
+                header("hopscope.source.partition"),
+                m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+                String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
+                header("hopscope.source.offset").parse::<i64>().is_ok(),
+            ));
+        }
+    }
+    // Nothing more arrives: each record exactly once.
+    assert!(consumer.poll(Duration::from_secs(2)).is_none());
+    got.sort();
+    let mut want = vec![
+        (
+            "ahead".to_string(),
+            t.clone(),
+            "3".to_string(),
+            Some("clock".to_string()),
+            bad.clone(),
+            true,
+        ),
+        (
+            "invalid".to_string(),
+            t.clone(),
+            "2".to_string(),
+            Some("odd".to_string()),
+            odd[0].to_string(),
+            true,
+        ),
+        (
+            "invalid".to_string(),
+            t.clone(),
+            "2".to_string(),
+            Some("odd".to_string()),
+            odd[1].to_string(),
+            true,
+        ),
+    ];
+    want.sort();
+    assert_eq!(got, want);
 }

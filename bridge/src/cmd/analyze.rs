@@ -57,6 +57,11 @@ pub struct Args {
     /// partition and offset) and the watermark.
     #[arg(long, value_name = "FILE")]
     dead_letter: Option<PathBuf>,
+    /// Live: write every record that was not analysed to this topic, unchanged (key and
+    /// value), with the reason, the source partition and offset and the watermark in its
+    /// headers (`hopscope.reason`, …). Replay it into the sales topic once the data is fixed.
+    #[arg(long, value_name = "TOPIC")]
+    dead_letter_topic: Option<String>,
     /// Input file of sale JSON lines; `-` or nothing reads stdin.
     file: Option<PathBuf>,
 }
@@ -298,6 +303,16 @@ fn follow(
     )?;
     w.flush()?;
     let mut printer = Printer::new(a)?;
+    if let Some(dlq) = &a.dead_letter_topic {
+        crate::kafka::ensure_topic_blocking(&conn, dlq)?;
+        printer.report.dead_topic = Some(crate::report::DeadTopic {
+            producer: crate::kafka::producer_config(&conn, "murmur2_random")
+                .create_with_context(crate::kafka::Watch::new(&conn))
+                .map_err(|e| conn.redact(&e.to_string()))?,
+            topic: dlq.clone(),
+            source: topic.to_string(),
+        });
+    }
     let mut records = 0u64;
     let mut last_record = Instant::now();
     // librdkafka repeats a failing broker every poll: say each new cause once.
@@ -471,7 +486,14 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
                         report.say(Kind::Quarantined, || {
                             format!("{at}: sale {} {detail}", sale.id_sale)
                         });
-                        report.dead_letter(q.name(), &detail, &at, watermark, raw)?;
+                        report.dead_letter_keyed(
+                            q.name(),
+                            &detail,
+                            &at,
+                            watermark,
+                            raw,
+                            m.key(),
+                        )?;
                         return Ok(());
                     }
                 }
@@ -483,7 +505,7 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
         };
         invalid += 1;
         report.say(Kind::Invalid, || format!("{at}: {e}"));
-        report.dead_letter("invalid", &e, &at, None, raw)?;
+        report.dead_letter_keyed("invalid", &e, &at, None, raw, m.key())?;
         Ok(())
     };
     // Say once why windows do not fire, when a partition holds the watermark.
@@ -527,6 +549,11 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
         printer.alerts,
         analytics.cooldown().blocked(),
         dead_letter_summary(&printer.report, a.dead_letter.as_deref())
+            + &a
+                .dead_letter_topic
+                .as_ref()
+                .map(|t| format!("; dead letters to topic {t}"))
+                .unwrap_or_default()
     )?;
     w.flush()?;
     Ok(ExitCode::SUCCESS)

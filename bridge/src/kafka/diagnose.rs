@@ -75,6 +75,8 @@ pub struct Watch {
     newest: Arc<Mutex<Option<Cause>>>,
     /// The broker address last probed with a handshake of our own, and what it found.
     probed: Arc<Mutex<Option<(String, Cause)>>>,
+    /// As a producer's context: records the broker never acknowledged.
+    undelivered: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Watch {
@@ -99,6 +101,7 @@ impl Watch {
             conn: Arc::new(conn.clone()),
             newest: Arc::new(Mutex::new(None)),
             probed: Arc::new(Mutex::new(None)),
+            undelivered: Arc::default(),
         }
     }
 
@@ -221,6 +224,24 @@ impl ClientContext for Watch {
 }
 
 impl ConsumerContext for Watch {}
+
+impl rdkafka::producer::ProducerContext for Watch {
+    type DeliveryOpaque = ();
+    fn delivery(&self, result: &rdkafka::message::DeliveryResult<'_>, _: ()) {
+        if let Err((e, _)) = result {
+            self.undelivered
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.saw(&e.to_string());
+        }
+    }
+}
+
+impl Watch {
+    /// Records a producer with this context could not deliver.
+    pub fn undelivered(&self) -> u64 {
+        self.undelivered.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 /// One librdkafka message → the cause it reports, if it reports one.
 fn classify(text: &str, s: &Setup) -> Option<Cause> {

@@ -183,6 +183,15 @@ pub async fn ensure_topic(conn: &Connection, topic: &str, partitions: u32) -> Re
     partition_count(conn, topic)
 }
 
+/// [`ensure_topic`] from synchronous code: creates `topic` (6 partitions) unless it exists.
+pub fn ensure_topic_blocking(conn: &Connection, topic: &str) -> Result<u32, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(ensure_topic(conn, topic, 6))
+}
+
 /// How many partitions `topic` has, from the broker's metadata.
 pub fn partition_count(conn: &Connection, topic: &str) -> Result<u32, String> {
     let brokers = conn.brokers();

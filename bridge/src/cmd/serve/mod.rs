@@ -128,6 +128,10 @@ pub struct Args {
     /// so pages never window them. Default: off (Flink's results).
     #[arg(long, value_parser = hopscope_core::Span::parse)]
     max_ahead: Option<hopscope_core::Span>,
+    /// Write every record pages cannot window (invalid, quarantined) to this topic, once
+    /// (from the live reader), unchanged, with why in its headers (`hopscope.reason`, …).
+    #[arg(long, value_name = "TOPIC")]
+    dead_letter_topic: Option<String>,
 }
 
 pub(crate) struct Shared {
@@ -160,6 +164,8 @@ pub(crate) struct Shared {
     windows: Option<Arc<windows::WindowsRelay>>,
     /// The live reader's event-time guard (jumps are logged once per record, not per client).
     guard: Mutex<hopscope_core::window::guard::TimeGuard>,
+    /// `--dead-letter-topic`.
+    dead: Option<crate::report::DeadTopic>,
 }
 
 impl Shared {
@@ -308,6 +314,22 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
             .windows_topic
             .clone()
             .map(|t| Arc::new(windows::WindowsRelay::new(t))),
+        dead: match &a.dead_letter_topic {
+            None => None,
+            Some(dlq) => {
+                let (c, t) = (conn.clone(), dlq.clone());
+                tokio::task::spawn_blocking(move || kafka::ensure_topic_blocking(&c, &t))
+                    .await
+                    .map_err(|e| e.to_string())??;
+                Some(crate::report::DeadTopic {
+                    producer: kafka::producer_config(&conn, "murmur2_random")
+                        .create_with_context(kafka::Watch::new(&conn))
+                        .map_err(|e| conn.redact(&e.to_string()))?,
+                    topic: dlq.clone(),
+                    source: a.kafka.topic.clone(),
+                })
+            }
+        },
         guard: Mutex::new(hopscope_core::window::guard::TimeGuard::new(
             hopscope_core::window::guard::GuardConfig {
                 max_jump: a.max_jump,
@@ -352,7 +374,12 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
         header_timeout,
         tls,
     };
-    accept(&listener, app, Some(shared), &gate).await;
+    accept(&listener, app, Some(shared.clone()), &gate).await;
+    if let Some(dead) = &shared.dead {
+        use rdkafka::producer::Producer;
+        // Ctrl-C: the dead letters in flight reach their topic first.
+        let _ = dead.producer.flush(Duration::from_secs(10));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

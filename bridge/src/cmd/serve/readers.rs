@@ -394,8 +394,25 @@ fn to_record(s: &Shared, client: u64, m: &BorrowedMessage<'_>) -> Record {
             },
         },
     };
-    if live && matches!(value, Value::Invalid { .. }) {
-        s.metrics.invalid.fetch_add(1, Ordering::Relaxed);
+    if live {
+        if let Value::Invalid { error, .. } = &value {
+            s.metrics.invalid.fetch_add(1, Ordering::Relaxed);
+            if let Some(dead) = &s.dead {
+                let reason = if error.starts_with("quarantined") {
+                    "ahead"
+                } else {
+                    "invalid"
+                };
+                let at = crate::report::At::Offset {
+                    partition: m.partition() as u32,
+                    offset: m.offset(),
+                };
+                let raw = m.payload().unwrap_or_default();
+                if let Err(e) = dead.send(reason, error, &at, None, raw, m.key()) {
+                    tracing::warn!("{e}");
+                }
+            }
+        }
     }
     Record {
         partition: m.partition() as u32,
