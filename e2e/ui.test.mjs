@@ -421,6 +421,35 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
 }
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`teaching view: a broken clock stops the windows; the quarantine puts it aside (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`, { width: w, height: h });
+    for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
+    await page.click('[data-testid=lesson-broken-clock]');
+    for (let i = 0; i < 6; i++) await page.click('[data-testid=lesson-next]');
+    // Flink's rule, said: the watermark jumped a year, every sale since is dropped.
+    const guard = await page.textContent('[data-testid=lesson-guard]');
+    assert.match(guard, /Broken clock: a sale dated .* moved the watermark a year ahead in one step/);
+    assert.match(await page.textContent('[data-testid=lesson-status]'), /· 6 dropped ·/);
+    await page.screenshot({ path: shot(`teach-broken-clock-${w}`) });
+    // The quarantine: the same mistake is put aside, the windows go on.
+    await page.click('[data-testid=lesson-reset]');
+    await page.click('[data-testid=lesson-quarantine]');
+    assert.equal(await page.getAttribute('[data-testid=lesson-quarantine]', 'aria-pressed'), 'true');
+    for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
+    await page.click('[data-testid=lesson-broken-clock]');
+    for (let i = 0; i < 6; i++) await page.click('[data-testid=lesson-next]');
+    assert.match(await page.textContent('[data-testid=lesson-guard]'), /Quarantine on \(hopscope --max-ahead 1h\): 1 sale put aside/);
+    assert.match(await page.textContent('[data-testid=lesson-status]'), /· 16 events · 0 late · 0 dropped ·/);
+    // Processing time ignores a sale's own time: the button says why it is off.
+    await page.screenshot({ path: shot(`teach-quarantine-${w}`) });
+    await page.selectOption('[data-testid=lesson-time]', 'processing');
+    await page.waitForFunction(() => document.querySelector('[data-testid=lesson-broken-clock]')?.disabled);
+    assert.match(await page.getAttribute('[data-testid=lesson-broken-clock]', 'title'), /Processing time ignores/);
+    assert.deepEqual(errors, []);
+  });
+}
+
+for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`teaching view: three partitions, one watermark each; a held partition holds the operator's until idle (${w}px)`, async () => {
     const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=1s&parts=3`, { width: w, height: h });
     for (let i = 0; i < 25; i++) await page.click('[data-testid=lesson-next]');

@@ -21,6 +21,23 @@ pub enum Origin {
     Late,
     /// Injected so far behind the watermark that every window of it has fired.
     TooLate,
+    /// Injected from a broken clock, a year ahead: it moves the watermark with it.
+    FarFuture,
+}
+
+/// How far ahead the quarantine lets a sale be (hopscope's `--max-ahead`).
+pub const QUARANTINE_AHEAD: Span = Span::minutes(60);
+/// How far ahead of the newest sale the broken clock dates its sale.
+pub const BROKEN_CLOCK_AHEAD: Span = Span(365 * 86_400_000);
+
+/// What the event-time guard saw in a lesson.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GuardView {
+    /// Put aside sales (with quarantine on) and the last one's time.
+    pub quarantined: u64,
+    pub last_quarantined: Option<Timestamp>,
+    /// The last jump of the watermark: (newest sale before, the sale's time).
+    pub jump: Option<(Timestamp, Timestamp)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +109,10 @@ pub struct Lesson {
     transit: Rng,
     /// Events let go past [`KEPT_EVENTS`]: (all, late, dropped).
     forgotten: (usize, usize, usize),
+    /// Puts aside sales more than [`QUARANTINE_AHEAD`] ahead (when on), notices jumps.
+    guard: hopscope_core::window::guard::TimeGuard,
+    pub quarantine: bool,
+    pub guarded: GuardView,
 }
 
 /// With partitions, one that delivers nothing for this long (lesson clock) goes idle.
@@ -139,6 +160,9 @@ impl Lesson {
             in_flight: Vec::new(),
             transit: Rng::seeded(seed ^ 0x7472_616e_7369_7400),
             forgotten: (0, 0, 0),
+            guard: hopscope_core::window::guard::TimeGuard::default(),
+            quarantine: false,
+            guarded: GuardView::default(),
         })
     }
 
@@ -168,6 +192,9 @@ impl Lesson {
     /// must not wipe the work it is meant to show something about. (A live lesson starts
     /// over: its sales come from the bridge, on the wall clock.)
     pub fn take_over(&mut self, old: &Lesson) {
+        if old.quarantine {
+            self.set_quarantine(true);
+        }
         if old.live {
             return;
         }
@@ -194,6 +221,11 @@ impl Lesson {
         }
         self.in_flight = old.in_flight.clone();
         self.forgotten = old.forgotten;
+        self.guarded.quarantined += old.guarded.quarantined;
+        self.guarded.last_quarantined = self
+            .guarded
+            .last_quarantined
+            .or(old.guarded.last_quarantined);
         self.clock = old.clock;
         self.engine.advance(old.clock);
         self.collect();
@@ -399,6 +431,36 @@ impl Lesson {
         self.deliver(t, Cents(8_999), "belated.bruna".into(), Origin::TooLate);
     }
 
+    /// A sale from a broken clock: dated a year after the newest sale. In event time it
+    /// moves the watermark a year ahead, and every sale after it is dropped as late —
+    /// unless the quarantine puts it aside.
+    pub fn inject_broken_clock(&mut self) {
+        let newest = self
+            .events
+            .iter()
+            .map(|e| e.event_time)
+            .max()
+            .unwrap_or(self.clock)
+            .max(self.clock);
+        let t = newest.plus(BROKEN_CLOCK_AHEAD);
+        self.deliver(t, Cents(9_999), "broken.clock".into(), Origin::FarFuture);
+    }
+
+    /// Turns the quarantine (`--max-ahead` [`QUARANTINE_AHEAD`]) on or off.
+    pub fn set_quarantine(&mut self, on: bool) {
+        self.quarantine = on;
+        self.guard = hopscope_core::window::guard::TimeGuard::new(
+            hopscope_core::window::guard::GuardConfig {
+                max_ahead: on.then_some(QUARANTINE_AHEAD),
+                ..Default::default()
+            },
+        );
+        // The guard starts from the sales the lesson has.
+        for e in &self.events {
+            self.guard.check(e.event_time, 0, None, None);
+        }
+    }
+
     fn deliver(&mut self, event_time: Timestamp, value: Cents, seller: String, origin: Origin) {
         let partition = self.partition_of(&seller);
         if origin == Origin::Normal && self.paused.contains(&partition) {
@@ -411,6 +473,22 @@ impl Lesson {
     /// The sale reaches the engine now (the lesson clock).
     fn push(&mut self, event_time: Timestamp, value: Cents, seller: String, origin: Origin) {
         let arrival = self.clock;
+        if matches!(self.config.time, TimeMode::Event(_)) {
+            use hopscope_core::window::guard::Verdict;
+            // Ahead of the newest sale so far (the lesson's stream), as for a file.
+            match self
+                .guard
+                .check(event_time, 0, None, self.engine.watermark())
+            {
+                Verdict::Quarantine(_) => {
+                    self.guarded.quarantined += 1;
+                    self.guarded.last_quarantined = Some(event_time);
+                    return;
+                }
+                Verdict::Jump { from, to } => self.guarded.jump = Some((from, to)),
+                Verdict::Accept => {}
+            }
+        }
         let partition = self.partition_of(&seller);
         let ev = Event {
             time: event_time,
@@ -632,6 +710,41 @@ mod tests {
         for (start, w) in &l.fired {
             assert_eq!(w.sales_in_window as usize, l.events_in(*start).len());
         }
+    }
+
+    #[test]
+    fn a_broken_clock_stops_the_windows_unless_the_quarantine_puts_it_aside() {
+        let run = |quarantine: bool| {
+            let mut l = lesson(10, 2);
+            l.set_quarantine(quarantine);
+            for _ in 0..10 {
+                l.next_event();
+            }
+            let fired_before = l.fired.values().filter(|w| w.sales_in_window > 0).count();
+            l.inject_broken_clock();
+            for _ in 0..10 {
+                l.next_event();
+            }
+            (l, fired_before)
+        };
+        // Flink's rule: the watermark jumps a year; every later sale is dropped.
+        let (l, _) = run(false);
+        let (from, to) = l.guarded.jump.expect("the jump is seen");
+        assert!(to.since(from) >= BROKEN_CLOCK_AHEAD);
+        assert_eq!(l.dropped_count(), 10, "every sale after the broken clock");
+        assert!(l
+            .watermark()
+            .is_some_and(|w| w > from.plus(Span::seconds(3_600))));
+        // A timeline over a year of empty windows stays bounded.
+        assert!(l.fired.len() <= hopscope_core::window::MAX_EMPTY_RUN as usize + 100);
+        // Put aside: counted, the watermark stays, the sales after it go on counting.
+        let (q, fired_before) = run(true);
+        assert_eq!(q.guarded.quarantined, 1);
+        assert_eq!(q.guarded.jump, None);
+        assert_eq!(q.dropped_count(), 0);
+        assert!(q.events.iter().all(|e| e.origin != Origin::FarFuture));
+        let fired_after = q.fired.values().filter(|w| w.sales_in_window > 0).count();
+        assert!(fired_after > fired_before, "windows go on firing");
     }
 
     #[test]

@@ -70,6 +70,10 @@ pub enum LessonAction {
     InjectOutOfOrder,
     InjectLate,
     InjectTooLate,
+    /// A sale from a broken clock, a year ahead.
+    InjectBrokenClock,
+    /// The quarantine (`--max-ahead`) on or off.
+    ToggleQuarantine,
     SetSize(String),
     SetSlide(String),
     SetLateness(String),
@@ -532,7 +536,11 @@ impl Page {
     }
 
     fn restart_lesson(&mut self, now: f64) {
-        let (l, err) = new_lesson(&self.settings);
+        let (mut l, err) = new_lesson(&self.settings);
+        // The quarantine is the student's setting, not the lesson's sales.
+        if self.lesson.quarantine {
+            l.set_quarantine(true);
+        }
         self.lesson = l;
         self.lesson_error = err;
         self.lesson_playing = false;
@@ -556,6 +564,11 @@ impl Page {
             LessonAction::InjectOutOfOrder => self.lesson.inject_out_of_order(),
             LessonAction::InjectLate => self.lesson.inject_late(),
             LessonAction::InjectTooLate => self.lesson.inject_too_late(),
+            LessonAction::InjectBrokenClock => self.lesson.inject_broken_clock(),
+            LessonAction::ToggleQuarantine => {
+                let on = !self.lesson.quarantine;
+                self.lesson.set_quarantine(on);
+            }
             LessonAction::SetSize(text) => {
                 let slide = self.settings.slide;
                 let r = settings::parse_size(&text)

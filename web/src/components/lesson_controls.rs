@@ -70,6 +70,14 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
                 <button data-testid="lesson-ooo" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectOutOfOrder))}>{ icon(Icon::Back) }{ " Inject out-of-order" }</button>
                 <button data-testid="lesson-late" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectLate))}>{ icon(Icon::Clock) }{ " Inject late" }</button>
                 <button data-testid="lesson-too-late" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectTooLate))}>{ icon(Icon::Bin) }{ " Inject too late" }</button>
+                <button data-testid="lesson-broken-clock" disabled={!event_time}
+                    title={if event_time { "A sale from a producer whose clock is a year ahead" } else { "Processing time ignores a sale's own time: switch to event time" }}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectBrokenClock))}>{ icon(Icon::Clock) }{ " Broken clock" }</button>
+                <button data-testid="lesson-quarantine" aria-pressed={l.quarantine.to_string()} disabled={!event_time}
+                    class={classes!(l.quarantine.then_some("active"))}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::ToggleQuarantine))}>{
+                    if l.quarantine { "Quarantine on (--max-ahead 1h)" } else { "Quarantine off" }
+                }</button>
                 <button data-testid="lesson-reset" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::Reset))}>{ icon(Icon::Reset) }{ " Reset" }</button>
                 if l.config.size.0 / l.config.slide.0 > MAX_ROWS as i64 {
                     <button data-testid="lesson-zoom" aria-pressed={page.lesson_zoomed_out.to_string()}
@@ -92,6 +100,9 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
                 </div>
                 <p class="muted" data-testid="lesson-partitions">{ partition_text(l) }</p>
             }
+            if let Some(text) = guard_text(l) {
+                <p class={classes!(if l.quarantine { "muted" } else { "problem" })} data-testid="lesson-guard">{ text }</p>
+            }
             if l.is_live() {
                 <p class="badge" data-testid="lesson-live">{ "Live: the dots are real records from the bridge, on the wall clock." }</p>
             }
@@ -105,6 +116,27 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
                 l.config.pane()) }</p>
         </section>
     }
+}
+
+/// What the event-time guard saw: a broken clock's jump, or the sales it put aside.
+fn guard_text(l: &Lesson) -> Option<String> {
+    let g = &l.guarded;
+    if l.quarantine && g.quarantined > 0 {
+        return Some(format!(
+            "Quarantine on (hopscope --max-ahead {}): {} sale{} put aside, the last dated {} — far ahead of the newest sale. It did not move the watermark ({}), so windows go on firing; hopscope counts it and keeps it in the dead letters.",
+            crate::lesson::QUARANTINE_AHEAD,
+            g.quarantined,
+            if g.quarantined == 1 { "" } else { "s" },
+            secs(g.last_quarantined.unwrap_or_default().0),
+            l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "none yet".into()),
+        ));
+    }
+    let (from, to) = g.jump?;
+    Some(format!(
+        "Broken clock: a sale dated {} — a year after the newest sale ({}) — moved the watermark a year ahead in one step. Every sale after it is late and dropped (✕), and no window fires until the clock catches up: Flink does exactly this. hopscope names such a record (--max-jump); turn the quarantine on and inject it again to put it aside instead.",
+        secs(to.0),
+        secs(from.0),
+    ))
 }
 
 /// Each partition's watermark, which one holds the operator's, and what is held back.
