@@ -182,15 +182,16 @@ fn the_dead_letters_hold_exactly_the_records_not_windowed_each_once() {
 }
 
 #[test]
-fn a_hundred_thousand_late_records_make_a_bounded_number_of_lines() {
-    let (_, with, _) = sales_with_a_broken_clock(100_000, 0);
-    let file = temp("late.jsonl", &joined(&with));
-    for cmd in ["window", "analyze"] {
+fn a_million_late_records_make_a_bounded_number_of_lines_and_the_cause_is_named() {
+    // The broken clock on the first line: no jump to see, every later sale late.
+    for (cmd, n) in [("window", 1_000_000), ("analyze", 100_000)] {
+        let (_, with, _) = sales_with_a_broken_clock(n, 0);
+        let file = temp("late.jsonl", &joined(&with));
         let o = run(&[cmd, "--size", "5m", "--slide", "1m", &file]);
         let err = String::from_utf8_lossy(&o.stderr);
         let text = String::from_utf8_lossy(&o.stdout).into_owned() + &err;
         assert!(
-            text.contains("100000 dropped"),
+            text.contains(&format!("{n} dropped")),
             "{cmd}: {}",
             &text[text.len().saturating_sub(600)..]
         );
@@ -199,8 +200,13 @@ fn a_hundred_thousand_late_records_make_a_bounded_number_of_lines() {
             "{cmd}: {} lines",
             err.lines().count()
         );
+        assert!(
+            err.contains(&format!("{n} of {} sales were dropped as late", n + 1))
+                && err.contains("came from line 1 (sale broken-clock)"),
+            "{cmd}: {err}"
+        );
+        let _ = std::fs::remove_file(file);
     }
-    let _ = std::fs::remove_file(file);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,7 +1,8 @@
 //! `hopscope analyze`: the seed's analytics console, offline over sale JSON lines.
 
 use super::window_args::{
-    dead_letter_summary, guard_summary, jump_warning, late_summary, quarantine_detail, WindowArgs,
+    dead_letter_summary, guard_summary, jump_warning, late_summary, quarantine_detail, NewestSale,
+    WindowArgs,
 };
 use crate::input::{for_each_sale, Input};
 use crate::out::{self, Res};
@@ -585,10 +586,12 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let mut guard = TimeGuard::new(a.window.guard());
     let delay = a.window.watermark_delay;
     let printer_cell = std::cell::RefCell::new(&mut printer);
+    let mut newest = NewestSale::default();
     let summary = for_each_sale(
         &mut input,
         |sale, partition, now, line| {
             let at = At::Line(line.number);
+            newest.see(sale.event_time(), line.number, sale.id_sale);
             let mut printer = printer_cell.borrow_mut();
             let watermark = analytics.engine().watermark();
             match guard.check(sale.event_time(), 0, None, watermark) {
@@ -621,6 +624,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
     analytics.flush();
     printer.drain(&mut analytics, &mut w, None)?;
     printer.report.finish()?;
+    if let Some(hint) = newest.hint(analytics.stats().dropped, summary.sales) {
+        eprintln!("hopscope: {hint}");
+    }
     let blocked = analytics.cooldown().blocked();
     writeln!(
         w,

@@ -1,7 +1,8 @@
 //! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
 
 use super::window_args::{
-    dead_letter_summary, guard_summary, jump_warning, late_summary, quarantine_detail, WindowArgs,
+    dead_letter_summary, guard_summary, jump_warning, late_summary, quarantine_detail, NewestSale,
+    WindowArgs,
 };
 use crate::input::{for_each_sale, Input};
 use crate::out::{self, Res};
@@ -59,10 +60,12 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let mut report = Reporter::to_file(a.dead_letter.as_deref())?;
     let delay = a.window.watermark_delay;
     let report = std::cell::RefCell::new(&mut report);
+    let mut newest = NewestSale::default();
     let summary = for_each_sale(
         &mut input,
         |sale, partition, now, line| {
             let at = At::Line(line.number);
+            newest.see(sale.event_time(), line.number, sale.id_sale);
             let mut report = report.borrow_mut();
             match guard.check(sale.event_time(), 0, None, engine.watermark()) {
                 Verdict::Accept => {}
@@ -118,6 +121,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
     w.flush()?;
     report.finish()?;
     let stats = engine.stats();
+    if let Some(hint) = newest.hint(stats.dropped, summary.sales) {
+        eprintln!("hopscope: {hint}");
+    }
     let skipped = if stats.empty_skipped > 0 {
         format!(
             " ({} empty windows not printed: past {} in a row only the last are)",

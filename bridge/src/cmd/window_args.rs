@@ -163,3 +163,34 @@ fn human(s: Span) -> String {
         s.to_string()
     }
 }
+
+/// The sale that set a file's newest event time, to name when most sales were dropped as
+/// late: a broken clock on the first line leaves no jump to see, only everything late.
+#[derive(Default)]
+pub struct NewestSale {
+    time: Option<hopscope_core::Timestamp>,
+    line: u64,
+    id: String,
+}
+
+impl NewestSale {
+    pub fn see(&mut self, t: hopscope_core::Timestamp, line: u64, id: &str) {
+        if self.time.is_none_or(|n| t > n) {
+            self.time = Some(t);
+            self.line = line;
+            self.id.clear();
+            self.id.push_str(id);
+        }
+    }
+
+    /// A hint when at least half of `sales` were dropped.
+    pub fn hint(&self, dropped: u64, sales: u64) -> Option<String> {
+        let t = self.time?;
+        (dropped > 0 && dropped * 2 >= sales).then(|| {
+            format!(
+                "{dropped} of {sales} sales were dropped as late; the newest sale time, {t}, came from line {} (sale {}): if that clock is wrong, --max-ahead puts such records aside",
+                self.line, self.id
+            )
+        })
+    }
+}
