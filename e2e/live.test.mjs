@@ -267,3 +267,85 @@ test('the page over https talks wss to the bridge that served it', async () => {
     srv.kill();
   }
 });
+
+// The live dashboard shows only what is true of the stream (#29): no simulator controls,
+// Pause really stops the bridge and Resume continues without a gap or a double count,
+// Reset rebuilds, the texts fit a live source, chart labels are unique.
+for (const [w, h] of [[1280, 800], [390, 844]]) {
+  test(`live dashboard: pause holds, resume continues exactly, reset rebuilds, honest texts (${w}px)`, async () => {
+    const t = `e2e-dash-${w}-${process.pid}-${Date.now()}`;
+    execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '0']);
+    const p2 = await freePort();
+    const srv = startServe(t, p2);
+    try {
+      await listening(p2);
+      const { page, errors } = await openPage(browser,
+        `http://127.0.0.1:${p2}/?source=live&ltime=processing&bridge=${encodeURIComponent(`ws://127.0.0.1:${p2}/ws`)}`, { width: w, height: h });
+      await page.waitForSelector('[data-testid=live-status]', { timeout: 15000 });
+      const count = async () => Number((await page.textContent('[data-testid=live-status]')).match(/: (\d+) records/)[1]);
+      const reach = (n) => page.waitForFunction((n) => new RegExp(`: ${n} records \\(0 invalid\\)`).test(document.querySelector('[data-testid=live-status]')?.textContent || ''), n, { timeout: 30000 });
+      // Only controls that act on the stream.
+      for (const sel of ['seed', 'rate', 'step', 'speed-60', 'trigger-spike', 'trigger-outlier']) {
+        assert.equal(await page.locator(`[data-testid=${sel}]`).count(), 0, `${sel} is a simulator control`);
+      }
+      assert.match(await page.textContent('[data-testid=live-scenarios]'), /hopscope produce .*--scenario spike/);
+      execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '300', '--seed', '11']);
+      await reach(300);
+      assert.match(await page.textContent('[data-testid=no-alerts]'), /No alert yet: the windows hold .* of 15 min/);
+      await page.waitForFunction(() => /records\/s/.test(document.querySelector('[data-testid=live-rate]')?.textContent || ''));
+      // Pause: the bridge stops sending; what is written meanwhile waits.
+      await page.click('[data-testid=pause]');
+      await page.waitForSelector('[data-testid=live-paused]');
+      execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '200', '--seed', '12']);
+      const held = await count();
+      await new Promise((r) => setTimeout(r, 5000));
+      assert.equal(await count(), held, 'nothing arrives while paused');
+      assert.equal(held, 300);
+      // Resume: exactly what was written, once.
+      await page.click('[data-testid=pause]');
+      await reach(500);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(await count(), 500, 'nothing twice');
+      // Charts: every time label once.
+      await page.waitForFunction(() => document.querySelectorAll('svg.chart').length >= 2, null, { timeout: 20000 });
+      for (const labels of await page.$$eval('svg.chart', (charts) => charts.map((c) => [...c.querySelectorAll('.tlabel')].map((t) => t.textContent)))) {
+        assert.equal(new Set(labels).size, labels.length, `repeated axis labels: ${labels}`);
+      }
+      // Drawn whole: a label cut by the edge reads as another.
+      const cut = await page.$$eval('svg.chart', (charts) => charts.flatMap((c) => {
+        const width = c.viewBox.baseVal.width;
+        return [...c.querySelectorAll('.tlabel')].map((t) => t.getBBox())
+          .filter((b) => b.x < 0 || b.x + b.width > width + 0.5).map((b) => `${b.x}+${b.width} of ${width}`);
+      }));
+      assert.deepEqual(cut, []);
+      await page.screenshot({ path: shot(`dashboard-live-controls-${w}`), fullPage: true });
+      // Reset: a new session, windows rebuilt from now (processing time: the new records).
+      await page.click('[data-testid=reset]');
+      await reach(0);
+      execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '40', '--seed', '13']);
+      await reach(40);
+      assert.deepEqual(errors, []);
+    } finally {
+      srv.kill();
+    }
+  });
+}
+
+test('live dashboard in event time on a topic younger than a window says so', async () => {
+  const t = `e2e-young-${process.pid}-${Date.now()}`;
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '100', '--seed', '14']);
+  const p2 = await freePort();
+  const srv = startServe(t, p2);
+  try {
+    await listening(p2);
+    const { page, errors } = await openPage(browser,
+      `http://127.0.0.1:${p2}/?source=live&bridge=${encodeURIComponent(`ws://127.0.0.1:${p2}/ws`)}`);
+    await page.waitForFunction(() => /: 100 records/.test(document.querySelector('[data-testid=live-status]')?.textContent || ''), null, { timeout: 30000 });
+    await page.waitForFunction(() => /younger than a window/.test(document.querySelector('[data-testid=live-time-status]')?.textContent || ''), null, { timeout: 10000 });
+    assert.doesNotMatch(await page.textContent('[data-testid=live-time-status]'), /the first window shown is complete/);
+    await page.screenshot({ path: shot('dashboard-live-young-topic'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    srv.kill();
+  }
+});

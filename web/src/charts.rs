@@ -43,8 +43,11 @@ pub fn series(
         ));
     }
     let step = tick_spacing(span, ((w / 110.0) as i64).clamp(2, 8));
+    // A label cut by the picture's edge read as another ("21:24" for 21:24:30): only
+    // labels drawn whole are drawn.
     let ticks: Vec<i64> = (t0.div_euclid(step) + 1..=t1.div_euclid(step))
         .map(|k| k * step)
+        .filter(|t| label_fits(x(*t), &utc(*t), w))
         .collect();
     let levels = [lo, (lo + hi) / 2.0, hi];
     html! {
@@ -63,6 +66,13 @@ pub fn series(
             <path class={class.to_string()} d={d} />
         </svg>
     }
+}
+
+/// Whether a time label centred at `x` (10 px text, about 6.2 px a character) lies
+/// wholly inside a picture `width` wide.
+pub fn label_fits(x: f64, text: &str, width: f64) -> bool {
+    let half = text.chars().count() as f64 * 6.2 / 2.0;
+    x - half >= 0.0 && x + half <= width
 }
 
 /// A round spacing (1 s … 12 h) giving at most `labels` ticks over `range` ms.
@@ -90,5 +100,39 @@ pub fn bars(rows: &[(String, u64)], testid: &str) -> Html {
                 </li>
             }) }
         </ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_labels_are_whole_and_unique_at_any_width_and_span() {
+        for width in [280.0, 390.0, 640.0, 1_280.0] {
+            for span in [2_000, 7_000, 59_000, 90_000, 600_000, 3_600_000, 86_400_000] {
+                let (left, right) = (58.0, 8.0);
+                let t0 = 1_796_597_000_123_i64;
+                let t1 = t0 + span;
+                let x = |t: i64| left + (width - left - right) * (t - t0) as f64 / span as f64;
+                let step = tick_spacing(span, ((width / 110.0) as i64).clamp(2, 8));
+                let labels: Vec<String> = (t0.div_euclid(step) + 1..=t1.div_euclid(step))
+                    .map(|k| k * step)
+                    .filter(|t| label_fits(x(*t), &utc(*t), width))
+                    .map(utc)
+                    .collect();
+                let unique: std::collections::BTreeSet<&String> = labels.iter().collect();
+                assert_eq!(
+                    unique.len(),
+                    labels.len(),
+                    "{width} px, {span} ms: {labels:?}"
+                );
+            }
+        }
+        assert!(
+            !label_fits(1_275.0, "22:56:29", 1_280.0),
+            "cut at the right edge"
+        );
+        assert!(label_fits(640.0, "22:56:29", 1_280.0));
     }
 }

@@ -64,19 +64,31 @@ pub fn moved(current: hopscope_core::Span, c: &hopscope_core::detect::CooldownCo
     }
 }
 
-/// What the charts cover: how many windows, and one point per how many.
+/// What the charts cover: the windows ending over how long, one point per how many.
 pub fn history_note(h: &crate::shop::History) -> String {
     match h.points() {
         [first, .., last] => format!(
-            " · {} of windows{}",
-            clock_text(last.end.0 - first.end.0),
+            " · windows ending over the last {}{}",
+            human_span(last.end.0 - first.end.0),
             if h.stride() > 1 {
                 format!(", one point per {} windows", h.stride())
             } else {
-                String::new()
+                ", one point per window".to_string()
             }
         ),
         _ => String::new(),
+    }
+}
+
+/// A duration as a person says it: `49 s`, `12 min 5 s`, `2 h 3 min`, `3 d 4 h`.
+pub fn human_span(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3_599 if s % 60 == 0 => format!("{} min", s / 60),
+        60..=3_599 => format!("{} min {} s", s / 60, s % 60),
+        3_600..=86_399 => format!("{} h {} min", s / 3_600, s / 60 % 60),
+        _ => format!("{} d {} h", s / 86_400, s / 3_600 % 24),
     }
 }
 

@@ -58,6 +58,11 @@ pub fn use_page_effects(page: Rc<RefCell<Page>>, dispatch: Callback<Action>) {
                     }
                 }
                 Effect::Disconnect => drop(socket.borrow_mut().take()),
+                Effect::Send(message) => {
+                    if let Some(live) = socket.borrow().as_ref() {
+                        live.send(&message);
+                    }
+                }
                 Effect::Focus(id) => focus(id),
             }
         }

@@ -83,6 +83,14 @@ impl Live {
     }
 }
 
+impl Live {
+    /// Sends one message on the open socket (dropped if it is not open: a reconnect
+    /// subscribes afresh).
+    pub fn send(&self, message: &ClientMessage) {
+        let _ = self.ws.send_with_str(&message.to_json());
+    }
+}
+
 impl Drop for Live {
     fn drop(&mut self) {
         self.ws.set_onopen(None);

@@ -22,7 +22,7 @@ use crate::sim::Sim;
 use hopscope_core::agree::Agreement;
 use hopscope_core::generate::Scenario;
 use hopscope_core::partition::Partitioner;
-use hopscope_core::protocol::{PartitionOffset, ServerMessage, StartFrom, Value};
+use hopscope_core::protocol::{ClientMessage, PartitionOffset, ServerMessage, StartFrom, Value};
 use hopscope_core::window::{EventTime, TimeMode};
 use hopscope_core::{Span, Timestamp};
 use std::collections::{BTreeMap, VecDeque};
@@ -103,6 +103,8 @@ pub enum Effect {
     Disconnect,
     /// Move the keyboard focus to the element with this id.
     Focus(&'static str),
+    /// Send a message on the open live socket.
+    Send(ClientMessage),
 }
 
 /// Versions of the parts of the state, for the components' props (see the module doc).
@@ -149,6 +151,47 @@ pub struct LiveState {
     pub guard: hopscope_core::window::guard::TimeGuard,
     /// The last such jump, said in the live status.
     pub jump: Option<String>,
+    /// Paused by the user: the bridge sends nothing until Resume.
+    pub paused: bool,
+    /// Records received again (by offset) and skipped.
+    pub repeated: u64,
+    /// The Kafka timestamp of the first record received (how young the topic is, for a
+    /// warm start).
+    pub first_record: Option<Timestamp>,
+    /// Records received per wall-clock second and partition, the last 11 seconds.
+    pub arrivals: std::collections::VecDeque<(i64, BTreeMap<u32, u64>)>,
+}
+
+impl LiveState {
+    /// Records per second measured over the last 10 whole seconds before `now`: in all,
+    /// and per partition.
+    pub fn measured_rate(&self, now: Timestamp) -> (f64, BTreeMap<u32, f64>) {
+        let sec = now.0.div_euclid(1000);
+        let mut per = BTreeMap::new();
+        let mut all = 0u64;
+        for (s, counts) in &self.arrivals {
+            if (sec - 10..sec).contains(s) {
+                for (p, n) in counts {
+                    *per.entry(*p).or_insert(0.0) += *n as f64 / 10.0;
+                    all += n;
+                }
+            }
+        }
+        (all as f64 / 10.0, per)
+    }
+
+    fn arrived(&mut self, partition: u32, now: Timestamp) {
+        let sec = now.0.div_euclid(1000);
+        if self.arrivals.back().is_none_or(|(s, _)| *s != sec) {
+            self.arrivals.push_back((sec, BTreeMap::new()));
+            while self.arrivals.len() > 11 {
+                self.arrivals.pop_front();
+            }
+        }
+        if let Some((_, counts)) = self.arrivals.back_mut() {
+            *counts.entry(partition).or_insert(0) += 1;
+        }
+    }
 }
 
 impl LiveState {
@@ -172,6 +215,10 @@ impl LiveState {
             incompatible: false,
             guard: hopscope_core::window::guard::TimeGuard::default(),
             jump: None,
+            paused: false,
+            repeated: 0,
+            first_record: None,
+            arrivals: std::collections::VecDeque::new(),
         }
     }
 }
@@ -349,6 +396,7 @@ impl Page {
                     self.settings_changed(true);
                 }
             }
+            Action::TogglePause if self.live_active() => self.toggle_live_pause(),
             Action::TogglePause => {
                 self.sim.paused = !self.sim.paused;
                 self.versions.shop += 1;
@@ -357,6 +405,8 @@ impl Page {
                 self.sim.step(Span::seconds(1), &mut self.shop);
                 self.shop_changed();
             }
+            // Live: the windows are rebuilt from the warm start (a new session).
+            Action::Reset if self.live_active() => self.connect(now),
             Action::Reset => self.restart_sim(),
             Action::Trigger(s) => {
                 self.sim.trigger(s);
@@ -626,6 +676,38 @@ impl Page {
         }
     }
 
+    /// Live Pause: the bridge stops sending (the protocol's `pause`). Resume subscribes again
+    /// from the next offset of every partition, so nothing is lost however long the pause
+    /// (a paused client's place in the shared live ring would have run out), and records
+    /// already seen that were still on their way are skipped by offset: nothing twice.
+    fn toggle_live_pause(&mut self) {
+        self.versions.shop += 1;
+        if !self.live.paused {
+            self.live.paused = true;
+            self.effects.push_back(Effect::Send(ClientMessage::Pause));
+            return;
+        }
+        self.live.paused = false;
+        let message = if self.live.next.is_empty() {
+            ClientMessage::Resume
+        } else {
+            ClientMessage::Subscribe {
+                start: StartFrom::Offsets {
+                    offsets: self
+                        .live
+                        .next
+                        .iter()
+                        .map(|(p, o)| PartitionOffset {
+                            partition: *p,
+                            offset: *o,
+                        })
+                        .collect(),
+                },
+            }
+        };
+        self.effects.push_back(Effect::Send(message));
+    }
+
     /// A new live session: forgets what an earlier one saw.
     fn connect(&mut self, now: f64) {
         self.live = LiveState::new();
@@ -757,7 +839,20 @@ impl Page {
             }
             ServerMessage::Records { records } => {
                 for r in records {
+                    // Seen already (sent before a pause took effect, then replayed on
+                    // resume): each record counts once.
+                    if self
+                        .live
+                        .next
+                        .get(&r.partition)
+                        .is_some_and(|n| r.offset < *n)
+                    {
+                        self.live.repeated += 1;
+                        continue;
+                    }
                     self.live.records += 1;
+                    self.live.first_record.get_or_insert(r.timestamp);
+                    self.live.arrived(r.partition, now);
                     self.live.last = Some((r.partition, r.offset));
                     self.live.next.insert(r.partition, r.offset + 1);
                     match r.value {
@@ -991,6 +1086,66 @@ mod tests {
             key: Some("ana.silva".into()),
             value: Value::Sale(Sale::from_json(json.as_bytes()).unwrap()),
         }
+    }
+
+    #[test]
+    fn live_pause_stops_the_bridge_and_resume_continues_from_the_next_offsets_once() {
+        let mut p = Page::from_query("?source=live&ltime=processing", 0.0);
+        let at = |t: f64| move || t;
+        p.handle(Action::Live(LiveEvent::Open), &mut at(10.0));
+        effects(&mut p);
+        let batch = |offsets: &[(u32, i64)]| ServerMessage::Records {
+            records: offsets.iter().map(|(p, o)| sale_record(*p, *o)).collect(),
+        };
+        p.handle(
+            Action::Live(LiveEvent::Message(Box::new(batch(&[
+                (0, 0),
+                (1, 0),
+                (0, 1),
+            ])))),
+            &mut at(11.0),
+        );
+        p.handle(Action::TogglePause, &mut at(12.0));
+        assert!(p.live.paused);
+        assert_eq!(effects(&mut p), vec![Effect::Send(ClientMessage::Pause)]);
+        // A batch the bridge sent before the pause reached it still counts …
+        p.handle(
+            Action::Live(LiveEvent::Message(Box::new(batch(&[(1, 1)])))),
+            &mut at(13.0),
+        );
+        p.handle(Action::TogglePause, &mut at(14.0));
+        let resume = ClientMessage::Subscribe {
+            start: StartFrom::Offsets {
+                offsets: vec![
+                    PartitionOffset {
+                        partition: 0,
+                        offset: 2,
+                    },
+                    PartitionOffset {
+                        partition: 1,
+                        offset: 2,
+                    },
+                ],
+            },
+        };
+        assert_eq!(effects(&mut p), vec![Effect::Send(resume)]);
+        // … and replayed again after the resume, it counts once.
+        p.handle(
+            Action::Live(LiveEvent::Message(Box::new(batch(&[(1, 1), (0, 2)])))),
+            &mut at(15.0),
+        );
+        assert_eq!((p.live.records, p.live.repeated), (5, 1));
+        // The simulator's controls do nothing to a live stream; Reset rebuilds the windows
+        // from a new session.
+        p.handle(Action::Reset, &mut at(16.0));
+        assert!(effects(&mut p).iter().any(|e| matches!(
+            e,
+            Effect::Connect {
+                start: StartFrom::Latest,
+                ..
+            }
+        )));
+        assert_eq!(p.live.records, 0);
     }
 
     #[test]

@@ -35,10 +35,19 @@ pub fn alerts(p: &AlertsProps) -> Html {
             </details>
             if shop.alerts.is_empty() {
                 <p class="muted" data-testid="no-alerts">{
-                    if shop.ran_for() < hopscope_core::Span::minutes(30) {
-                        "No events detected yet. Try a scenario once the shop has run for 30 minutes."
+                    if page.live_active() {
+                        let size = crate::shop::Shop::event_time().window_size();
+                        let have = shop.ran_for().0.min(size.0);
+                        format!(
+                            "No alert yet: the windows hold {} of {} of the topic's data{}. Alerts compare a window with the one before; a spike on the topic shows here (hopscope produce --scenario spike@0s,factor=10,for=30s).",
+                            crate::format::human_span(have),
+                            crate::format::human_span(size.0),
+                            if have < size.0 { " so far" } else { "" }
+                        )
+                    } else if shop.ran_for() < hopscope_core::Span::minutes(30) {
+                        "No events detected yet. Try a scenario once the shop has run for 30 minutes.".to_string()
                     } else {
-                        "No alerts: the shop has been calm (growth within ±15%, no dominant seller or category, no outlier). Trigger a scenario to see one."
+                        "No alerts: the shop has been calm (growth within ±15%, no dominant seller or category, no outlier). Trigger a scenario to see one.".to_string()
                     }
                 }</p>
             }

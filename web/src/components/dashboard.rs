@@ -27,7 +27,11 @@ pub struct DashboardProps {
 pub fn dashboard(p: &DashboardProps) -> Html {
     let v = p.versions;
     let page = p.page.get();
-    let paused = page.sim.paused;
+    let paused = if page.live_active() {
+        page.live.paused
+    } else {
+        page.sim.paused
+    };
     let charts = if p.reduced_motion {
         (page.last_tick / REDUCED_MOTION_CHART_MS) as u64
     } else {

@@ -1,4 +1,7 @@
-//! The simulator's settings and buttons: source, bridge, seed, rate, speed, scenarios.
+//! The source's settings and buttons. The simulator: seed, rate, speed, scenarios. Live:
+//! only what acts on what is shown — the bridge, the clock, Pause (the bridge stops
+//! sending) and Reset (windows rebuilt from the warm start); scenarios are produced on the
+//! topic, and the page says how.
 
 use super::{select_value, use_dispatch, Shared};
 use crate::field::Field;
@@ -52,6 +55,7 @@ pub fn sim_controls(p: &SimControlsProps) -> Html {
                         </select>
                     </label>
                 }
+                if !live {
                 <label>{ "Seed " }
                     <Field testid="seed" kind="number" value={s.seed.to_string()} label="Seed"
                         error={error("seed")} reset={resets}
@@ -72,13 +76,23 @@ pub fn sim_controls(p: &SimControlsProps) -> Html {
                         }
                     }) }
                 </span>
+                }
             </div>
             <div class="row">
-                <button data-testid="pause" onclick={dispatch.reform(|_| Action::TogglePause)}>
+                <button data-testid="pause" onclick={dispatch.reform(|_| Action::TogglePause)}
+                    title={if live { "The bridge stops sending; Resume continues from the next offset of every partition" } else { "Stop the shop's clock" }}>
                     if p.paused { { icon(Icon::Play) }{ " Resume" } } else { { icon(Icon::Pause) }{ " Pause" } }</button>
+                if !live {
                 <button data-testid="step" onclick={dispatch.reform(|_| Action::StepSlide)}
                     title="Advance the shop clock by one slide (1 s)">{ icon(Icon::Step) }{ " Step one slide" }</button>
-                <button data-testid="reset" onclick={dispatch.reform(|_| Action::Reset)}>{ icon(Icon::Reset) }{ " Reset" }</button>
+                }
+                <button data-testid="reset" onclick={dispatch.reform(|_| Action::Reset)}
+                    title={if live { "Forget the windows and rebuild them from the warm start" } else { "Start the shop again" }}>{ icon(Icon::Reset) }{ " Reset" }</button>
+                if live {
+                    <p class="muted" data-testid="live-scenarios">{
+                        "Scenarios happen on the topic, not in this page: cause a spike with `hopscope produce --brokers … --scenario spike@0s,factor=10,for=30s` (make live: SCENARIO=spike@30s,factor=8,for=20s)."
+                    }</p>
+                } else {
                 <span class="sep"></span>
                 <button data-testid="trigger-spike" onclick={trigger(Scenario::spike())}
                     title="Sales ×10 for 30 s">{ icon(Icon::Bolt) }{ " Activity spike" }</button>
@@ -88,6 +102,7 @@ pub fn sim_controls(p: &SimControlsProps) -> Html {
                     title="One category takes 80% of sales for 10 minutes">{ icon(Icon::Star) }{ " Category surge" }</button>
                 <button data-testid="trigger-outlier" onclick={trigger(Scenario::OutlierSale)}
                     title="One huge bulk order">{ icon(Icon::Diamond) }{ " Outlier sale" }</button>
+                }
             </div>
         </>
     }

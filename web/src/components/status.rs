@@ -40,6 +40,21 @@ pub fn status(p: &StatusProps) -> Html {
                             0 | 1 => String::new(),
                             n => format!(", reconnected {} time{} (resumed from the last offsets, {} gap notices)", n - 1, if n == 2 { "" } else { "s" }, live.gaps),
                         }) }</p>
+                    if live.paused {
+                        <p class="badge" role="status" data-testid="live-paused">{ format!(
+                            "Paused: the bridge sends nothing. Resume continues from the next offset of every partition ({}), so nothing is lost or counted twice.",
+                            live.next.iter().map(|(p, o)| format!("p{p}:{o}")).collect::<Vec<_>>().join(" ")) }</p>
+                    } else {
+                        <p class="muted" data-testid="live-rate">{ {
+                            let (all, per) = live.measured_rate(hopscope_core::Timestamp(page.last_tick as i64));
+                            format!("Measured {:.1} records/s over the last 10 s{}{}",
+                                all,
+                                if per.is_empty() { String::new() } else {
+                                    format!(" ({})", per.iter().map(|(p, r)| format!("p{p} {r:.1}/s")).collect::<Vec<_>>().join(" · "))
+                                },
+                                live.first_record.map(|t| format!("; first record read: {t}")).unwrap_or_default())
+                        } }</p>
+                    }
                     if let Some(jump) = &live.jump {
                         <p class="problem" role="alert" data-testid="live-jump">{ format!("⚠️ {jump}") }</p>
                     }
@@ -51,8 +66,9 @@ pub fn status(p: &StatusProps) -> Html {
                     }
                     if let Some(from) = live.warm_from.filter(|_| shop.is_event_time()) {
                         <p class="muted" data-testid="live-time-status">{ format!(
-                            "Windows by sale time, one watermark per partition (Flink's Kafka source; a partition silent for {} stops holding it). Warm start from {}: the first window shown is complete. Watermark {}.",
-                            crate::shop::LIVE_IDLE_TIMEOUT, from,
+                            "Windows by sale time, one watermark per partition (Flink's Kafka source; a partition silent for {} stops holding it). {} Watermark {}.",
+                            crate::shop::LIVE_IDLE_TIMEOUT,
+                            warm_text(from, live.first_record),
                             shop.watermark().map(|w| w.to_string()).unwrap_or_else(|| "not yet (waiting for every partition)".into())) }</p>
                     }
                 }
@@ -129,5 +145,16 @@ fn agreement(page: &Page, topic: &str) -> Html {
         <p class={class} data-testid="live-agreement">{ format!(
             "Flink's windows from topic {topic}: {} received; compared with this page's: {verdict}.{extra}",
             a.received) }</p>
+    }
+}
+
+/// The warm start, honestly: a topic younger than a window has no complete window yet.
+fn warm_text(from: hopscope_core::Timestamp, first: Option<hopscope_core::Timestamp>) -> String {
+    match first {
+        // Records from well after the warm start: the topic began since.
+        Some(first) if first.since(from) > hopscope_core::Span::seconds(60) => format!(
+            "Warm start from {from}, but the topic's first record is from {first}: it is younger than a window, so the first windows cover its whole life so far and fill as it grows."
+        ),
+        _ => format!("Warm start from {from}: the first window shown is complete."),
     }
 }
