@@ -293,6 +293,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       await reach(300);
       assert.match(await page.textContent('[data-testid=no-alerts]'), /No alert yet: the windows hold .* of 15 min/);
       await page.waitForFunction(() => /records\/s/.test(document.querySelector('[data-testid=live-rate]')?.textContent || ''));
+      assert.match(await page.textContent('[data-testid=live-rate]'), /bridge: hopscope \d+\.\d+\.\d+, librdkafka/);
       // Pause: the bridge stops sending; what is written meanwhile waits.
       await page.click('[data-testid=pause]');
       await page.waitForSelector('[data-testid=live-paused]');

@@ -65,6 +65,10 @@ pub enum ServerMessage {
         /// so the page sets its windows aside for comparison only when there is one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         windows_topic: Option<String>,
+        /// What the bridge is (`hopscope 0.1.0, librdkafka 2.12.1`), for the page to show;
+        /// older bridges send none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bridge: Option<String>,
     },
     Records {
         records: Vec<Record>,

@@ -160,6 +160,8 @@ pub struct LiveState {
     pub first_record: Option<Timestamp>,
     /// Records received per wall-clock second and partition, the last 11 seconds.
     pub arrivals: std::collections::VecDeque<(i64, BTreeMap<u32, u64>)>,
+    /// What the bridge said it is (its `hello`).
+    pub bridge: Option<String>,
 }
 
 impl LiveState {
@@ -219,6 +221,7 @@ impl LiveState {
             repeated: 0,
             first_record: None,
             arrivals: std::collections::VecDeque::new(),
+            bridge: None,
         }
     }
 }
@@ -814,7 +817,9 @@ impl Page {
                 topic,
                 partitions,
                 windows_topic,
+                bridge,
             } => {
+                self.live.bridge = bridge;
                 if version != hopscope_core::protocol::PROTOCOL_VERSION {
                     self.live.incompatible = true;
                     self.live.problem = Some(format!(
@@ -1196,6 +1201,7 @@ mod tests {
             topic: "sales".into(),
             partitions: 2,
             windows_topic: None,
+            bridge: None,
         };
         p.handle(
             Action::Live(LiveEvent::Message(Box::new(hello))),
@@ -1274,6 +1280,7 @@ mod tests {
             topic: "t".into(),
             partitions: 1,
             windows_topic: None,
+            bridge: None,
         };
         p.handle(
             Action::Live(LiveEvent::Message(Box::new(hello))),

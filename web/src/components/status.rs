@@ -52,7 +52,8 @@ pub fn status(p: &StatusProps) -> Html {
                                 if per.is_empty() { String::new() } else {
                                     format!(" ({})", per.iter().map(|(p, r)| format!("p{p} {r:.1}/s")).collect::<Vec<_>>().join(" · "))
                                 },
-                                live.first_record.map(|t| format!("; first record read: {t}")).unwrap_or_default())
+                                live.first_record.map(|t| format!("; first record read: {t}")).unwrap_or_default()
+                                + &live.bridge.as_ref().map(|b| format!(" · bridge: {b}")).unwrap_or_default())
                         } }</p>
                     }
                     if let Some(jump) = &live.jump {

@@ -133,6 +133,11 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
         topic: s.topic.clone(),
         partitions,
         windows_topic: s.windows.as_ref().map(|w| w.topic.clone()),
+        bridge: Some(format!(
+            "hopscope {}, {}",
+            env!("CARGO_PKG_VERSION"),
+            crate::kafka::librdkafka_version()
+        )),
     };
     conn.send(text(&hello(partitions))).await?;
     let mut windows = match &s.windows {
