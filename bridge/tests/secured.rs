@@ -737,3 +737,37 @@ fn version_names_librdkafka_and_its_security_features() {
         assert!(text.contains(feature), "{feature} missing: {text}");
     }
 }
+
+#[test]
+fn hopscope_kafka_config_names_the_default_file_and_flags_override_it() {
+    let Some(s) = Secured::get() else { return };
+    let t = topic("secured-env");
+    // No connection flag at all: the file from the environment (SCRAM over TLS).
+    let o = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(["produce", "--topic", &t, "--no-pace", "--count", "20"])
+        .env("HOPSCOPE_KAFKA_CONFIG", s.file("scram"))
+        .output()
+        .unwrap();
+    s.assert_output_clean("produce with HOPSCOPE_KAFKA_CONFIG", &o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("(SASL_SSL, SCRAM-SHA-512 as alice)"), "{err}");
+    // A flag beats the file: --brokers at the plaintext port, -X the protocol.
+    let o = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(["produce", "--topic", &t, "--no-pace", "--count", "5"])
+        .args([
+            "--brokers",
+            &s.cluster["plaintext"],
+            "-X",
+            "security.protocol=plaintext",
+        ])
+        .env("HOPSCOPE_KAFKA_CONFIG", s.file("scram"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("{} (PLAINTEXT", s.cluster["plaintext"])),
+        "{err}"
+    );
+}

@@ -225,4 +225,76 @@ mod tests {
             }
         );
     }
+
+    /// Kafka with idle partitions: one far-future record on partition 0 harms only its
+    /// partition while partition 1 is active, but once partition 1 goes idle the whole
+    /// stream is poisoned and partition 1's later sales are dropped. With the quarantine in
+    /// front the record never reaches the engine, so nothing is.
+    #[test]
+    fn with_idle_partitions_one_record_poisons_the_stream_unless_quarantined() {
+        use crate::window::{Event, EventTime, HopWindows, Pushed, TimeMode, WindowConfig};
+        const S: i64 = 1_000;
+        let sale = |t: i64, partition: u32| Event {
+            time: Timestamp(t),
+            value: crate::Cents(100),
+            seller: "s",
+            category: "c",
+            product: "p",
+            partition,
+        };
+        let run = |guard: Option<GuardConfig>| -> (u64, u64) {
+            let config = WindowConfig::hop(
+                Span(10 * S),
+                Span(5 * S),
+                TimeMode::Event(EventTime::per_partition(Span(1), Some(Span(2 * S)))),
+            );
+            let mut e = HopWindows::new(config).unwrap();
+            let mut g = guard.map(TimeGuard::new);
+            e.declare_partition(0, Timestamp(0));
+            e.declare_partition(1, Timestamp(0));
+            let mut dropped = 0;
+            let mut push = |e: &mut HopWindows, ev: Event<'_>, now: i64| {
+                if let Some(g) = g.as_mut() {
+                    if let Verdict::Quarantine(_) =
+                        g.check(ev.time, ev.partition, Some(Timestamp(now)), e.watermark())
+                    {
+                        return;
+                    }
+                }
+                if let Pushed::Dropped { .. } = e.push(&ev, Timestamp(now)) {
+                    dropped += 1;
+                }
+            };
+            for i in 0..10 {
+                push(&mut e, sale(i * S, 0), i * S);
+                push(&mut e, sale(i * S, 1), i * S);
+            }
+            // A broken clock on partition 0, 74 years ahead; partition 0 then falls silent.
+            push(&mut e, sale(74 * 365 * 86_400 * S, 0), 10 * S);
+            // Partition 1 goes on; partition 0 goes idle after 2 s (processing time).
+            for i in 10..30 {
+                push(&mut e, sale(i * S, 1), i * S);
+                e.advance(Timestamp(i * S));
+            }
+            // Partition 0 back to normal, partition 1 silent long enough to go idle …
+            e.advance(Timestamp(40 * S));
+            push(&mut e, sale(30 * S, 0), 40 * S);
+            // … and partition 1's next sales.
+            for i in 31..40 {
+                push(&mut e, sale(i * S, 1), 41 * S);
+            }
+            (dropped, e.stats().windows_fired)
+        };
+        let (poisoned, _) = run(None);
+        assert!(
+            poisoned > 0,
+            "Flink's rule: once partition 1 idles, its later sales are dropped"
+        );
+        let (guarded, fired) = run(Some(GuardConfig {
+            max_ahead: Some(Span(3_600 * S)),
+            ..GuardConfig::default()
+        }));
+        assert_eq!(guarded, 0, "quarantined, the record poisons nothing");
+        assert!(fired > 0);
+    }
 }
