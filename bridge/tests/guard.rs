@@ -7,8 +7,7 @@ mod common;
 
 use common::{brokers, hopscope, topic};
 use hopscope_core::Sale;
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseRecord, Producer};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -25,12 +24,6 @@ fn run(args: &[&str]) -> Output {
         String::from_utf8_lossy(&o.stderr)
     );
     o
-}
-
-fn temp(name: &str, bytes: &[u8]) -> String {
-    let path = std::env::temp_dir().join(format!("{}-{name}", topic("guard")));
-    std::fs::write(&path, bytes).unwrap();
-    path.to_string_lossy().into_owned()
 }
 
 /// `n` generated sales as lines, and the same with one sale dated 2100 after line `at`.
@@ -66,8 +59,8 @@ fn joined(lines: &[String]) -> Vec<u8> {
 fn one_far_future_sale_in_a_file_is_named_and_with_max_ahead_changes_nothing() {
     let (clean, with, bad) = sales_with_a_broken_clock(2000, 1000);
     let (clean_file, bad_file) = (
-        temp("clean.jsonl", &joined(&clean)),
-        temp("bad.jsonl", &joined(&with)),
+        common::temp_file("clean.jsonl", &joined(&clean)),
+        common::temp_file("bad.jsonl", &joined(&with)),
     );
     let window = ["window", "--size", "5m", "--slide", "1m"];
 
@@ -130,7 +123,7 @@ fn the_dead_letters_hold_exactly_the_records_not_windowed_each_once() {
     let (_, mut with, bad) = sales_with_a_broken_clock(1500, 700);
     with.insert(100, "{\"not\": \"a sale\"}".into());
     with.insert(200, "\u{1}garbage".into());
-    let file = temp("mixed.jsonl", &joined(&with));
+    let file = common::temp_file("mixed.jsonl", &joined(&with));
     let dead = std::env::temp_dir().join(format!("{}-dead.jsonl", topic("guard")));
     let dead_s = dead.to_string_lossy().into_owned();
     for cmd in ["window", "analyze"] {
@@ -186,7 +179,7 @@ fn a_million_late_records_make_a_bounded_number_of_lines_and_the_cause_is_named(
     // The broken clock on the first line: no jump to see, every later sale late.
     for (cmd, n) in [("window", 1_000_000), ("analyze", 100_000)] {
         let (_, with, _) = sales_with_a_broken_clock(n, 0);
-        let file = temp("late.jsonl", &joined(&with));
+        let file = common::temp_file("late.jsonl", &joined(&with));
         let o = run(&[cmd, "--size", "5m", "--slide", "1m", &file]);
         let err = String::from_utf8_lossy(&o.stderr);
         let text = String::from_utf8_lossy(&o.stdout).into_owned() + &err;
@@ -215,22 +208,8 @@ async fn on_a_topic_the_record_is_named_by_partition_and_offset_and_max_ahead_ke
         return;
     }
     let (clean, _, bad) = sales_with_a_broken_clock(3000, 0);
-    let t = topic("broken-clock");
-    let b = brokers();
-    hopscope(&[
-        "produce",
-        "--brokers",
-        &b,
-        "--topic",
-        &t,
-        "--no-pace",
-        "--count",
-        "0",
-    ]);
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", &b)
-        .create()
-        .unwrap();
+    let t = common::new_topic("broken-clock");
+    let producer = common::raw_producer();
     for (i, line) in clean.iter().enumerate() {
         let seller = Sale::from_json(line.as_bytes()).unwrap().seller;
         producer
@@ -244,22 +223,11 @@ async fn on_a_topic_the_record_is_named_by_partition_and_offset_and_max_ahead_ke
         producer.poll(Duration::ZERO);
     }
     producer.flush(Duration::from_secs(30)).unwrap();
-    let file = temp("clean.jsonl", &joined(&clean));
+    let file = common::temp_file("clean.jsonl", &joined(&clean));
     let window = ["--windows", "--size", "5m", "--slide", "1m"];
     let want = hopscope(&[&["analyze"][..], &window[..], &[file.as_str()]].concat());
-    let live = [
-        "analyze",
-        "--brokers",
-        &b,
-        "--topic",
-        &t,
-        "--from",
-        "earliest",
-        "--idle-exit",
-        "3s",
-    ];
     // Named by partition and offset; the other partitions keep their windows for now.
-    let o = hopscope(&[&live[..], &window[..]].concat());
+    let o = common::analyze_topic(&t, &window);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.lines().any(|l| l.contains("partition 0 offset")
@@ -268,15 +236,11 @@ async fn on_a_topic_the_record_is_named_by_partition_and_offset_and_max_ahead_ke
         "{err}"
     );
     // Put aside: exactly the windows of the sales without it.
-    let guarded = hopscope(&[&live[..], &window[..], &["--max-ahead", "1d"]].concat());
-    let results = |o: &Output| -> Vec<String> {
-        String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .filter(|l| l.starts_with("📈") || l.starts_with("🚨") || l.starts_with("   "))
-            .map(str::to_string)
-            .collect()
-    };
-    assert_eq!(results(&guarded), results(&want));
+    let guarded = common::analyze_topic(&t, &[&window[..], &["--max-ahead", "1d"]].concat());
+    assert_eq!(
+        common::results(&guarded.stdout),
+        common::results(&want.stdout)
+    );
     assert!(
         String::from_utf8_lossy(&guarded.stdout).contains("quarantined: 1 ahead, 0 behind"),
         "{}",
@@ -291,22 +255,9 @@ async fn serve_logs_and_counts_a_broken_clock_and_with_max_ahead_relays_it_as_in
         return;
     }
     let (clean, _, bad) = sales_with_a_broken_clock(200, 0);
-    let t = topic("serve-broken-clock");
+    let t = common::new_topic("serve-broken-clock");
     let b = brokers();
-    hopscope(&[
-        "produce",
-        "--brokers",
-        &b,
-        "--topic",
-        &t,
-        "--no-pace",
-        "--count",
-        "0",
-    ]);
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", &b)
-        .create()
-        .unwrap();
+    let producer = common::raw_producer();
     let send = |payload: &str, partition: i32| {
         producer
             .send(
@@ -389,6 +340,13 @@ async fn serve_logs_and_counts_a_broken_clock_and_with_max_ahead_relays_it_as_in
                     metrics.contains("hopscope_quarantined_total 1\n"),
                     "{metrics}"
                 );
+                // … and the record itself went to the dead-letter topic, once, unchanged.
+                use rdkafka::message::Message;
+                let letters: Vec<String> = common::read_topic(&b, &dlq, 1)
+                    .iter()
+                    .map(|m| String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned())
+                    .collect();
+                assert_eq!(letters, vec![bad.clone()]);
             }
         }
         let _ = std::fs::remove_file(log);
@@ -397,7 +355,6 @@ async fn serve_logs_and_counts_a_broken_clock_and_with_max_ahead_relays_it_as_in
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dead_letter_topic_gets_every_record_not_analysed_unchanged_with_why_in_its_headers() {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::message::{Headers, Message};
     if common::skip_without_kafka() {
         return;
@@ -416,10 +373,7 @@ async fn the_dead_letter_topic_gets_every_record_not_analysed_unchanged_with_why
         "--count",
         "0",
     ]);
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", &b)
-        .create()
-        .unwrap();
+    let producer = common::raw_producer();
     let odd = ["{\"not\": \"a sale\"}", "\u{1}garbage"];
     for (i, line) in clean.iter().enumerate() {
         producer
@@ -473,19 +427,10 @@ async fn the_dead_letter_topic_gets_every_record_not_analysed_unchanged_with_why
         text.contains(&format!("dead letters to topic {dlq}")),
         "{text}"
     );
-    // Read the dead letters back, each once.
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &b)
-        .set("group.id", topic("dlq-reader"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "false")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[&dlq]).unwrap();
-    let mut got = Vec::new();
-    let t0 = std::time::Instant::now();
-    while got.len() < 3 && t0.elapsed() < Duration::from_secs(60) {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+    // Read the dead letters back: each once (nothing more arrives).
+    let mut got: Vec<_> = common::read_topic(&b, &dlq, 3)
+        .into_iter()
+        .map(|m| {
             let header = |name: &str| {
                 m.headers()
                     .and_then(|h| h.iter().find(|x| x.key == name))
@@ -493,18 +438,16 @@ async fn the_dead_letter_topic_gets_every_record_not_analysed_unchanged_with_why
                     .map(|v| String::from_utf8_lossy(v).into_owned())
                     .unwrap_or_default()
             };
-            got.push((
+            (
                 header("hopscope.reason"),
                 header("hopscope.source.topic"),
                 header("hopscope.source.partition"),
                 m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
                 String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
                 header("hopscope.source.offset").parse::<i64>().is_ok(),
-            ));
-        }
-    }
-    // Nothing more arrives: each record exactly once.
-    assert!(consumer.poll(Duration::from_secs(2)).is_none());
+            )
+        })
+        .collect();
     got.sort();
     let mut want = vec![
         (

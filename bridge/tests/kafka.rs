@@ -421,15 +421,6 @@ async fn analyze_on_the_live_topic_prints_an_activity_spike() {
     );
 }
 
-/// The lines of `analyze --windows` output that are results: KPI lines and alerts.
-fn results(stdout: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter(|l| l.starts_with("📈") || l.starts_with("🚨") || l.starts_with("   "))
-        .map(str::to_string)
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn replaying_a_topic_in_event_time_equals_analyzing_the_same_sales_from_a_file() {
     if common::skip_without_kafka() {
@@ -472,7 +463,10 @@ async fn replaying_a_topic_in_event_time_equals_analyzing_the_same_sales_from_a_
     ];
     live.extend_from_slice(&window);
     let live = hopscope(&live);
-    let (want, got) = (results(&offline.stdout), results(&live.stdout));
+    let (want, got) = (
+        common::results(&offline.stdout),
+        common::results(&live.stdout),
+    );
     assert!(want.len() > 100, "{} result lines", want.len());
     assert!(
         want.iter().any(|l| l.starts_with("🚨")),
@@ -982,13 +976,13 @@ async fn window_rows_on_a_topic_give_the_alerts_of_the_sales_and_bad_rows_are_re
     let live = hopscope(&[&topic_args[..], &window].concat());
     // The file run does not analyse the windows that fired only because the input ended;
     // compare everything up to its last analysed window.
-    let want = results(&offline.stdout);
+    let want = common::results(&offline.stdout);
     let last = want
         .iter()
         .position(|l| l.ends_with("(input ended: not analysed)"))
         .expect("the file run ends with windows past its last sale");
     let want = &want[..last];
-    let got = results(&live.stdout);
+    let got = common::results(&live.stdout);
     assert!(want.iter().filter(|l| l.starts_with("🚨")).count() >= 3);
     assert_eq!(&got[..last.min(got.len())], want);
 

@@ -110,15 +110,6 @@ fn run(args: &[&str]) -> (Output, Duration) {
     (o, t0.elapsed())
 }
 
-/// The lines of `analyze --windows` output that are results: KPI lines and alerts.
-fn results(stdout: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter(|l| l.starts_with("📈") || l.starts_with("🚨") || l.starts_with("   "))
-        .map(str::to_string)
-        .collect()
-}
-
 const GEN: [&str; 8] = [
     "--count",
     "3000",
@@ -141,7 +132,7 @@ fn file_results() -> Vec<String> {
     a.extend_from_slice(&WINDOW);
     let path = file.to_string_lossy().into_owned();
     a.push(&path);
-    let out = results(&hopscope(&a).stdout);
+    let out = common::results(&hopscope(&a).stdout);
     let _ = std::fs::remove_file(&file);
     assert!(
         out.len() > 20 && out.iter().any(|l| l.starts_with("🚨")),
@@ -197,7 +188,7 @@ async fn round_trips_over_scram_plain_mtls_and_java_files_equal_the_same_sales_f
             "analyze over {name}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        let got = results(&o.stdout);
+        let got = common::results(&o.stdout);
         if let Some(i) = (0..want.len().max(got.len())).find(|i| want.get(*i) != got.get(*i)) {
             panic!(
                 "analyze over {name} differs from the file at result line {i}:\n file: {:?}\n topic: {:?}",

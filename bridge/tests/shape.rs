@@ -8,8 +8,7 @@ mod common;
 use common::{brokers, collect, hopscope, topic};
 use hopscope_core::protocol::{StartFrom, Value};
 use hopscope_core::Sale;
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseRecord, Producer};
 use std::process::Command;
 use std::time::Duration;
 
@@ -69,20 +68,6 @@ fn reshape(s: &Sale) -> String {
     .to_string()
 }
 
-fn results(stdout: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter(|l| l.starts_with("📈") || l.starts_with("🚨") || l.starts_with("   "))
-        .map(str::to_string)
-        .collect()
-}
-
-fn temp(name: &str, bytes: &[u8]) -> String {
-    let path = std::env::temp_dir().join(format!("{}-{name}", topic("shape")));
-    std::fs::write(&path, bytes).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
 #[test]
 fn a_file_in_another_shape_gives_the_windows_of_the_seed_shape() {
     let (seed, sales) = seed_sales();
@@ -91,8 +76,8 @@ fn a_file_in_another_shape_gives_the_windows_of_the_seed_shape() {
         "{\"order\":{\"id\":\"no-merchant\"},\"amount\":1,\"title\":\"x\",\"ts\":1746093600000}\n",
     );
     let (seed_file, other_file) = (
-        temp("seed.jsonl", &seed),
-        temp("other.jsonl", other.as_bytes()),
+        common::temp_file("seed.jsonl", &seed),
+        common::temp_file("other.jsonl", other.as_bytes()),
     );
     let args = ["window", "--size", "2m", "--slide", "10s"];
     let want = hopscope(&[&args[..], &[seed_file.as_str()]].concat());
@@ -137,10 +122,7 @@ async fn a_topic_in_another_shape_gives_the_windows_of_the_seed_shape_and_pages_
     }
     let (seed, sales) = seed_sales();
     let t = topic("other-shape");
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .create()
-        .unwrap();
+    let producer = common::raw_producer();
     let mut bad_at = None;
     for (i, s) in sales.iter().enumerate() {
         let value = reshape(s);
@@ -160,23 +142,12 @@ async fn a_topic_in_another_shape_gives_the_windows_of_the_seed_shape_and_pages_
     }
     producer.flush(Duration::from_secs(30)).unwrap();
     assert!(bad_at.is_some());
-    let file = temp("seed.jsonl", &seed);
+    let file = common::temp_file("seed.jsonl", &seed);
     let window = ["--windows", "--size", "2m", "--slide", "10s"];
     let want = hopscope(&[&["analyze"][..], &window[..], &[file.as_str()]].concat());
     let b = brokers();
-    let live = [
-        "analyze",
-        "--brokers",
-        &b,
-        "--topic",
-        &t,
-        "--from",
-        "earliest",
-        "--idle-exit",
-        "3s",
-    ];
-    let got = hopscope(&[&live[..], &window[..], &FIELDS[..]].concat());
-    let (want_lines, got_lines) = (results(&want.stdout), results(&got.stdout));
+    let got = common::analyze_topic(&t, &[&window[..], &FIELDS[..]].concat());
+    let (want_lines, got_lines) = (common::results(&want.stdout), common::results(&got.stdout));
     assert!(want_lines.len() > 20 && want_lines.iter().any(|l| l.starts_with("🚨")));
     assert_eq!(
         got_lines, want_lines,
@@ -252,26 +223,15 @@ async fn produce_writes_a_shape_with_record_timestamps_that_analyze_reads_back()
     ]
     .concat();
     hopscope(&produce);
-    let file = temp("seed.jsonl", &seed);
+    let file = common::temp_file("seed.jsonl", &seed);
     let window = ["--windows", "--size", "2m", "--slide", "10s"];
     let want = hopscope(&[&["analyze"][..], &window[..], &[file.as_str()]].concat());
-    let live = [
-        "analyze",
-        "--brokers",
-        &b,
-        "--topic",
-        &t,
-        "--from",
-        "earliest",
-        "--idle-exit",
-        "3s",
-    ];
-    let got = hopscope(&[&live[..], &window[..], &mapping[..]].concat());
-    let (want, got_lines) = (results(&want.stdout), results(&got.stdout));
+    let got = common::analyze_topic(&t, &[&window[..], &mapping[..]].concat());
+    let (want, got_lines) = (common::results(&want.stdout), common::results(&got.stdout));
     assert!(want.len() > 20);
     assert_eq!(got_lines, want, "{}", String::from_utf8_lossy(&got.stderr));
     // Read without the mapping, the same records are not sales: counted, not windowed.
-    let plain = hopscope(&live);
+    let plain = common::analyze_topic(&t, &[]);
     assert!(
         String::from_utf8_lossy(&plain.stdout).contains("4000 records (4000 not valid sales)"),
         "{}",

@@ -59,14 +59,7 @@ impl Sale {
 
     /// Decodes one JSON record. Never panics, whatever the bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Sale, SaleError> {
-        if bytes.len() > MAX_RECORD_BYTES {
-            return Err(SaleError::too_large(bytes.len()));
-        }
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            SaleError::record(SaleErrorKind::NotUtf8 {
-                offset: e.valid_up_to(),
-            })
-        })?;
+        let text = record_text(bytes)?;
         let top: Top = serde_json::from_str(text)
             .map_err(|e| SaleError::record(SaleErrorKind::NotJson(e.to_string())))?;
         match top {
@@ -369,6 +362,18 @@ impl fmt::Display for SaleError {
 }
 
 impl std::error::Error for SaleError {}
+
+/// A record's bytes as text, within [`MAX_RECORD_BYTES`]: every decoder's first check.
+fn record_text(bytes: &[u8]) -> Result<&str, SaleError> {
+    if bytes.len() > MAX_RECORD_BYTES {
+        return Err(SaleError::too_large(bytes.len()));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        SaleError::record(SaleErrorKind::NotUtf8 {
+            offset: e.valid_up_to(),
+        })
+    })
+}
 
 #[derive(PartialEq)]
 enum Required {

@@ -165,6 +165,21 @@ pub struct LiveState {
 }
 
 impl LiveState {
+    /// The next offset of every partition seen: where a resumed stream starts, so nothing
+    /// is lost or seen twice.
+    pub fn resume_from(&self) -> StartFrom {
+        StartFrom::Offsets {
+            offsets: self
+                .next
+                .iter()
+                .map(|(p, o)| PartitionOffset {
+                    partition: *p,
+                    offset: *o,
+                })
+                .collect(),
+        }
+    }
+
     /// Records per second measured over the last 10 whole seconds before `now`: in all,
     /// and per partition.
     pub fn measured_rate(&self, now: Timestamp) -> (f64, BTreeMap<u32, f64>) {
@@ -695,17 +710,7 @@ impl Page {
             ClientMessage::Resume
         } else {
             ClientMessage::Subscribe {
-                start: StartFrom::Offsets {
-                    offsets: self
-                        .live
-                        .next
-                        .iter()
-                        .map(|(p, o)| PartitionOffset {
-                            partition: *p,
-                            offset: *o,
-                        })
-                        .collect(),
-                },
+                start: self.live.resume_from(),
             }
         };
         self.effects.push_back(Effect::Send(message));
@@ -723,17 +728,7 @@ impl Page {
         self.live.retry_at = None;
         let resume = !self.live.next.is_empty();
         let start = match self.settings.live_time {
-            _ if resume => StartFrom::Offsets {
-                offsets: self
-                    .live
-                    .next
-                    .iter()
-                    .map(|(p, o)| PartitionOffset {
-                        partition: *p,
-                        offset: *o,
-                    })
-                    .collect(),
-            },
+            _ if resume => self.live.resume_from(),
             // Warm start: one window (and the delay) back, so the first window that fires
             // after catching up is complete instead of filling for 15 minutes.
             LiveTime::Event => {

@@ -1,7 +1,7 @@
 //! `hopscope analyze`: the seed's analytics console, offline over sale JSON lines.
 
 use super::window_args::{
-    dead_letter_summary, guard_summary, jump_warning, late_summary, quarantine_detail, NewestSale,
+    dead_letter_summary, guard_sale, guard_summary, late_summary, GuardInput, NewestSale,
     WindowArgs,
 };
 use crate::input::{for_each_sale, Input};
@@ -9,7 +9,7 @@ use crate::out::{self, Res};
 use crate::report::{At, Kind, Reporter};
 use clap::Parser;
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
-use hopscope_core::window::guard::{TimeGuard, Verdict};
+use hopscope_core::window::guard::TimeGuard;
 use std::io::{BufWriter, Stdout, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -471,32 +471,16 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
             Some(Ok(())) => {
                 let sale = batch.get(0);
                 let now = crate::wall_now();
-                let watermark = analytics.engine().watermark();
-                match guard.check(
-                    sale.event_time(),
-                    m.partition() as u32,
-                    Some(now),
-                    watermark,
-                ) {
-                    Verdict::Accept => {}
-                    Verdict::Jump { from, to } => report.say(Kind::Jump, || {
-                        jump_warning(&at, sale.id_sale, from, to, delay)
-                    }),
-                    Verdict::Quarantine(q) => {
-                        let detail = quarantine_detail(q, sale.event_time());
-                        report.say(Kind::Quarantined, || {
-                            format!("{at}: sale {} {detail}", sale.id_sale)
-                        });
-                        report.dead_letter_keyed(
-                            q.name(),
-                            &detail,
-                            &at,
-                            watermark,
-                            raw,
-                            m.key(),
-                        )?;
-                        return Ok(());
-                    }
+                let g = GuardInput {
+                    stream: m.partition() as u32,
+                    reference: Some(now),
+                    watermark: analytics.engine().watermark(),
+                    at: &at,
+                    raw,
+                    key: m.key(),
+                };
+                if !guard_sale(&mut guard, report, &sale, delay, g)? {
+                    return Ok(());
                 }
                 analytics.push(sale, m.partition() as u32, now);
                 return Ok(());
@@ -593,21 +577,16 @@ pub fn run(a: Args) -> Res<ExitCode> {
             let at = At::Line(line.number);
             newest.see(sale.event_time(), line.number, sale.id_sale);
             let mut printer = printer_cell.borrow_mut();
-            let watermark = analytics.engine().watermark();
-            match guard.check(sale.event_time(), 0, None, watermark) {
-                Verdict::Accept => {}
-                Verdict::Jump { from, to } => printer.report.say(Kind::Jump, || {
-                    jump_warning(&at, sale.id_sale, from, to, delay)
-                }),
-                Verdict::Quarantine(q) => {
-                    let detail = quarantine_detail(q, sale.event_time());
-                    printer.report.say(Kind::Quarantined, || {
-                        format!("{at}: sale {} {detail}", sale.id_sale)
-                    });
-                    return printer
-                        .report
-                        .dead_letter(q.name(), &detail, &at, watermark, line.raw);
-                }
+            let g = GuardInput {
+                stream: 0,
+                reference: None,
+                watermark: analytics.engine().watermark(),
+                at: &at,
+                raw: line.raw,
+                key: None,
+            };
+            if !guard_sale(&mut guard, &mut printer.report, &sale, delay, g)? {
+                return Ok(());
             }
             analytics.push(sale, partition, now);
             printer.drain(&mut analytics, &mut w, Some((&at, line.raw)))

@@ -1,14 +1,14 @@
 //! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
 
 use super::window_args::{
-    dead_letter_summary, guard_summary, jump_warning, late_summary, quarantine_detail, NewestSale,
+    dead_letter_summary, guard_sale, guard_summary, late_summary, GuardInput, NewestSale,
     WindowArgs,
 };
 use crate::input::{for_each_sale, Input};
 use crate::out::{self, Res};
 use crate::report::{At, Kind, Reporter};
 use clap::Parser;
-use hopscope_core::window::guard::{TimeGuard, Verdict};
+use hopscope_core::window::guard::TimeGuard;
 use hopscope_core::window::{Event, HopWindows, Pushed};
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,24 +67,16 @@ pub fn run(a: Args) -> Res<ExitCode> {
             let at = At::Line(line.number);
             newest.see(sale.event_time(), line.number, sale.id_sale);
             let mut report = report.borrow_mut();
-            match guard.check(sale.event_time(), 0, None, engine.watermark()) {
-                Verdict::Accept => {}
-                Verdict::Jump { from, to } => report.say(Kind::Jump, || {
-                    jump_warning(&at, sale.id_sale, from, to, delay)
-                }),
-                Verdict::Quarantine(q) => {
-                    let detail = quarantine_detail(q, sale.event_time());
-                    report.say(Kind::Quarantined, || {
-                        format!("{at}: sale {} {detail}", sale.id_sale)
-                    });
-                    return report.dead_letter(
-                        q.name(),
-                        &detail,
-                        &at,
-                        engine.watermark(),
-                        line.raw,
-                    );
-                }
+            let g = GuardInput {
+                stream: 0,
+                reference: None,
+                watermark: engine.watermark(),
+                at: &at,
+                raw: line.raw,
+                key: None,
+            };
+            if !guard_sale(&mut guard, &mut report, &sale, delay, g)? {
+                return Ok(());
             }
             match engine.push(&Event::from_sale(sale, partition), now) {
                 Pushed::Accepted => {}

@@ -194,3 +194,44 @@ impl NewestSale {
         })
     }
 }
+
+/// Where a sale stands for the guard: its stream, the clock "ahead" is measured from, the
+/// watermark, and the record as read (for the dead letters).
+pub struct GuardInput<'a> {
+    pub stream: u32,
+    pub reference: Option<hopscope_core::Timestamp>,
+    pub watermark: Option<hopscope_core::Timestamp>,
+    pub at: &'a crate::report::At<'a>,
+    pub raw: &'a [u8],
+    pub key: Option<&'a [u8]>,
+}
+
+/// The event-time guard on one sale, for every command that windows: a jump is said, a
+/// quarantined record is said and kept in the dead letters. `Ok(true)`: window it.
+pub fn guard_sale(
+    guard: &mut hopscope_core::window::guard::TimeGuard,
+    report: &mut crate::report::Reporter,
+    sale: &hopscope_core::SaleView<'_>,
+    delay: Span,
+    g: GuardInput<'_>,
+) -> std::io::Result<bool> {
+    use crate::report::Kind;
+    use hopscope_core::window::guard::Verdict;
+    match guard.check(sale.event_time(), g.stream, g.reference, g.watermark) {
+        Verdict::Accept => Ok(true),
+        Verdict::Jump { from, to } => {
+            report.say(Kind::Jump, || {
+                jump_warning(g.at, sale.id_sale, from, to, delay)
+            });
+            Ok(true)
+        }
+        Verdict::Quarantine(q) => {
+            let detail = quarantine_detail(q, sale.event_time());
+            report.say(Kind::Quarantined, || {
+                format!("{}: sale {} {detail}", g.at, sale.id_sale)
+            });
+            report.dead_letter_keyed(q.name(), &detail, g.at, g.watermark, g.raw, g.key)?;
+            Ok(false)
+        }
+    }
+}

@@ -81,6 +81,84 @@ pub async fn collect(ws: &mut Ws, n: usize) -> Vec<hopscope_core::protocol::Reco
     got
 }
 
+/// A producer of raw records (any key, partition, bytes) to the test broker.
+pub fn raw_producer() -> rdkafka::producer::BaseProducer {
+    rdkafka::config::ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .unwrap()
+}
+
+/// A fresh topic on the test broker (6 partitions), created empty by `hopscope produce`.
+pub fn new_topic(name: &str) -> String {
+    let t = topic(name);
+    produce(&brokers(), &t, &["--no-pace", "--count", "0"]);
+    t
+}
+
+/// `analyze` reading all of `t` live from the test broker, stopping 3 s after the last
+/// record; more options follow.
+pub fn analyze_topic(t: &str, more: &[&str]) -> Output {
+    let b = brokers();
+    let mut args = vec![
+        "analyze",
+        "--brokers",
+        &b,
+        "--topic",
+        t,
+        "--from",
+        "earliest",
+        "--idle-exit",
+        "3s",
+    ];
+    args.extend_from_slice(more);
+    hopscope(&args)
+}
+
+/// The lines of `analyze --windows` output that are results: KPI lines and alerts.
+pub fn results(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|l| l.starts_with("📈") || l.starts_with("🚨") || l.starts_with("   "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A file of `bytes` in the temporary directory, named after the test's topic naming.
+pub fn temp_file(name: &str, bytes: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("{}-{name}", topic("file")));
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Every record of `topic` from its start: waits (up to 60 s) for `n`, then 2 s more for
+/// any beyond them, so a caller can require exactly `n`.
+pub fn read_topic(brokers: &str, t: &str, n: usize) -> Vec<rdkafka::message::OwnedMessage> {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", topic("reader"))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[t]).unwrap();
+    let mut got = Vec::new();
+    let t0 = Instant::now();
+    while got.len() < n && t0.elapsed() < Duration::from_secs(60) {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            got.push(m.detach());
+        }
+    }
+    let t1 = Instant::now();
+    while t1.elapsed() < Duration::from_secs(2) {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            got.push(m.detach());
+        }
+    }
+    got
+}
+
 /// The broker the test command started (`HOPSCOPE_KAFKA`). Call after
 /// [`skip_without_kafka`].
 pub fn brokers() -> String {

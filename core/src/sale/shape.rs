@@ -5,7 +5,7 @@
 //! same strict field rules (so a mapped record is judged exactly as a seed record is), and
 //! is used only when the user asks for a mapping: the seed's shape keeps its fast scanner.
 
-use super::{Field, Fields, Sale, SaleError, SaleErrorKind, MAX_RECORD_BYTES};
+use super::{Field, Fields, Sale, SaleError, SaleErrorKind};
 use crate::time::{Micros, Timestamp};
 use serde_json::Value;
 use std::fmt;
@@ -223,14 +223,7 @@ impl SaleShape {
     /// Reads one record in this shape. `record_time` is the Kafka record's timestamp, for
     /// `sale_date=@timestamp`. Never panics, whatever the bytes.
     pub fn decode(&self, bytes: &[u8], record_time: Option<Timestamp>) -> Result<Sale, SaleError> {
-        if bytes.len() > MAX_RECORD_BYTES {
-            return Err(SaleError::too_large(bytes.len()));
-        }
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            SaleError::record(SaleErrorKind::NotUtf8 {
-                offset: e.valid_up_to(),
-            })
-        })?;
+        let text = super::record_text(bytes)?;
         let mut root: Value = serde_json::from_str(text)
             .map_err(|e| SaleError::record(SaleErrorKind::NotJson(e.to_string())))?;
         if !root.is_object() {
