@@ -86,6 +86,18 @@ impl Secured {
         self.write(new, &(lines.join("\n") + "\n"))
     }
 
+    /// `name`'s settings with `key` set to `value`.
+    fn with(&self, name: &str, new: &str, key: &str, value: &str) -> String {
+        let prefix = format!("{key}=");
+        self.variant(name, new, |l| {
+            Some(if l.starts_with(&prefix) {
+                format!("{prefix}{value}")
+            } else {
+                l.into()
+            })
+        })
+    }
+
     /// Fails if the password is anywhere in `text`.
     fn assert_no_secret(&self, what: &str, text: &str) {
         assert!(
@@ -248,35 +260,17 @@ async fn each_misconfiguration_fails_within_seconds_with_one_line_naming_the_cau
     let cases = [
         Case {
             name: "wrong password",
-            config: s.variant("scram", "badpw", |l| {
-                Some(if l.starts_with("sasl.password=") {
-                    "sasl.password=not-the-password".into()
-                } else {
-                    l.into()
-                })
-            }),
+            config: s.with("scram", "badpw", "sasl.password", "not-the-password"),
             says: "authentication failed for user alice (SCRAM-SHA-512)",
         },
         Case {
             name: "untrusted CA",
-            config: s.variant("scram", "badca", |l| {
-                Some(if l.starts_with("ssl.ca.location=") {
-                    format!("ssl.ca.location={ca_other}")
-                } else {
-                    l.into()
-                })
-            }),
+            config: s.with("scram", "badca", "ssl.ca.location", &ca_other),
             says: "TLS: the broker's certificate is not signed by a CA in ssl.ca.location",
         },
         Case {
             name: "host name not in the certificate",
-            config: s.variant("mtls", "mismatch", |l| {
-                Some(if l.starts_with("bootstrap.servers=") {
-                    format!("bootstrap.servers={mismatch}")
-                } else {
-                    l.into()
-                })
-            }),
+            config: s.with("mtls", "mismatch", "bootstrap.servers", &mismatch),
             says: "TLS: the broker's certificate is not valid for 127.0.0.1 (it names broker.invalid)",
         },
         Case {
@@ -288,13 +282,7 @@ async fn each_misconfiguration_fails_within_seconds_with_one_line_naming_the_cau
         },
         Case {
             name: "mechanism not offered",
-            config: s.variant("scram", "mech", |l| {
-                Some(if l.starts_with("sasl.mechanisms=") {
-                    "sasl.mechanisms=SCRAM-SHA-256".into()
-                } else {
-                    l.into()
-                })
-            }),
+            config: s.with("scram", "mech", "sasl.mechanisms", "SCRAM-SHA-256"),
             says: "the broker does not offer SASL mechanism SCRAM-SHA-256 (it offers PLAIN,SCRAM-SHA-512)",
         },
         Case {
