@@ -319,6 +319,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
           .filter((b) => b.x < 0 || b.x + b.width > width + 0.5).map((b) => `${b.x}+${b.width} of ${width}`);
       }));
       assert.deepEqual(cut, []);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing wider than the screen');
       await page.screenshot({ path: shot(`dashboard-live-controls-${w}`), fullPage: true });
       // Reset: a new session, windows rebuilt from now (processing time: the new records).
       await page.click('[data-testid=reset]');

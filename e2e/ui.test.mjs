@@ -116,7 +116,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       const px = await chart.locator('text').evaluateAll((ts) => Math.min(...ts.map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)));
       assert.ok(px >= 9.5 && px <= 11, `${id}: labels ${px.toFixed(1)} px`);
     }
-    assert.match(await page.textContent('.panel h2 small'), /of windows, one point per \d+ windows/);
+    assert.match(await page.textContent('.panel h2 small'), /windows ending over the last \d+ h \d+ min, one point per \d+ windows/);
     await page.screenshot({ path: shot(`dashboard-charts-${w}`), fullPage: true });
     assert.deepEqual(errors, []);
   });

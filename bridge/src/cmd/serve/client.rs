@@ -134,9 +134,9 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
         partitions,
         windows_topic: s.windows.as_ref().map(|w| w.topic.clone()),
         bridge: Some(format!(
-            "hopscope {}, {}",
+            "hopscope {}, librdkafka {}",
             env!("CARGO_PKG_VERSION"),
-            crate::kafka::librdkafka_version()
+            rdkafka::util::get_rdkafka_version().1
         )),
     };
     conn.send(text(&hello(partitions))).await?;
