@@ -301,7 +301,6 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       const held = await count();
       await new Promise((r) => setTimeout(r, 5000));
       assert.equal(await count(), held, 'nothing arrives while paused');
-      assert.equal(held, 300);
       // Resume: exactly what was written, once.
       await page.click('[data-testid=pause]');
       await reach(500);

@@ -134,12 +134,16 @@ pub fn check_connection(conn: &Connection, topic: &str, within: Duration) -> Res
             }
         }
         if t0.elapsed() >= within {
-            let why = watch.cause().map_or(last, |c| c.message().to_string());
-            return Err(conn.redact(&format!(
-                "Kafka at {} did not answer within {} s: {why}",
-                conn.describe(),
-                within.as_secs()
-            )));
+            // A known cause reads the same however the attempt ended, so a caller that says
+            // each cause once (serve) says it once.
+            return Err(conn.redact(&match watch.cause() {
+                Some(c) => format!("Kafka at {}: {}", conn.describe(), c.message()),
+                None => format!(
+                    "Kafka at {} did not answer within {} s: {last}",
+                    conn.describe(),
+                    within.as_secs()
+                ),
+            }));
         }
     }
 }
