@@ -120,6 +120,42 @@ impl Alert {
 
 #[cfg(test)]
 mod tests {
+    /// A kind added to the enum and forgotten in `ALL` vanished from the page's cooldown
+    /// table: this match stops compiling when a kind is added, and the assertion fails
+    /// until `ALL` lists it.
+    #[test]
+    fn all_lists_every_kind_once() {
+        let position = |k: AlertKind| -> usize {
+            match k {
+                AlertKind::ActivitySpike
+                | AlertKind::ActivityDrop
+                | AlertKind::RevenueSurge
+                | AlertKind::TicketShift
+                | AlertKind::SellerSurge
+                | AlertKind::SellerConcentration
+                | AlertKind::CategoryPeak
+                | AlertKind::OutlierSale => AlertKind::ALL
+                    .iter()
+                    .position(|a| *a == k)
+                    .expect("every kind is in AlertKind::ALL"),
+            }
+        };
+        let every = [
+            AlertKind::ActivitySpike,
+            AlertKind::ActivityDrop,
+            AlertKind::RevenueSurge,
+            AlertKind::TicketShift,
+            AlertKind::SellerSurge,
+            AlertKind::SellerConcentration,
+            AlertKind::CategoryPeak,
+            AlertKind::OutlierSale,
+        ];
+        let mut seen: Vec<usize> = every.iter().map(|k| position(*k)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), AlertKind::ALL.len());
+    }
+
     use super::*;
 
     #[test]
