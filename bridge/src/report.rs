@@ -247,79 +247,68 @@ impl DeadTopic {
         raw: &[u8],
         key: Option<&[u8]>,
     ) -> io::Result<()> {
-        to_topic(self, reason, detail, at, watermark, raw, key)
-    }
-}
-
-fn to_topic(
-    t: &DeadTopic,
-    reason: &str,
-    detail: &str,
-    at: &At<'_>,
-    watermark: Option<Timestamp>,
-    raw: &[u8],
-    key: Option<&[u8]>,
-) -> io::Result<()> {
-    use rdkafka::message::{Header, OwnedHeaders};
-    use rdkafka::producer::BaseRecord;
-    let (partition, offset) = match at {
-        At::Offset { partition, offset } => (partition.to_string(), offset.to_string()),
-        _ => (String::new(), String::new()),
-    };
-    let watermark = watermark.map(|w| w.to_iso()).unwrap_or_default();
-    let headers = OwnedHeaders::new()
-        .insert(Header {
-            key: "hopscope.reason",
-            value: Some(reason),
-        })
-        .insert(Header {
-            key: "hopscope.detail",
-            value: Some(detail),
-        })
-        .insert(Header {
-            key: "hopscope.source.topic",
-            value: Some(t.source.as_str()),
-        })
-        .insert(Header {
-            key: "hopscope.source.partition",
-            value: Some(partition.as_str()),
-        })
-        .insert(Header {
-            key: "hopscope.source.offset",
-            value: Some(offset.as_str()),
-        })
-        .insert(Header {
-            key: "hopscope.watermark",
-            value: Some(watermark.as_str()),
-        });
-    let mut record = BaseRecord::<[u8], [u8]>::to(&t.topic)
-        .payload(raw)
-        .headers(headers);
-    if let Some(k) = key {
-        record = record.key(k);
-    }
-    loop {
-        match t.producer.send(record) {
-            Ok(()) => break,
-            Err((
-                rdkafka::error::KafkaError::MessageProduction(
-                    rdkafka::types::RDKafkaErrorCode::QueueFull,
-                ),
-                r,
-            )) => {
-                record = r;
-                t.producer.poll(Duration::from_millis(10));
-            }
-            Err((e, _)) => {
-                return Err(io::Error::other(format!(
-                    "dead-letter topic {}: {e}",
-                    t.topic
-                )))
+        let t = self;
+        use rdkafka::message::{Header, OwnedHeaders};
+        use rdkafka::producer::BaseRecord;
+        let (partition, offset) = match at {
+            At::Offset { partition, offset } => (partition.to_string(), offset.to_string()),
+            _ => (String::new(), String::new()),
+        };
+        let watermark = watermark.map(|w| w.to_iso()).unwrap_or_default();
+        let headers = OwnedHeaders::new()
+            .insert(Header {
+                key: "hopscope.reason",
+                value: Some(reason),
+            })
+            .insert(Header {
+                key: "hopscope.detail",
+                value: Some(detail),
+            })
+            .insert(Header {
+                key: "hopscope.source.topic",
+                value: Some(t.source.as_str()),
+            })
+            .insert(Header {
+                key: "hopscope.source.partition",
+                value: Some(partition.as_str()),
+            })
+            .insert(Header {
+                key: "hopscope.source.offset",
+                value: Some(offset.as_str()),
+            })
+            .insert(Header {
+                key: "hopscope.watermark",
+                value: Some(watermark.as_str()),
+            });
+        let mut record = BaseRecord::<[u8], [u8]>::to(&t.topic)
+            .payload(raw)
+            .headers(headers);
+        if let Some(k) = key {
+            record = record.key(k);
+        }
+        loop {
+            match t.producer.send(record) {
+                Ok(()) => break,
+                Err((
+                    rdkafka::error::KafkaError::MessageProduction(
+                        rdkafka::types::RDKafkaErrorCode::QueueFull,
+                    ),
+                    r,
+                )) => {
+                    record = r;
+                    t.producer.poll(Duration::from_millis(10));
+                }
+                Err((e, _)) => {
+                    return Err(io::Error::other(format!(
+                        "dead-letter topic {}: {e}",
+                        t.topic
+                    )))
+                }
             }
         }
+        t.producer.poll(Duration::ZERO);
+        Ok(())
     }
-    t.producer.poll(Duration::ZERO);
-    Ok(())
 }
 
 fn base64(bytes: &[u8]) -> String {

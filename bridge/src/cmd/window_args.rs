@@ -174,12 +174,22 @@ pub struct NewestSale {
 }
 
 impl NewestSale {
+    /// Runs for every sale: the id is copied only for the first sale and for one far ahead
+    /// of the newest before it (a broken clock), which are the ones a hint names.
     pub fn see(&mut self, t: hopscope_core::Timestamp, line: u64, id: &str) {
-        if self.time.is_none_or(|n| t > n) {
-            self.time = Some(t);
-            self.line = line;
-            self.id.clear();
-            self.id.push_str(id);
+        match self.time {
+            Some(n) if t <= n => {}
+            Some(n) if t.since(n) <= hopscope_core::window::guard::DEFAULT_MAX_JUMP => {
+                self.time = Some(t);
+                self.line = line;
+                self.id.clear();
+            }
+            _ => {
+                self.time = Some(t);
+                self.line = line;
+                self.id.clear();
+                self.id.push_str(id);
+            }
         }
     }
 
@@ -188,8 +198,13 @@ impl NewestSale {
         let t = self.time?;
         (dropped > 0 && dropped * 2 >= sales).then(|| {
             format!(
-                "{dropped} of {sales} sales were dropped as late; the newest sale time, {t}, came from line {} (sale {}): if that clock is wrong, --max-ahead puts such records aside",
-                self.line, self.id
+                "{dropped} of {sales} sales were dropped as late; the newest sale time, {t}, came from line {}{}: if that clock is wrong, --max-ahead puts such records aside",
+                self.line,
+                if self.id.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (sale {})", self.id)
+                }
             )
         })
     }

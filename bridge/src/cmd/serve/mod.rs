@@ -166,6 +166,8 @@ pub(crate) struct Shared {
     guard: Mutex<hopscope_core::window::guard::TimeGuard>,
     /// `--dead-letter-topic`.
     dead: Option<crate::report::DeadTopic>,
+    /// `--max-ahead`, read by every reader for every record without a lock.
+    max_ahead: Option<hopscope_core::Span>,
 }
 
 impl Shared {
@@ -330,6 +332,7 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
                 })
             }
         },
+        max_ahead: a.max_ahead,
         guard: Mutex::new(hopscope_core::window::guard::TimeGuard::new(
             hopscope_core::window::guard::GuardConfig {
                 max_jump: a.max_jump,

@@ -333,8 +333,7 @@ fn guard(s: &Shared, live: bool, m: &BorrowedMessage<'_>, sale: hopscope_core::S
     use hopscope_core::window::guard::Verdict;
     let t = sale.event_time();
     let now = crate::wall_now();
-    let config = s.guard.lock().expect("not poisoned").config();
-    if let Some(max) = config.max_ahead {
+    if let Some(max) = s.max_ahead {
         let ahead = t.since(now);
         if ahead > max {
             s.metrics.quarantined.fetch_add(1, Ordering::Relaxed);
