@@ -311,7 +311,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
     assert.match(first, /^window \[/);
     // Enter selects the window under the focus.
     await page.keyboard.press('Enter');
-    assert.match(await page.textContent('[data-testid=selection] h3'), new RegExp(`^Window \\[${newest / 1000}`));
+    assert.match(await page.textContent('[data-testid=inspector] h3'), new RegExp(`^Window \\[${newest / 1000}`));
     assert.deepEqual(errors, []);
   });
 }
@@ -376,8 +376,9 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
     await page.click('[data-testid=lesson-next]');
     const never = page.locator('[data-testid=window-bar].never[tabindex="0"]').first();
     await never.click();
-    assert.match(await page.textContent('[data-testid=selection-window]'), /Empty: no sale falls in it\. Flink emits no window without rows, so this one never fires/);
-    assert.doesNotMatch(await page.textContent('[data-testid=selection]'), /-0\.001 s/);
+    assert.match(await page.textContent('[data-testid=inspector-state]'), /Empty: no sale falls in it, so it never fires — Flink emits no row for a window without rows/);
+    assert.equal(await page.getAttribute('[data-testid=inspector]', 'data-state'), 'never');
+    assert.doesNotMatch(await page.textContent('[data-testid=inspector]'), /-0\.001 s/);
     assert.deepEqual(errors, []);
   });
 }
@@ -394,7 +395,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`teaching view: a late sale joins its unfired windows, a too-late one is dropped (Flink's rule) (${w}px)`, async () => {
-    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`, { width: w, height: h });
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s`, { width: w, height: h });
     for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
     await page.click('[data-testid=lesson-ooo]');
     await page.click('[data-testid=lesson-late]');
@@ -408,13 +409,18 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
     const late = page.locator('[data-testid=selection-late]');
     const joined = Number(await late.getAttribute('data-joined'));
     assert.ok(joined >= 1 && joined < 5, `joined ${joined} of 5`);
-    assert.match(await late.textContent(), new RegExp(`${5 - joined} of its 5 windows had already fired .* it joined the ${joined} still open`));
+    assert.match(await late.textContent(), new RegExp(`${5 - joined} of its 5 windows had fired and keep their rows without it .* it joined the ${joined} still open`));
     const states = await page.locator('[data-testid=selection-window-state]').allTextContents();
-    assert.equal(states.filter((t) => /without it/.test(t)).length, 5 - joined);
+    assert.equal(states.filter((t) => /missed: it fired before the sale arrived/.test(t)).length, 5 - joined);
+    // In the picture the missed windows keep their state (fired) and are crossed, the
+    // joined ones are outlined: state is never repainted by the selection.
+    assert.equal(await page.locator('[data-testid=window-bar][data-missed=true]').count(), 5 - joined);
+    assert.equal(await page.locator('[data-testid=window-bar][data-missed=true][data-state=fired]').count(), 5 - joined);
+    assert.equal(await page.locator('[data-testid=window-bar].hl').count(), 5);
     // The too-late one: every window had fired, so it is dropped and counted.
     await page.locator('[data-testid=event-dot][data-dropped=true]').click();
     assert.equal(await page.locator('[data-testid=selection-late]').getAttribute('data-joined'), '0');
-    assert.match(await page.textContent('[data-testid=selection-late]'), /all 5 of its windows had already fired/);
+    assert.match(await page.textContent('[data-testid=selection-late]'), /all 5 of its windows had fired/);
     await page.screenshot({ path: shot('teach-late') });
     assert.deepEqual(errors, []);
   });
@@ -422,7 +428,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`teaching view: a broken clock stops the windows; the quarantine puts it aside (${w}px)`, async () => {
-    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`, { width: w, height: h });
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s`, { width: w, height: h });
     for (let i = 0; i < 10; i++) await page.click('[data-testid=lesson-next]');
     await page.click('[data-testid=lesson-broken-clock]');
     for (let i = 0; i < 6; i++) await page.click('[data-testid=lesson-next]');
@@ -451,7 +457,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`teaching view: three partitions, one watermark each; a held partition holds the operator's until idle (${w}px)`, async () => {
-    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=1s&parts=3`, { width: w, height: h });
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=1s&parts=3`, { width: w, height: h });
     for (let i = 0; i < 25; i++) await page.click('[data-testid=lesson-next]');
     const text = () => page.textContent('[data-testid=lesson-partitions]');
     assert.match(await text(), /p0: .* · p1: .* · p2: /);
@@ -511,7 +517,7 @@ test('a bridge speaking another protocol version is named, not misread, and not 
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`bad input gets a message by its field, keeps the last good value, never reaches the URL (${w}px)`, async () => {
-    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&lateness=2s`, { width: w, height: h });
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s`, { width: w, height: h });
     const commit = async (id, text) => {
       await page.fill(`[data-testid=${id}]`, text);
       await page.press(`[data-testid=${id}]`, 'Enter');
@@ -524,7 +530,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       ['lesson-size', '0', /above zero/, '10s'],
       ['lesson-slide', '30s', /must not exceed the size/, '2s'],
       ['lesson-slide', '1ms', /at most 900/, '2s'],
-      ['lesson-lateness', '-1s', /must not be negative/, '2s'],
+      ['lesson-delay', '-1s', /must not be negative/, '2s'],
     ]) {
       await commit(id, text);
       // The message of *this* text: the field may still show the previous one's.
@@ -533,7 +539,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       const message = page.locator(`[data-testid=${id}-error]`);
       assert.match(await message.textContent(), why, `${id} ${JSON.stringify(text)}`);
       assert.equal(await page.inputValue(`[data-testid=${id}]`), keep, 'the last good value is shown again');
-      assert.match(page.url(), /size=10s&slide=2s&time=event&lateness=2s/, 'the URL keeps good values only');
+      assert.match(page.url(), /size=10s&slide=2s&time=event&delay=2s/, 'the URL keeps good values only');
     }
     // A good value clears the message.
     await commit('lesson-slide', '5s');
@@ -554,12 +560,12 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`bad values in a shared link are named by their fields, and the page still opens (${w}px)`, async () => {
-    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=4s&slide=9s&lateness=-1s`, { width: w, height: h });
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=4s&slide=9s&delay=-1s`, { width: w, height: h });
     assert.match(await page.textContent('[data-testid=lesson-slide-error]'), /from the link: .*must not exceed the size \(4s\)/);
-    assert.match(await page.textContent('[data-testid=lesson-lateness-error]'), /from the link/);
+    assert.match(await page.textContent('[data-testid=lesson-delay-error]'), /from the link/);
     assert.equal(await page.inputValue('[data-testid=lesson-size]'), '4s');
     assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '2s');
-    assert.doesNotMatch(page.url(), /slide=9s|lateness=-1s/);
+    assert.doesNotMatch(page.url(), /slide=9s|delay=-1s/);
     // The seed's own query is a lesson too; 1 d / 1 s is refused, not frozen on.
     const big = await openPage(browser, `${srv.base}?tab=teach&size=1d&slide=1s`, { width: w, height: h });
     assert.match(await big.page.textContent('[data-testid=lesson-slide-error]'), /at most 900/);

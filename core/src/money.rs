@@ -33,6 +33,13 @@ impl Cents {
         self.0 as f64 / 100.0
     }
 
+    /// `2847.50`: as SQL prints a `DECIMAL(…, 2)` (no sign for dollars, no grouping).
+    pub fn display_plain(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
     /// `$2,847.50`: the seed's console style.
     pub fn display_usd(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
@@ -146,6 +153,13 @@ mod tests {
         assert_eq!(Cents(5).display_usd(), "$0.05");
         assert_eq!(Cents(12_345_678_900).display_usd(), "$123,456,789.00");
         assert_eq!(Cents(-100_000).display_usd(), "-$1,000.00");
+    }
+
+    #[test]
+    fn plain_display_is_how_sql_prints_a_decimal() {
+        assert_eq!(Cents(284_750).display_plain(), "2847.50");
+        assert_eq!(Cents(5).display_plain(), "0.05");
+        assert_eq!(Cents(-50).display_plain(), "-0.50");
     }
 
     #[test]

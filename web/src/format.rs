@@ -132,6 +132,12 @@ pub fn secs(t: i64) -> String {
     }
 }
 
+/// `1 sale`, `3 sales`: a count with its noun in the right number.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Windows shown at each end of those containing the focus, in the many-windows view.
 pub const AROUND: usize = 3;
 

@@ -64,6 +64,8 @@ pub fn use_page_effects(page: Rc<RefCell<Page>>, dispatch: Callback<Action>) {
                     }
                 }
                 Effect::Focus(id) => focus(id),
+                Effect::Copy(text) => copy(&text, dispatch.reform(Action::Copied)),
+                Effect::Download { name, text } => download(name, &text),
             }
         }
     });
@@ -73,6 +75,51 @@ fn write_url(query: &str) {
     if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(query));
     }
+}
+
+/// Puts `text` on the clipboard; `done` hears whether the browser allowed it.
+fn copy(text: &str, done: Callback<bool>) {
+    let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) else {
+        done.emit(false);
+        return;
+    };
+    let (ok, refused) = (done.clone(), done);
+    let ok = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |_| ok.emit(true));
+    let refused = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |_| refused.emit(false));
+    let _ = clipboard.write_text(text).then2(&ok, &refused);
+    // The promise calls one of them once, later: they must outlive this function.
+    ok.forget();
+    refused.forget();
+}
+
+/// Offers `text` as a file named `name` (a Blob URL and a click on a link to it).
+fn download(name: &str, text: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/x-ndjson");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = document
+        .create_element("a")
+        .ok()
+        .and_then(|el| el.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    // Revoked once the download has surely started, not under it.
+    gloo_timers::callback::Timeout::new(60_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
 }
 
 fn focus(id: &str) {

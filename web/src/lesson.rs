@@ -23,6 +23,90 @@ pub enum Origin {
     TooLate,
     /// Injected from a broken clock, a year ahead: it moves the watermark with it.
     FarFuture,
+    /// Injected exactly at a window's end (the bounds lesson): it is in the windows that
+    /// start there, not in the one that ends there.
+    AtEdge,
+}
+
+/// A window that fired: its result row, and when (the lesson clock and the watermark
+/// that fired it) — what the inspector says of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fired {
+    pub row: WindowResult,
+    /// The lesson clock when it fired.
+    pub at: Timestamp,
+    /// The watermark that fired it: `None` in processing time (the clock did), and
+    /// `i64::MAX - 1` for the end of input.
+    pub watermark: Option<Timestamp>,
+}
+
+impl Fired {
+    /// Fired by the end of input (the bounded source's last, infinite watermark).
+    pub fn by_end_of_input(&self) -> bool {
+        self.watermark.is_some_and(|w| w.0 >= END_OF_INPUT.0)
+    }
+}
+
+/// The watermark a bounded source sends when its input ends (Flink: `Long.MAX_VALUE`).
+pub const END_OF_INPUT: Timestamp = Timestamp(i64::MAX - 1);
+
+/// Why a sale near a window is not in it — each the inspector names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outside {
+    /// Its time is before the window's start.
+    BeforeStart,
+    /// Its time is at or after the window's end (half-open bounds).
+    AtOrAfterEnd,
+    /// Inside the bounds, but it arrived after the window had fired (Flink's late rule).
+    ArrivedAfterFired,
+    /// Inside the bounds, but every window of it had fired: dropped.
+    Dropped,
+}
+
+impl Outside {
+    pub fn key(self) -> &'static str {
+        match self {
+            Outside::BeforeStart => "before-start",
+            Outside::AtOrAfterEnd => "at-or-after-end",
+            Outside::ArrivedAfterFired => "arrived-after-fired",
+            Outside::Dropped => "dropped",
+        }
+    }
+}
+
+/// Why an open window has not fired yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// Processing time: the clock fires it when it reaches the window's end.
+    Clock { end: Timestamp },
+    /// No watermark yet: no sale has arrived (or a partition has delivered none).
+    Input,
+    /// The watermark is behind the window's end − 1 ms: a sale at `needs` or later
+    /// (the end − 1 ms plus the watermark delay) moves it there.
+    Watermark { now: Timestamp, needs: Timestamp },
+    /// Partition `partition` holds the operator's watermark (the minimum) at `at`.
+    Partition {
+        partition: u32,
+        at: Option<Timestamp>,
+        held: bool,
+    },
+}
+
+/// The windows before and after a change of time mode, for the before/after note.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Switch {
+    pub from_event_time: bool,
+    /// The windows' size (for their bounds).
+    pub size: Span,
+    /// Windows with a result row, before and after.
+    pub rows_before: usize,
+    pub rows_after: usize,
+    /// Late and dropped sales, before and after.
+    pub late_before: usize,
+    pub dropped_before: usize,
+    /// Windows present in both whose count changed: (start, before, after), first few.
+    pub changed: Vec<(i64, u64, u64)>,
+    pub changed_total: usize,
 }
 
 /// How far ahead the quarantine lets a sale be (hopscope's `--max-ahead`).
@@ -54,6 +138,10 @@ pub struct LessonEvent {
     pub partition: u32,
     /// What the engine did with it.
     pub fate: Pushed,
+    /// What the engine did with it before the time mode was switched, when that differs
+    /// (a sale late in event time is on time in processing time): kept so its history is
+    /// explained rather than silently repainted.
+    pub before: Option<Pushed>,
 }
 
 impl LessonEvent {
@@ -90,7 +178,11 @@ pub struct Lesson {
     engine: HopWindows,
     gen: SaleGenerator,
     /// Fired windows by start.
-    pub fired: BTreeMap<i64, WindowResult>,
+    pub fired: BTreeMap<i64, Fired>,
+    /// The input ended ("End of input"): everything fired, nothing more arrives.
+    ended: bool,
+    /// The last change of time mode, before and after (until the next change of shape).
+    pub switch: Option<Switch>,
     pub events: Vec<LessonEvent>,
     /// The arrival clock.
     pub clock: Timestamp,
@@ -149,6 +241,8 @@ impl Lesson {
             engine,
             gen: SaleGenerator::new(Catalog::embedded(), &gen_config),
             fired: BTreeMap::new(),
+            ended: false,
+            switch: None,
             events: Vec::new(),
             clock: Timestamp(0),
             selected: Selected::Nothing,
@@ -229,11 +323,57 @@ impl Lesson {
         self.clock = old.clock;
         self.engine.advance(old.clock);
         self.collect();
+        self.remember_switch(old);
+        if old.ended {
+            self.end_input();
+        }
         self.selected = match old.selected {
             Selected::Window(s) if s.rem_euclid(self.config.slide.0) == 0 => Selected::Window(s),
             Selected::Window(_) => Selected::Nothing,
             other => other,
         };
+    }
+
+    /// After a change of time mode, each sale keeps what happened to it before when that
+    /// differs, and the lesson keeps the windows' counts before and after; other changes
+    /// of shape carry the earlier history on.
+    fn remember_switch(&mut self, old: &Lesson) {
+        let time_changed = old.is_event_time() != self.is_event_time();
+        let olds: BTreeMap<u32, &LessonEvent> = old.events.iter().map(|e| (e.id, e)).collect();
+        for e in &mut self.events {
+            let Some(o) = olds.get(&e.id) else { continue };
+            e.before = if time_changed {
+                (o.fate != e.fate).then_some(o.fate)
+            } else {
+                o.before
+            };
+        }
+        if !time_changed {
+            self.switch = old.switch.clone();
+            return;
+        }
+        let rows = |l: &Lesson| -> BTreeMap<i64, u64> {
+            l.fired
+                .iter()
+                .filter(|(_, f)| f.row.sales_in_window > 0)
+                .map(|(s, f)| (*s, f.row.sales_in_window))
+                .collect()
+        };
+        let (before, after) = (rows(old), rows(self));
+        let changed: Vec<(i64, u64, u64)> = before
+            .iter()
+            .filter_map(|(s, b)| after.get(s).filter(|a| *a != b).map(|a| (*s, *b, *a)))
+            .collect();
+        self.switch = Some(Switch {
+            from_event_time: old.is_event_time(),
+            size: self.config.size,
+            rows_before: before.len(),
+            rows_after: after.len(),
+            late_before: old.late_count(),
+            dropped_before: old.dropped_count(),
+            changed_total: changed.len(),
+            changed: changed.into_iter().take(3).collect(),
+        });
     }
 
     /// Every partition's watermark (empty for one stream or processing time).
@@ -295,6 +435,9 @@ impl Lesson {
 
     /// Moves the clock to the next sale's arrival and delivers it.
     pub fn next_event(&mut self) {
+        if self.ended {
+            return;
+        }
         // A sale generated later may still arrive first: generate until the earliest
         // arrival in flight comes before the next sale even happens.
         loop {
@@ -331,6 +474,9 @@ impl Lesson {
     }
 
     fn advance_to(&mut self, to: Timestamp) {
+        if self.ended {
+            return;
+        }
         self.generate_until(to);
         let arrived = self.in_flight.partition_point(|(a, ..)| *a <= to);
         let arrived: Vec<_> = self.in_flight.drain(..arrived).collect();
@@ -461,7 +607,17 @@ impl Lesson {
         }
     }
 
+    /// A sale dated exactly `t` arriving now (the bounds lesson: put one on a window's
+    /// end and see which windows take it).
+    pub fn inject_at(&mut self, t: Timestamp) {
+        self.deliver(t, Cents(2_500), "edge.eva".into(), Origin::AtEdge);
+    }
+
     fn deliver(&mut self, event_time: Timestamp, value: Cents, seller: String, origin: Origin) {
+        // After the end of input nothing more arrives (the buttons say so).
+        if self.ended {
+            return;
+        }
         let partition = self.partition_of(&seller);
         if origin == Origin::Normal && self.paused.contains(&partition) {
             self.held.push((event_time, value, seller));
@@ -508,6 +664,7 @@ impl Lesson {
             origin,
             partition,
             fate,
+            before: None,
         });
         self.next_id += 1;
         self.collect();
@@ -515,8 +672,146 @@ impl Lesson {
     }
 
     fn collect(&mut self) {
-        while let Some(w) = self.engine.poll() {
-            self.fired.insert(w.window_start.0, w);
+        let watermark = self
+            .is_event_time()
+            .then(|| self.engine.watermark())
+            .flatten();
+        while let Some(row) = self.engine.poll() {
+            let fired = Fired {
+                row,
+                at: self.clock,
+                watermark,
+            };
+            self.fired.insert(fired.row.window_start.0, fired);
+        }
+    }
+
+    /// End of input, as a bounded source ends (Flink reading a file, or a Kafka source
+    /// with `scan.bounded.mode`): what is on its way still arrives, held partitions are
+    /// read to their end, then the last watermark (+∞) fires every window that holds a
+    /// sale. Without it, the newest windows wait forever for a watermark that no sale
+    /// will bring. (Event time only: processing-time windows fire on the clock.)
+    pub fn end_input(&mut self) {
+        if self.ended || !self.is_event_time() {
+            return;
+        }
+        for p in std::mem::take(&mut self.paused) {
+            self.paused.insert(p);
+            self.toggle_pause(p);
+        }
+        let last = self.in_flight.last().map(|(a, ..)| *a);
+        if let Some(last) = last {
+            let arrived = std::mem::take(&mut self.in_flight);
+            for (arrival, at, value, seller) in arrived {
+                self.clock = self.clock.max(arrival);
+                self.deliver(at, value, seller, Origin::Normal);
+            }
+            self.clock = self.clock.max(last);
+        }
+        self.ended = true;
+        self.engine.flush();
+        self.collect();
+    }
+
+    /// Whether the input has ended: nothing more arrives until Reset.
+    pub fn has_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// The lesson's sales as JSON lines with the seed's field names, in the order they
+    /// reached the engine: the file the "lesson's sales file" SQL reads, so Flink sees
+    /// the same records in the same order (and so the same late ones).
+    pub fn sales_jsonl(&self) -> String {
+        let mut out = String::new();
+        for e in &self.events {
+            out.push_str(&format!(
+                "{{\"id_sale\":\"lesson-{}\",\"seller\":{:?},\"price\":{},\"sale_date\":\"{}\"}}\n",
+                e.id,
+                e.seller,
+                e.value.display_plain(),
+                e.event_time.to_iso(),
+            ));
+        }
+        out
+    }
+
+    /// Sales near window `start` that it does not hold, and why: within one slide before
+    /// its start or at/after its end, or inside it but late (arrived after it fired) or
+    /// dropped. Earliest first.
+    pub fn not_in(&self, start: i64) -> Vec<(&LessonEvent, Outside)> {
+        let (size, slide) = (self.config.size.0, self.config.slide.0);
+        let end = start + size;
+        let mut out: Vec<(&LessonEvent, Outside)> = self
+            .events
+            .iter()
+            .filter_map(|e| {
+                let t = self.position(e).0;
+                let why = if (start - slide..start).contains(&t) {
+                    Outside::BeforeStart
+                } else if (end..end + slide).contains(&t) {
+                    Outside::AtOrAfterEnd
+                } else if (start..end).contains(&t) && !e.counts_in(start, size) {
+                    if e.dropped() {
+                        Outside::Dropped
+                    } else {
+                        Outside::ArrivedAfterFired
+                    }
+                } else {
+                    return None;
+                };
+                Some((e, why))
+            })
+            .collect();
+        out.sort_by_key(|(e, _)| (self.position(e), e.id));
+        out
+    }
+
+    /// Window `start`'s panes (each [`WindowConfig::pane`] long): start, sales, revenue.
+    /// The window's row is these combined: counts and sums add, the biggest sale is the
+    /// largest of theirs, the sellers unite.
+    pub fn panes_of(&self, start: i64) -> Vec<(i64, usize, Cents)> {
+        let pane = self.config.pane().0;
+        let n = self.config.size.0 / pane;
+        let events = self.events_in(start);
+        (0..n)
+            .map(|k| {
+                let p = start + k * pane;
+                let inside: Vec<_> = events
+                    .iter()
+                    .filter(|e| (p..p + pane).contains(&self.position(e).0))
+                    .collect();
+                let sum = Cents(inside.iter().map(|e| e.value.0).sum());
+                (p, inside.len(), sum)
+            })
+            .collect()
+    }
+
+    /// Why window `start` (not fired) has not fired yet.
+    pub fn waiting(&self, start: i64) -> Waiting {
+        let end = Timestamp(start + self.config.size.0);
+        let TimeMode::Event(e) = self.config.time else {
+            return Waiting::Clock { end };
+        };
+        if self.partitions > 1 {
+            let marks = self.partition_watermarks();
+            let holding = marks
+                .iter()
+                .filter(|p| !p.idle)
+                .min_by_key(|p| (p.watermark.is_some(), p.watermark));
+            if let Some(p) = holding {
+                return Waiting::Partition {
+                    partition: p.partition,
+                    at: p.watermark,
+                    held: self.is_paused(p.partition),
+                };
+            }
+        }
+        match self.watermark() {
+            None => Waiting::Input,
+            Some(now) => Waiting::Watermark {
+                now,
+                needs: Timestamp(end.0 - 1 + e.delay.0 + 1),
+            },
         }
     }
 
@@ -630,7 +925,7 @@ mod tests {
         let n = new.windows_containing(t).len();
         assert!(n == 3 || n == 4, "{n}");
         for (start, w) in &new.fired {
-            assert_eq!(w.sales_in_window as usize, new.events_in(*start).len());
+            assert_eq!(w.row.sales_in_window as usize, new.events_in(*start).len());
         }
         // The stream goes on where it was: the next sale is a new one.
         let newest = old.events.iter().map(|e| e.event_time).max().unwrap();
@@ -705,10 +1000,10 @@ mod tests {
         assert_eq!(l.events.len(), 20);
         let wm = l.watermark().unwrap();
         assert!(!l.fired.is_empty());
-        assert!(l.fired.values().all(|w| w.window_end.0 - 1 <= wm.0));
+        assert!(l.fired.values().all(|w| w.row.window_end.0 - 1 <= wm.0));
         // A fired window holds exactly the accepted events inside it.
         for (start, w) in &l.fired {
-            assert_eq!(w.sales_in_window as usize, l.events_in(*start).len());
+            assert_eq!(w.row.sales_in_window as usize, l.events_in(*start).len());
         }
     }
 
@@ -720,7 +1015,11 @@ mod tests {
             for _ in 0..10 {
                 l.next_event();
             }
-            let fired_before = l.fired.values().filter(|w| w.sales_in_window > 0).count();
+            let fired_before = l
+                .fired
+                .values()
+                .filter(|w| w.row.sales_in_window > 0)
+                .count();
             l.inject_broken_clock();
             for _ in 0..10 {
                 l.next_event();
@@ -743,7 +1042,11 @@ mod tests {
         assert_eq!(q.guarded.jump, None);
         assert_eq!(q.dropped_count(), 0);
         assert!(q.events.iter().all(|e| e.origin != Origin::FarFuture));
-        let fired_after = q.fired.values().filter(|w| w.sales_in_window > 0).count();
+        let fired_after = q
+            .fired
+            .values()
+            .filter(|w| w.row.sales_in_window > 0)
+            .count();
         assert!(fired_after > fired_before, "windows go on firing");
     }
 
@@ -789,7 +1092,7 @@ mod tests {
             l.next_event();
         }
         for (start, w) in &l.fired {
-            assert_eq!(w.sales_in_window as usize, l.events_in(*start).len());
+            assert_eq!(w.row.sales_in_window as usize, l.events_in(*start).len());
         }
     }
 
@@ -807,7 +1110,11 @@ mod tests {
         l.live_advance(now.plus(Span::seconds(11)));
         assert!(l.is_live());
         assert_eq!(l.events.len(), 1);
-        let fired_with_sale = l.fired.values().filter(|w| w.sales_in_window == 1).count();
+        let fired_with_sale = l
+            .fired
+            .values()
+            .filter(|w| w.row.sales_in_window == 1)
+            .count();
         assert_eq!(
             fired_with_sale, 5,
             "processing time: the sale is in the 5 windows of its arrival"
@@ -854,6 +1161,138 @@ mod tests {
             released.iter().any(|e| e.late()),
             "released behind the watermark, they are late"
         );
+    }
+
+    #[test]
+    fn end_of_input_fires_every_window_with_sales_and_then_takes_nothing() {
+        let mut l = lesson(10, 2);
+        for _ in 0..15 {
+            l.next_event();
+        }
+        let open_with_sales: Vec<i64> = (0..l.clock.0 / 2_000 + 1)
+            .map(|k| k * 2_000)
+            .filter(|s| !l.fired.contains_key(s) && !l.events_in(*s).is_empty())
+            .collect();
+        assert!(!open_with_sales.is_empty(), "the newest windows wait");
+        l.end_input();
+        assert!(l.has_ended());
+        for s in &open_with_sales {
+            let f = &l.fired[s];
+            assert!(f.by_end_of_input(), "{s}");
+            assert_eq!(f.row.sales_in_window as usize, l.events_in(*s).len());
+        }
+        let n = l.events.len();
+        l.next_event();
+        l.inject_late();
+        l.advance(Span::seconds(10));
+        assert_eq!(l.events.len(), n, "nothing arrives after the end");
+        // Every fired row equals its sales, and the file holds them in arrival order.
+        for (start, f) in &l.fired {
+            assert_eq!(f.row.sales_in_window as usize, l.events_in(*start).len());
+        }
+        let file = l.sales_jsonl();
+        assert_eq!(file.lines().count(), n);
+        assert!(
+            file.starts_with("{\"id_sale\":\"lesson-1\",\"seller\":"),
+            "{file}"
+        );
+        assert!(file.contains("\"sale_date\":\"1970-01-01T00:00:"));
+    }
+
+    #[test]
+    fn the_inspector_names_why_a_nearby_sale_is_not_in_a_window() {
+        let mut l = lesson(10, 2);
+        for _ in 0..12 {
+            l.next_event();
+        }
+        l.inject_late();
+        l.inject_too_late();
+        let late = l
+            .events
+            .iter()
+            .find(|e| e.origin == Origin::Late)
+            .unwrap()
+            .clone();
+        let missed = l
+            .windows_containing(late.event_time)
+            .into_iter()
+            .find(|(s, _)| !late.counts_in(s.0, 10_000))
+            .unwrap()
+            .0
+             .0;
+        let why = l.not_in(missed);
+        assert!(why
+            .iter()
+            .any(|(e, w)| e.id == late.id && *w == Outside::ArrivedAfterFired));
+        let too_late = l
+            .events
+            .iter()
+            .find(|e| e.origin == Origin::TooLate)
+            .unwrap()
+            .clone();
+        let (s, _) = l.windows_containing(too_late.event_time)[0];
+        assert!(l
+            .not_in(s.0)
+            .iter()
+            .any(|(e, w)| e.id == too_late.id && *w == Outside::Dropped));
+        // A sale at exactly a window's end is in the windows starting there, not in it.
+        let open = l.clock.0.div_euclid(2_000) * 2_000;
+        l.inject_at(Timestamp(open + 10_000));
+        let edge = l.events.last().unwrap().clone();
+        assert!(l
+            .not_in(open)
+            .iter()
+            .any(|(e, w)| e.id == edge.id && *w == Outside::AtOrAfterEnd));
+        assert!(l.events_in(open + 10_000).iter().any(|e| e.id == edge.id));
+        assert!(!l.events_in(open).iter().any(|e| e.id == edge.id));
+        // Panes add up to the window.
+        let panes = l.panes_of(missed);
+        assert_eq!(panes.len(), 5);
+        assert_eq!(
+            panes.iter().map(|(_, n, _)| n).sum::<usize>(),
+            l.events_in(missed).len()
+        );
+        // An open window waits for the watermark: the sale time that would fire it is
+        // its end − 1 ms plus the delay.
+        let newest_open = l.clock.0.div_euclid(2_000) * 2_000;
+        match l.waiting(newest_open) {
+            Waiting::Watermark { needs, .. } => assert_eq!(needs.0, newest_open + 10_000 + 2_000),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn switching_time_keeps_each_sales_history_and_the_windows_before_and_after() {
+        let mut l = lesson(10, 2);
+        for _ in 0..12 {
+            l.next_event();
+        }
+        l.inject_late();
+        l.inject_too_late();
+        let mut p =
+            Lesson::new(Span::seconds(10), Span::seconds(2), TimeMode::Processing, 1).unwrap();
+        p.take_over(&l);
+        let sw = p.switch.clone().expect("a switch is described");
+        assert!(sw.from_event_time);
+        assert_eq!((sw.late_before, sw.dropped_before), (2, 1));
+        assert_eq!(
+            sw.rows_before,
+            l.fired
+                .values()
+                .filter(|f| f.row.sales_in_window > 0)
+                .count()
+        );
+        let was_late = p.events.iter().filter(|e| e.before.is_some()).count();
+        assert_eq!(was_late, 2, "the late and the dropped sale remember it");
+        assert!(p.events.iter().all(|e| !e.late()));
+        assert!(matches!(
+            p.waiting(p.clock.0.div_euclid(2_000) * 2_000),
+            Waiting::Clock { .. }
+        ));
+        // And back: history is the engine's again.
+        let mut e = lesson(10, 2);
+        e.take_over(&p);
+        assert_eq!(e.late_count(), 2);
     }
 
     #[test]

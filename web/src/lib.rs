@@ -11,6 +11,8 @@
 //!   draws, so only what changed is drawn again.
 //! - `sim.rs`, `shop.rs`, `lesson.rs` — the simulator, the dashboard's analytics, the
 //!   lesson's engine (core's, with a clock the student drives).
+//! - `sql.rs` — the lesson as Flink SQL (source with its `WATERMARK`, the HOP query), and
+//!   whether Flink's window TVF accepts a shape.
 //! - `settings.rs` (the URL query), `format.rs`, `charts.rs`, `field.rs`, `icon.rs`, `live.rs`.
 
 mod charts;
@@ -25,6 +27,8 @@ pub mod page;
 pub mod settings;
 pub mod shop;
 pub mod sim;
+pub mod sql;
+pub mod steps;
 
 use components::{Dashboard, Dispatch, Shared, Tabs, Teach};
 use page::{Action, Page};

@@ -19,6 +19,7 @@ use crate::live::LiveEvent;
 use crate::settings::{self, LessonTime, LiveTime, Settings, Source, Tab};
 use crate::shop::Shop;
 use crate::sim::Sim;
+use crate::sql::SqlSource;
 use hopscope_core::agree::Agreement;
 use hopscope_core::generate::Scenario;
 use hopscope_core::partition::Partitioner;
@@ -59,6 +60,8 @@ pub enum Action {
     /// The socket could not even be created (a malformed URL the browser refuses).
     ConnectFailed(String),
     Lesson(LessonAction),
+    /// The browser copied the lesson's SQL (true) or refused to (false).
+    Copied(bool),
 }
 
 /// What the student does in the teaching view.
@@ -76,10 +79,19 @@ pub enum LessonAction {
     ToggleQuarantine,
     SetSize(String),
     SetSlide(String),
-    SetLateness(String),
+    SetDelay(String),
     SetTime(LessonTime),
     SetParts(u32),
     TogglePartition(u32),
+    /// End of input: a bounded source's last watermark fires every window.
+    EndInput,
+    /// The bounds lesson: a sale dated exactly at the end of the window starting here.
+    InjectAtEnd(i64),
+    /// Where the shown SQL reads its sales from.
+    SetSqlSource(SqlSource),
+    CopySql,
+    /// Save the lesson's sales as the JSON lines file the SQL's file source reads.
+    DownloadSales,
     Select(Selected),
     Guide(isize),
     /// Whole windows or the sales, when windows are too many to draw one by one.
@@ -105,6 +117,10 @@ pub enum Effect {
     Focus(&'static str),
     /// Send a message on the open live socket.
     Send(ClientMessage),
+    /// Put this text on the clipboard (answered with [`Action::Copied`]).
+    Copy(String),
+    /// Offer this text as a file download.
+    Download { name: &'static str, text: String },
 }
 
 /// Versions of the parts of the state, for the components' props (see the module doc).
@@ -246,26 +262,6 @@ pub fn backoff_ms(attempt: u32) -> f64 {
     (500.0 * 2f64.powi(attempt.min(5) as i32)).min(10_000.0)
 }
 
-/// The guided steps of the teaching view: title and text.
-pub const GUIDE: [(&str, &str); 8] = [
-    ("1. A stream of sales",
-     "Each dot is a sale. Press “Next event” a few times: sales arrive one by one, like records read from a Kafka topic."),
-    ("2. Hopping windows",
-     "Each bar is a window of a fixed size. A new window starts every slide, so windows overlap. Click a sale: every window containing it lights up."),
-    ("3. How many windows?",
-     "With size 10 s and slide 2 s every sale is in 10 ÷ 2 = 5 windows. Set the slide to 3 s: now a sale is in 3 or 4 windows, depending on where it falls."),
-    ("4. Panes",
-     "The thin dashed lines cut time into panes of gcd(size, slide). Every window is a whole number of panes. The engine keeps one small summary per pane, adds a pane when a window reaches it and subtracts it when the window leaves it — so each sale costs the same however many windows overlap."),
-    ("5. The watermark",
-     "In event time the red line is the watermark: the newest sale time minus the watermark delay (Flink: WATERMARK FOR ts AS ts − INTERVAL delay). A window fires (turns solid) once the watermark reaches its end − 1 ms. Until then it is open and may still receive sales."),
-    ("6. Out of order and late",
-     "“Inject out-of-order” adds a sale from a moment ago: within the delay it still counts everywhere. “Inject late” adds one from behind the watermark (!): its first windows have fired and keep their results without it, and it joins the ones still open — as Flink does. “Inject too late” adds one whose every window has fired: only then is it dropped (✕), and counted."),
-    ("7. Processing time",
-     "Sales reach the engine a moment after they happen (up to 1.5 s here: network, batching), so they arrive in a slightly different order than they happened. Switch to processing time: a sale now belongs to the windows of the moment it arrives, whatever its own timestamp — watch the dots move to their arrival times (your sales and selection stay). Nothing is ever late, but results depend on when data shows up."),
-    ("8. Partitions",
-     "Read from 3 Kafka partitions (event time): each partition has its own watermark (short lines p0, p1, p2) and the window operator's is their minimum (red), as in Flink's Kafka source. Hold a partition: the watermark stops at it — windows wait — until it has been silent for the idle timeout; then it is left out and the others move the watermark on. Release it: its held sales arrive behind the watermark and are late."),
-];
-
 /// The whole page's state.
 pub struct Page {
     pub settings: Settings,
@@ -292,11 +288,15 @@ pub struct Page {
     windows_seen: u64,
     lesson_acc_ms: f64,
     effects: VecDeque<Effect>,
+    /// Where the lesson's SQL reads its sales from.
+    pub sql_source: SqlSource,
+    /// The last copy of the SQL: done (true) or refused by the browser (false).
+    pub sql_copied: Option<bool>,
 }
 
 fn lesson_time(s: &Settings) -> TimeMode {
     match s.time {
-        LessonTime::Event => TimeMode::event(s.lateness),
+        LessonTime::Event => TimeMode::event(s.delay),
         LessonTime::Processing => TimeMode::Processing,
     }
 }
@@ -349,12 +349,47 @@ impl Page {
             windows_seen: 0,
             lesson_acc_ms: 0.0,
             effects: VecDeque::new(),
+            sql_source: SqlSource::default(),
+            sql_copied: None,
         };
+        page.open_shared_window();
         if page.settings.source == Source::Live {
             page.connect(now);
         }
         page.write_url();
         page
+    }
+
+    /// A link naming a lesson clock (`at=`) plays the seeded lesson to it; one naming a
+    /// window (`window=`) selects it — so a teacher's "look at this window" opens on the
+    /// same sales and the same window (injected sales are not in a link).
+    fn open_shared_window(&mut self) {
+        if self.settings.source == Source::Live {
+            return;
+        }
+        if let Some(at) = self.settings.at {
+            self.lesson.advance(at);
+        }
+        if let Some(w) = self.settings.window {
+            if w.rem_euclid(self.lesson.config.slide.0) == 0 {
+                self.lesson.selected = Selected::Window(w);
+            } else {
+                self.settings.window = None;
+            }
+        }
+    }
+
+    /// The lesson's Flink SQL, for its current settings.
+    pub fn lesson_sql(&self) -> String {
+        let l = &self.lesson;
+        crate::sql::lesson_sql(&crate::sql::LessonSql {
+            size: l.config.size,
+            slide: l.config.slide,
+            time: l.config.time,
+            partitions: l.partitions,
+            idle_timeout: crate::lesson::LESSON_IDLE_TIMEOUT,
+            source: self.sql_source,
+        })
     }
 
     /// Whether effects wait to be carried out.
@@ -466,6 +501,10 @@ impl Page {
                 self.on_live(ev, now);
                 self.shop_changed();
             }
+            Action::Copied(ok) => {
+                self.sql_copied = Some(ok);
+                self.versions.lesson += 1;
+            }
             Action::ConnectFailed(e) => {
                 self.live.problem = Some(format!(
                     "Cannot connect to the bridge at {}: {e}",
@@ -556,7 +595,19 @@ impl Page {
         }
     }
 
+    /// The selected window and the lesson clock, as a link names them.
+    fn window_link(&self) -> (Option<i64>, Option<Span>) {
+        match self.lesson.selected {
+            Selected::Window(w) if !self.lesson.is_live() => (
+                Some(w),
+                Some(Span(self.lesson.clock.0.clamp(0, settings::MAX_AT.0))),
+            ),
+            _ => (None, None),
+        }
+    }
+
     fn write_url(&mut self) {
+        (self.settings.window, self.settings.at) = self.window_link();
         let query = self.settings.to_query();
         // One pending write is enough: the newest replaces an unperformed older one.
         self.effects.retain(|e| !matches!(e, Effect::WriteUrl(_)));
@@ -658,9 +709,9 @@ impl Page {
                     self.settings_changed(true);
                 }
             }
-            LessonAction::SetLateness(text) => {
-                if let Some(s) = self.checked("lesson-lateness", settings::parse_delay(&text)) {
-                    self.settings.lateness = s;
+            LessonAction::SetDelay(text) => {
+                if let Some(s) = self.checked("lesson-delay", settings::parse_delay(&text)) {
+                    self.settings.delay = s;
                     self.reshape_lesson(now);
                     self.settings_changed(true);
                 }
@@ -676,16 +727,37 @@ impl Page {
                 self.settings_changed(true);
             }
             LessonAction::TogglePartition(p) => self.lesson.toggle_pause(p),
+            LessonAction::EndInput => self.lesson.end_input(),
+            LessonAction::InjectAtEnd(start) => self
+                .lesson
+                .inject_at(Timestamp(start + self.lesson.config.size.0)),
+            LessonAction::SetSqlSource(source) => {
+                self.sql_source = source;
+                self.sql_copied = None;
+            }
+            LessonAction::CopySql => {
+                self.sql_copied = None;
+                self.effects.push_back(Effect::Copy(self.lesson_sql()));
+            }
+            LessonAction::DownloadSales => self.effects.push_back(Effect::Download {
+                name: crate::sql::SALES_FILE,
+                text: self.lesson.sales_jsonl(),
+            }),
             LessonAction::Select(s) => {
                 self.lesson.selected = if self.lesson.selected == s {
                     Selected::Nothing
                 } else {
                     s
+                };
+                // The address names the selected window (and the clock its sales need).
+                if self.window_link() != (self.settings.window, self.settings.at) {
+                    self.settings_changed(true);
                 }
             }
             LessonAction::Guide(d) => {
-                self.guide_step =
-                    (self.guide_step as isize + d).clamp(0, GUIDE.len() as isize - 1) as usize
+                self.guide_step = (self.guide_step as isize + d)
+                    .clamp(0, crate::steps::STEPS as isize - 1)
+                    as usize
             }
             LessonAction::ToggleZoom => self.lesson_zoomed_out = !self.lesson_zoomed_out,
             LessonAction::HoldFocus(at) => self.lesson_focus_hold = Some(at),
@@ -935,6 +1007,72 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_link_names_a_window_and_opens_on_the_same_sales_and_window() {
+        let mut c = clock(0.0, 1.0);
+        let mut teacher = Page::from_query("?tab=teach&size=10s&slide=2s&seed=2", 0.0);
+        for _ in 0..15 {
+            teacher.handle(Action::Lesson(LessonAction::NextEvent), &mut c);
+        }
+        let window = teacher
+            .lesson
+            .fired
+            .keys()
+            .copied()
+            .find(|s| teacher.lesson.events_in(*s).len() >= 2);
+        let window = window.expect("a fired window with sales");
+        effects(&mut teacher);
+        teacher.handle(
+            Action::Lesson(LessonAction::Select(Selected::Window(window))),
+            &mut c,
+        );
+        let link = urls(&mut teacher).pop().expect("the URL names the window");
+        assert!(
+            link.contains(&format!("&window={}", settings::instant_text(window))),
+            "{link}"
+        );
+        let student = Page::from_query(&link, 0.0);
+        assert_eq!(student.lesson.selected, Selected::Window(window));
+        assert_eq!(student.lesson.clock, teacher.lesson.clock);
+        let row = |p: &Page| p.lesson.fired.get(&window).map(|f| f.row.clone());
+        assert_eq!(
+            row(&student),
+            row(&teacher),
+            "the same window, the same row"
+        );
+        // Unselecting takes the window out of the link.
+        teacher.handle(
+            Action::Lesson(LessonAction::Select(Selected::Window(window))),
+            &mut c,
+        );
+        assert!(!urls(&mut teacher).pop().unwrap().contains("window="));
+    }
+
+    #[test]
+    fn copy_and_download_ask_the_browser_and_hear_back() {
+        let mut c = clock(0.0, 1.0);
+        let mut p = Page::from_query("?tab=teach", 0.0);
+        p.handle(Action::Lesson(LessonAction::NextEvent), &mut c);
+        effects(&mut p);
+        p.handle(Action::Lesson(LessonAction::CopySql), &mut c);
+        assert_eq!(effects(&mut p), vec![Effect::Copy(p.lesson_sql())]);
+        p.handle(Action::Copied(true), &mut c);
+        assert_eq!(p.sql_copied, Some(true));
+        p.handle(
+            Action::Lesson(LessonAction::SetSqlSource(SqlSource::File)),
+            &mut c,
+        );
+        assert!(p.lesson_sql().contains("'connector' = 'filesystem'"));
+        p.handle(Action::Lesson(LessonAction::DownloadSales), &mut c);
+        match effects(&mut p).pop() {
+            Some(Effect::Download { name, text }) => {
+                assert_eq!(name, "lesson-sales.jsonl");
+                assert_eq!(text.lines().count(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Everything a lesson depends on, kept in the URL query so a teacher can share a link
-//! that reproduces it: `?tab=teach&seed=7&rate=5&speed=60&size=10s&slide=3s&time=event&lateness=2s`.
+//! that reproduces it: `?tab=teach&seed=7&rate=5&speed=60&size=10s&slide=3s&time=event&delay=2s`,
+//! and in the teaching view a selected window and the lesson clock (`window=10s&at=30s`) so a
+//! teacher can share "look at this window".
 
 use hopscope_core::partition::Partitioner;
 use hopscope_core::Span;
@@ -44,11 +46,17 @@ pub struct Settings {
     pub rate: f64,
     /// Simulated seconds per real second.
     pub speed: f64,
-    /// Teaching view: window size and slide, time mode, allowed lateness.
+    /// Teaching view: window size and slide, time mode, watermark delay (the
+    /// `WATERMARK … - INTERVAL` of Flink's DDL; not Flink's *allowed lateness*, which is
+    /// another setting).
     pub size: Span,
     pub slide: Span,
     pub time: LessonTime,
-    pub lateness: Span,
+    pub delay: Span,
+    /// Teaching view: the selected window's start (ms), and the lesson clock the link was
+    /// made at — opening the link plays the (seeded) lesson to that moment.
+    pub window: Option<i64>,
+    pub at: Option<Span>,
     /// Teaching view: 1 (one stream) or the Kafka partitions the sales are read from.
     pub parts: u32,
     /// How the simulated producer places sellers on partitions.
@@ -71,7 +79,9 @@ impl Default for Settings {
             size: Span::seconds(10),
             slide: Span::seconds(2),
             time: LessonTime::Event,
-            lateness: Span::seconds(2),
+            delay: Span::seconds(2),
+            window: None,
+            at: None,
             parts: 1,
             partitioner: Partitioner::Murmur2,
         }
@@ -205,7 +215,7 @@ impl Settings {
         let mut s = Settings {
             size: d.size,
             slide: d.slide,
-            lateness: d.lateness,
+            delay: d.delay,
             rate: d.rate,
             seed: d.seed,
             bridge: d.bridge.clone(),
@@ -222,7 +232,7 @@ impl Settings {
             match k.as_ref() {
                 "size" => take("lesson-size", parse_size(&v).map(|x| s.size = x)),
                 "slide" => raw_slide = Some(v.into_owned()),
-                "lateness" => take("lesson-lateness", parse_delay(&v).map(|x| s.lateness = x)),
+                "delay" | "lateness" => take("lesson-delay", parse_delay(&v).map(|x| s.delay = x)),
                 "rate" => take("rate", parse_rate(&v).map(|x| s.rate = x)),
                 "seed" => take("seed", parse_seed(&v).map(|x| s.seed = x)),
                 "bridge" => take("bridge-url", parse_bridge(&v).map(|x| s.bridge = x)),
@@ -295,7 +305,9 @@ impl Settings {
                         LessonTime::Event
                     }
                 }
-                "lateness" => s.lateness = Span::parse(&v).unwrap_or(s.lateness),
+                "delay" | "lateness" => s.delay = Span::parse(&v).unwrap_or(s.delay),
+                "window" => s.window = parse_instant(&v),
+                "at" => s.at = Span::parse(&v).ok().filter(|x| x.0 >= 0 && x.0 <= MAX_AT.0),
                 "partitioner" => s.partitioner = Partitioner::parse(&v).unwrap_or(s.partitioner),
                 "parts" => {
                     s.parts = v
@@ -314,8 +326,8 @@ impl Settings {
     }
 
     pub fn to_query(&self) -> String {
-        format!(
-            "?tab={}&source={}&bridge={}&ltime={}&seed={}&rate={}&speed={}&size={}&slide={}&time={}&lateness={}&parts={}&partitioner={}",
+        let mut q = format!(
+            "?tab={}&source={}&bridge={}&ltime={}&seed={}&rate={}&speed={}&size={}&slide={}&time={}&delay={}&parts={}&partitioner={}",
             match self.tab {
                 Tab::Dashboard => "dashboard",
                 Tab::Teach => "teach",
@@ -338,13 +350,42 @@ impl Settings {
                 LessonTime::Event => "event",
                 LessonTime::Processing => "processing",
             },
-            self.lateness,
+            self.delay,
             self.parts,
             match self.partitioner {
                 Partitioner::Murmur2 => "murmur2",
                 Partitioner::ConsistentRandom => "consistent-random",
             }
-        )
+        );
+        if let Some(w) = self.window {
+            q.push_str(&format!("&window={}", instant_text(w)));
+        }
+        if let Some(at) = self.at {
+            q.push_str(&format!("&at={at}"));
+        }
+        q
+    }
+}
+
+/// The furthest lesson clock a link may ask the page to play to (a day of lesson time,
+/// about 50,000 sales: a second of work, not a frozen tab).
+pub const MAX_AT: Span = Span(86_400_000);
+
+/// A window start as a link writes it: a duration with its unit, `-` before it for
+/// instants before the epoch (`-8s`).
+pub fn instant_text(ms: i64) -> String {
+    if ms < 0 {
+        format!("-{}", Span(-ms))
+    } else {
+        Span(ms).to_string()
+    }
+}
+
+/// Reads [`instant_text`]; `None` for anything else.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    match text.strip_prefix('-') {
+        Some(rest) => Span::parse(rest).ok().map(|s| -s.0),
+        None => Span::parse(text).ok().map(|s| s.0),
     }
 }
 
@@ -365,11 +406,17 @@ mod tests {
             size: Span::seconds(10),
             slide: Span::seconds(3),
             time: LessonTime::Processing,
-            lateness: Span::millis(1500),
+            delay: Span::millis(1500),
+            window: Some(-8_000),
+            at: Some(Span::seconds(30)),
             parts: 3,
             partitioner: Partitioner::ConsistentRandom,
         };
         assert_eq!(Settings::from_query(&s.to_query()), s);
+        // Links from before the watermark delay had its own name still open.
+        assert_eq!(Settings::from_query("lateness=3s").delay, Span::seconds(3));
+        assert_eq!(Settings::from_query("window=junk").window, None);
+        assert_eq!(Settings::from_query("at=1000d").at, None, "beyond MAX_AT");
     }
 
     #[test]
@@ -382,7 +429,7 @@ mod tests {
             ids,
             [
                 "lesson-size",
-                "lesson-lateness",
+                "lesson-delay",
                 "rate",
                 "seed",
                 "bridge-url",

@@ -3,7 +3,7 @@
 use super::timeline::MAX_ROWS;
 use super::{select_value, use_dispatch, Shared};
 use crate::field::Field;
-use crate::format::secs;
+use crate::format::{count, secs};
 use crate::icon::{icon, Icon};
 use crate::lesson::{Lesson, LESSON_IDLE_TIMEOUT};
 use crate::page::{Action, LessonAction};
@@ -23,6 +23,15 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
     let page = p.page.get();
     let (s, l) = (&page.settings, &page.lesson);
     let event_time = s.time == LessonTime::Event;
+    let ended = l.has_ended();
+    let ended_title = ended.then_some("The input has ended: Reset to start over");
+    let late_title = if !event_time {
+        "Processing time places a sale where it arrives, whatever its own time: nothing is ever late"
+    } else if ended {
+        "The input has ended: Reset to start over"
+    } else {
+        "A sale from behind the watermark"
+    };
     let error = |f: &str| page.field_error(f).map(|e| AttrValue::from(e.to_string()));
     let resets = page.field_resets;
     // A duration field of the lesson: label, box, and the message when refused.
@@ -51,7 +60,7 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
                     </select>
                 </label>
                 if event_time {
-                    { duration("lesson-lateness", "Watermark delay", s.lateness.to_string(), LessonAction::SetLateness) }
+                    { duration("lesson-delay", "Watermark delay", s.delay.to_string(), LessonAction::SetDelay) }
                 }
                 <label>{ "Read from " }
                     <select data-testid="lesson-parts" onchange={dispatch.reform(|e: Event| {
@@ -62,16 +71,26 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
                     </select>
                 </label>
             </div>
+            { flink_badge(l) }
             <div class="row">
-                <button data-testid="lesson-next" disabled={l.is_live()} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::NextEvent))}>{ icon(Icon::Plus) }{ " Next event" }</button>
-                <button data-testid="lesson-step" disabled={l.is_live()} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::StepSlide))}>{ icon(Icon::Step) }{ format!(" Step one slide ({})", l.config.slide) }</button>
-                <button data-testid="lesson-play" disabled={l.is_live()} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::TogglePlay))}>
+                <button data-testid="lesson-next" disabled={l.is_live() || ended} title={ended_title}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::NextEvent))}>{ icon(Icon::Plus) }{ " Next event" }</button>
+                <button data-testid="lesson-step" disabled={l.is_live() || ended} title={ended_title}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::StepSlide))}>{ icon(Icon::Step) }{ format!(" Step one slide ({})", l.config.slide) }</button>
+                <button data-testid="lesson-play" disabled={l.is_live() || ended} title={ended_title}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::TogglePlay))}>
                     if page.lesson_playing { { icon(Icon::Pause) }{ " Pause" } } else { { icon(Icon::Play) }{ " Play" } }</button>
-                <button data-testid="lesson-ooo" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectOutOfOrder))}>{ icon(Icon::Back) }{ " Inject out-of-order" }</button>
-                <button data-testid="lesson-late" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectLate))}>{ icon(Icon::Clock) }{ " Inject late" }</button>
-                <button data-testid="lesson-too-late" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectTooLate))}>{ icon(Icon::Bin) }{ " Inject too late" }</button>
-                <button data-testid="lesson-broken-clock" disabled={!event_time}
-                    title={if event_time { "A sale from a producer whose clock is a year ahead" } else { "Processing time ignores a sale's own time: switch to event time" }}
+                <button data-testid="lesson-end" disabled={!event_time || ended || l.is_live()}
+                    title={if !event_time { "Processing-time windows fire on the clock, input or not: there is no last watermark to send" } else if ended { "The input has ended: Reset to start over" } else { "A bounded source's end: its last watermark (+∞) fires every window still open" }}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::EndInput))}>{ icon(Icon::Step) }{ " End of input" }</button>
+                <button data-testid="lesson-ooo" disabled={ended} title={ended_title}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectOutOfOrder))}>{ icon(Icon::Back) }{ " Inject out-of-order" }</button>
+                <button data-testid="lesson-late" disabled={!event_time || ended} title={late_title}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectLate))}>{ icon(Icon::Clock) }{ " Inject late" }</button>
+                <button data-testid="lesson-too-late" disabled={!event_time || ended} title={late_title}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectTooLate))}>{ icon(Icon::Bin) }{ " Inject too late" }</button>
+                <button data-testid="lesson-broken-clock" disabled={!event_time || ended}
+                    title={if !event_time { "Processing time ignores a sale's own time: switch to event time" } else if ended { "The input has ended: Reset to start over" } else { "A sale from a producer whose clock is a year ahead" }}
                     onclick={dispatch.reform(|_| Action::Lesson(LessonAction::InjectBrokenClock))}>{ icon(Icon::Clock) }{ " Broken clock" }</button>
                 <button data-testid="lesson-quarantine" aria-pressed={l.quarantine.to_string()} disabled={!event_time}
                     class={classes!(l.quarantine.then_some("active"))}
@@ -103,19 +122,115 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
             if let Some(text) = guard_text(l) {
                 <p class={classes!(if l.quarantine { "muted" } else { "problem" })} data-testid="lesson-guard">{ text }</p>
             }
+            if !event_time {
+                <p class="muted" data-testid="lesson-processing-note">{
+                    "Processing time: a sale belongs to the windows of the moment it arrives, and a window fires when the clock passes its end. There is no watermark, so nothing is late — the late buttons and End of input are for event time."
+                }</p>
+            }
+            if let Some(text) = l.switch.as_ref().map(switch_text) {
+                <p class="muted" data-testid="lesson-switch">{ text }</p>
+            }
+            if ended {
+                <p class="note" data-testid="lesson-ended">{
+                    "End of input: the source has no more records, so it sent its last watermark (+∞) and every window holding a sale fired — as Flink's bounded sources (a file, or Kafka with scan.bounded.mode) do. Without it the newest windows wait for a watermark no sale will bring. Reset to start over."
+                }</p>
+            }
             if l.is_live() {
                 <p class="badge" data-testid="lesson-live">{ "Live: the dots are real records from the bridge, on the wall clock." }</p>
             }
             if let Some(e) = &page.lesson_error {
                 <p class="problem" role="alert">{ format!("{e} — showing the default lesson instead.") }</p>
             }
-            <p class="muted" data-testid="lesson-status">{ format!(
-                "clock {} · {} events · {} late · {} dropped · watermark {} · panes of {} (gcd of size and slide)",
-                secs(l.clock.0), l.event_count(), l.late_count(), l.dropped_count(),
-                l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "—".into()),
-                l.config.pane()) }</p>
+            <p class="muted" data-testid="lesson-status">{ status_text(l) }</p>
         </section>
     }
+}
+
+/// The lesson's status line: the clock, the counts, and in event time the watermark.
+fn status_text(l: &Lesson) -> String {
+    let mut text = format!(
+        "clock {} · {} · {} late · {} dropped",
+        secs(l.clock.0),
+        count(l.event_count() as u64, "event", "events"),
+        l.late_count(),
+        l.dropped_count()
+    );
+    if l.is_event_time() {
+        let wm = match l.watermark() {
+            Some(w) if w.0 >= crate::lesson::END_OF_INPUT.0 => "+∞ (end of input)".to_string(),
+            Some(w) => secs(w.0),
+            None => "—".into(),
+        };
+        text.push_str(&format!(" · watermark {wm}"));
+    }
+    text
+}
+
+/// Whether Flink's window TVF takes this shape — and if not, its error, what it would take,
+/// and that the SQL shown uses the legacy group window, which does.
+fn flink_badge(l: &Lesson) -> Html {
+    let (size, slide) = (l.config.size, l.config.slide);
+    match crate::sql::flink_accepts(size, slide) {
+        Ok(()) => html! {
+            <p class="flink ok" data-testid="flink-badge" data-accepted="true">{ format!(
+                "✓ Flink's window TVF accepts this: HOP(…, {}, {}) — the slide comes first in Flink's SQL.",
+                crate::sql::interval(slide), crate::sql::interval(size)) }</p>
+        },
+        Err(r) => html! {
+            <p class="flink refused" data-testid="flink-badge" data-accepted="false">
+                <strong>{ "✕ Flink's window TVF refuses this shape. " }</strong>
+                { format!("Flink says: “{}”. It would accept {}{}. The legacy GROUP BY HOP(…) accepts it, and the SQL below uses that.",
+                    r.error,
+                    list_or(&r.slides.iter().map(|s| format!("slide {s}")).collect::<Vec<_>>()),
+                    if r.sizes.is_empty() { String::new() } else {
+                        format!(" with size {size}, or {} with slide {slide}", list_or(&r.sizes.iter().map(|s| format!("size {s}")).collect::<Vec<_>>()))
+                    }) }
+            </p>
+        },
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn list_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// The windows before and after a switch of time mode.
+fn switch_text(s: &crate::lesson::Switch) -> String {
+    let (from, to) = if s.from_event_time {
+        ("event time", "processing time")
+    } else {
+        ("processing time", "event time")
+    };
+    let changed = if s.changed.is_empty() {
+        "no window present in both changed its count".to_string()
+    } else {
+        format!(
+            "{} changed its count ({}{})",
+            count(s.changed_total as u64, "window", "windows"),
+            s.changed
+                .iter()
+                .map(|(w, b, a)| format!("[{}, {}) {b} → {a}", secs(*w), secs(*w + s.size.0)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if s.changed_total > s.changed.len() {
+                ", …"
+            } else {
+                ""
+            }
+        )
+    };
+    format!(
+        "Switched from {from} to {to}, same sales: before, {} had rows ({} late, {} dropped); now {}; {changed}.",
+        count(s.rows_before as u64, "window", "windows"),
+        s.late_before,
+        s.dropped_before,
+        s.rows_after,
+    )
 }
 
 /// What the event-time guard saw: a broken clock's jump, or the sales it put aside.

@@ -9,11 +9,15 @@
 mod alerts;
 mod dashboard;
 mod guide;
+mod inspector;
 mod kpis;
+mod legend;
 mod lesson_controls;
 mod partitions;
+mod rows;
 mod selection;
 mod sim_controls;
+mod sql_panel;
 mod status;
 mod tabs;
 mod teach;

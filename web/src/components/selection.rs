@@ -1,9 +1,11 @@
-//! What the selected sale or window holds, in words: which windows a sale is in and in
-//! what state, or a window's figures and sales.
+//! What the selection holds, in words: a sale's windows and what each did with it, or
+//! (through the [inspector](super::inspector)) everything about a window.
 
-use super::Shared;
-use crate::format::{secs, summarised, AROUND};
-use crate::lesson::Selected;
+use super::inspector::inspector;
+use super::{use_dispatch, Shared};
+use crate::format::{count, secs, summarised, AROUND};
+use crate::lesson::{LessonEvent, Selected};
+use crate::page::{Action, LessonAction};
 use hopscope_core::Pushed;
 use yew::prelude::*;
 
@@ -15,12 +17,14 @@ pub struct SelectionProps {
 
 #[function_component(Selection)]
 pub fn selection(p: &SelectionProps) -> Html {
+    let dispatch = use_dispatch();
     let page = p.page.get();
     let l = &page.lesson;
     match l.selected {
         Selected::Nothing => html! {
-            <p class="muted">{ "Click a sale (dot) or a window (bar) to see what it holds." }</p>
+            <p class="muted">{ "Click, tap or press Enter on a sale (dot) or a window (bar, or a row of the query's results) to see what it holds." }</p>
         },
+        Selected::Window(start) => inspector(l, start, &dispatch),
         Selected::Event(id) => {
             let Some(e) = l.event(id) else {
                 return html! {};
@@ -31,75 +35,58 @@ pub fn selection(p: &SelectionProps) -> Html {
                 <div class="selection" data-testid="selection">
                     <h3>{ format!("Sale {id}: {} by {}", e.value.display_usd(), e.seller) }</h3>
                     <p>{ format!("event time {} · arrived {}", secs(e.event_time.0), secs(e.arrival.0)) }</p>
-                    { match e.fate {
-                        Pushed::Dropped { windows: n, watermark } => html! {
-                            <p class="problem" data-testid="selection-late" data-joined="0">{ format!(
-                                "Too late: it arrived when the watermark was at {}, and all {n} of its windows had already fired (a window fires when the watermark reaches its end − 1 ms). Fired results never change, so the engine dropped it — and counted it, as Flink does.",
-                                secs(watermark.0)) }</p>
-                        },
-                        Pushed::LateJoined { joined, windows: n, watermark } => html! {
-                            <p class="problem" data-testid="selection-late" data-joined={joined.to_string()}>{ format!(
-                                "Late: it arrived when the watermark was at {}. {} of its {n} windows had already fired and keep their results without it; it joined the {joined} still open — Flink's rule. It is dropped only when every one of its windows has fired.",
-                                secs(watermark.0), n - joined) }</p>
-                        },
-                        Pushed::Accepted => html! {
-                            <p data-testid="selection-count" data-count={windows.len().to_string()}>{ l.explain_count(t) }</p>
-                        },
-                    } }
-                    <ul>{ for summarised(&windows).into_iter().map(|w| {
+                    { fate_text(l, e, windows.len()) }
+                    if let Some(before) = e.before.filter(|b| !matches!(b, Pushed::Accepted)) {
+                        <p class="note" data-testid="selection-before">{ format!(
+                            "Before the switch of time it was {}: in event time it arrived behind the watermark. {}",
+                            if matches!(before, Pushed::Dropped { .. }) { "too late (dropped)" } else { "late" },
+                            if l.is_event_time() { "" } else { "Processing time places it where it arrived, and there nothing is ever late." }) }</p>
+                    }
+                    <ul class="windows-of-sale">{ for summarised(&windows).into_iter().map(|w| {
                         let Some((s, end)) = w else {
                             return html! { <li class="muted" data-testid="selection-window-more">{ format!(
                                 "… {} more, one every {} …", windows.len() - 2 * AROUND, l.config.slide) }</li> };
                         };
-                        let state = if !e.counts_in(s.0, l.config.size.0) {
-                            "fired before it arrived: without it"
+                        let (state, mark) = if !e.counts_in(s.0, l.config.size.0) {
+                            ("missed: it fired before the sale arrived", "✕ ")
                         } else if l.fired.contains_key(&s.0) {
-                            "fired"
+                            ("joined, fired", "✓ ")
                         } else {
-                            "open"
+                            ("joined, open", "○ ")
                         };
-                        html! { <li data-testid="selection-window-state">{ format!("[{}, {}) — {state}", secs(s.0), secs(end.0)) }</li> }
+                        let start = s.0;
+                        let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Window(start))));
+                        html! { <li data-testid="selection-window-state">
+                            <button class="link" onclick={on}>{ format!("{mark}[{}, {}) — {state}", secs(s.0), secs(end.0)) }</button>
+                        </li> }
                     }) }</ul>
                 </div>
             }
         }
-        Selected::Window(start) => {
-            let end = start + l.config.size.0;
-            let events = l.events_in(start);
-            let fired = l.fired.get(&start);
-            let never = l.never_fires(start);
-            html! {
-                <div class="selection" data-testid="selection">
-                    <h3>{ format!("Window [{}, {})", secs(start), secs(end)) }</h3>
-                    { match fired {
-                        _ if never => html! {
-                            <p data-testid="selection-window">{
-                                "Empty: no sale falls in it. Flink emits no window without rows, so this one never fires — it produces no result at all."
-                            }</p>
-                        },
-                        Some(w) => html! {
-                            <p data-testid="selection-window">{ format!(
-                                "Fired: {} sales, revenue {}, average {}, biggest {}, {} sellers.",
-                                w.sales_in_window, w.revenue.display_usd(), w.avg_ticket.display_usd(),
-                                w.biggest_sale.display_usd(), w.active_sellers) }</p>
-                        },
-                        None => html! {
-                            <p data-testid="selection-window">{ if l.is_event_time() {
-                                format!("Open: it fires when the watermark reaches {} (its end − 1 ms). {} sales so far.", secs(end - 1), events.len())
-                            } else {
-                                format!("Open: it fires when the clock reaches {}. {} sales so far.", secs(end), events.len())
-                            } }</p>
-                        },
-                    } }
-                    <ul>{ for summarised(&events).into_iter().map(|e| match e {
-                        Some(e) => html! {
-                            <li>{ format!("sale {} at {}: {}", e.id, secs(l.position(e).0), e.value.display_usd()) }</li>
-                        },
-                        None => html! { <li class="muted">{ format!("… {} more sales …", events.len() - 2 * AROUND) }</li> },
-                    }) }</ul>
-                    <p class="muted">{ format!("{} panes of {} each.", l.config.size.0 / l.config.pane().0, l.config.pane()) }</p>
-                </div>
-            }
-        }
+    }
+}
+
+/// What the engine did with the sale, in a sentence (not a paragraph of red).
+fn fate_text(l: &crate::lesson::Lesson, e: &LessonEvent, n: usize) -> Html {
+    match e.fate {
+        Pushed::Dropped { windows, watermark } => html! {
+            <p class="note late" data-testid="selection-late" data-joined="0">
+                <strong>{ "✕ Too late. " }</strong>{ format!(
+                "It arrived when the watermark was at {}: all {} had fired, and fired rows never change — so it was dropped, and counted, as Flink does.",
+                secs(watermark.0), count(windows as u64, "of its window", "of its windows")) }</p>
+        },
+        Pushed::LateJoined {
+            joined,
+            windows,
+            watermark,
+        } => html! {
+            <p class="note late" data-testid="selection-late" data-joined={joined.to_string()}>
+                <strong>{ "! Late. " }</strong>{ format!(
+                "It arrived when the watermark was at {}: {} of its {windows} windows had fired and keep their rows without it (✕ below); it joined the {joined} still open. Flink drops a sale only when all its windows have fired.",
+                secs(watermark.0), windows - joined) }</p>
+        },
+        Pushed::Accepted => html! {
+            <p data-testid="selection-count" data-count={n.to_string()}>{ l.explain_count(l.position(e)) }</p>
+        },
     }
 }

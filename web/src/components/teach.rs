@@ -1,9 +1,13 @@
 //! "How hopping windows work": the lesson's controls, a timeline of events and the
-//! overlapping windows over them, and beside it the selection and the guided steps.
+//! overlapping windows over them with a legend, beside it the selection (or window
+//! inspector) and the guided steps; below, the query's rows and the lesson as Flink SQL.
 
 use super::guide::Guide;
+use super::legend::Legend;
 use super::lesson_controls::LessonControls;
+use super::rows::Rows;
 use super::selection::Selection;
+use super::sql_panel::SqlPanel;
 use super::timeline::Timeline;
 use super::Shared;
 use yew::prelude::*;
@@ -20,17 +24,26 @@ pub struct TeachProps {
 
 #[function_component(Teach)]
 pub fn teach(p: &TeachProps) -> Html {
+    let (event_time, partitions) = {
+        let page = p.page.get();
+        (page.lesson.is_event_time(), page.lesson.partitions)
+    };
     html! {
         <div class="teach">
             <LessonControls page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
             <div class="cols">
-                <section class="panel wide">
+                <section class="panel wide" aria-label="The timeline">
                     <Timeline page={p.page.clone()} lesson={p.lesson} reduced_motion={p.reduced_motion} />
+                    <Legend {event_time} {partitions} />
                 </section>
-                <section class="panel side" aria-live="polite">
+                <section class="panel side" aria-label="Selection and guide">
                     <Selection page={p.page.clone()} lesson={p.lesson} />
-                    <Guide step={p.guide_step} />
+                    <Guide page={p.page.clone()} step={p.guide_step} settings={p.settings} />
                 </section>
+            </div>
+            <div class="stack">
+                <Rows page={p.page.clone()} lesson={p.lesson} />
+                <SqlPanel page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
             </div>
         </div>
     }

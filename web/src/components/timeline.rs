@@ -68,15 +68,27 @@ pub fn timeline(p: &TimelineProps) -> Html {
     let band_h = if many { 56.0 } else { 0.0 };
     let top_band = 92.0;
     let top_windows = top_band + band_h + if many { 8.0 } else { 0.0 };
-    let selected_event = match l.selected {
-        Selected::Event(id) => l.event(id).filter(|e| !e.dropped()).map(|e| l.position(e)),
+    let selected_sale = match l.selected {
+        Selected::Event(id) => l.event(id),
         _ => None,
     };
+    let selected_event = selected_sale.map(|e| l.position(e));
+    // The selected sale's windows keep their own state (fill) and get an outline; those
+    // that fired before it arrived (a late sale's) are crossed: it missed them.
     let highlighted: Vec<i64> = selected_event
         .map(|t| {
             l.windows_containing(t)
                 .into_iter()
                 .map(|(s, _)| s.0)
+                .collect()
+        })
+        .unwrap_or_default();
+    let missed: Vec<i64> = selected_sale
+        .map(|e| {
+            highlighted
+                .iter()
+                .copied()
+                .filter(|s| !e.counts_in(*s, size))
                 .collect()
         })
         .unwrap_or_default();
@@ -139,7 +151,12 @@ pub fn timeline(p: &TimelineProps) -> Html {
     } else {
         Vec::new()
     };
-    let wm = l.watermark().map(|w| w.0).filter(|w| *w >= lo);
+    // Processing time has no watermark: none is drawn (the clock fires windows).
+    let wm = l
+        .watermark()
+        .filter(|_| l.is_event_time())
+        .map(|w| w.0)
+        .filter(|w| *w >= lo && *w < crate::lesson::END_OF_INPUT.0);
     let band = many.then(|| density_band(l, lo, range, left, width, top_band, band_h));
     let around_text = match (many, focus) {
         (true, Some(f)) => Some(format!(
@@ -181,15 +198,23 @@ pub fn timeline(p: &TimelineProps) -> Html {
                 let y = top_windows + *row as f64 * (row_h + 3.0);
                 let (x0, x1) = (x(s).max(left - 10.0), x(s + size).min(left + width + 10.0));
                 let fired = l.fired.get(&s);
-                let count = fired.map(|w| w.sales_in_window).unwrap_or_else(|| l.events_in(s).len() as u64);
+                let count = fired.map(|w| w.row.sales_in_window).unwrap_or_else(|| l.events_in(s).len() as u64);
                 // Flink emits no window without sales: an empty window never fires.
                 let never = count == 0 && l.never_fires(s);
+                let state = if never { "never" } else if fired.is_some() { "fired" } else { "open" };
+                let is_missed = missed.contains(&s);
                 let class = classes!(
                     "window",
-                    if never { "never" } else if fired.is_some() { "fired" } else { "open" },
+                    state,
                     highlighted.contains(&s).then_some("hl"),
+                    is_missed.then_some("missed"),
                     (l.selected == Selected::Window(s)).then_some("selected"),
                 );
+                let said = match state {
+                    "never" => "empty, never fires".to_string(),
+                    "fired" => format!("fired, {}", crate::format::count(count, "sale", "sales")),
+                    _ => format!("open, {} so far", crate::format::count(count, "sale", "sales")),
+                };
                 let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Window(s))));
                 let on_key = send_if(&dispatch, move |e: &KeyboardEvent| {
                     (e.key() == "Enter" || e.key() == " ").then_some(Action::Lesson(LessonAction::Select(Selected::Window(s))))
@@ -215,9 +240,16 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     <g key={s} class={class} data-testid="window-bar" data-start={s.to_string()}
                        tabindex={if visible { "0" } else { "-1" }} role="button" onclick={on} onkeydown={on_key}
                        onfocus={on_focus} onblur={on_blur}
-                       aria-label={format!("window [{}, {}) with {count} sales", secs(s), secs(s + size))}>
+                       data-state={state} data-missed={is_missed.to_string()}
+                       aria-label={format!("window [{}, {}): {said}{}", secs(s), secs(s + size), if is_missed { "; the selected sale missed it" } else { "" })}>
                         <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={row_h.to_string()} rx="3" />
-                        <text x={(x0 + 4.0).to_string()} y={(y + row_h - 3.5).to_string()} class="wlabel">{ count }</text>
+                        // No "0" on empty bars: a number only where there are sales.
+                        if count > 0 {
+                            <text x={(x0 + 4.0).to_string()} y={(y + row_h - 3.5).to_string()} class="wlabel">{ count }</text>
+                        }
+                        if is_missed {
+                            <text x={(x1 - 12.0).max(x0 + 14.0).to_string()} y={(y + row_h - 3.0).to_string()} class="wmissed">{ "✕" }</text>
+                        }
                     </g>
                 }
             }) }
@@ -236,6 +268,15 @@ pub fn timeline(p: &TimelineProps) -> Html {
             }
             <g class="now"><line x1={x(l.clock.0).to_string()} x2={x(l.clock.0).to_string()} y1="30" y2="80" />
                 <text x={(x(l.clock.0) + 3.0).to_string()} y="80">{ "now" }</text></g>
+            // 24 px targets for a finger around the 14 px dots, under all the dots (so a
+            // dot itself is never covered by a neighbour's target).
+            <g class="hits" aria-hidden="true">
+            { for l.events.iter().filter(|e| l.position(e).0 >= lo).map(|e| {
+                let id = e.id;
+                let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Event(id))));
+                html! { <circle key={id} class="hit" cx={x(l.position(e).0).to_string()} cy="60" r="12" onclick={on} /> }
+            }) }
+            </g>
             <g class="events">
             { for l.events.iter().filter(|e| l.position(e).0 >= lo).map(|e| {
                 let id = e.id;
@@ -246,6 +287,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     (e.late() && !e.dropped()).then_some("late"),
                     e.dropped().then_some("dropped"),
                     (e.origin == Origin::OutOfOrder).then_some("ooo"),
+                    e.before.is_some_and(|b| !matches!(b, hopscope_core::Pushed::Accepted)).then_some("was-late"),
                     (l.selected == Selected::Event(id)).then_some("selected"),
                 );
                 let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Event(id))));
