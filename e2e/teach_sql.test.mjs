@@ -236,3 +236,44 @@ test('the lesson\'s SQL, run unchanged in Apache Flink on the lesson\'s sales fi
   assert.ok(refusal && refusedBadge.text.includes(refusal), `the badge quotes Flink: ${refusal}`);
   for (const c of cases) fs.rmSync(c.dir, { recursive: true, force: true });
 });
+
+for (const [w, h] of SIZES) {
+  test(`teaching view: partitions as lanes, each with its watermark; the log says what moved the operator's; scroll back; UTC axis (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=1s&seed=3`, { width: w, height: h });
+    await next(page, 20);
+    await page.selectOption('[data-testid=lesson-parts]', '3');
+    await page.waitForSelector('[data-testid=partition-lane]');
+    assert.match(await page.textContent('[data-testid=lesson-log-entry]'), /read from 3 partitions: the sales replayed from the start, as a new job would/);
+    assert.equal(await page.locator('[data-testid=partition-lane]').count(), 3);
+    // Every dot sits in its partition's lane.
+    const lanesY = await page.locator('[data-testid=partition-lane] rect').evaluateAll((rs) => rs.map((r) => [+r.getAttribute('y'), +r.getAttribute('y') + +r.getAttribute('height')]));
+    const dots = await page.locator('[data-testid=event-dot]').evaluateAll((ds) => ds.map((d) => +d.querySelector('circle').getAttribute('cy')));
+    assert.ok(dots.every((y) => lanesY.some(([a, b]) => y > a && y < b)), 'dots inside lanes');
+    await page.click('[data-testid=lesson-pause-1]');
+    assert.equal(await page.getAttribute('[data-testid=partition-lane][data-partition="1"]', 'data-state'), 'held');
+    assert.match(await page.textContent('[data-testid=lesson-log-entry]'), /p1 held back/);
+    // Silent for the idle timeout, the held partition is left out: the log says so and
+    // what it fired.
+    for (let i = 0; i < 12 && await page.getAttribute('[data-testid=partition-lane][data-partition="1"]', 'data-state') !== 'idle'; i++) {
+      await page.click('[data-testid=lesson-step]');
+    }
+    assert.equal(await page.getAttribute('[data-testid=partition-lane][data-partition="1"]', 'data-state'), 'idle');
+    const log = await page.locator('[data-testid=lesson-log-entry]').allTextContents();
+    assert.ok(log.some((l) => /p1 idle \(silent 15s\+, left out of the minimum\).* → watermark [\d.]+ s → [\d.]+ s, \d+ windows? fired/.test(l)), log.join('\n'));
+    await page.click('[data-testid=lesson-pause-1]');
+    assert.match(await page.textContent('[data-testid=lesson-log-entry]'), /p1 released: \d+ held sales? arrives?/);
+    // Back through time to the first sale, and to now again.
+    for (let i = 0; i < 10 && await page.locator('[data-testid=event-dot][data-id="1"]').count() === 0; i++) {
+      await page.click('[data-testid=timeline-earlier]');
+    }
+    assert.equal(await page.locator('[data-testid=event-dot][data-id="1"]').count(), 1, 'the first sale is on the picture again');
+    assert.match(await page.textContent('[data-testid=timeline-back]'), /[\d.]+ s back/);
+    await page.click('[data-testid=timeline-now]');
+    assert.equal(await page.locator('[data-testid=timeline-back]').count(), 0);
+    await page.click('[data-testid=timeline-utc]');
+    const ticks = await page.locator('.timeline-box svg.timeline text.tick:not(.left)').allTextContents();
+    assert.ok(ticks.length >= 3 && ticks.every((t) => /^\d\d:\d\d:\d\d$/.test(t)), ticks.join(' '));
+    await page.screenshot({ path: shot(`teach-partitions-${w}`), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+}

@@ -122,6 +122,13 @@ pub fn utc(t: i64) -> String {
     }
 }
 
+/// A UTC clock label, `00:00:10` (1969-12-31 23:59:50 is `23:59:50`): the lesson's time
+/// as the wall clock of the epoch it starts at.
+pub fn utc_label(t: i64) -> String {
+    let s = t.div_euclid(1_000).rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", s / 3_600, s / 60 % 60, s % 60)
+}
+
 /// Lesson time in seconds: `4 s`, `4.250 s`.
 pub fn secs(t: i64) -> String {
     let s = t as f64 / 1000.0;

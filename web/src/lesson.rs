@@ -47,6 +47,25 @@ impl Fired {
     }
 }
 
+/// One line of the lesson's event log: what moved the watermark (or held it) and what fired.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    /// The lesson clock when it happened.
+    pub at: Timestamp,
+    pub text: String,
+}
+
+/// Lines the event log keeps.
+pub const MAX_LOG: usize = 40;
+
+/// What the log compares before and after a step: the watermark, which partitions are
+/// idle, how many windows have fired.
+struct Before {
+    watermark: Option<Timestamp>,
+    idle: Vec<bool>,
+    fired: usize,
+}
+
 /// The watermark a bounded source sends when its input ends (Flink: `Long.MAX_VALUE`).
 pub const END_OF_INPUT: Timestamp = Timestamp(i64::MAX - 1);
 
@@ -183,6 +202,8 @@ pub struct Lesson {
     ended: bool,
     /// The last change of time mode, before and after (until the next change of shape).
     pub switch: Option<Switch>,
+    /// What happened to the watermark and why, newest last (at most [`MAX_LOG`]).
+    pub log: std::collections::VecDeque<LogEntry>,
     pub events: Vec<LessonEvent>,
     /// The arrival clock.
     pub clock: Timestamp,
@@ -243,6 +264,7 @@ impl Lesson {
             fired: BTreeMap::new(),
             ended: false,
             switch: None,
+            log: std::collections::VecDeque::new(),
             events: Vec::new(),
             clock: Timestamp(0),
             selected: Selected::Nothing,
@@ -324,6 +346,23 @@ impl Lesson {
         self.engine.advance(old.clock);
         self.collect();
         self.remember_switch(old);
+        self.log = old.log.clone();
+        if old.partitions != self.partitions && self.is_event_time() {
+            let wm = |w: Option<Timestamp>| {
+                w.map(|w| crate::format::secs(w.0))
+                    .unwrap_or_else(|| "none".into())
+            };
+            self.log.push_back(LogEntry {
+                at: self.clock,
+                text: format!(
+                    "read from {}: the sales replayed from the start, as a new job would — the operator's watermark is now the minimum over the partitions: {} with {} → {} (a new job starts its watermark over; within a job it never moves back)",
+                    if self.partitions > 1 { format!("{} partitions", self.partitions) } else { "one stream".into() },
+                    wm(old.watermark()),
+                    if old.partitions > 1 { format!("{} partitions", old.partitions) } else { "one stream".into() },
+                    wm(self.watermark()),
+                ),
+            });
+        }
         if old.ended {
             self.end_input();
         }
@@ -392,18 +431,35 @@ impl Lesson {
     /// Holds back (or releases) a partition's records. Released sales arrive now, behind
     /// the others: what a slow partition looks like to the window operator.
     pub fn toggle_pause(&mut self, partition: u32) {
+        let before = self.before();
+        let held = self.toggle_pause_unlogged(partition);
+        let what = match held {
+            None => format!("p{partition} held back"),
+            Some(n) => format!(
+                "p{partition} released: {} arrive{}",
+                crate::format::count(n as u64, "held sale", "held sales"),
+                if n == 1 { "s" } else { "" }
+            ),
+        };
+        self.log_changes(before, Some(what));
+    }
+
+    /// Holds (`None`) or releases (`Some(sales released)`) a partition.
+    fn toggle_pause_unlogged(&mut self, partition: u32) -> Option<usize> {
         if !self.paused.remove(&partition) {
             self.paused.insert(partition);
-            return;
+            return None;
         }
         let held = std::mem::take(&mut self.held);
         let (release, keep): (Vec<_>, Vec<_>) = held
             .into_iter()
             .partition(|(_, _, seller)| self.partition_of(seller) == partition);
         self.held = keep;
+        let n = release.len();
         for (t, value, seller) in release {
             self.deliver(t, value, seller, Origin::Normal);
         }
+        Some(n)
     }
 
     /// Sales waiting in paused partitions.
@@ -435,6 +491,12 @@ impl Lesson {
 
     /// Moves the clock to the next sale's arrival and delivers it.
     pub fn next_event(&mut self) {
+        let before = self.before();
+        self.next_event_unlogged();
+        self.log_changes(before, None);
+    }
+
+    fn next_event_unlogged(&mut self) {
         if self.ended {
             return;
         }
@@ -455,7 +517,72 @@ impl Lesson {
 
     /// Moves the clock by `span`, delivering the sales that arrive meanwhile.
     pub fn advance(&mut self, span: Span) {
+        let before = self.before();
         self.advance_to(self.clock.plus(span));
+        self.log_changes(before, None);
+    }
+
+    fn before(&self) -> Before {
+        Before {
+            watermark: self.watermark(),
+            idle: self.partition_watermarks().iter().map(|p| p.idle).collect(),
+            fired: self.rows(),
+        }
+    }
+
+    /// Windows that fired with sales (the query's rows) the lesson keeps.
+    fn rows(&self) -> usize {
+        self.fired
+            .values()
+            .filter(|f| f.row.sales_in_window > 0)
+            .count()
+    }
+
+    /// Logs what a step did to the watermark: a partition going idle or active again (and
+    /// what that fired), or `what` the student did, with its effect.
+    fn log_changes(&mut self, before: Before, what: Option<String>) {
+        let marks = self.partition_watermarks();
+        let mut causes: Vec<String> = what.into_iter().collect();
+        for (p, was_idle) in marks.iter().zip(&before.idle) {
+            if p.idle && !was_idle {
+                causes.push(format!(
+                    "p{} idle (silent {}+, left out of the minimum)",
+                    p.partition, LESSON_IDLE_TIMEOUT
+                ));
+            } else if !p.idle && *was_idle {
+                causes.push(format!(
+                    "p{} active again (counts in the minimum)",
+                    p.partition
+                ));
+            }
+        }
+        if causes.is_empty() {
+            return;
+        }
+        let wm = |w: Option<Timestamp>| match w {
+            Some(w) if w.0 >= END_OF_INPUT.0 => "+∞".to_string(),
+            Some(w) => crate::format::secs(w.0),
+            None => "none".into(),
+        };
+        let now = self.watermark();
+        let fired = self.rows().saturating_sub(before.fired);
+        let effect = if now != before.watermark && self.is_event_time() {
+            format!(
+                " → watermark {} → {}, {} fired",
+                wm(before.watermark),
+                wm(now),
+                crate::format::count(fired as u64, "window", "windows")
+            )
+        } else {
+            String::new()
+        };
+        self.log.push_back(LogEntry {
+            at: self.clock,
+            text: format!("{}{effect}", causes.join("; ")),
+        });
+        while self.log.len() > MAX_LOG {
+            self.log.pop_front();
+        }
     }
 
     /// Puts every sale that happens by `to` in flight.
@@ -695,9 +822,10 @@ impl Lesson {
         if self.ended || !self.is_event_time() {
             return;
         }
+        let before = self.before();
         for p in std::mem::take(&mut self.paused) {
             self.paused.insert(p);
-            self.toggle_pause(p);
+            self.toggle_pause_unlogged(p);
         }
         let last = self.in_flight.last().map(|(a, ..)| *a);
         if let Some(last) = last {
@@ -711,6 +839,7 @@ impl Lesson {
         self.ended = true;
         self.engine.flush();
         self.collect();
+        self.log_changes(before, Some("end of input: the last watermark".into()));
     }
 
     /// Whether the input has ended: nothing more arrives until Reset.

@@ -96,6 +96,12 @@ pub enum LessonAction {
     Guide(isize),
     /// Whole windows or the sales, when windows are too many to draw one by one.
     ToggleZoom,
+    /// Move the timeline by this many window sizes (negative: back in time).
+    Scroll(i64),
+    /// The timeline follows the clock again.
+    ScrollToNow,
+    /// Lesson seconds or UTC clock time on the axis.
+    ToggleUtc,
     /// The keyboard is on a window bar: hold the many-windows picture around this instant
     /// (unless already held), so new sales do not replace the bars under the focus.
     HoldFocus(i64),
@@ -272,6 +278,11 @@ pub struct Page {
     /// At many windows per instant (15 min / 1 s), the timeline shows whole windows
     /// instead of zooming to the sales.
     pub lesson_zoomed_out: bool,
+    /// How far back (ms) the timeline is scrolled from now: 0 follows the clock.
+    pub lesson_back: i64,
+    /// The timeline's axis in UTC clock time (the epoch the window starts count from)
+    /// instead of lesson seconds.
+    pub lesson_utc: bool,
     pub lesson_error: Option<String>,
     /// Where the many-windows picture holds still while the keyboard is on its bars.
     pub lesson_focus_hold: Option<i64>,
@@ -337,6 +348,8 @@ impl Page {
             lesson,
             lesson_playing: false,
             lesson_zoomed_out: false,
+            lesson_back: 0,
+            lesson_utc: false,
             lesson_error,
             lesson_focus_hold: None,
             guide_step: 0,
@@ -655,6 +668,7 @@ impl Page {
     }
 
     fn restart_lesson(&mut self, now: f64) {
+        self.lesson_back = 0;
         let (mut l, err) = new_lesson(&self.settings);
         // The quarantine is the student's setting, not the lesson's sales.
         if self.lesson.quarantine {
@@ -760,6 +774,15 @@ impl Page {
                     as usize
             }
             LessonAction::ToggleZoom => self.lesson_zoomed_out = !self.lesson_zoomed_out,
+            LessonAction::Scroll(windows) => {
+                // Back as far as the oldest sale kept, a window at a time.
+                let l = &self.lesson;
+                let oldest = l.events.iter().map(|e| l.position(e).0).min();
+                let most = oldest.map_or(0, |o| (l.clock.0 - o).max(0) + l.config.size.0);
+                self.lesson_back = (self.lesson_back - windows * l.config.size.0).clamp(0, most);
+            }
+            LessonAction::ScrollToNow => self.lesson_back = 0,
+            LessonAction::ToggleUtc => self.lesson_utc = !self.lesson_utc,
             LessonAction::HoldFocus(at) => self.lesson_focus_hold = Some(at),
             LessonAction::ReleaseFocus => self.lesson_focus_hold = None,
             LessonAction::Reset => self.restart_lesson(now),

@@ -8,6 +8,7 @@
 
 mod alerts;
 mod dashboard;
+mod event_log;
 mod guide;
 mod inspector;
 mod kpis;

@@ -2,6 +2,7 @@
 //! overlapping windows over them with a legend, beside it the selection (or window
 //! inspector) and the guided steps; below, the query's rows and the lesson as Flink SQL.
 
+use super::event_log::EventLog;
 use super::guide::Guide;
 use super::legend::Legend;
 use super::lesson_controls::LessonControls;
@@ -35,6 +36,7 @@ pub fn teach(p: &TeachProps) -> Html {
                 <section class="panel wide" aria-label="The timeline">
                     <Timeline page={p.page.clone()} lesson={p.lesson} reduced_motion={p.reduced_motion} />
                     <Legend {event_time} {partitions} />
+                    <EventLog page={p.page.clone()} lesson={p.lesson} />
                 </section>
                 <section class="panel side" aria-label="Selection and guide">
                     <Selection page={p.page.clone()} lesson={p.lesson} />

@@ -3,7 +3,7 @@
 //! of sales per window for all.
 
 use super::{send_if, use_dispatch, Shared};
-use crate::format::{clock_label, paged, secs, AROUND};
+use crate::format::{clock_label, paged, secs, utc_label, AROUND};
 use crate::hooks::use_element_width;
 use crate::lesson::{Lesson, Origin, Selected};
 use crate::page::{Action, LessonAction};
@@ -14,6 +14,8 @@ use yew::prelude::*;
 /// Most rows of windows drawn one by one; past this many windows per instant the
 /// timeline shows [`AROUND`] at each end of those around the focus, and a band for all.
 pub const MAX_ROWS: usize = 16;
+/// The height of a partition's lane.
+const LANE_H: f64 = 20.0;
 /// The timeline's narrowest and widest picture, in CSS pixels.
 const MIN_TIMELINE_PX: f64 = 280.0;
 const MAX_TIMELINE_PX: f64 = 1_600.0;
@@ -56,7 +58,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
         paged(hi, range)
     } else {
         hi
-    };
+    } - page.lesson_back;
     let lo = hi - range;
     // One unit of the picture is one CSS pixel at every screen width (the box's
     // measured width), so text stays 10 px and bars 14 px on a phone instead of
@@ -66,7 +68,18 @@ pub fn timeline(p: &TimelineProps) -> Html {
     let x = |t: i64| left + width * (t - lo) as f64 / range as f64;
     let row_h = 14.0;
     let band_h = if many { 56.0 } else { 0.0 };
-    let top_band = 92.0;
+    // With partitions (event time) the sales sit in one lane per partition, each lane
+    // with its own watermark: the operator's (red, full height) is their minimum.
+    let lanes = l.partitions > 1 && l.is_event_time();
+    let cy = |p: u32| {
+        if lanes {
+            56.0 + f64::from(p) * LANE_H
+        } else {
+            60.0
+        }
+    };
+    let dots_bottom = cy(if lanes { l.partitions - 1 } else { 0 }) + 10.0;
+    let top_band = dots_bottom + 22.0;
     let top_windows = top_band + band_h + if many { 8.0 } else { 0.0 };
     let selected_sale = match l.selected {
         Selected::Event(id) => l.event(id),
@@ -174,6 +187,21 @@ pub fn timeline(p: &TimelineProps) -> Html {
     };
     html! {
         <div class="timeline-box" ref={node.clone()}>
+        <div class="row timeline-nav" role="group" aria-label="Move through time">
+            <button data-testid="timeline-earlier" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::Scroll(-1)))}>{ "◀ Earlier" }</button>
+            <button data-testid="timeline-later" disabled={page.lesson_back == 0} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::Scroll(1)))}>{ "Later ▶" }</button>
+            if page.lesson_back > 0 {
+                <button data-testid="timeline-now" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::ScrollToNow))}>{ "Back to now" }</button>
+                <span class="muted" data-testid="timeline-back">{ format!("{} back", secs(page.lesson_back)) }</span>
+            }
+            <button data-testid="timeline-utc" aria-pressed={page.lesson_utc.to_string()}
+                onclick={dispatch.reform(|_| Action::Lesson(LessonAction::ToggleUtc))}>{
+                if page.lesson_utc { "Axis: UTC (1970-01-01)" } else { "Axis: lesson seconds" }
+            }</button>
+            if page.lesson_utc {
+                <span class="muted">{ "The lesson's clock starts at the epoch: 0 s is 1970-01-01 00:00:00 UTC, where window starts are counted from." }</span>
+            }
+        </div>
         if let Some(text) = around_text {
             <p class="muted around" data-testid="windows-around">{ text }</p>
         }
@@ -183,7 +211,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
             { for ticks.iter().map(|t| html! {
                 <g>
                     <line x1={x(*t).to_string()} x2={x(*t).to_string()} y1="20" y2="28" class="axis" />
-                    <text x={x(*t).to_string()} y="14" class="tick">{ clock_label(*t, tick_every) }</text>
+                    <text x={x(*t).to_string()} y="14" class="tick">{ if page.lesson_utc { utc_label(*t) } else { clock_label(*t, tick_every) } }</text>
                 </g>
             }) }
             { for panes.iter().map(|p| html! {
@@ -254,11 +282,29 @@ pub fn timeline(p: &TimelineProps) -> Html {
                 }
             }) }
             </g>
-            { for l.partition_watermarks().iter().filter_map(|p| p.watermark.filter(|w| w.0 >= lo).map(|w| (p.partition, w.0, p.idle))).map(|(p, w, idle)| html! {
-                <g class={classes!("pwatermark", format!("p{p}"), idle.then_some("idle"))} data-testid="partition-watermark" data-partition={p.to_string()}>
-                    <line x1={x(w).to_string()} x2={x(w).to_string()} y1="44" y2="76" />
-                    <text x={(x(w) + 2.0).to_string()} y={(52 + 9 * p).to_string()}>{ format!("p{p}{}", if idle { " idle" } else { "" }) }</text>
-                </g>
+            if lanes {
+                { for l.partition_watermarks().iter().map(|pw| {
+                    let p = pw.partition;
+                    let y = cy(p);
+                    let state = if pw.idle { "idle" } else if l.is_paused(p) { "held" } else { "active" };
+                    html! {
+                        <g class={classes!("lane", format!("p{p}"), state)} data-testid="partition-lane" data-partition={p.to_string()}
+                           data-state={state} data-watermark={pw.watermark.map(|w| w.0.to_string()).unwrap_or_default()}>
+                            <rect x={left.to_string()} y={(y - LANE_H / 2.0).to_string()} width={width.to_string()} height={LANE_H.to_string()} class="lane-bg" />
+                            <text x="2" y={(y + 3.5).to_string()} class="lane-label">{ format!("p{p}") }</text>
+                        </g>
+                    }
+                }) }
+            }
+            { for l.partition_watermarks().iter().filter_map(|p| p.watermark.filter(|w| w.0 >= lo).map(|w| (p.partition, w.0, p.idle))).map(|(p, w, idle)| {
+                let y = cy(p);
+                let state = if idle { " idle" } else if l.is_paused(p) { " held" } else { "" };
+                html! {
+                    <g class={classes!("pwatermark", format!("p{p}"), idle.then_some("idle"))} data-testid="partition-watermark" data-partition={p.to_string()}>
+                        <line x1={x(w).to_string()} x2={x(w).to_string()} y1={(y - 9.0).to_string()} y2={(y + 9.0).to_string()} />
+                        <text x={(x(w) + 3.0).to_string()} y={(y - 2.0).to_string()}>{ format!("p{p}{state}") }</text>
+                    </g>
+                }
             }) }
             if let Some(w) = wm {
                 <g class="watermark" data-testid="watermark">
@@ -266,21 +312,22 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     <text x={(x(w) + 3.0).to_string()} y="40">{ "watermark" }</text>
                 </g>
             }
-            <g class="now"><line x1={x(l.clock.0).to_string()} x2={x(l.clock.0).to_string()} y1="30" y2="80" />
-                <text x={(x(l.clock.0) + 3.0).to_string()} y="80">{ "now" }</text></g>
+            <g class="now"><line x1={x(l.clock.0).to_string()} x2={x(l.clock.0).to_string()} y1="30" y2={(dots_bottom + 10.0).to_string()} />
+                <text x={(x(l.clock.0) + 3.0).to_string()} y={(dots_bottom + 10.0).to_string()}>{ "now" }</text></g>
             // 24 px targets for a finger around the 14 px dots, under all the dots (so a
             // dot itself is never covered by a neighbour's target).
             <g class="hits" aria-hidden="true">
             { for l.events.iter().filter(|e| l.position(e).0 >= lo).map(|e| {
                 let id = e.id;
                 let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Event(id))));
-                html! { <circle key={id} class="hit" cx={x(l.position(e).0).to_string()} cy="60" r="12" onclick={on} /> }
+                html! { <circle key={id} class="hit" cx={x(l.position(e).0).to_string()} cy={cy(if lanes { e.partition } else { 0 }).to_string()} r="12" onclick={on} /> }
             }) }
             </g>
             <g class="events">
             { for l.events.iter().filter(|e| l.position(e).0 >= lo).map(|e| {
                 let id = e.id;
                 let cx = x(l.position(e).0);
+                let y = cy(if lanes { e.partition } else { 0 });
                 let class = classes!(
                     "event",
                     (l.partitions > 1).then(|| format!("p{}", e.partition)),
@@ -299,9 +346,9 @@ pub fn timeline(p: &TimelineProps) -> Html {
                        data-t={l.position(e).0.to_string()}
                        tabindex="0" role="button" onclick={on} onkeydown={on_key}
                        aria-label={format!("sale {id} at {}{}", secs(l.position(e).0), if e.dropped() { ", too late: dropped" } else if e.late() { ", late" } else { "" })}>
-                        <circle cx={cx.to_string()} cy="60" r="7" />
-                        if e.dropped() { <text x={(cx - 4.0).to_string()} y="64" class="x">{ "✕" }</text> }
-                        else if e.late() { <text x={(cx - 4.0).to_string()} y="64" class="x">{ "!" }</text> }
+                        <circle cx={cx.to_string()} cy={y.to_string()} r="7" />
+                        if e.dropped() { <text x={(cx - 4.0).to_string()} y={(y + 4.0).to_string()} class="x">{ "✕" }</text> }
+                        else if e.late() { <text x={(cx - 4.0).to_string()} y={(y + 4.0).to_string()} class="x">{ "!" }</text> }
                     </g>
                 }
             }) }
