@@ -277,3 +277,31 @@ for (const [w, h] of SIZES) {
     assert.deepEqual(errors, []);
   });
 }
+
+for (const [w, h] of SIZES) {
+  test(`teaching view: one tab stop for the bars and one for the sales, the arrow keys move inside; headings never skip a level (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=3`, { width: w, height: h });
+    await next(page, 12);
+    assert.equal(await page.locator('[data-testid=window-bar][tabindex="0"]').count(), 1);
+    assert.equal(await page.locator('[data-testid=event-dot][tabindex="0"]').count(), 1);
+    const active = () => page.evaluate(() => ({ ...document.activeElement.dataset }));
+    const first = Number(await page.getAttribute('[data-testid=window-bar][tabindex="0"]', 'data-start'));
+    await page.focus('[data-testid=window-bar][tabindex="0"]');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((s) => document.activeElement?.dataset?.start === String(s), first + 2000);
+    assert.equal(await page.getAttribute('[data-testid=inspector]', 'data-start'), String(first + 2000));
+    assert.equal(await page.locator('[data-testid=window-bar][tabindex="0"]').count(), 1, 'the stop moved with the keys');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((s) => document.activeElement?.dataset?.start === String(s), first);
+    // The sales: the newest is the stop; ArrowLeft selects and focuses the one before it.
+    const newest = await page.getAttribute('[data-testid=event-dot][tabindex="0"]', 'data-id');
+    await page.focus('[data-testid=event-dot][tabindex="0"]');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((id) => document.activeElement?.dataset?.id && document.activeElement.dataset.id !== id, newest);
+    const { id } = await active();
+    assert.match(await page.textContent('[data-testid=selection] h2'), new RegExp(`^Sale ${id}:`));
+    const levels = await page.evaluate(() => [...document.querySelectorAll('h1, h2, h3, h4')].map((e) => Number(e.tagName[1])));
+    for (let k = 1; k < levels.length; k++) assert.ok(levels[k] <= levels[k - 1] + 1, `heading levels ${levels.join(',')}`);
+    assert.deepEqual(errors, []);
+  });
+}

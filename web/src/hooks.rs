@@ -64,6 +64,7 @@ pub fn use_page_effects(page: Rc<RefCell<Page>>, dispatch: Callback<Action>) {
                     }
                 }
                 Effect::Focus(id) => focus(id),
+                Effect::FocusQuery(selector) => focus_query(&selector),
                 Effect::Copy(text) => copy(&text, dispatch.reform(Action::Copied)),
                 Effect::Download { name, text } => download(name, &text),
             }
@@ -120,6 +121,22 @@ fn download(name: &str, text: &str) {
         let _ = web_sys::Url::revoke_object_url(&url);
     })
     .forget();
+}
+
+/// Focuses the first element matching `selector` — SVG ones too (a window bar is an SVG
+/// group, which `HtmlElement` is not; both have `focus()`).
+fn focus_query(selector: &str) {
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+    else {
+        return;
+    };
+    if let Ok(f) = js_sys::Reflect::get(&el, &"focus".into()) {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            let _ = f.call0(&el);
+        }
+    }
 }
 
 fn focus(id: &str) {

@@ -96,6 +96,8 @@ pub enum LessonAction {
     Guide(isize),
     /// Whole windows or the sales, when windows are too many to draw one by one.
     ToggleZoom,
+    /// The arrow keys moved to this sale or window: select it and keep the keyboard on it.
+    KeyTo(Selected),
     /// Move the timeline by this many window sizes (negative: back in time).
     Scroll(i64),
     /// The timeline follows the clock again.
@@ -121,6 +123,8 @@ pub enum Effect {
     Disconnect,
     /// Move the keyboard focus to the element with this id.
     Focus(&'static str),
+    /// Move the keyboard focus to the first element matching this CSS selector.
+    FocusQuery(String),
     /// Send a message on the open live socket.
     Send(ClientMessage),
     /// Put this text on the clipboard (answered with [`Action::Copied`]).
@@ -782,6 +786,17 @@ impl Page {
                 self.lesson_back = (self.lesson_back - windows * l.config.size.0).clamp(0, most);
             }
             LessonAction::ScrollToNow => self.lesson_back = 0,
+            LessonAction::KeyTo(to) => {
+                self.lesson.selected = to;
+                if self.window_link() != (self.settings.window, self.settings.at) {
+                    self.settings_changed(true);
+                }
+                self.effects.push_back(Effect::FocusQuery(match to {
+                    Selected::Window(s) => format!("[data-testid=window-bar][data-start=\"{s}\"]"),
+                    Selected::Event(id) => format!("[data-testid=event-dot][data-id=\"{id}\"]"),
+                    Selected::Nothing => "[data-testid=lesson-status]".into(),
+                }));
+            }
             LessonAction::ToggleUtc => self.lesson_utc = !self.lesson_utc,
             LessonAction::HoldFocus(at) => self.lesson_focus_hold = Some(at),
             LessonAction::ReleaseFocus => self.lesson_focus_hold = None,

@@ -25,7 +25,7 @@ pub fn event_log(p: &EventLogProps) -> Html {
     html! {
         <div class="event-log">
             <h3>{ "What moved the watermark" }</h3>
-            <ol data-testid="lesson-log" reversed=true>
+            <ol data-testid="lesson-log" reversed=true aria-live="polite">
                 { for log.iter().rev().take(SHOWN).map(|e| html! {
                     <li data-testid="lesson-log-entry">{ format!("at {}: {}", secs(e.at.0), e.text) }</li>
                 }) }

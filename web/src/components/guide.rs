@@ -19,7 +19,7 @@ pub fn guide(p: &GuideProps) -> Html {
     let (title, text) = step(p.step, &p.page.get().lesson);
     html! {
         <div class="guide" data-testid="guide">
-            <h3>{ title }</h3>
+            <h2>{ title }</h2>
             <p data-testid="guide-text">{ text }</p>
             <button disabled={p.step == 0} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::Guide(-1)))}>{ "← Back" }</button>
             <button data-testid="guide-next" disabled={p.step + 1 == STEPS} onclick={dispatch.reform(|_| Action::Lesson(LessonAction::Guide(1)))}>{ "Next tip →" }</button>

@@ -30,17 +30,17 @@ pub fn inspector(l: &Lesson, start: i64, dispatch: &Callback<Action>) -> Html {
     };
     html! {
         <div class="selection inspector" data-testid="inspector" data-start={start.to_string()} data-state={state}>
-            <h3>{ format!("Window [{}, {})", secs(start), secs(end)) }</h3>
+            <h2>{ format!("Window [{}, {})", secs(start), secs(end)) }</h2>
             <p data-testid="inspector-bounds">{ format!(
                 "Half-open: it holds sales from {} up to, not including, {} — a sale at exactly {} belongs to the windows that start there. Window starts are multiples of the slide counted from the epoch (1970-01-01 00:00:00 UTC, where the lesson's clock starts): {} = {} × {}, whatever time the first sale came.",
                 secs(start), secs(end), secs(end), secs(start), start.div_euclid(slide), l.config.slide) }</p>
             if can_inject {
                 <button data-testid="inspector-inject-end" onclick={inject}>{ format!("Put a sale at exactly {}", secs(end)) }</button>
             }
-            <p data-testid="inspector-state" class="state">{ state_text(l, start) }</p>
-            <h4 data-testid="inspector-sales" data-count={events.len().to_string()} data-sum={sum.display_plain()}>{
+            <p data-testid="inspector-state" class="state" aria-live="polite">{ state_text(l, start) }</p>
+            <h3 data-testid="inspector-sales" data-count={events.len().to_string()} data-sum={sum.display_plain()}>{
                 format!("Its {}: {} in all", count(events.len() as u64, "sale", "sales"), sum.display_usd())
-            }</h4>
+            }</h3>
             <ul>{ for summarised(&events).into_iter().map(|e| match e {
                 Some(e) => html! {
                     <li>{ format!("sale {} at {}: {} ({})", e.id, secs(l.position(e).0), e.value.display_usd(), e.seller) }</li>
@@ -55,7 +55,7 @@ pub fn inspector(l: &Lesson, start: i64, dispatch: &Callback<Action>) -> Html {
                     f.row.biggest_sale.display_plain(), f.row.active_sellers) }</p>
             }
             if !outside.is_empty() {
-                <h4>{ "Nearby, not in it" }</h4>
+                <h3>{ "Nearby, not in it" }</h3>
                 <ul>{ for summarised(&outside).into_iter().map(|o| match o {
                     Some((e, why)) => html! {
                         <li data-testid="inspector-outside" data-reason={why.key()} data-id={e.id.to_string()}>{ format!(
@@ -64,7 +64,7 @@ pub fn inspector(l: &Lesson, start: i64, dispatch: &Callback<Action>) -> Html {
                     None => html! { <li class="muted">{ format!("… {} more …", outside.len() - 2 * AROUND) }</li> },
                 }) }</ul>
             }
-            <h4>{ format!("{} of {}", count(panes.len() as u64, "pane", "panes"), l.config.pane()) }</h4>
+            <h3>{ format!("{} of {}", count(panes.len() as u64, "pane", "panes"), l.config.pane()) }</h3>
             <p class="muted" data-testid="inspector-panes">{ format!(
                 "{}. The engine keeps one small summary per pane (gcd of size and slide); the window's row combines its panes: counts and sums add, the biggest sale is the largest of theirs, the sellers unite — so a sale costs the same however many windows hold it.",
                 summarised(&panes).into_iter().map(|p| match p {

@@ -33,7 +33,7 @@ pub fn selection(p: &SelectionProps) -> Html {
             let windows = l.windows_containing(t);
             html! {
                 <div class="selection" data-testid="selection">
-                    <h3>{ format!("Sale {id}: {} by {}", e.value.display_usd(), e.seller) }</h3>
+                    <h2>{ format!("Sale {id}: {} by {}", e.value.display_usd(), e.seller) }</h2>
                     <p>{ format!("event time {} · arrived {}", secs(e.event_time.0), secs(e.arrival.0)) }</p>
                     { fate_text(l, e, windows.len()) }
                     if let Some(before) = e.before.filter(|b| !matches!(b, Pushed::Accepted)) {

@@ -33,7 +33,8 @@ pub fn teach(p: &TeachProps) -> Html {
         <div class="teach">
             <LessonControls page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
             <div class="cols">
-                <section class="panel wide" aria-label="The timeline">
+                <section class="panel wide" aria-labelledby="timeline-title">
+                    <h2 id="timeline-title" class="sr-only">{ "The timeline" }</h2>
                     <Timeline page={p.page.clone()} lesson={p.lesson} reduced_motion={p.reduced_motion} />
                     <Legend {event_time} {partitions} />
                     <EventLog page={p.page.clone()} lesson={p.lesson} />

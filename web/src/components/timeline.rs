@@ -152,6 +152,30 @@ pub fn timeline(p: &TimelineProps) -> Html {
         (bars, per_instant, None)
     };
     let height = top_windows + rows as f64 * (row_h + 3.0) + 12.0;
+    // One tab stop for the bars and one for the dots (the selected one, else the first
+    // bar / the newest sale); the arrow keys move inside each.
+    let mut visible_bars: Vec<i64> = bars
+        .iter()
+        .map(|(s, _)| *s)
+        .filter(|s| s + size > lo && *s < hi)
+        .collect();
+    visible_bars.sort_unstable();
+    let rover_bar = match l.selected {
+        Selected::Window(w) if visible_bars.contains(&w) => Some(w),
+        _ => visible_bars.first().copied(),
+    };
+    let mut drawn: Vec<(i64, u32)> = l
+        .events
+        .iter()
+        .filter(|e| l.position(e).0 >= lo)
+        .map(|e| (l.position(e).0, e.id))
+        .collect();
+    drawn.sort_unstable();
+    let dot_ids: Vec<u32> = drawn.iter().map(|(_, id)| *id).collect();
+    let rover_dot = match l.selected {
+        Selected::Event(id) if dot_ids.contains(&id) => Some(id),
+        _ => dot_ids.last().copied(),
+    };
     // About one label per 80 px: labels never crowd, however narrow.
     let tick_every = crate::charts::tick_spacing(range, ((width / 80.0) as i64).clamp(3, 10));
     let ticks: Vec<i64> = (lo.div_euclid(tick_every) + 1..=hi.div_euclid(tick_every))
@@ -222,6 +246,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
             // unkeyed siblings Yew would replace every bar each frame instead.
             <g class="windows">
             { for bars.iter().map(|(s, row)| {
+                let (prev_bar, next_bar) = neighbours(&visible_bars, *s);
                 let s = *s;
                 let y = top_windows + *row as f64 * (row_h + 3.0);
                 let (x0, x1) = (x(s).max(left - 10.0), x(s + size).min(left + width + 10.0));
@@ -244,11 +269,13 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     _ => format!("open, {} so far", crate::format::count(count, "sale", "sales")),
                 };
                 let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Window(s))));
-                let on_key = send_if(&dispatch, move |e: &KeyboardEvent| {
-                    (e.key() == "Enter" || e.key() == " ").then_some(Action::Lesson(LessonAction::Select(Selected::Window(s))))
+                // Enter selects; the arrow keys move to the window before or after.
+                let on_key = send_if(&dispatch, move |e: &KeyboardEvent| match e.key().as_str() {
+                    "Enter" | " " => Some(Action::Lesson(LessonAction::Select(Selected::Window(s)))),
+                    "ArrowRight" | "ArrowDown" => next_bar.map(|n| Action::Lesson(LessonAction::KeyTo(Selected::Window(n)))),
+                    "ArrowLeft" | "ArrowUp" => prev_bar.map(|n| Action::Lesson(LessonAction::KeyTo(Selected::Window(n)))),
+                    _ => None,
                 });
-                // Bars outside the picture are not drawn as stops for the keyboard.
-                let visible = s + size > lo && s < hi;
                 let on_focus = {
                     let at = focus.unwrap_or(l.clock.0);
                     dispatch.reform(move |_: FocusEvent| Action::Lesson(LessonAction::HoldFocus(at)))
@@ -266,7 +293,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     // stays the window it was (unkeyed, its element would be reused
                     // for another window under the keyboard focus).
                     <g key={s} class={class} data-testid="window-bar" data-start={s.to_string()}
-                       tabindex={if visible { "0" } else { "-1" }} role="button" onclick={on} onkeydown={on_key}
+                       tabindex={if rover_bar == Some(s) { "0" } else { "-1" }} role="button" onclick={on} onkeydown={on_key}
                        onfocus={on_focus} onblur={on_blur}
                        data-state={state} data-missed={is_missed.to_string()}
                        aria-label={format!("window [{}, {}): {said}{}", secs(s), secs(s + size), if is_missed { "; the selected sale missed it" } else { "" })}>
@@ -338,13 +365,17 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     (l.selected == Selected::Event(id)).then_some("selected"),
                 );
                 let on = dispatch.reform(move |_| Action::Lesson(LessonAction::Select(Selected::Event(id))));
-                let on_key = send_if(&dispatch, move |k: &KeyboardEvent| {
-                    (k.key() == "Enter" || k.key() == " ").then_some(Action::Lesson(LessonAction::Select(Selected::Event(id))))
+                let (prev_dot, next_dot) = neighbours(&dot_ids, id);
+                let on_key = send_if(&dispatch, move |k: &KeyboardEvent| match k.key().as_str() {
+                    "Enter" | " " => Some(Action::Lesson(LessonAction::Select(Selected::Event(id)))),
+                    "ArrowRight" | "ArrowDown" => next_dot.map(|n| Action::Lesson(LessonAction::KeyTo(Selected::Event(n)))),
+                    "ArrowLeft" | "ArrowUp" => prev_dot.map(|n| Action::Lesson(LessonAction::KeyTo(Selected::Event(n)))),
+                    _ => None,
                 });
                 html! {
                     <g key={id} class={class} data-testid="event-dot" data-id={id.to_string()} data-late={e.late().to_string()} data-dropped={e.dropped().to_string()}
                        data-t={l.position(e).0.to_string()}
-                       tabindex="0" role="button" onclick={on} onkeydown={on_key}
+                       tabindex={if rover_dot == Some(id) { "0" } else { "-1" }} role="button" onclick={on} onkeydown={on_key}
                        aria-label={format!("sale {id} at {}{}", secs(l.position(e).0), if e.dropped() { ", too late: dropped" } else if e.late() { ", late" } else { "" })}>
                         <circle cx={cx.to_string()} cy={y.to_string()} r="7" />
                         if e.dropped() { <text x={(cx - 4.0).to_string()} y={(y + 4.0).to_string()} class="x">{ "✕" }</text> }
@@ -355,6 +386,17 @@ pub fn timeline(p: &TimelineProps) -> Html {
             </g>
         </svg>
         </div>
+    }
+}
+
+/// The items before and after `x` in `items` (in order), for the arrow keys.
+fn neighbours<T: Copy + PartialEq>(items: &[T], x: T) -> (Option<T>, Option<T>) {
+    match items.iter().position(|i| *i == x) {
+        Some(k) => (
+            k.checked_sub(1).map(|j| items[j]),
+            items.get(k + 1).copied(),
+        ),
+        None => (None, None),
     }
 }
 
