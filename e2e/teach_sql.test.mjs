@@ -305,3 +305,27 @@ for (const [w, h] of SIZES) {
     assert.deepEqual(errors, []);
   });
 }
+
+test('docs/teach-a-class.md: every link opens, and the windows it quotes say what the plan says', async () => {
+  const plan = fs.readFileSync('docs/teach-a-class.md', 'utf8');
+  const links = [...new Set([...plan.matchAll(/`HOST\/(\?[^`]+)`/g)].map((m) => m[1]))];
+  assert.ok(links.length >= 5, `${links.length} links`);
+  for (const q of links) {
+    const { page, errors } = await openPage(browser, `${srv.base}${q}`, { width: 1280, height: 800 });
+    const params = new URLSearchParams(q);
+    if (params.get('window')) {
+      const start = parseFloat(params.get('window')) * 1000;
+      assert.equal(await page.getAttribute('[data-testid=inspector]', 'data-start'), String(start), q);
+      // The plan quotes the inspector of its windows: those words are on the page.
+      const state = await page.textContent('[data-testid=inspector-state]');
+      const row = plan.split('\n').find((l) => l.includes(q));
+      for (const [, quoted] of row.matchAll(/"([^"]*(?:Fired|Open)[^"]*)"/g)) {
+        for (const part of quoted.split(' … ')) assert.ok(state.includes(part.replace(/^Open: /, 'Open: ')), `${q}: "${part}" in "${state}"`);
+      }
+    }
+    if (params.get('parts') === '3') assert.equal(await page.locator('[data-testid=partition-lane]').count(), 3);
+    if (params.get('at')) assert.match(await page.textContent('[data-testid=lesson-status]'), new RegExp(`clock ${parseFloat(params.get('at'))} s`));
+    assert.deepEqual(errors, [], q);
+    await page.close();
+  }
+});
