@@ -188,6 +188,12 @@ test('live mode shows Flink\'s windows beside its own, all equal', async () => {
     assert.equal(await metric('hopscope_window_rows_missed_total'), 0);
     assert.ok(Number(equal) > 200, text);
     assert.match(text, new RegExp(`topic ${t}-windows`));
+    // The inspector sets Flink's row beside the page's for a window, field by field.
+    await page.click('[data-testid=inspect-newest]');
+    const flinkRow = page.locator('[data-testid=window-inspector-flink]');
+    for (let i = 0; i < 20 && await flinkRow.getAttribute('data-equal') === 'none'; i++) await page.click('[data-testid=inspect-older]');
+    assert.equal(await flinkRow.getAttribute('data-equal'), 'true', await flinkRow.textContent());
+    assert.equal(await flinkRow.locator('tbody tr').count(), 9);
     await page.screenshot({ path: shot('dashboard-live-flink'), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {

@@ -329,3 +329,28 @@ test('docs/teach-a-class.md: every link opens, and the windows it quotes say wha
     await page.close();
   }
 });
+
+for (const [w, h] of SIZES) {
+  test(`dashboard: the window inspector shows a window's bounds, when it fired and its row, and steps through the newest windows (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?speed=60&seed=3`, { width: w, height: h });
+    await page.waitForFunction(() => !document.querySelector('[data-testid=kpi-sales] .kpi-value').textContent.includes('—'));
+    await page.waitForTimeout(300);
+    await page.click('[data-testid=pause]');
+    const sales = (await page.textContent('[data-testid=kpi-sales] .kpi-value')).trim();
+    const range = await page.textContent('[data-testid=window-range]');
+    await page.click('[data-testid=inspect-newest]');
+    const inspector = page.locator('[data-testid=window-inspector]');
+    assert.equal(await page.getAttribute('[data-testid=window-inspector-row]', 'data-sales'), sales);
+    assert.match(await inspector.locator('h2').textContent(), new RegExp(`^Window \\[${range.split(' → ')[0].replace(/[.]/g, '\\.')}`));
+    assert.match(await page.textContent('[data-testid=window-inspector-bounds]'), /Half-open, 15 min long: .* A window starts every 1s/);
+    assert.match(await page.textContent('[data-testid=window-inspector-fired]'), /fired when the clock passed its end/);
+    const start = Number(await inspector.getAttribute('data-start'));
+    await page.click('[data-testid=inspect-older]');
+    assert.equal(Number(await inspector.getAttribute('data-start')), start - 1000, 'one slide older');
+    await page.click('[data-testid=inspect-newer]');
+    assert.equal(Number(await inspector.getAttribute('data-start')), start);
+    await page.click('[data-testid=inspect-close]');
+    assert.equal(await inspector.count(), 0);
+    assert.deepEqual(errors, []);
+  });
+}

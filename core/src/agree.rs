@@ -9,7 +9,7 @@
 //! a job that stopped) cannot grow memory; windows that waited too long are counted.
 
 use crate::window::{TopKey, WindowResult};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The first field in which two windows with the same bounds differ.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,11 +40,27 @@ pub struct Agreement {
     /// Windows that came again after they were compared (counted, not compared twice).
     pub repeated: u64,
     pub first_difference: Option<Difference>,
+    /// The most recently compared windows, (ours, theirs), newest last: what an inspector
+    /// shows side by side ([`Agreement::RECENT`] of them).
+    recent: VecDeque<(WindowResult, WindowResult)>,
 }
 
 impl Agreement {
     /// Windows kept per side while waiting for the other side's.
     pub const PENDING: usize = 4_096;
+    /// Compared pairs kept for [`Agreement::theirs_for`].
+    pub const RECENT: usize = 256;
+
+    /// The other engine's row for the window `[start, end)`, if it came: compared recently,
+    /// or still waiting for ours.
+    pub fn theirs_for(&self, start: i64, end: i64) -> Option<&WindowResult> {
+        self.recent
+            .iter()
+            .rev()
+            .find(|(o, _)| o.window_start.0 == start && o.window_end.0 == end)
+            .map(|(_, t)| t)
+            .or_else(|| self.theirs.get(&(start, end)))
+    }
 
     /// A window this side computed.
     pub fn ours(&mut self, w: &WindowResult) {
@@ -91,6 +107,10 @@ impl Agreement {
             self.done.pop_first();
         }
         self.compared += 1;
+        self.recent.push_back((ours.clone(), theirs.clone()));
+        if self.recent.len() > Self::RECENT {
+            self.recent.pop_front();
+        }
         match first_difference(ours, theirs) {
             None => self.equal += 1,
             Some((field, o, t)) => {
@@ -112,10 +132,10 @@ fn top(k: &Option<TopKey>) -> String {
         .map_or("none".into(), |k| format!("{} ({} sales)", k.name, k.count))
 }
 
-/// The fields both engines compute, in the seed's order; `ticket_stddev` to a millionth
-/// (two engines summing squares in another order differ in the last bits).
-fn first_difference(o: &WindowResult, t: &WindowResult) -> Option<(&'static str, String, String)> {
-    let fields: [(&'static str, String, String); 9] = [
+/// The fields both engines compute, in the seed's order, as (name, ours, theirs) texts —
+/// what is compared, and what an inspector shows side by side.
+pub fn compared_fields(o: &WindowResult, t: &WindowResult) -> [(&'static str, String, String); 9] {
+    [
         (
             "sales_in_window",
             o.sales_in_window.to_string(),
@@ -149,8 +169,14 @@ fn first_difference(o: &WindowResult, t: &WindowResult) -> Option<(&'static str,
         ),
         ("top_category", top(&o.top_category), top(&t.top_category)),
         ("top_seller", top(&o.top_seller), top(&t.top_seller)),
-    ];
-    if let Some((field, ours, theirs)) = fields.into_iter().find(|(_, a, b)| a != b) {
+    ]
+}
+
+/// The first field in which they differ; `ticket_stddev` to a millionth (two engines
+/// summing squares in another order differ in the last bits).
+fn first_difference(o: &WindowResult, t: &WindowResult) -> Option<(&'static str, String, String)> {
+    if let Some((field, ours, theirs)) = compared_fields(o, t).into_iter().find(|(_, a, b)| a != b)
+    {
         return Some((field, ours, theirs));
     }
     let (a, b) = (o.ticket_stddev, t.ticket_stddev);
@@ -202,6 +228,14 @@ mod tests {
         assert_eq!((a.compared, a.equal, a.received), (2, 2, 2));
         assert_eq!(a.waiting(), (0, 0));
         assert_eq!(a.first_difference, None);
+        // The inspector finds the other side's row for a window, compared or waiting.
+        assert_eq!(a.theirs_for(10, 10 + 1), None);
+        let bounds = |x: &WindowResult| (x.window_start.0, x.window_end.0);
+        let (s, e) = bounds(&w(10, 7));
+        assert_eq!(a.theirs_for(s, e), Some(&theirs));
+        a.theirs(&w(20, 3));
+        let (s, e) = bounds(&w(20, 3));
+        assert_eq!(a.theirs_for(s, e).map(|t| t.sales_in_window), Some(3));
     }
 
     #[test]

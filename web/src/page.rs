@@ -62,6 +62,8 @@ pub enum Action {
     Lesson(LessonAction),
     /// The browser copied the lesson's SQL (true) or refused to (false).
     Copied(bool),
+    /// Open the dashboard's inspector on the window starting here (`None`: close it).
+    Inspect(Option<i64>),
 }
 
 /// What the student does in the teaching view.
@@ -307,6 +309,8 @@ pub struct Page {
     pub sql_source: SqlSource,
     /// The last copy of the SQL: done (true) or refused by the browser (false).
     pub sql_copied: Option<bool>,
+    /// The dashboard window under the inspector (its start), if one is open.
+    pub inspected: Option<i64>,
 }
 
 fn lesson_time(s: &Settings) -> TimeMode {
@@ -368,6 +372,7 @@ impl Page {
             effects: VecDeque::new(),
             sql_source: SqlSource::default(),
             sql_copied: None,
+            inspected: None,
         };
         page.open_shared_window();
         if page.settings.source == Source::Live {
@@ -517,6 +522,10 @@ impl Page {
             Action::Live(ev) => {
                 self.on_live(ev, now);
                 self.shop_changed();
+            }
+            Action::Inspect(start) => {
+                self.inspected = start;
+                self.versions.windows += 1;
             }
             Action::Copied(ok) => {
                 self.sql_copied = Some(ok);

@@ -86,7 +86,21 @@ pub struct Shop {
     /// This page's windows beside another engine's (Flink's, relayed by the bridge); only
     /// when the bridge relays one, so the simulator keeps no copy of its windows.
     pub agreement: Option<Agreement>,
+    /// The newest windows' rows and when they fired, for the inspector ([`RECENT`]).
+    pub recent: VecDeque<Recent>,
 }
+
+/// A window the dashboard fired: its row, the clock then, and (event time) the watermark
+/// that fired it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recent {
+    pub row: WindowResult,
+    pub at: Timestamp,
+    pub watermark: Option<Timestamp>,
+}
+
+/// Windows the dashboard's inspector can go back through.
+pub const RECENT: usize = 120;
 
 /// Partitions the page itemises (as many as it declares from the bridge's `hello`).
 pub const MAX_PARTITIONS: usize = 4_096;
@@ -137,6 +151,7 @@ impl Shop {
             first_sale: None,
             windows_fired: 0,
             agreement: None,
+            recent: VecDeque::new(),
         }
     }
 
@@ -163,21 +178,33 @@ impl Shop {
             }
         }
         self.analytics.push(sale, partition, now);
-        self.drain();
+        self.drain(now);
     }
 
     pub fn advance(&mut self, now: Timestamp) {
         self.analytics.advance(now);
-        self.drain();
+        self.drain(now);
     }
 
-    fn drain(&mut self) {
+    fn drain(&mut self, now: Timestamp) {
         while let Some(o) = self.analytics.poll() {
             match o {
                 Output::Window(w) => {
                     self.windows_fired += 1;
                     if let Some(a) = &mut self.agreement {
                         a.ours(&w);
+                    }
+                    self.recent.push_back(Recent {
+                        row: w.clone(),
+                        at: now,
+                        watermark: self
+                            .analytics
+                            .engine()
+                            .watermark()
+                            .filter(|_| self.is_event_time()),
+                    });
+                    if self.recent.len() > RECENT {
+                        self.recent.pop_front();
                     }
                     self.history.push(Point {
                         end: w.window_end,
@@ -219,6 +246,10 @@ impl Shop {
     /// The event-time watermark, if windows are in event time and one exists.
     pub fn watermark(&self) -> Option<Timestamp> {
         self.analytics.engine().watermark()
+    }
+
+    pub fn slide(&self) -> Span {
+        self.analytics.engine().config().slide
     }
 
     pub fn window_size(&self) -> Span {

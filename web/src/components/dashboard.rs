@@ -8,6 +8,7 @@ use super::sim_controls::SimControls;
 use super::status::Status;
 use super::top_lists::TopLists;
 use super::window_charts::WindowCharts;
+use super::window_inspector::WindowInspector;
 use super::Shared;
 use crate::page::Versions;
 use yew::prelude::*;
@@ -44,6 +45,7 @@ pub fn dashboard(p: &DashboardProps) -> Html {
                 <Status page={p.page.clone()} shop={v.shop} settings={v.settings} />
             </section>
             <Kpis page={p.page.clone()} windows={v.windows} />
+            <WindowInspector page={p.page.clone()} windows={v.windows} />
             <div class="cols">
                 <WindowCharts page={p.page.clone()} windows={charts} />
                 <TopLists page={p.page.clone()} windows={v.windows} />

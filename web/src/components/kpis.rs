@@ -1,7 +1,8 @@
 //! The newest window's figures as KPI cards.
 
-use super::Shared;
+use super::{use_dispatch, Shared};
 use crate::format::compact_usd;
+use crate::page::Action;
 use hopscope_core::generate::SELLERS;
 use hopscope_core::WindowResult;
 use yew::prelude::*;
@@ -15,6 +16,7 @@ pub struct KpisProps {
 
 #[function_component(Kpis)]
 pub fn kpis(p: &KpisProps) -> Html {
+    let dispatch = use_dispatch();
     let page = p.page.get();
     let w = page.shop.latest();
     let v = |f: &dyn Fn(&WindowResult) -> String| w.map(f).unwrap_or_else(|| "—".into());
@@ -22,7 +24,11 @@ pub fn kpis(p: &KpisProps) -> Html {
         <section class="kpis" aria-label="Newest window">
             <h2>{ "Newest window " }<small class="muted" data-testid="window-range">{
                 w.map(|w| format!("{} → {}", w.window_start.to_iso(), w.window_end.to_iso())).unwrap_or_default()
-            }</small></h2>
+            }</small>
+            if let Some(start) = w.map(|w| w.window_start.0) {
+                <button class="inspect" data-testid="inspect-newest" onclick={dispatch.reform(move |_| Action::Inspect(Some(start)))}>{ "Inspect" }</button>
+            }
+            </h2>
             <div class="kpi-grid">
                 { kpi("Sales in window", v(&|w| w.sales_in_window.to_string()), None, "kpi-sales") }
                 { kpi("Revenue", v(&|w| compact_usd(w.revenue)), w.map(|w| w.revenue.display_usd()), "kpi-revenue") }

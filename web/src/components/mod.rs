@@ -25,6 +25,7 @@ mod teach;
 mod timeline;
 mod top_lists;
 mod window_charts;
+mod window_inspector;
 
 pub use dashboard::Dashboard;
 pub use tabs::Tabs;
