@@ -160,8 +160,8 @@ for (const [w, h] of SIZES) {
   });
 }
 
-test('teaching view: End of input fires every window with sales, as a bounded source does', async () => {
-  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=3`, { width: 1280, height: 800 });
+for (const [w, h] of SIZES) test(`teaching view: End of input fires every window with sales, as a bounded source does (${w}px)`, async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=3`, { width: w, height: h });
   await next(page, 10);
   const openWithSales = await page.locator('[data-testid=window-bar][data-state=open]').evaluateAll(
     (bs) => bs.filter((b) => b.querySelector('text.wlabel')).map((b) => b.dataset.start));
@@ -354,3 +354,28 @@ for (const [w, h] of SIZES) {
     assert.deepEqual(errors, []);
   });
 }
+
+test('teaching view on a phone: the picture, the selection and the tip share one screen; every target is at least 24 px', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&seed=2`, { width: 390, height: 844 });
+  await next(page, 12);
+  await page.locator('[data-testid=event-dot]').last().click();
+  const box = (q) => page.evaluate((q) => { const r = document.querySelector(q).getBoundingClientRect(); return { top: r.top, bottom: r.bottom, height: r.height, width: r.width }; }, q);
+  const picture = await box('svg.timeline');
+  const tip = await box('[data-testid=guide] summary');
+  assert.ok(tip.bottom - picture.top <= 844, `picture top to tip bottom: ${Math.round(tip.bottom - picture.top)} px`);
+  assert.ok((await box('[data-testid=selection]')).top > picture.bottom, 'the selection is under the picture');
+  // The tip opens to its text, and steps without closing.
+  await page.click('[data-testid=guide] summary h2');
+  await page.waitForFunction(() => document.querySelector('[data-testid=guide]').open);
+  await page.click('[data-testid=guide-next]');
+  assert.ok(await page.evaluate(() => document.querySelector('[data-testid=guide]').open));
+  assert.match(await page.textContent('[data-testid=guide] h2'), /^2\. /);
+  // Touch targets: every button of the lesson, and every sale's target.
+  const small = await page.evaluate(() => [...document.querySelectorAll('.teach button')]
+    .filter((b) => b.offsetParent && b.getBoundingClientRect().height < 24).map((b) => b.textContent));
+  assert.deepEqual(small, []);
+  const hits = await page.locator('.hits .hit').evaluateAll((cs) => cs.map((c) => c.getBoundingClientRect().width));
+  assert.ok(hits.length > 0 && hits.every((w) => w >= 24), `sale targets ${hits.join(',')}`);
+  await page.screenshot({ path: shot('teach-phone-first-screen') });
+  assert.deepEqual(errors, []);
+});
