@@ -287,10 +287,10 @@ fn partition_text(l: &Lesson) -> String {
         })
         .collect();
     format!(
-        "Partition watermarks {} · the window operator's watermark is the minimum over the partitions not idle for {}, and never moves back: {}; {} sales held back.",
+        "Partition watermarks {} · the window operator's watermark is the minimum over the partitions not idle for {}, and never moves back: {}; {} held back.",
         parts.join(" · "),
         LESSON_IDLE_TIMEOUT,
         l.watermark().map(|w| secs(w.0)).unwrap_or_else(|| "none yet: a partition has delivered nothing".into()),
-        l.held_count()
+        count(l.held_count() as u64, "sale", "sales")
     )
 }

@@ -2,6 +2,7 @@
 //! each for up to a dozen, one row per busy partition for bigger topics (bounded lists).
 
 use super::{select_value, use_dispatch, Shared};
+use crate::format::count;
 use crate::page::Action;
 use hopscope_core::generate::SELLERS;
 use hopscope_core::partition::Partitioner;
@@ -86,7 +87,7 @@ pub fn partitions(p: &PartitionsProps) -> Html {
                             <li data-testid={format!("partition-{p}")}>
                                 <span class="partition-head">{ format!("P{p}") }</span>
                                 <span class="bar-cell"><span class="partition-bar" style={format!("width:{:.1}%", share(*c))}></span></span>
-                                <span class="muted">{ format!("{c} sales ({:.0}%){}", share(*c), seller_list(&sellers)) }</span>
+                                <span class="muted">{ format!("{} ({:.0}%){}", count(*c, "sale", "sales"), share(*c), seller_list(&sellers)) }</span>
                             </li>
                         }
                     }) }
@@ -102,7 +103,7 @@ pub fn partitions(p: &PartitionsProps) -> Html {
                         html! {
                             <div class="partition" data-testid={format!("partition-{p}")}>
                                 <div class="partition-head">{ format!("P{p}") }
-                                    <span class="muted">{ format!(" {c} sales ({:.0}%)", share(*c)) }</span></div>
+                                    <span class="muted">{ format!(" {} ({:.0}%)", count(*c, "sale", "sales"), share(*c)) }</span></div>
                                 <div class="partition-bar" style={format!("width:{:.1}%", share(*c))}></div>
                                 <ul>
                                     { for sellers[..shown].iter().map(|s| html! { <li>{ *s }</li> }) }
@@ -115,7 +116,7 @@ pub fn partitions(p: &PartitionsProps) -> Html {
                     }) }
                 </div>
             }
-            <p class="muted">{ format!("{} sales seen, {} late ({} of them dropped: all their windows had fired)", shop.total_sales, shop.late, shop.dropped) }</p>
+            <p class="muted">{ format!("{} seen, {} late ({} of them dropped: all their windows had fired)", count(shop.total_sales, "sale", "sales"), shop.late, shop.dropped) }</p>
             if shop.beyond_partitions > 0 {
                 <p class="muted" data-testid="partitions-beyond">{ format!(
                     "{} sales came from partitions numbered {} or more: counted in the windows, not listed here.",

@@ -77,7 +77,7 @@ pub fn status(p: &StatusProps) -> Html {
             if !page.live_active() {
                 <p>
                     <span data-testid="sim-clock">{ format!("Shop time {} ", clock_text(elapsed)) }</span>
-                    { format!("· {} sales so far · {}", shop.total_sales,
+                    { format!("· {} so far · {}", crate::format::count(shop.total_sales, "sale", "sales"),
                         if sim.paused { "paused".to_string() } else { format!("{}× speed", settings.speed) }) }
                     { for running.iter().map(|(k, left)| html! {
                         <span class="badge">{ format!("{k} {left:.0}s left") }</span>
