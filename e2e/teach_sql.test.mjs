@@ -351,6 +351,13 @@ for (const [w, h] of SIZES) {
     assert.equal(Number(await inspector.getAttribute('data-start')), start);
     await page.click('[data-testid=inspect-close]');
     assert.equal(await inspector.count(), 0);
+    // A click on the chart opens the window drawn there: the newest at its right edge.
+    const pick = page.locator('[data-testid=chart-sales-pick]');
+    const b = await pick.boundingBox();
+    await pick.click({ position: { x: b.width - 1, y: b.height / 2 } });
+    assert.equal(Number(await inspector.getAttribute('data-start')), start, 'the newest window');
+    await pick.click({ position: { x: 1, y: b.height / 2 } });
+    assert.ok(Number(await inspector.getAttribute('data-start')) < start, 'an older window');
     assert.deepEqual(errors, []);
   });
 }

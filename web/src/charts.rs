@@ -14,6 +14,7 @@ pub fn series(
     class: &str,
     testid: &str,
     width: f64,
+    on_pick: Option<Callback<i64>>,
 ) -> Html {
     // Drawn one unit per CSS pixel of `width` (the box's measured width), so labels are
     // 10 px on a phone and on a wide screen alike.
@@ -64,6 +65,19 @@ pub fn series(
                 <text x={x(*t).to_string()} y={(h - 4.0).to_string()} class="tlabel">{ utc(*t) }</text>
             }) }
             <path class={class.to_string()} d={d} />
+            // A click or tap picks the window whose end is nearest (its end, in ms).
+            if let Some(pick) = on_pick {
+                <rect class="pick" x={left.to_string()} y="0" width={(w - left - right).to_string()} height={h.to_string()}
+                    data-testid={format!("{testid}-pick")}
+                    onclick={pick.reform(move |e: MouseEvent| {
+                        let shown = e
+                            .target()
+                            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                            .map_or(w - left - right, |el| el.get_bounding_client_rect().width().max(1.0));
+                        let frac = f64::from(e.offset_x()) / shown;
+                        t0 + (frac.clamp(0.0, 1.0) * span as f64).round() as i64
+                    })} />
+            }
         </svg>
     }
 }
