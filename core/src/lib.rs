@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod relay;
 pub mod rng;
 pub mod sale;
+pub mod snapshot;
 pub mod time;
 pub mod window;
 

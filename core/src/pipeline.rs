@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// The query (window) and detection settings of one analytics pipeline.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsConfig {
     pub window: WindowConfig,
     pub detect: DetectConfig,
@@ -69,7 +69,7 @@ impl LateSale {
 }
 
 /// What the pipeline has to say, in order, from [`Analytics::poll`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Output {
     Window(WindowResult),
     /// An alert that passed the cooldown.
@@ -80,7 +80,7 @@ pub enum Output {
 }
 
 /// The whole analysis: window engine, tracker, analyzer and cooldown, sans-IO.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Analytics {
     engine: HopWindows,
     tracker: EventTracker,
@@ -194,6 +194,11 @@ impl Analytics {
     /// The cooldown's state: each kind's current cooldown and what it held back.
     pub fn cooldown(&self) -> &AdaptiveCooldown {
         &self.cooldown
+    }
+
+    /// The detection settings (gates, thresholds) it runs with.
+    pub fn detect_config(&self) -> &crate::detect::DetectConfig {
+        self.analyzer.config()
     }
 
     /// The window engine, read-only.

@@ -105,7 +105,7 @@ pub enum Pushed {
 }
 
 /// Running totals of what the engine has seen.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EngineStats {
     /// Events in at least one window (late-joined ones included).
     pub accepted: u64,
@@ -129,7 +129,7 @@ pub const MAX_EMPTY_RUN: i64 = 10_000;
 /// The engine. Feed it with [`push`](Self::push), move time with
 /// [`advance`](Self::advance) / [`flush`](Self::flush), and take fired windows with
 /// [`poll`](Self::poll).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct HopWindows {
     config: WindowConfig,
     size: i64,
@@ -152,7 +152,9 @@ pub struct HopWindows {
     products: Interner,
     out: VecDeque<WindowResult>,
     stats: EngineStats,
-    /// Evicted panes kept for reuse (bounded), so steady state allocates no maps.
+    /// Evicted panes kept for reuse (bounded), so steady state allocates no maps. Not in a
+    /// snapshot: empty panes say nothing.
+    #[serde(skip)]
     spare: Vec<Pane>,
     /// Input has ended ([`HopWindows::flush`]).
     flushed: bool,

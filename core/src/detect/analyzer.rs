@@ -45,7 +45,7 @@ impl Default for DetectConfig {
 }
 
 /// Turns each fired window into the alerts whose conditions start to hold in it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct EventAnalyzer {
     config: DetectConfig,
     /// The biggest sale of the previous window: an outlier is reported when it arrives,

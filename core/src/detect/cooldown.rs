@@ -46,7 +46,7 @@ pub struct CooldownState {
 
 /// Rate-limits alerts per kind: a kind's cooldown grows while its alerts keep being held
 /// back and shrinks once it is calm.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct AdaptiveCooldown {
     config: CooldownConfig,
     kinds: BTreeMap<AlertKind, CooldownState>,

@@ -35,7 +35,7 @@ pub struct Growth {
     pub sellers: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Snapshot {
     start: i64,
     end: i64,
@@ -46,7 +46,7 @@ struct Snapshot {
 }
 
 /// Keeps the recent windows' figures that the baseline is computed from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct EventTracker {
     baseline: Baseline,
     size: i64,

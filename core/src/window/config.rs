@@ -5,7 +5,7 @@ use crate::time::{Span, Timestamp};
 use std::fmt;
 
 /// Which clock assigns events to windows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TimeMode {
     /// The sale's own time (`sale_date`), behind a watermark.
     Event(EventTime),
@@ -21,7 +21,7 @@ impl TimeMode {
 }
 
 /// Event-time settings, each the Flink setting it equals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EventTime {
     /// `WATERMARK FOR ts AS ts - INTERVAL 'delay'`: the watermark trails the newest event
     /// time by this much. (Flink's *allowed lateness* is another setting; hopscope has no
@@ -61,7 +61,7 @@ impl EventTime {
 }
 
 /// A hopping-window query: `HOP(time, slide, size)` and how its results are reported.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WindowConfig {
     /// Window length (`INTERVAL` size).
     pub size: Span,

@@ -19,7 +19,7 @@ pub type KeyMap<K, V> = HashMap<K, V, KeyBuild>;
 
 /// Gives each distinct string a dense `u32` id, forever (ids are never reused, so an id
 /// seen in an old pane always means the same key).
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Interner {
     ids: KeyMap<Box<str>, u32>,
     names: Vec<Box<str>>,
@@ -48,7 +48,7 @@ impl Interner {
 }
 
 /// Counts per id, plus the ids currently present.
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Multiset {
     counts: Vec<u64>,
     /// Position of each live id in `live` (meaningless while its count is 0).

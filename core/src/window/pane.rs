@@ -15,7 +15,7 @@ pub(super) struct Item {
 }
 
 /// Every event of one pane, aggregated.
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Pane {
     pub count: u64,
     pub sum: i64,
@@ -57,7 +57,7 @@ impl Pane {
 }
 
 /// The running aggregate over the panes of the window being fired.
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Acc {
     pub count: u64,
     pub sum: i64,

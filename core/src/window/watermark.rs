@@ -35,7 +35,7 @@ pub const MAX_TRACKED_PARTITIONS: usize = 65_536;
 const DENSE: usize = 4_096;
 
 /// Which events share a watermark.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scope {
     /// One ordered stream (a file): one watermark over every event.
     Stream,
@@ -56,7 +56,7 @@ pub struct PartitionWatermark {
     pub finished: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Slot {
     partition: u32,
     /// Newest event time delivered (`i64::MIN`: none yet).
@@ -69,7 +69,7 @@ struct Slot {
 
 /// The watermark state machine. Feed records with [`observe`](Self::observe), the clock
 /// with [`tick`](Self::tick); read [`current`](Self::current).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Watermarks {
     scope: Scope,
     delay: i64,
