@@ -1,6 +1,7 @@
 //! `hopscope`: the native command line. Subcommands only; each lives in `cmd/`.
 
 mod catalog_file;
+mod checkpoint;
 mod cmd;
 mod input;
 mod kafka;

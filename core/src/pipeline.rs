@@ -149,6 +149,12 @@ impl Analytics {
         self.engine.declare_partition(partition, now);
     }
 
+    /// Restored from a snapshot and started again at `now`: every partition's idle timer
+    /// starts over, as Flink's sources do after a restore.
+    pub fn restarted(&mut self, now: Timestamp) {
+        self.engine.restarted(now);
+    }
+
     /// A bounded read reached the end of `partition`.
     pub fn finish_partition(&mut self, partition: u32, now: Timestamp) {
         self.engine.finish_partition(partition, now);

@@ -299,6 +299,13 @@ impl HopWindows {
         }
     }
 
+    /// Restarted from a checkpoint at `now` (see [`Watermarks::restart`]).
+    pub fn restarted(&mut self, now: Timestamp) {
+        if let Some(m) = self.marks.as_mut() {
+            m.restart(now);
+        }
+    }
+
     /// A bounded read reached the end of `partition`: it stops holding the watermark.
     pub fn finish_partition(&mut self, partition: u32, now: Timestamp) {
         if let Some(m) = self.marks.as_mut() {

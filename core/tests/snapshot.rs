@@ -230,3 +230,63 @@ fn a_snapshot_of_another_query_or_version_or_no_snapshot_at_all_is_refused_with_
     // Its size is O(panes + keys), not O(sales).
     assert!(bytes.len() < 400_000, "{} bytes", bytes.len());
 }
+
+#[test]
+fn after_a_restart_every_partition_counts_again_until_its_idle_timeout_passes_anew() {
+    // Both partitions deliver until the checkpoint; the job restarts two minutes later
+    // (wall time) with their backlogs still to read. Flink forgets idleness on a restore:
+    // each partition holds the watermark again until it delivers or idles anew, so the
+    // backlog of the one read second is not late. Without that, the first tick after the
+    // restart finds both silent for two minutes — idle — and partition 0's first record
+    // moves the watermark past partition 1's waiting ones.
+    let cfg = config(10, 2, true, Some(5));
+    let t0 = Timestamp(1_700_000_000_000);
+    let sale = |id: &str, t: Timestamp| {
+        Sale::from_json(
+            format!(
+                r#"{{"id_sale":"{id}","nm_product":"P","seller":"s","price":2,"sale_date":"{}"}}"#,
+                t.to_iso()
+            )
+            .as_bytes(),
+        )
+        .unwrap()
+    };
+    let mut a = Analytics::new(cfg.clone()).unwrap();
+    a.declare_partition(0, t0);
+    a.declare_partition(1, t0);
+    for k in 1..=10 {
+        let t = t0.plus(Span::seconds(k));
+        a.push(&sale("a", t), (k % 2) as u32, t);
+        a.advance(t);
+    }
+    let snapshot = a.snapshot();
+    let later = t0.plus(Span::minutes(2));
+    let resume = |restart: bool| {
+        let mut b = Analytics::restore(&cfg, &snapshot).unwrap();
+        if restart {
+            b.restarted(later);
+        }
+        b.advance(later.plus(Span::seconds(1)));
+        b.push(
+            &sale("p0", t0.plus(Span::seconds(30))),
+            0,
+            later.plus(Span::seconds(1)),
+        );
+        b.push(
+            &sale("p1", t0.plus(Span::seconds(11))),
+            1,
+            later.plus(Span::seconds(1)),
+        );
+        let mut late = 0;
+        while let Some(o) = b.poll() {
+            late += usize::from(matches!(o, Output::Late(_)));
+        }
+        late
+    };
+    assert_eq!(resume(true), 0, "partition 1's backlog is on time");
+    assert_eq!(
+        resume(false),
+        1,
+        "(without the restart, it would have been late)"
+    );
+}

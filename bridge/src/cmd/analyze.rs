@@ -4,12 +4,14 @@ use super::window_args::{
     dead_letter_summary, guard_sale, guard_summary, late_summary, GuardInput, NewestSale,
     WindowArgs,
 };
+use crate::checkpoint::{Checkpoints, Resume};
 use crate::input::{for_each_sale, Input};
 use crate::out::{self, Res};
 use crate::report::{At, Kind, Reporter};
 use clap::Parser;
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
 use hopscope_core::window::guard::TimeGuard;
+use std::collections::BTreeMap;
 use std::io::{BufWriter, Stdout, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +65,19 @@ pub struct Args {
     /// headers (`hopscope.reason`, …). Replay it into the sales topic once the data is fixed.
     #[arg(long, value_name = "TOPIC")]
     dead_letter_topic: Option<String>,
+    /// Live: keep checkpoints in this directory — the whole analytics state (windows in
+    /// progress, every partition's watermark, tracker, gates, cooldown) with the next
+    /// offset of every partition, written atomically. Started again with a checkpoint
+    /// there, analyze resumes exactly where it was taken (--from does not apply): no sale
+    /// lost or counted twice. Lines printed after the last checkpoint may print again.
+    #[arg(long, value_name = "DIR")]
+    checkpoint_dir: Option<PathBuf>,
+    /// How often to checkpoint (wall time).
+    #[arg(long, value_parser = hopscope_core::Span::parse, default_value = "10s")]
+    checkpoint_interval: hopscope_core::Span,
+    /// Delete the checkpoints in --checkpoint-dir and start over (at --from).
+    #[arg(long, requires = "checkpoint_dir")]
+    checkpoint_reset: bool,
     /// Input file of sale JSON lines; `-` or nothing reads stdin.
     file: Option<PathBuf>,
 }
@@ -233,6 +248,7 @@ fn assign(
     topic: &str,
     start: StartAt,
     seek_to: Option<hopscope_core::Timestamp>,
+    resume: Option<&BTreeMap<u32, i64>>,
 ) -> Res<(rdkafka::consumer::BaseConsumer<crate::kafka::Watch>, u32)> {
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::{Offset, TopicPartitionList};
@@ -244,14 +260,18 @@ fn assign(
             .map_err(|e| conn.redact(&e.to_string()))?;
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions as i32 {
-        let offset = match (start, seek_to) {
-            (_, Some(t)) => Offset::Offset(t.0),
-            (StartAt::Earliest, None) => Offset::Beginning,
+        let offset = match (resume, start, seek_to) {
+            // A checkpoint's next offsets; a partition added since is read from its start.
+            (Some(next), ..) => next
+                .get(&(p as u32))
+                .map_or(Offset::Beginning, |o| Offset::Offset(*o)),
+            (None, _, Some(t)) => Offset::Offset(t.0),
+            (None, StartAt::Earliest, None) => Offset::Beginning,
             _ => Offset::End,
         };
         tpl.add_partition_offset(topic, p, offset)?;
     }
-    if seek_to.is_some() {
+    if seek_to.is_some() && resume.is_none() {
         // offsets-for-times: the first record at or after the time; none → the end.
         tpl = consumer.offsets_for_times(tpl, Duration::from_secs(10))?;
         for e in tpl.elements() {
@@ -264,15 +284,26 @@ fn assign(
     Ok((consumer, partitions))
 }
 
-/// What both live reads share: every partition of `topic` assigned at `--from`, the banner
-/// and a heading, then poll → `on_message` → `after_poll` → print, until `--idle-exit`.
-/// `on_start` gets the partition count before the first record; `after_poll` gets how many
-/// records have arrived so far; the count is returned with the printer and the writer.
+/// Where a live read resumes: a checkpoint's next offsets, and the line that says so.
+pub struct ResumeAt<'a> {
+    offsets: &'a BTreeMap<u32, i64>,
+    note: String,
+}
+
+/// What both live reads share: every partition of `topic` assigned at `--from` (or where a
+/// checkpoint left off), the banner and a heading, then poll → `on_message` → `after_poll`
+/// → print → `at_rest`, until `--idle-exit`. `on_start` gets the partition count before
+/// the first record; `after_poll` gets how many records have arrived so far; `at_rest`
+/// runs when every output has been printed, with the next offset of every partition
+/// (`true` the last time, before the end of input is flushed): where a checkpoint is
+/// consistent. The count is returned with the printer and the writer.
+#[allow(clippy::too_many_arguments)]
 fn follow(
     a: &Args,
     topic: &str,
     what: &str,
     analytics: &mut Analytics,
+    resume: Option<ResumeAt<'_>>,
     on_start: impl FnOnce(&mut Analytics, u32),
     mut on_message: impl FnMut(
         &mut Analytics,
@@ -280,6 +311,7 @@ fn follow(
         &rdkafka::message::BorrowedMessage<'_>,
     ) -> Res<()>,
     mut after_poll: impl FnMut(&mut Analytics, u64),
+    mut at_rest: impl FnMut(&Analytics, &BTreeMap<u32, i64>, bool),
 ) -> Res<(Printer, BufWriter<Stdout>, u64)> {
     use rdkafka::consumer::Consumer;
     use rdkafka::message::Message;
@@ -293,15 +325,25 @@ fn follow(
     let start = a.start();
     // A time start seeks by the records' Kafka timestamps.
     let seek_to = start.time(crate::wall_now(), &a.window);
-    let (consumer, partitions) = assign(&conn, topic, start, seek_to)?;
+    let (consumer, partitions) = assign(
+        &conn,
+        topic,
+        start,
+        seek_to,
+        resume.as_ref().map(|r| r.offsets),
+    )?;
     on_start(analytics, partitions);
     let mut w = out::stdout();
     out::line(&mut w, &banner(&a.window))?;
+    let from = match &resume {
+        Some(r) => r.note.clone(),
+        None => from_text(start, seek_to),
+    };
     writeln!(
         w,
-        "📡 reading {what}topic {topic:?} ({partitions} partitions) from {brokers}, {}\n",
-        from_text(start, seek_to)
+        "📡 reading {what}topic {topic:?} ({partitions} partitions) from {brokers}, {from}\n"
     )?;
+    let mut next: BTreeMap<u32, i64> = resume.map(|r| r.offsets.clone()).unwrap_or_default();
     w.flush()?;
     let mut printer = Printer::new(a)?;
     if let Some(dlq) = &a.dead_letter_topic {
@@ -324,6 +366,7 @@ fn follow(
                 last_record = Instant::now();
                 records += 1;
                 told = None;
+                next.insert(m.partition() as u32, m.offset() + 1);
                 on_message(analytics, &mut printer, &m)?;
                 // A late sale dropped now is this record: the dead letters get it whole.
                 let at = At::Offset {
@@ -350,9 +393,11 @@ fn follow(
         }
         after_poll(analytics, records);
         printer.drain(analytics, &mut w, None)?;
-        if a.idle_exit
-            .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0)
-        {
+        let done = a
+            .idle_exit
+            .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0);
+        at_rest(analytics, &next, done);
+        if done {
             return Ok((printer, w, records));
         }
     }
@@ -419,9 +464,11 @@ fn run_windows_topic(a: &Args, topic: &str, mut analytics: Analytics) -> Res<Exi
         topic,
         "window rows from ",
         &mut analytics,
+        None,
         |_, _| {},
         on_row,
         |_, _| {},
+        |_, _, _| {},
     )?;
     printer.report.finish()?;
     writeln!(
@@ -439,15 +486,39 @@ fn run_windows_topic(a: &Args, topic: &str, mut analytics: Analytics) -> Res<Exi
 /// In event time every partition has its own watermark (declared before the first record,
 /// as Flink's Kafka source knows its splits), so reading partitions at different paces —
 /// a replay reads them one batch after another — loses nothing.
-fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
+fn run_live(
+    a: &Args,
+    mut analytics: Analytics,
+    checkpoints: Option<(Checkpoints, Option<Resume>)>,
+) -> Res<ExitCode> {
     use rdkafka::message::Message;
     use std::time::{Duration, Instant};
     let mut invalid = 0u64;
+    let (mut checkpoints, resume) = match checkpoints {
+        Some((c, r)) => (Some(c), r),
+        None => (None, None),
+    };
+    let guard = std::cell::RefCell::new(TimeGuard::new(a.window.guard()));
+    let resume_offsets;
+    let resume_at = match resume {
+        Some(r) => {
+            analytics = r.analytics;
+            // Idleness is not carried over a restart: every partition's idle timer starts
+            // again now, as Flink's sources do after a restore.
+            analytics.restarted(crate::wall_now());
+            *guard.borrow_mut() = r.guard;
+            resume_offsets = r.offsets;
+            Some(ResumeAt {
+                offsets: &resume_offsets,
+                note: resume_note(&r.path, r.written_at, &resume_offsets, &analytics),
+            })
+        }
+        None => None,
+    };
     // One reused batch: records decode by the fast path into its buffers, no allocation
     // per record (a mapped shape reads each record to a Sale first).
     let mut batch = hopscope_core::SaleBatch::new();
     let shape = a.shape.shape()?;
-    let mut guard = TimeGuard::new(a.window.guard());
     let delay = a.window.watermark_delay;
     let on_sale = |analytics: &mut Analytics,
                    printer: &mut Printer,
@@ -479,7 +550,7 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
                     raw,
                     key: m.key(),
                 };
-                if !guard_sale(&mut guard, report, &sale, delay, g)? {
+                if !guard_sale(&mut guard.borrow_mut(), report, &sale, delay, g)? {
                     return Ok(());
                 }
                 analytics.push(sale, m.partition() as u32, now);
@@ -520,8 +591,41 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
             analytics.declare_partition(p, now);
         }
     };
-    let (mut printer, mut w, records) =
-        follow(a, &a.topic, "", &mut analytics, declare, on_sale, tick)?;
+    // A checkpoint every --checkpoint-interval, and one before the end of input is
+    // flushed (a restart must find the windows still open, not fired by the end).
+    let mut last_checkpoint = Instant::now();
+    let mut told_checkpoint: Option<String> = None;
+    let interval = Duration::from_millis(a.checkpoint_interval.0.max(0) as u64);
+    let at_rest = |analytics: &Analytics, next: &BTreeMap<u32, i64>, last: bool| {
+        let Some(c) = checkpoints.as_mut() else {
+            return;
+        };
+        if !last && last_checkpoint.elapsed() < interval {
+            return;
+        }
+        last_checkpoint = Instant::now();
+        match c.save(analytics, &guard.borrow(), next, crate::wall_now()) {
+            Ok(_) => told_checkpoint = None,
+            // Said once per cause, not every interval; analysis goes on.
+            Err(e) if told_checkpoint.as_deref() != Some(e.as_str()) => {
+                eprintln!("hopscope: {e}");
+                told_checkpoint = Some(e);
+            }
+            Err(_) => {}
+        }
+    };
+    let (mut printer, mut w, records) = follow(
+        a,
+        &a.topic,
+        "",
+        &mut analytics,
+        resume_at,
+        declare,
+        on_sale,
+        tick,
+        at_rest,
+    )?;
+    let guard = guard.into_inner();
     analytics.flush();
     printer.drain(&mut analytics, &mut w, None)?;
     printer.report.finish()?;
@@ -544,12 +648,33 @@ fn run_live(a: &Args, mut analytics: Analytics) -> Res<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The line that says where a resumed read starts.
+fn resume_note(
+    path: &std::path::Path,
+    written: hopscope_core::Timestamp,
+    offsets: &BTreeMap<u32, i64>,
+    analytics: &Analytics,
+) -> String {
+    let at: Vec<String> = offsets.iter().map(|(p, o)| format!("{p}:{o}")).collect();
+    format!(
+        "♻️ resumed from checkpoint {} (written {written}): windows analysed through {}, next offsets {} (--from does not apply)",
+        path.display(),
+        analytics
+            .analysed_through()
+            .map_or_else(|| "none yet".to_string(), |t| t.to_string()),
+        if at.is_empty() { "none yet".into() } else { at.join(" ") }
+    )
+}
+
 pub fn run(a: Args) -> Res<ExitCode> {
     let config = AnalyticsConfig {
         window: a.window.config(a.kafka.given())?,
         ..AnalyticsConfig::default()
     };
-    let mut analytics = Analytics::new(config)?;
+    let mut analytics = Analytics::new(config.clone())?;
+    if a.checkpoint_dir.is_some() && (a.windows_topic.is_some() || !a.kafka.given()) {
+        return Err("--checkpoint-dir keeps a live analysis of the sales topic: name the cluster with --brokers, --kafka-config or -X (with --windows-topic it is not supported yet)".into());
+    }
     if let Some(topic) = a.windows_topic.clone() {
         if !a.kafka.given() {
             return Err("--windows-topic reads a Kafka topic: name the cluster with --brokers, --kafka-config or -X".into());
@@ -557,7 +682,15 @@ pub fn run(a: Args) -> Res<ExitCode> {
         return run_windows_topic(&a, &topic, analytics);
     }
     if a.kafka.given() {
-        return run_live(&a, analytics);
+        let checkpoints = match &a.checkpoint_dir {
+            Some(dir) => {
+                let c = Checkpoints::open(dir, &a.topic, a.checkpoint_reset)?;
+                let resume = c.load(&config)?;
+                Some((c, resume))
+            }
+            None => None,
+        };
+        return run_live(&a, analytics, checkpoints);
     }
     let mut input = Input::open(
         a.file.as_deref(),

@@ -52,7 +52,7 @@ impl Quarantine {
 }
 
 /// The guard's settings; `GuardConfig::default()` only notices jumps (Flink-exact results).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GuardConfig {
     pub max_jump: Span,
     pub max_ahead: Option<Span>,
@@ -70,7 +70,7 @@ impl Default for GuardConfig {
 }
 
 /// Counts of what the guard did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GuardStats {
     pub jumps: u64,
     pub ahead: u64,
@@ -82,7 +82,7 @@ pub struct GuardStats {
 const DENSE_STREAMS: u32 = 4_096;
 
 /// The guard: one newest event time per stream.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimeGuard {
     config: GuardConfig,
     /// By stream number below [`DENSE_STREAMS`]; `i64::MIN`: none yet.

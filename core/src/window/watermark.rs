@@ -191,6 +191,30 @@ impl Watermarks {
         self.recombine()
     }
 
+    /// The job restarted from a checkpoint at `now`: every partition not finished counts
+    /// again and its idle timer starts over, as Flink's sources do after a restore
+    /// (idleness is not checkpointed). Otherwise a restart after a pause would find every
+    /// partition idle at its first tick — before the backlog is read — and move the
+    /// watermark past records still waiting in it, making them late.
+    pub fn restart(&mut self, now: Timestamp) {
+        for i in 0..self.slots.len() {
+            let s = &mut self.slots[i];
+            if s.finished {
+                continue;
+            }
+            s.last_seen = now.0;
+            if s.idle {
+                s.idle = false;
+                let newest = s.newest;
+                self.set_leaf(i, newest);
+            }
+        }
+        self.next_idle_check = self
+            .idle_timeout
+            .map_or(i64::MAX, |t| now.0.saturating_add(t));
+        self.recombine();
+    }
+
     /// A bounded read reached the end of `partition`: it stops holding the watermark.
     pub fn finish(&mut self, partition: u32, now: Timestamp) -> i64 {
         let key = match self.scope {

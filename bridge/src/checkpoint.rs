@@ -1,0 +1,313 @@
+//! `analyze --checkpoint-dir`: the analytics state and the next offset of every partition,
+//! written together, atomically, so a restarted `analyze` resumes exactly where the last
+//! checkpoint was taken — no sale lost, none counted twice.
+//!
+//! A checkpoint is one file `checkpoint-<seq>.ckpt`: a header line (format, version, the
+//! topic, the offsets, the event-time guard's state, the length and checksum of what
+//! follows) and core's analytics snapshot (which carries its own version, checksum and the
+//! query it was taken with). It is written to a temporary file, synced, renamed into place
+//! and the directory synced: a crash or a full disk while writing leaves the previous
+//! checkpoint whole. The newest two are kept.
+//!
+//! Invariant: nothing is resumed from a checkpoint that does not match — another topic,
+//! window shape, watermark delay, detection setting or format version is an error naming
+//! the mismatch (`--checkpoint-reset` starts over on purpose).
+
+use hopscope_core::pipeline::{Analytics, AnalyticsConfig};
+use hopscope_core::window::guard::TimeGuard;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const FORMAT: &str = "hopscope-checkpoint";
+const VERSION: u32 = 1;
+/// Checkpoints kept: the newest and the one before.
+const KEEP: usize = 2;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+    seq: u64,
+    topic: String,
+    /// Next offset to read, by partition.
+    offsets: BTreeMap<u32, i64>,
+    /// When it was written (ms since the epoch), for the reader.
+    written_at: i64,
+    guard: TimeGuard,
+    /// Bytes of the analytics snapshot after the header line, and their FNV-1a.
+    length: usize,
+    checksum: String,
+}
+
+/// A checkpoint read back: where to resume and with what.
+pub struct Resume {
+    pub path: PathBuf,
+    pub offsets: BTreeMap<u32, i64>,
+    pub written_at: hopscope_core::Timestamp,
+    pub analytics: Analytics,
+    pub guard: TimeGuard,
+}
+
+/// The checkpoint directory of one `analyze` run.
+pub struct Checkpoints {
+    dir: PathBuf,
+    topic: String,
+    seq: u64,
+}
+
+fn fnv(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Tests widen the moment between writing a checkpoint and putting it in place, to kill
+/// the process there (`HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS`; debug builds only).
+fn test_pause() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+fn seq_of(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    name.strip_prefix("checkpoint-")?
+        .strip_suffix(".ckpt")?
+        .parse()
+        .ok()
+}
+
+impl Checkpoints {
+    /// Opens (creating) `dir` for `topic`; `reset` deletes the checkpoints there first.
+    pub fn open(dir: &Path, topic: &str, reset: bool) -> Result<Checkpoints, String> {
+        fs::create_dir_all(dir).map_err(|e| format!("--checkpoint-dir {}: {e}", dir.display()))?;
+        let mut c = Checkpoints {
+            dir: dir.to_path_buf(),
+            topic: topic.to_string(),
+            seq: 0,
+        };
+        if reset {
+            for (_, p) in c.files()? {
+                fs::remove_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+        }
+        c.seq = c.files()?.last().map_or(0, |(s, _)| *s);
+        Ok(c)
+    }
+
+    /// The checkpoints in the directory, oldest first.
+    fn files(&self) -> Result<Vec<(u64, PathBuf)>, String> {
+        let mut out: Vec<(u64, PathBuf)> = fs::read_dir(&self.dir)
+            .map_err(|e| format!("--checkpoint-dir {}: {e}", self.dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter_map(|p| seq_of(&p).map(|s| (s, p)))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// The newest checkpoint, restored with `config`; `None` when there is none. A
+    /// checkpoint that cannot be resumed exactly is an error naming why.
+    pub fn load(&self, config: &AnalyticsConfig) -> Result<Option<Resume>, String> {
+        let Some((_, path)) = self.files()?.pop() else {
+            return Ok(None);
+        };
+        let bad = |why: String| {
+            format!(
+                "checkpoint {}: {why} — fix the options to match it, or start over with --checkpoint-reset",
+                path.display()
+            )
+        };
+        let bytes = fs::read(&path).map_err(|e| bad(e.to_string()))?;
+        let split = bytes
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or_else(|| bad("not a hopscope checkpoint (no header line)".into()))?;
+        let header: Header = serde_json::from_slice(&bytes[..split])
+            .map_err(|e| bad(format!("not a hopscope checkpoint ({e})")))?;
+        if header.format != FORMAT {
+            return Err(bad(format!(
+                "not a hopscope checkpoint (format {:?})",
+                header.format
+            )));
+        }
+        if header.version != VERSION {
+            return Err(bad(format!(
+                "written by a hopscope with checkpoint format {}; this one reads {VERSION}",
+                header.version
+            )));
+        }
+        if header.topic != self.topic {
+            return Err(bad(format!(
+                "a checkpoint of topic {:?}, but this run reads topic {:?}",
+                header.topic, self.topic
+            )));
+        }
+        let body = &bytes[split + 1..];
+        if body.len() != header.length {
+            return Err(bad(format!(
+                "truncated: {} bytes where it wrote {}",
+                body.len(),
+                header.length
+            )));
+        }
+        if fnv(body) != header.checksum {
+            return Err(bad("damaged: its checksum does not match".into()));
+        }
+        let analytics = Analytics::restore(config, body).map_err(|e| bad(e.to_string()))?;
+        Ok(Some(Resume {
+            path,
+            offsets: header.offsets,
+            written_at: hopscope_core::Timestamp(header.written_at),
+            analytics,
+            guard: header.guard,
+        }))
+    }
+
+    /// Writes a checkpoint of `analytics` and `guard` at `offsets` (the next offset of every
+    /// partition): temporary file, sync, rename, directory sync; then the older ones beyond
+    /// the newest [`KEEP`] go. On any failure the previous checkpoint is untouched.
+    pub fn save(
+        &mut self,
+        analytics: &Analytics,
+        guard: &TimeGuard,
+        offsets: &BTreeMap<u32, i64>,
+        now: hopscope_core::Timestamp,
+    ) -> Result<PathBuf, String> {
+        let body = analytics.snapshot();
+        let header = Header {
+            format: FORMAT.into(),
+            version: VERSION,
+            seq: self.seq + 1,
+            topic: self.topic.clone(),
+            offsets: offsets.clone(),
+            written_at: now.0,
+            guard: guard.clone(),
+            length: body.len(),
+            checksum: fnv(&body),
+        };
+        let tmp = self.dir.join("checkpoint.tmp");
+        let path = self.dir.join(format!("checkpoint-{}.ckpt", header.seq));
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::File::create(&tmp)?;
+            serde_json::to_writer(&mut f, &header)?;
+            f.write_all(b"\n")?;
+            f.write_all(&body)?;
+            f.sync_all()?;
+            drop(f);
+            test_pause();
+            fs::rename(&tmp, &path)?;
+            // The rename itself must survive a power cut.
+            fs::File::open(&self.dir)?.sync_all()
+        };
+        if let Err(e) = write() {
+            let _ = fs::remove_file(&tmp);
+            return Err(format!(
+                "checkpoint to {} failed: {e} (the previous checkpoint is kept)",
+                self.dir.display()
+            ));
+        }
+        self.seq = header.seq;
+        let files = self.files()?;
+        for (_, old) in files.iter().take(files.len().saturating_sub(KEEP)) {
+            let _ = fs::remove_file(old);
+        }
+        Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hopscope_core::window::{EventTime, TimeMode, WindowConfig};
+    use hopscope_core::Span;
+
+    fn config(slide: i64) -> AnalyticsConfig {
+        AnalyticsConfig {
+            window: WindowConfig::hop(
+                Span::seconds(60),
+                Span::seconds(slide),
+                TimeMode::Event(EventTime::per_partition(Span::seconds(2), None)),
+            ),
+            ..AnalyticsConfig::default()
+        }
+    }
+
+    fn dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "hopscope-ckpt-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_checkpoint_resumes_its_state_and_offsets_and_refuses_what_does_not_match() {
+        let d = dir();
+        let a = Analytics::new(config(10)).unwrap();
+        let mut c = Checkpoints::open(&d, "sales", false).unwrap();
+        assert!(c.load(&config(10)).unwrap().is_none());
+        let offsets = BTreeMap::from([(0, 17), (1, 4)]);
+        for _ in 0..3 {
+            c.save(
+                &a,
+                &TimeGuard::default(),
+                &offsets,
+                hopscope_core::Timestamp(5),
+            )
+            .unwrap();
+        }
+        assert_eq!(c.files().unwrap().len(), KEEP, "the newest two are kept");
+        let r = c.load(&config(10)).unwrap().unwrap();
+        assert!(
+            r.path.ends_with("checkpoint-3.ckpt"),
+            "{}",
+            r.path.display()
+        );
+        assert_eq!(r.offsets, offsets);
+        // Another topic, another slide, damage, truncation: refused, named.
+        let other = Checkpoints::open(&d, "orders", false).unwrap();
+        let e = other.load(&config(10)).err().unwrap();
+        assert!(
+            e.contains("a checkpoint of topic \"sales\", but this run reads topic \"orders\""),
+            "{e}"
+        );
+        let e = c.load(&config(5)).err().unwrap();
+        assert!(
+            e.contains("--slide 10s, but this run has --slide 5s"),
+            "{e}"
+        );
+        let newest = r.path.clone();
+        let bytes = fs::read(&newest).unwrap();
+        fs::write(&newest, &bytes[..bytes.len() - 10]).unwrap();
+        let e = c.load(&config(10)).err().unwrap();
+        assert!(
+            e.contains("truncated") && e.contains("--checkpoint-reset"),
+            "{e}"
+        );
+        let mut flipped = bytes.clone();
+        let i = bytes.len() - 40;
+        flipped[i] ^= 1;
+        fs::write(&newest, &flipped).unwrap();
+        assert!(c.load(&config(10)).err().unwrap().contains("checksum"));
+        // Reset starts over on purpose.
+        let c = Checkpoints::open(&d, "sales", true).unwrap();
+        assert!(c.load(&config(10)).unwrap().is_none());
+        fs::remove_dir_all(&d).unwrap();
+    }
+}

@@ -1,0 +1,358 @@
+//! `analyze --checkpoint-dir` against the real broker: killed with SIGKILL at several
+//! moments — one of them between writing a checkpoint and putting it in place — and
+//! restarted each time, it prints exactly the windows and alerts of a run that never
+//! stopped (lines after the last checkpoint may print twice, never differently); a
+//! checkpoint that does not match is refused with the mismatch named; a full disk while
+//! checkpointing keeps the previous checkpoint whole.
+mod common;
+
+use common::*;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Event time, one watermark per partition; a partition no seller lands in goes idle after
+/// 2 s (otherwise it holds every window until the end of input). Each partition is in
+/// order, so no sale is ever late and idleness moves only when windows fire, never what
+/// they hold: the runs are comparable.
+const SHAPE: [&str; 12] = [
+    "--windows",
+    "--size",
+    "4s",
+    "--slide",
+    "1s",
+    "--time",
+    "event",
+    "--watermark-delay",
+    "1s",
+    "--suppressed",
+    "--idle-timeout",
+    "2s",
+];
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(topic(name));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn checkpoints(d: &Path) -> Vec<u64> {
+    let mut v: Vec<u64> = std::fs::read_dir(d)
+        .map(|r| {
+            r.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    n.strip_prefix("checkpoint-")?
+                        .strip_suffix(".ckpt")?
+                        .parse()
+                        .ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Records the newest checkpoint has analysed (the sum of its next offsets).
+fn covered(d: &Path) -> i64 {
+    let Some(seq) = checkpoints(d).last().copied() else {
+        return 0;
+    };
+    let Ok(text) = std::fs::read_to_string(d.join(format!("checkpoint-{seq}.ckpt"))) else {
+        return 0;
+    };
+    let header: serde_json::Value =
+        serde_json::from_str(text.lines().next().unwrap_or("{}")).unwrap_or_default();
+    header["offsets"]
+        .as_object()
+        .map_or(0, |o| o.values().filter_map(|v| v.as_i64()).sum())
+}
+
+/// Waits (up to 60 s) until `ready` holds.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !ready() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "waited 60 s for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn analyze(t: &str, d: &Path, idle_exit: bool, pause_ms: Option<u64>) -> Child {
+    let b = brokers();
+    let mut args: Vec<String> = vec![
+        "analyze".into(),
+        "--brokers".into(),
+        b,
+        "--topic".into(),
+        t.into(),
+        "--from".into(),
+        "earliest".into(),
+        "--checkpoint-dir".into(),
+        d.to_string_lossy().into_owned(),
+        "--checkpoint-interval".into(),
+        "300ms".into(),
+    ];
+    args.extend(SHAPE.iter().map(|s| s.to_string()));
+    if idle_exit {
+        args.extend(["--idle-exit".into(), "4s".into()]);
+    }
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hopscope"));
+    c.args(&args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(ms) = pause_ms {
+        c.env("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS", ms.to_string());
+    }
+    c.spawn().unwrap()
+}
+
+fn kill(mut c: Child) -> Vec<u8> {
+    c.kill().unwrap(); // SIGKILL
+    c.wait_with_output().unwrap().stdout
+}
+
+#[test]
+fn killed_and_restarted_it_prints_what_a_run_that_never_stopped_prints() {
+    if skip_without_kafka() {
+        return;
+    }
+    let t = new_topic("ckpt");
+    let d = dir("ckpt");
+    // A live shop: 3,600 sales over about 12 s, four times as many for 4 s in the middle.
+    let mut producer = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "produce",
+            "--brokers",
+            &brokers(),
+            "--topic",
+            &t,
+            "--rate",
+            "150",
+            "--count",
+            "3600",
+            "--seed",
+            "11",
+            "--scenario",
+            "spike@6s,factor=4,for=4s",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut printed = Vec::new();
+    // 1: killed once a checkpoint covers 700 sales.
+    let run = analyze(&t, &d, false, None);
+    wait_until("a checkpoint of 700 sales", || covered(&d) >= 700);
+    printed.extend(kill(run));
+    // 2: restarted, killed once a checkpoint covers 1,600.
+    let run = analyze(&t, &d, false, None);
+    wait_until("a checkpoint of 1,600 sales", || covered(&d) >= 1_600);
+    printed.extend(kill(run));
+    // 3: killed while a checkpoint is written but not yet in place.
+    let run = analyze(&t, &d, false, Some(3_000));
+    wait_until("a checkpoint being written", || {
+        d.join("checkpoint.tmp").exists()
+    });
+    let newest = *checkpoints(&d).last().unwrap();
+    printed.extend(kill(run));
+    assert_eq!(
+        *checkpoints(&d).last().unwrap(),
+        newest,
+        "the one in place stays"
+    );
+    // 4: to the end.
+    assert!(producer.wait().unwrap().success());
+    let last = analyze(&t, &d, true, None).wait_with_output().unwrap();
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+    let text = String::from_utf8_lossy(&last.stdout);
+    assert!(text.contains("♻️ resumed from checkpoint"), "{text}");
+    let last_windows = results(&last.stdout)
+        .iter()
+        .filter(|l| l.starts_with("📈"))
+        .count();
+    printed.extend(last.stdout);
+
+    // The run that never stopped, on the same topic.
+    let whole = analyze_topic(&t, &SHAPE);
+    let want: BTreeSet<String> = results(&whole.stdout).into_iter().collect();
+    let got: BTreeSet<String> = results(&printed).into_iter().collect();
+    let windows = want.iter().filter(|l| l.starts_with("📈")).count();
+    assert!(windows > 5);
+    assert!(
+        want.iter().any(|l| l.starts_with("🚨")),
+        "the spike raises alerts: {}",
+        String::from_utf8_lossy(&whole.stdout)
+            .lines()
+            .filter(|l| l.starts_with("📈"))
+            .map(|l| l.split(" | ").take(2).collect::<Vec<_>>().join(" | "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The last run went on from its checkpoint: it did not analyse the topic again.
+    assert!(
+        last_windows < windows,
+        "the last run printed {last_windows} of {windows} windows"
+    );
+    let missing: Vec<_> = want.difference(&got).take(3).collect();
+    let extra: Vec<_> = got.difference(&want).take(3).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, different {extra:?}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// `analyze` with a checkpoint directory and `more` options; its output.
+fn analyze_once(t: &str, d: &Path, more: &[&str]) -> std::process::Output {
+    let b = brokers();
+    let ds = d.to_string_lossy().into_owned();
+    let mut args = vec![
+        "analyze",
+        "--brokers",
+        &b,
+        "--topic",
+        t,
+        "--from",
+        "earliest",
+        "--idle-exit",
+        "2s",
+        "--checkpoint-dir",
+        &ds,
+    ];
+    args.extend_from_slice(more);
+    Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args(&args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_checkpoint_that_does_not_match_is_refused_with_the_mismatch_named() {
+    if skip_without_kafka() {
+        return;
+    }
+    let t = new_topic("ckpt-bad");
+    produce(
+        &brokers(),
+        &t,
+        &["--no-pace", "--count", "300", "--seed", "3"],
+    );
+    let d = dir("ckpt-bad");
+    let ok = analyze_once(&t, &d, &SHAPE);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(!checkpoints(&d).is_empty());
+    let refused = |t: &str, more: &[&str], why: &str| {
+        let o = analyze_once(t, &d, more);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{why}: {err}");
+        assert!(err.contains(why), "{why}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(err.contains("--checkpoint-reset"), "{err}");
+    };
+    let other = new_topic("ckpt-other");
+    refused(&other, &SHAPE, "a checkpoint of topic");
+    let mut slide = SHAPE.to_vec();
+    slide[4] = "2s";
+    refused(
+        &t,
+        &slide,
+        "taken with --slide 1s, but this run has --slide 2s",
+    );
+    let mut delay = SHAPE.to_vec();
+    delay[8] = "3s";
+    refused(&t, &delay, "--watermark-delay");
+    // Truncated: the newest file cut short.
+    let newest = d.join(format!(
+        "checkpoint-{}.ckpt",
+        checkpoints(&d).last().unwrap()
+    ));
+    let bytes = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &bytes[..bytes.len() / 2]).unwrap();
+    refused(&t, &SHAPE, "truncated");
+    // --checkpoint-reset starts over on purpose.
+    let mut reset = SHAPE.to_vec();
+    reset.push("--checkpoint-reset");
+    let o = analyze_once(&t, &d, &reset);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("from the earliest record"));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_full_disk_while_checkpointing_keeps_the_previous_checkpoint_whole() {
+    if skip_without_kafka() {
+        return;
+    }
+    let t = new_topic("ckpt-full");
+    produce(
+        &brokers(),
+        &t,
+        &["--no-pace", "--count", "300", "--seed", "4"],
+    );
+    let d = dir("ckpt-full");
+    let first = analyze_once(&t, &d, &SHAPE);
+    assert!(first.status.success());
+    let kept = d.join(format!(
+        "checkpoint-{}.ckpt",
+        checkpoints(&d).last().unwrap()
+    ));
+    let bytes = std::fs::read(&kept).unwrap();
+    // More sales, then a run whose files may not grow past 1 KiB (a full disk, as the
+    // process sees it: writes fail with EFBIG; the signal that would kill it is ignored).
+    produce(
+        &brokers(),
+        &t,
+        &["--no-pace", "--count", "300", "--seed", "5"],
+    );
+    let b = brokers();
+    let mut args = vec![
+        "analyze".to_string(),
+        "--brokers".into(),
+        b,
+        "--topic".into(),
+        t.clone(),
+        "--idle-exit".into(),
+        "2s".into(),
+        "--checkpoint-dir".into(),
+        d.to_string_lossy().into_owned(),
+    ];
+    args.extend(SHAPE.iter().map(|s| s.to_string()));
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 1; exec '{}' {}",
+            env!("CARGO_BIN_EXE_hopscope"),
+            quoted.join(" ")
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "analysis goes on: {err}");
+    assert!(
+        err.contains("failed") && err.contains("(the previous checkpoint is kept)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("checkpoint to").count(), 1, "said once: {err}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("♻️ resumed from checkpoint"));
+    assert_eq!(
+        std::fs::read(&kept).unwrap(),
+        bytes,
+        "the previous checkpoint is whole"
+    );
+    assert!(
+        !d.join("checkpoint.tmp").exists(),
+        "no half-written file left"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
