@@ -14,6 +14,7 @@ scripts/setup.sh test >/dev/null
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 cargo run -q --release -p hopscope-core --example window_throughput
+cargo run -q --release -p hopscope-core --example checkpoint_cost
 cargo test --release -p hopscope-core --target wasm32-unknown-unknown --test wasm_bench -- --nocapture 2>&1 \
   | grep wasm_window_throughput
 cargo build -q --release -p hopscope-bridge
