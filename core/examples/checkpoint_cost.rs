@@ -6,6 +6,9 @@
 //!
 //! `cargo run --release -p hopscope-core --example checkpoint_cost`
 
+// A benchmark measures wall time and prints: the sans-IO rule is for the library.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig};
 use hopscope_core::window::{EventTime, TimeMode, WindowConfig};
 use hopscope_core::{Catalog, GeneratorConfig, Sale, SaleGenerator, Span};

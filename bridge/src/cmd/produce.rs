@@ -65,6 +65,76 @@ pub struct Args {
     /// sale's time is the record's timestamp.
     #[command(flatten)]
     shape: crate::shape::ShapeArgs,
+    /// Write the sales in Kafka transactions under this `transactional.id` (the seed's
+    /// "transactional producers"): a transaction commits every --transaction-size sales,
+    /// at least every second, and at the end (Ctrl-C too). A producer killed mid-transaction
+    /// leaves nothing a `read_committed` reader sees — and hopscope's readers all are; the
+    /// next producer with the same id aborts what it left open.
+    #[arg(long, value_name = "ID")]
+    transactional_id: Option<String>,
+    /// Sales per transaction.
+    #[arg(long, default_value_t = 1_000, requires = "transactional_id")]
+    transaction_size: u64,
+}
+
+/// Tests widen the moment between a transaction's records and its commit, to kill the
+/// producer there (`HOPSCOPE_TEST_TXN_PAUSE_MS`; debug builds only).
+fn test_pause_before_commit() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("HOPSCOPE_TEST_TXN_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+/// A transaction around the sales sent, when --transactional-id asks for them.
+struct Transactions {
+    size: u64,
+    open: u64,
+    since: Instant,
+    committed: u64,
+}
+
+impl Transactions {
+    const TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// Commits the open transaction when it is full or a second old (`force`: any).
+    fn maybe_commit(
+        &mut self,
+        producer: &ThreadedProducer<Delivery>,
+        conn: &kafka::Connection,
+        force: bool,
+    ) -> Res<()> {
+        if self.open == 0
+            || !(force || self.open >= self.size || self.since.elapsed() >= Duration::from_secs(1))
+        {
+            return Ok(());
+        }
+        test_pause_before_commit();
+        producer
+            .commit_transaction(Self::TIMEOUT)
+            .map_err(|e| conn.redact(&format!("cannot commit a transaction: {e}")))?;
+        self.committed += self.open;
+        self.open = 0;
+        if !force {
+            self.begin(producer, conn)?;
+        }
+        Ok(())
+    }
+
+    fn begin(
+        &mut self,
+        producer: &ThreadedProducer<Delivery>,
+        conn: &kafka::Connection,
+    ) -> Res<()> {
+        producer
+            .begin_transaction()
+            .map_err(|e| conn.redact(&format!("cannot begin a transaction: {e}")))?;
+        self.since = Instant::now();
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -136,15 +206,41 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let counts = Arc::new(Counts::default());
     let partitioner: hopscope_core::partition::Partitioner = a.partitioner.into();
     let watch = kafka::Watch::new(&conn);
-    let producer: ThreadedProducer<Delivery> =
-        kafka::producer_config(&conn, partitioner.librdkafka_name())
-            .create_with_context(Delivery(counts.clone(), watch.clone()))
-            .map_err(|e| {
-                conn.redact(&format!(
-                    "cannot create a Kafka producer for {}: {e}",
-                    conn.brokers()
-                ))
-            })?;
+    let mut config = kafka::producer_config(&conn, partitioner.librdkafka_name());
+    if let Some(id) = &a.transactional_id {
+        config.set("transactional.id", id);
+    }
+    let producer: ThreadedProducer<Delivery> = config
+        .create_with_context(Delivery(counts.clone(), watch.clone()))
+        .map_err(|e| {
+            conn.redact(&format!(
+                "cannot create a Kafka producer for {}: {e}",
+                conn.brokers()
+            ))
+        })?;
+    // Transactions: the id is registered (fencing any earlier producer with it, whose
+    // open transaction is aborted), then one is begun.
+    let mut txn = match &a.transactional_id {
+        Some(id) => {
+            producer
+                .init_transactions(Transactions::TIMEOUT)
+                .map_err(|e| {
+                    conn.redact(&format!(
+                        "cannot start transactions as {id:?} on {}: {e}",
+                        conn.brokers()
+                    ))
+                })?;
+            let mut t = Transactions {
+                size: a.transaction_size.max(1),
+                open: 0,
+                since: Instant::now(),
+                committed: 0,
+            };
+            t.begin(&producer, &conn)?;
+            Some(t)
+        }
+        None => None,
+    };
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -216,6 +312,10 @@ pub fn run(a: Args) -> Res<ExitCode> {
             }
         }
         sent += 1;
+        if let Some(t) = txn.as_mut() {
+            t.open += 1;
+            t.maybe_commit(&producer, &conn, false)?;
+        }
         if progress && last_report.elapsed() >= Duration::from_secs(1) {
             last_report = Instant::now();
             eprint!(
@@ -229,6 +329,10 @@ pub fn run(a: Args) -> Res<ExitCode> {
     if stop.load(Ordering::SeqCst) {
         eprintln!("\n⏹  interrupted: flushing what is in flight…");
     }
+    // The last transaction commits (which flushes it).
+    let uncommitted = txn
+        .as_mut()
+        .and_then(|t| t.maybe_commit(&producer, &conn, true).err());
     let flushed = producer.flush(Duration::from_secs(30));
     let (acked, failed) = (
         counts.acked.load(Ordering::SeqCst),
@@ -251,6 +355,17 @@ pub fn run(a: Args) -> Res<ExitCode> {
         a.kafka.topic,
         acked as f64 / secs.max(1e-9)
     );
+    if let Some(t) = &txn {
+        println!(
+            "🔒 in transactions as {:?}: {} sales committed",
+            a.transactional_id.as_deref().unwrap_or_default(),
+            t.committed
+        );
+    }
+    if let Some(e) = uncommitted {
+        eprintln!("❌ {e}: its sales are not visible to read_committed readers");
+        return Ok(ExitCode::from(1));
+    }
     if let Err(e) = flushed {
         eprintln!(
             "❌ flush did not complete: {e}; {} sales unconfirmed",
