@@ -67,16 +67,16 @@ fn fnv(bytes: &[u8]) -> String {
     format!("{h:016x}")
 }
 
-/// Tests widen the moment between writing a checkpoint and putting it in place, to kill
-/// the process there (`HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS`; debug builds only).
-fn test_pause() {
+/// Tests widen a moment — between writing a checkpoint and putting it in place
+/// (`HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS`), between a transaction's results and its commit
+/// (`HOPSCOPE_TEST_TXN_PAUSE_MS`) — to kill the process there. Debug builds only.
+pub fn test_pause(var: &str) {
     #[cfg(debug_assertions)]
-    if let Some(ms) = std::env::var("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
+    if let Some(ms) = std::env::var(var).ok().and_then(|v| v.parse::<u64>().ok()) {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+    #[cfg(not(debug_assertions))]
+    let _ = var;
 }
 
 fn seq_of(path: &Path) -> Option<u64> {
@@ -119,9 +119,45 @@ impl Checkpoints {
     /// The newest checkpoint, restored with `config`; `None` when there is none. A
     /// checkpoint that cannot be resumed exactly is an error naming why.
     pub fn load(&self, config: &AnalyticsConfig) -> Result<Option<Resume>, String> {
-        let Some((_, path)) = self.files()?.pop() else {
+        match self.files()?.pop() {
+            Some((_, path)) => self.read(&path, config).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The checkpoint whose offsets are `committed` — the one the committed results of
+    /// `--windows-out`/`--alerts-out` belong to (newest first; a newer one was written for
+    /// a transaction that never committed). `None` when nothing committed yet.
+    pub fn load_committed(
+        &self,
+        config: &AnalyticsConfig,
+        committed: Option<&BTreeMap<u32, i64>>,
+    ) -> Result<Option<Resume>, String> {
+        let Some(committed) = committed else {
             return Ok(None);
         };
+        for (_, path) in self.files()?.iter().rev() {
+            let r = self.read(path, config)?;
+            let matches = committed
+                .iter()
+                .all(|(p, o)| r.offsets.get(p).copied().unwrap_or(0) == *o);
+            if matches {
+                return Ok(Some(r));
+            }
+        }
+        Err(format!(
+            "no checkpoint in {} has the offsets the results were committed at ({}) — the directory belongs to another run; start over with --checkpoint-reset (and new results topics)",
+            self.dir.display(),
+            committed
+                .iter()
+                .map(|(p, o)| format!("{p}:{o}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+    }
+
+    fn read(&self, path: &Path, config: &AnalyticsConfig) -> Result<Resume, String> {
+        let path = path.to_path_buf();
         let bad = |why: String| {
             format!(
                 "checkpoint {}: {why} — fix the options to match it, or start over with --checkpoint-reset",
@@ -165,13 +201,13 @@ impl Checkpoints {
             return Err(bad("damaged: its checksum does not match".into()));
         }
         let analytics = Analytics::restore(config, body).map_err(|e| bad(e.to_string()))?;
-        Ok(Some(Resume {
+        Ok(Resume {
             path,
             offsets: header.offsets,
             written_at: hopscope_core::Timestamp(header.written_at),
             analytics,
             guard: header.guard,
-        }))
+        })
     }
 
     /// Writes a checkpoint of `analytics` and `guard` at `offsets` (the next offset of every
@@ -205,7 +241,7 @@ impl Checkpoints {
             f.write_all(&body)?;
             f.sync_all()?;
             drop(f);
-            test_pause();
+            test_pause("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS");
             fs::rename(&tmp, &path)?;
             // The rename itself must survive a power cut.
             fs::File::open(&self.dir)?.sync_all()

@@ -3,6 +3,7 @@
 mod catalog_file;
 mod checkpoint;
 mod cmd;
+mod exactly_once;
 mod input;
 mod kafka;
 mod out;

@@ -83,6 +83,22 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
 }
 
 fn analyze(t: &str, d: &Path, idle_exit: bool, pause_ms: Option<u64>) -> Child {
+    analyze_with(
+        t,
+        d,
+        idle_exit,
+        pause_ms.map(|ms| ("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS", ms)),
+        &[],
+    )
+}
+
+fn analyze_with(
+    t: &str,
+    d: &Path,
+    idle_exit: bool,
+    pause: Option<(&str, u64)>,
+    more: &[&str],
+) -> Child {
     let b = brokers();
     let mut args: Vec<String> = vec![
         "analyze".into(),
@@ -101,10 +117,11 @@ fn analyze(t: &str, d: &Path, idle_exit: bool, pause_ms: Option<u64>) -> Child {
     if idle_exit {
         args.extend(["--idle-exit".into(), "4s".into()]);
     }
+    args.extend(more.iter().map(|s| s.to_string()));
     let mut c = Command::new(env!("CARGO_BIN_EXE_hopscope"));
     c.args(&args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    if let Some(ms) = pause_ms {
-        c.env("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS", ms.to_string());
+    if let Some((var, ms)) = pause {
+        c.env(var, ms.to_string());
     }
     c.spawn().unwrap()
 }
@@ -355,4 +372,152 @@ fn a_full_disk_while_checkpointing_keeps_the_previous_checkpoint_whole() {
         "no half-written file left"
     );
     let _ = std::fs::remove_dir_all(&d);
+}
+
+/// The values of every committed record of `topic` (read_committed), in order.
+fn committed_values(t: &str) -> Vec<String> {
+    use rdkafka::message::Message;
+    read_topic(&brokers(), t, 1)
+        .iter()
+        .map(|m| String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned())
+        .collect()
+}
+
+#[test]
+fn killed_and_restarted_its_results_topics_hold_every_window_and_alert_exactly_once() {
+    if skip_without_kafka() {
+        return;
+    }
+    let t = new_topic("eo");
+    let (windows, alerts) = (format!("{t}-windows"), format!("{t}-alerts"));
+    let out = [
+        "--windows-out",
+        windows.as_str(),
+        "--alerts-out",
+        alerts.as_str(),
+    ];
+    let d = dir("eo");
+    let mut producer = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "produce",
+            "--brokers",
+            &brokers(),
+            "--topic",
+            &t,
+            "--rate",
+            "150",
+            "--count",
+            "3600",
+            "--seed",
+            "12",
+            "--scenario",
+            "spike@6s,factor=4,for=4s",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // 1 and 2: killed after checkpoints (and their commits) of 700 and 1,600 sales.
+    let run = analyze_with(&t, &d, false, None, &out);
+    wait_until("a checkpoint of 700 sales", || covered(&d) >= 700);
+    kill(run);
+    let run = analyze_with(&t, &d, false, None, &out);
+    wait_until("a checkpoint of 1,600 sales", || covered(&d) >= 1_600);
+    kill(run);
+    // 3: killed between a transaction's results and its commit — its checkpoint is
+    // already written: the restart must not resume from it.
+    let before = *checkpoints(&d).last().unwrap();
+    let run = analyze_with(
+        &t,
+        &d,
+        false,
+        Some(("HOPSCOPE_TEST_TXN_PAUSE_MS", 60_000)),
+        &out,
+    );
+    wait_until(
+        "a checkpoint written for a transaction not yet committed",
+        || checkpoints(&d).last().is_some_and(|s| *s > before),
+    );
+    kill(run);
+    // 4: killed while a checkpoint is being written.
+    let run = analyze_with(
+        &t,
+        &d,
+        false,
+        Some(("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS", 60_000)),
+        &out,
+    );
+    wait_until("a checkpoint being written", || {
+        d.join("checkpoint.tmp").exists()
+    });
+    kill(run);
+    // 5: to the end.
+    assert!(producer.wait().unwrap().success());
+    let last = analyze_with(&t, &d, true, None, &out)
+        .wait_with_output()
+        .unwrap();
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+    assert!(String::from_utf8_lossy(&last.stdout).contains("♻️ resumed from checkpoint"));
+
+    // The run that never stopped, into topics of its own.
+    let (w0, a0) = (format!("{t}-windows-0"), format!("{t}-alerts-0"));
+    let d0 = dir("eo-ref");
+    let whole = analyze_with(
+        &t,
+        &d0,
+        true,
+        None,
+        &["--windows-out", &w0, "--alerts-out", &a0],
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let (want_w, got_w) = (committed_values(&w0), committed_values(&windows));
+    let (want_a, got_a) = (committed_values(&a0), committed_values(&alerts));
+    assert!(want_w.len() > 5, "{} windows", want_w.len());
+    assert!(!want_a.is_empty(), "the spike raises alerts");
+    assert_eq!(
+        got_w.len(),
+        want_w.len(),
+        "windows: nothing missing, nothing twice"
+    );
+    assert_eq!(got_w, want_w, "windows row for row");
+    assert_eq!(got_a, want_a, "alerts row for row");
+    // They are rows `analyze --windows-topic` (and `serve --windows-topic`) read, as
+    // they read the Flink job's.
+    let b = brokers();
+    let read = hopscope(&[
+        "analyze",
+        "--brokers",
+        &b,
+        "--windows-topic",
+        &windows,
+        "--from",
+        "earliest",
+        "--size",
+        "4s",
+        "--slide",
+        "1s",
+        "--idle-exit",
+        "3s",
+    ]);
+    let text = String::from_utf8_lossy(&read.stdout);
+    assert!(
+        text.contains(&format!(
+            "📋 Summary: {} window rows (0 not valid windows, 0 repeated or out of order",
+            want_w.len()
+        )),
+        "{text}"
+    );
+    assert!(got_a[0].contains("\"decision\":"), "{}", got_a[0]);
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_dir_all(&d0);
 }

@@ -78,6 +78,16 @@ pub struct Args {
     /// Delete the checkpoints in --checkpoint-dir and start over (at --from).
     #[arg(long, requires = "checkpoint_dir")]
     checkpoint_reset: bool,
+    /// Live, with --checkpoint-dir: write every window to this topic (one JSON row, as
+    /// `hopscope window` and the Flink job write them), exactly once: in Kafka
+    /// transactions that also commit the consumed offsets, in step with the checkpoints —
+    /// a `read_committed` reader sees each window once however often analyze is killed.
+    #[arg(long, value_name = "TOPIC", requires = "checkpoint_dir")]
+    windows_out: Option<String>,
+    /// Live, with --checkpoint-dir: write every alert to this topic (its window, kind and
+    /// figures, and the cooldown's decision: shown or held back), exactly once.
+    #[arg(long, value_name = "TOPIC", requires = "checkpoint_dir")]
+    alerts_out: Option<String>,
     /// Input file of sale JSON lines; `-` or nothing reads stdin.
     file: Option<PathBuf>,
 }
@@ -175,6 +185,8 @@ struct Printer {
     alerts: u64,
     /// Per-record messages at a bounded pace, and the dead letters.
     report: Reporter,
+    /// `--windows-out`/`--alerts-out`: the results topics, in a transaction.
+    results: Option<crate::exactly_once::Results>,
 }
 
 impl Printer {
@@ -184,6 +196,7 @@ impl Printer {
             suppressed: a.suppressed,
             alerts: 0,
             report: Reporter::to_file(a.dead_letter.as_deref())?,
+            results: None,
         })
     }
 
@@ -194,8 +207,16 @@ impl Printer {
         analytics: &mut Analytics,
         w: &mut dyn Write,
         current: Option<(&At<'_>, &[u8])>,
-    ) -> std::io::Result<()> {
+    ) -> Res<()> {
         while let Some(o) = analytics.poll() {
+            if let Some(r) = self.results.as_mut() {
+                match &o {
+                    Output::Window(win) => r.window(win)?,
+                    Output::Alert(al) => r.alert(al, true)?,
+                    Output::Suppressed(al) => r.alert(al, false)?,
+                    Output::Late(_) => {}
+                }
+            }
             match o {
                 Output::Alert(al) => {
                     self.alerts += 1;
@@ -229,7 +250,7 @@ impl Printer {
                 _ => {}
             }
         }
-        w.flush()
+        Ok(w.flush()?)
     }
 }
 
@@ -311,7 +332,8 @@ fn follow(
         &rdkafka::message::BorrowedMessage<'_>,
     ) -> Res<()>,
     mut after_poll: impl FnMut(&mut Analytics, u64),
-    mut at_rest: impl FnMut(&Analytics, &BTreeMap<u32, i64>, bool),
+    mut at_rest: impl FnMut(&Analytics, &mut Printer, &BTreeMap<u32, i64>, bool) -> Res<()>,
+    results: Option<crate::exactly_once::Results>,
 ) -> Res<(Printer, BufWriter<Stdout>, u64)> {
     use rdkafka::consumer::Consumer;
     use rdkafka::message::Message;
@@ -346,6 +368,7 @@ fn follow(
     let mut next: BTreeMap<u32, i64> = resume.map(|r| r.offsets.clone()).unwrap_or_default();
     w.flush()?;
     let mut printer = Printer::new(a)?;
+    printer.results = results;
     if let Some(dlq) = &a.dead_letter_topic {
         crate::kafka::ensure_topic_blocking(&conn, dlq)?;
         printer.report.dead_topic = Some(crate::report::DeadTopic {
@@ -396,7 +419,7 @@ fn follow(
         let done = a
             .idle_exit
             .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0);
-        at_rest(analytics, &next, done);
+        at_rest(analytics, &mut printer, &next, done)?;
         if done {
             return Ok((printer, w, records));
         }
@@ -468,7 +491,8 @@ fn run_windows_topic(a: &Args, topic: &str, mut analytics: Analytics) -> Res<Exi
         |_, _| {},
         on_row,
         |_, _| {},
-        |_, _, _| {},
+        |_, _, _, _| Ok(()),
+        None,
     )?;
     printer.report.finish()?;
     writeln!(
@@ -490,6 +514,7 @@ fn run_live(
     a: &Args,
     mut analytics: Analytics,
     checkpoints: Option<(Checkpoints, Option<Resume>)>,
+    results: Option<crate::exactly_once::Results>,
 ) -> Res<ExitCode> {
     use rdkafka::message::Message;
     use std::time::{Duration, Instant};
@@ -596,15 +621,25 @@ fn run_live(
     let mut last_checkpoint = Instant::now();
     let mut told_checkpoint: Option<String> = None;
     let interval = Duration::from_millis(a.checkpoint_interval.0.max(0) as u64);
-    let at_rest = |analytics: &Analytics, next: &BTreeMap<u32, i64>, last: bool| {
+    let at_rest = |analytics: &Analytics,
+                   printer: &mut Printer,
+                   next: &BTreeMap<u32, i64>,
+                   last: bool|
+     -> Res<()> {
         let Some(c) = checkpoints.as_mut() else {
-            return;
+            return Ok(());
         };
         if !last && last_checkpoint.elapsed() < interval {
-            return;
+            return Ok(());
         }
         last_checkpoint = Instant::now();
-        match c.save(analytics, &guard.borrow(), next, crate::wall_now()) {
+        let save =
+            |c: &mut Checkpoints| c.save(analytics, &guard.borrow(), next, crate::wall_now());
+        // With results topics, the checkpoint goes between the offsets and the commit.
+        if let Some(r) = printer.results.as_mut() {
+            return r.commit(next, || save(c).map(|_| ()), last);
+        }
+        match save(c) {
             Ok(_) => told_checkpoint = None,
             // Said once per cause, not every interval; analysis goes on.
             Err(e) if told_checkpoint.as_deref() != Some(e.as_str()) => {
@@ -613,6 +648,7 @@ fn run_live(
             }
             Err(_) => {}
         }
+        Ok(())
     };
     let (mut printer, mut w, records) = follow(
         a,
@@ -624,8 +660,12 @@ fn run_live(
         on_sale,
         tick,
         at_rest,
+        results,
     )?;
     let guard = guard.into_inner();
+    // Windows the end of input fires are not results: more sales may come for them (the
+    // next run, resumed from the last checkpoint, fires them then). stdout shows them.
+    let results = printer.results.take();
     analytics.flush();
     printer.drain(&mut analytics, &mut w, None)?;
     printer.report.finish()?;
@@ -642,6 +682,9 @@ fn run_live(
                 .dead_letter_topic
                 .as_ref()
                 .map(|t| format!("; dead letters to topic {t}"))
+                .unwrap_or_default()
+            + &results
+                .map(|r| format!("; {} results committed to the results topics in this run", r.committed))
                 .unwrap_or_default()
     )?;
     w.flush()?;
@@ -682,15 +725,34 @@ pub fn run(a: Args) -> Res<ExitCode> {
         return run_windows_topic(&a, &topic, analytics);
     }
     if a.kafka.given() {
-        let checkpoints = match &a.checkpoint_dir {
+        let (checkpoints, results) = match &a.checkpoint_dir {
+            Some(dir) if a.windows_out.is_some() || a.alerts_out.is_some() => {
+                let c = Checkpoints::open(dir, &a.topic, a.checkpoint_reset)?;
+                let conn = crate::kafka::Connection::from_args(&a.kafka)?;
+                crate::kafka::check_connection(&conn, &a.topic, crate::kafka::CONNECT_DEADLINE)?;
+                let id = crate::exactly_once::ids(dir, &a.topic);
+                // Fence an earlier analyze with this id first (its open transaction is
+                // aborted), then read which checkpoint the committed results belong to.
+                let results = crate::exactly_once::Results::open(
+                    &conn,
+                    &id,
+                    &a.topic,
+                    a.windows_out.clone(),
+                    a.alerts_out.clone(),
+                )?;
+                let partitions = crate::kafka::partition_count(&conn, &a.topic)?;
+                let committed = crate::exactly_once::committed(&conn, &id, &a.topic, partitions)?;
+                let resume = c.load_committed(&config, committed.as_ref())?;
+                (Some((c, resume)), Some(results))
+            }
             Some(dir) => {
                 let c = Checkpoints::open(dir, &a.topic, a.checkpoint_reset)?;
                 let resume = c.load(&config)?;
-                Some((c, resume))
+                (Some((c, resume)), None)
             }
-            None => None,
+            None => (None, None),
         };
-        return run_live(&a, analytics, checkpoints);
+        return run_live(&a, analytics, checkpoints, results);
     }
     let mut input = Input::open(
         a.file.as_deref(),
@@ -722,7 +784,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
                 return Ok(());
             }
             analytics.push(sale, partition, now);
-            printer.drain(&mut analytics, &mut w, Some((&at, line.raw)))
+            printer
+                .drain(&mut analytics, &mut w, Some((&at, line.raw)))
+                .map_err(|e| std::io::Error::other(e.to_string()))
         },
         |line, e| {
             let at = At::Line(line.number);

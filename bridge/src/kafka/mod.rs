@@ -189,11 +189,20 @@ pub async fn ensure_topic(conn: &Connection, topic: &str, partitions: u32) -> Re
 
 /// [`ensure_topic`] from synchronous code: creates `topic` (6 partitions) unless it exists.
 pub fn ensure_topic_blocking(conn: &Connection, topic: &str) -> Result<u32, String> {
+    ensure_topic_with(conn, topic, 6)
+}
+
+/// A results topic: one partition, so its readers get the results in the order they came.
+pub fn ensure_topic_one_partition(conn: &Connection, topic: &str) -> Result<u32, String> {
+    ensure_topic_with(conn, topic, 1)
+}
+
+fn ensure_topic_with(conn: &Connection, topic: &str, partitions: u32) -> Result<u32, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?
-        .block_on(ensure_topic(conn, topic, 6))
+        .block_on(ensure_topic(conn, topic, partitions))
 }
 
 /// How many partitions `topic` has, from the broker's metadata.

@@ -140,6 +140,8 @@ pub fn read_topic(brokers: &str, t: &str, n: usize) -> Vec<rdkafka::message::Own
         .set("bootstrap.servers", brokers)
         .set("group.id", topic("reader"))
         .set("auto.offset.reset", "earliest")
+        // As every reader in hopscope (and librdkafka's default): committed records only.
+        .set("isolation.level", "read_committed")
         .create()
         .unwrap();
     consumer.subscribe(&[t]).unwrap();

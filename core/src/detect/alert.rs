@@ -67,7 +67,26 @@ pub struct Alert {
     pub z_score: Option<f64>,
 }
 
+/// An alert as a record of a results topic: the alert, and what the cooldown decided.
+#[derive(Serialize)]
+struct AlertRecord<'a> {
+    #[serde(flatten)]
+    alert: &'a Alert,
+    /// `shown`, or `held back` by the adaptive cooldown.
+    decision: &'static str,
+}
+
 impl Alert {
+    /// One JSON record: the alert's fields and the cooldown's decision (`"decision":
+    /// "shown"` or `"held back"`) — what `analyze --alerts-out` writes.
+    pub fn to_json(&self, shown: bool) -> String {
+        serde_json::to_string(&AlertRecord {
+            alert: self,
+            decision: if shown { "shown" } else { "held back" },
+        })
+        .expect("an alert serializes")
+    }
+
     /// The seed's console block, one string per line, e.g.
     /// `🚨 EVENT DETECTED: Activity spike!` / `   📊 Growth: +47.3% vs previous window` / …
     pub fn console_lines(&self) -> Vec<String> {
