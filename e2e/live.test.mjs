@@ -144,6 +144,42 @@ test('live mode in event time starts warm: the first window is already complete'
   }
 });
 
+// A reload of a live page (event time) goes on with its charts: the windows it drew are
+// kept in sessionStorage, the first connection starts a window before the last of them
+// (rebuilding the panes), and windows already drawn are not drawn twice.
+test('a reloaded live page goes on with its charts: no gap, no window twice', async () => {
+  const t = `e2e-reload-${process.pid}-${Date.now()}`;
+  execFileSync(bin, ['produce', '--brokers', brokers, '--topic', t, '--no-pace', '--count', '0']);
+  const producer = spawn(bin, ['produce', '--brokers', brokers, '--topic', t, '--rate', '30', '--duration', '120s', '--seed', '4'],
+    { stdio: 'ignore' });
+  const p2 = await freePort();
+  const srv = startServe(t, p2);
+  try {
+    await listening(p2);
+    const { page, errors } = await openPage(browser,
+      `http://127.0.0.1:${p2}/?source=live&bridge=${encodeURIComponent(`ws://127.0.0.1:${p2}/ws`)}`);
+    const ends = () => page.evaluate(() => (document.querySelector('[data-testid=chart-sales]')?.dataset.ends || '')
+      .split(',').filter(Boolean).map(Number));
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-sales]')?.dataset.points || 0) >= 6,
+      null, { timeout: 60000 });
+    // What sessionStorage holds is at most a second behind what is drawn.
+    await page.waitForFunction(() => (sessionStorage.getItem('hopscope.live') || '').length > 0, null, { timeout: 10000 });
+    const kept = await page.evaluate(() => JSON.parse(sessionStorage.getItem('hopscope.live')).history.points.map((p) => Date.parse(p.end)));
+    await page.reload();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=chart-sales]')?.dataset.points || 0) >= n + 4,
+      kept.length, { timeout: 60000 });
+    const after = await ends();
+    assert.deepEqual(after.slice(0, kept.length), kept, 'the charts go on from what was drawn');
+    for (let i = 1; i < after.length; i++) {
+      assert.equal(after[i] - after[i - 1], 1000, `one window a second, none missing or twice (at ${i}: ${after[i - 1]} → ${after[i]})`);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    producer.kill();
+    srv.kill();
+  }
+});
+
 // Past one machine: the shipped Flink job (flink/run.py, real PyFlink on the test broker)
 // computes the seed's 15 min / 1 s windows from the same topic; `serve --windows-topic`
 // relays its rows and the page sets them beside the windows it computes itself.

@@ -383,8 +383,8 @@ fn committed_values(t: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn killed_and_restarted_its_results_topics_hold_every_window_and_alert_exactly_once() {
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_and_restarted_its_results_topics_hold_every_window_and_alert_exactly_once() {
     if skip_without_kafka() {
         return;
     }
@@ -518,6 +518,26 @@ fn killed_and_restarted_its_results_topics_hold_every_window_and_alert_exactly_o
         "{text}"
     );
     assert!(got_a[0].contains("\"decision\":"), "{}", got_a[0]);
+    // serve relays them to pages as it relays the Flink job's rows: all of them, none bad.
+    let s = serve(&brokers(), &t, &["--windows-topic", &windows]).await;
+    let t1 = Instant::now();
+    while metric(s.1, "hopscope_window_rows_total").await.unwrap_or(0) < want_w.len() as u64 {
+        assert!(
+            t1.elapsed() < Duration::from_secs(60),
+            "serve read the rows"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        metric(s.1, "hopscope_window_rows_total").await,
+        Some(want_w.len() as u64)
+    );
+    assert_eq!(
+        metric(s.1, "hopscope_window_rows_invalid_total")
+            .await
+            .unwrap_or(0),
+        0
+    );
     let _ = std::fs::remove_dir_all(&d);
     let _ = std::fs::remove_dir_all(&d0);
 }

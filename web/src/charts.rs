@@ -54,6 +54,7 @@ pub fn series(
     html! {
         <svg class="chart" viewBox={format!("0 0 {w} {h}")} role="img" data-testid={testid.to_string()}
              data-points={points.len().to_string()} data-from={t0.to_string()} data-to={t1.to_string()}
+             data-ends={points.iter().map(|p| p.end.0.to_string()).collect::<Vec<_>>().join(",")}
              aria-label={format!("{testid}: {} to {} from {} to {}", fmt(values.iter().cloned().fold(f64::MAX, f64::min)), fmt(values.iter().cloned().fold(f64::MIN, f64::max)), utc(t0), utc(t1))}>
             { for levels.iter().map(|v| html! {
                 <g>

@@ -67,6 +67,11 @@ pub fn use_page_effects(page: Rc<RefCell<Page>>, dispatch: Callback<Action>) {
                 Effect::FocusQuery(selector) => focus_query(&selector),
                 Effect::Copy(text) => copy(&text, dispatch.reform(Action::Copied)),
                 Effect::Download { name, text } => download(name, &text),
+                Effect::SaveSession(text) => {
+                    if let Some(store) = session_storage() {
+                        let _ = store.set_item(crate::page::SESSION_KEY, &text);
+                    }
+                }
             }
         }
     });
@@ -76,6 +81,11 @@ fn write_url(query: &str) {
     if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(query));
     }
+}
+
+/// The tab's sessionStorage (gone when the tab closes), if the browser allows it.
+pub fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
 }
 
 /// Puts `text` on the clipboard; `done` hears whether the browser allowed it.

@@ -76,7 +76,13 @@ pub fn app() -> Html {
             &read(web_sys::Location::protocol),
             &read(web_sys::Location::host),
         );
-        let page = Page::from_query(&query, hooks::now_ms());
+        let mut page = Page::from_query(&query, hooks::now_ms());
+        // A reloaded live page goes on with its charts.
+        if let Some(saved) =
+            hooks::session_storage().and_then(|s| s.get_item(page::SESSION_KEY).ok().flatten())
+        {
+            page.restore_live_session(&saved, hooks::now_ms());
+        }
         PageCell(Rc::new(RefCell::new(page)))
     });
     let dispatch: Callback<Action> = {

@@ -133,6 +133,8 @@ pub enum Effect {
     Copy(String),
     /// Offer this text as a file download.
     Download { name: &'static str, text: String },
+    /// Keep this in sessionStorage under [`SESSION_KEY`] (the live charts, for a reload).
+    SaveSession(String),
 }
 
 /// Versions of the parts of the state, for the components' props (see the module doc).
@@ -190,7 +192,26 @@ pub struct LiveState {
     pub arrivals: std::collections::VecDeque<(i64, BTreeMap<u32, u64>)>,
     /// What the bridge said it is (its `hello`).
     pub bridge: Option<String>,
+    /// A reloaded page's charts and the last window they show (from sessionStorage): the
+    /// first connection starts a window before it, rebuilding the panes, and windows up
+    /// to it are not drawn again.
+    pub restored: Option<(crate::shop::History, Timestamp)>,
 }
+
+/// What a live page keeps in sessionStorage, so a reload goes on with no gap and no
+/// window counted twice in its charts.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LiveSession {
+    bridge: String,
+    history: crate::shop::History,
+    /// The newest window in the history.
+    through: Timestamp,
+}
+
+/// The sessionStorage key of [`LiveSession`].
+pub const SESSION_KEY: &str = "hopscope.live";
+/// A session older than this is not resumed (the page would re-read hours of records).
+const SESSION_MAX_AGE: Span = Span(6 * 3_600_000);
 
 impl LiveState {
     /// The next offset of every partition seen: where a resumed stream starts, so nothing
@@ -265,6 +286,7 @@ impl LiveState {
             first_record: None,
             arrivals: std::collections::VecDeque::new(),
             bridge: None,
+            restored: None,
         }
     }
 }
@@ -311,6 +333,10 @@ pub struct Page {
     pub sql_copied: Option<bool>,
     /// The dashboard window under the inspector (its start), if one is open.
     pub inspected: Option<i64>,
+    /// The live charts were last kept in sessionStorage at this wall time, with this many
+    /// windows fired.
+    saved_at: f64,
+    saved_windows: u64,
 }
 
 fn lesson_time(s: &Settings) -> TimeMode {
@@ -373,6 +399,8 @@ impl Page {
             sql_source: SqlSource::default(),
             sql_copied: None,
             inspected: None,
+            saved_at: 0.0,
+            saved_windows: 0,
         };
         page.open_shared_window();
         if page.settings.source == Source::Live {
@@ -412,6 +440,44 @@ impl Page {
             idle_timeout: crate::lesson::LESSON_IDLE_TIMEOUT,
             source: self.sql_source,
         })
+    }
+
+    /// The live charts to keep in sessionStorage, when there is something to keep (event
+    /// time only: processing-time windows hold what arrived when, which a reload cannot
+    /// read again).
+    pub fn live_session(&self) -> Option<String> {
+        if self.settings.source != Source::Live || self.settings.live_time != LiveTime::Event {
+            return None;
+        }
+        let through = self.shop.history.points().last()?.end;
+        serde_json::to_string(&LiveSession {
+            bridge: self.settings.bridge.clone(),
+            history: self.shop.history.clone(),
+            through,
+        })
+        .ok()
+    }
+
+    /// A reloaded live page picks up its charts (see [`LiveState::restored`]) from what
+    /// [`Page::live_session`] kept — for the same bridge, in event time, if recent.
+    pub fn restore_live_session(&mut self, text: &str, now: f64) {
+        let Ok(s) = serde_json::from_str::<LiveSession>(text) else {
+            return;
+        };
+        let fresh = Timestamp(now as i64).since(s.through) <= SESSION_MAX_AGE;
+        if self.settings.source != Source::Live
+            || self.settings.live_time != LiveTime::Event
+            || s.bridge != self.settings.bridge
+            || !fresh
+            || self.live.opened > 0
+        {
+            return;
+        }
+        self.live.restored = Some((s.history, s.through));
+        // The first connection (already asked for) starts where the charts stopped.
+        self.effects
+            .retain(|e| !matches!(e, Effect::Connect { .. }));
+        self.open_socket(now);
     }
 
     /// Whether effects wait to be carried out.
@@ -569,6 +635,14 @@ impl Page {
             self.lesson.live_advance(Timestamp(now as i64));
             self.shop_changed();
             self.versions.lesson += 1;
+            // The charts, for a reload: when a window fired, at most once a second.
+            if self.shop.windows_fired != self.saved_windows && now - self.saved_at >= 1_000.0 {
+                if let Some(text) = self.live_session() {
+                    self.saved_windows = self.shop.windows_fired;
+                    self.saved_at = now;
+                    self.effects.push_back(Effect::SaveSession(text));
+                }
+            }
         } else if !self.sim.paused {
             // What the slices since the last tick did not reach is let go: the shop runs
             // behind (and says so) rather than the page freezing.
@@ -848,6 +922,20 @@ impl Page {
         let resume = !self.live.next.is_empty();
         let start = match self.settings.live_time {
             _ if resume => self.live.resume_from(),
+            // A reloaded page: one window (and the delay) before the last window it drew.
+            LiveTime::Event if self.live.restored.is_some() => {
+                let through = self
+                    .live
+                    .restored
+                    .as_ref()
+                    .map(|(_, t)| *t)
+                    .unwrap_or_default();
+                let from = through
+                    .minus(Shop::event_time().window_size())
+                    .minus(EventTime::DEFAULT_DELAY);
+                self.live.warm_from = Some(from);
+                StartFrom::Timestamp { timestamp: from }
+            }
             // Warm start: one window (and the delay) back, so the first window that fires
             // after catching up is complete instead of filling for 15 minutes.
             LiveTime::Event => {
@@ -879,6 +967,10 @@ impl Page {
                         LiveTime::Event => Shop::event_time(),
                         LiveTime::Processing => Shop::new(),
                     });
+                    if let Some((history, through)) = self.live.restored.take() {
+                        self.shop.history = history;
+                        self.shop.history_through = Some(through);
+                    }
                     self.restart_lesson(now);
                 }
             }
@@ -1331,6 +1423,87 @@ mod tests {
             }
         )));
         assert_eq!(p.live.records, 0);
+    }
+
+    #[test]
+    fn a_reloaded_live_page_goes_on_with_its_charts_with_no_gap_and_no_window_twice() {
+        let t0 = Timestamp::parse_iso("2026-11-26T10:00:00Z").unwrap();
+        // A sale every 500 ms on two partitions, as the topic holds them.
+        let records: Vec<Record> = (0..400i64)
+            .map(|k| {
+                let mut r = sale_record((k % 2) as u32, k / 2);
+                if let Value::Sale(s) = &mut r.value {
+                    s.sale_date = hopscope_core::Micros::from_timestamp(t0.plus(Span(k * 500)));
+                }
+                r
+            })
+            .collect();
+        let feed = |p: &mut Page, range: std::ops::Range<usize>| {
+            for chunk in records[range].chunks(20) {
+                let now = chunk
+                    .last()
+                    .and_then(|r| match &r.value {
+                        Value::Sale(s) => Some(s.event_time().0 as f64 + 300.0),
+                        _ => None,
+                    })
+                    .unwrap_or(0.0);
+                p.handle(
+                    Action::Live(LiveEvent::Message(Box::new(ServerMessage::Records {
+                        records: chunk.to_vec(),
+                    }))),
+                    &mut move || now,
+                );
+                p.handle(Action::Tick, &mut move || now);
+            }
+        };
+        let open =
+            |p: &mut Page, now: f64| p.handle(Action::Live(LiveEvent::Open), &mut move || now);
+        let start = t0.0 as f64;
+        // The page that never reloads.
+        let mut whole = Page::from_query("?source=live", start);
+        open(&mut whole, start);
+        feed(&mut whole, 0..400);
+        // The page reloaded after 200 sales: its charts kept, its first connection one
+        // window before the last window drawn (the bridge re-reads from there: all of it).
+        let mut before = Page::from_query("?source=live", start);
+        open(&mut before, start);
+        feed(&mut before, 0..200);
+        let kept = before.live_session().expect("event-time charts are kept");
+        let through = before.shop.history.points().last().unwrap().end;
+        let reload = start + 100_000.0;
+        let mut after = Page::from_query("?source=live", reload);
+        after.restore_live_session(&kept, reload);
+        let asked = effects(&mut after)
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::Connect { start, .. } => Some(start),
+                _ => None,
+            })
+            .expect("it connects");
+        let from = through
+            .minus(Shop::event_time().window_size())
+            .minus(EventTime::DEFAULT_DELAY);
+        assert_eq!(asked, StartFrom::Timestamp { timestamp: from });
+        open(&mut after, reload);
+        feed(&mut after, 0..400);
+        let ends = |p: &Page| {
+            p.shop
+                .history
+                .points()
+                .iter()
+                .map(|x| x.end)
+                .collect::<Vec<_>>()
+        };
+        assert!(ends(&whole).len() > 100);
+        assert_eq!(ends(&after), ends(&whole), "no gap, no window twice");
+        assert_eq!(after.shop.history.points(), whole.shop.history.points());
+        // Another bridge's, processing time's or a day-old session is not resumed.
+        let mut other = Page::from_query("?source=live&ltime=processing", reload);
+        other.restore_live_session(&kept, reload);
+        assert!(other.live.restored.is_none());
+        let mut old = Page::from_query("?source=live", reload + 86_400_000.0);
+        old.restore_live_session(&kept, reload + 86_400_000.0);
+        assert!(old.live.restored.is_none());
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub const HISTORY: usize = 360;
 /// Alerts kept in the feed.
 pub const FEED: usize = 25;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     pub end: Timestamp,
     pub sales: u64,
@@ -25,7 +25,7 @@ pub struct Point {
 /// Fired windows for the charts, downsampled: every `stride`-th window is kept, and when
 /// the points fill up, every other one goes and the stride doubles. At one window a
 /// second, 360 points hold 6 minutes at full resolution and a day at a stride of 256.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct History {
     points: Vec<Point>,
     stride: u64,
@@ -88,6 +88,10 @@ pub struct Shop {
     pub agreement: Option<Agreement>,
     /// The newest windows' rows and when they fired, for the inspector ([`RECENT`]).
     pub recent: VecDeque<Recent>,
+    /// Windows ending at or before this are already in `history` (restored after a page
+    /// reload, see `Page::restore_live_session`): fired again while the panes are rebuilt,
+    /// they are not drawn twice.
+    pub history_through: Option<Timestamp>,
 }
 
 /// A window the dashboard fired: its row, the clock then, and (event time) the watermark
@@ -152,6 +156,7 @@ impl Shop {
             windows_fired: 0,
             agreement: None,
             recent: VecDeque::new(),
+            history_through: None,
         }
     }
 
@@ -206,11 +211,13 @@ impl Shop {
                     if self.recent.len() > RECENT {
                         self.recent.pop_front();
                     }
-                    self.history.push(Point {
-                        end: w.window_end,
-                        sales: w.sales_in_window,
-                        revenue: w.revenue.dollars(),
-                    });
+                    if self.history_through.is_none_or(|t| w.window_end > t) {
+                        self.history.push(Point {
+                            end: w.window_end,
+                            sales: w.sales_in_window,
+                            revenue: w.revenue.dollars(),
+                        });
+                    }
                 }
                 Output::Alert(a) => {
                     let why = self.explain(&a);
