@@ -1,4 +1,5 @@
-//! Reading sale JSON lines from a file or stdin: threads read and decode, the caller windows.
+//! Reading sale JSON lines from files (plain, gzip or zstd: see `sources.rs`), folders,
+//! globs or stdin: threads read and decode, the caller windows.
 //!
 //! `hopscope window` and `analyze` on a file spent their time decoding JSON, not
 //! windowing, so the input is read and decoded off the caller's thread: a reader cuts it
@@ -14,12 +15,13 @@
 //! the input. A line longer than a block is reported with its length and skipped without
 //! being held in memory.
 
+use crate::sources::{self, Source};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::sale::{SaleError, SaleShape};
 use hopscope_core::{SaleBatch, SaleView, Timestamp};
-use std::fs::File;
+use std::collections::VecDeque;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -49,6 +51,8 @@ struct Block {
     bad: Vec<(usize, u64, SaleError, usize, usize)>,
     /// Lines in this block.
     lines: u64,
+    /// Which input it is from (index into [`Input::names`]); a block never spans two.
+    file: usize,
 }
 
 /// The sales of a file or stdin, read and decoded on threads of their own.
@@ -57,30 +61,51 @@ pub struct Input {
     decoded: Vec<Receiver<Block>>,
     recycle: SyncSender<Block>,
     threads: Vec<JoinHandle<()>>,
+    /// The inputs' names, when there are several: reports say which file a line is in.
+    names: Option<Vec<String>>,
 }
 
 impl Input {
-    /// `-` or no path means stdin. `partitions` places each sale as the producer would
-    /// (by its seller key); `shape` reads lines in the user's shape (`None`: the seed's).
+    /// The inputs the command line names ([`sources::expand`]: files, folders, globs;
+    /// `-` or none means stdin), read one after another as one stream. `partitions` places
+    /// each sale as the producer would (by its seller key); `shape` reads lines in the
+    /// user's shape (`None`: the seed's).
     pub fn open(
-        path: Option<&Path>,
+        paths: &[PathBuf],
         partitions: u32,
         shape: Option<Arc<SaleShape>>,
     ) -> io::Result<Input> {
-        let source: Box<dyn Read + Send> = match path {
-            None => Box::new(io::stdin()),
-            Some(p) if p.as_os_str() == "-" => Box::new(io::stdin()),
-            Some(p) => Box::new(File::open(p).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
-            })?),
-        };
-        Ok(Input::from_reader(source, partitions, CHUNK_BYTES, shape))
+        let list = sources::expand(paths).map_err(io::Error::other)?;
+        // The first opens now, so a missing or unreadable input fails at once.
+        let first = sources::open(&list[0])?;
+        let names = (list.len() > 1).then(|| list.iter().map(Source::name).collect());
+        let mut input = Input::from_sources(
+            first,
+            list.into_iter().skip(1).collect(),
+            partitions,
+            CHUNK_BYTES,
+            shape,
+        );
+        input.names = names;
+        Ok(input)
+    }
+
+    #[cfg(test)]
+    fn from_reader(
+        source: Box<dyn Read + Send>,
+        partitions: u32,
+        chunk: usize,
+        shape: Option<Arc<SaleShape>>,
+    ) -> Input {
+        Input::from_sources(source, VecDeque::new(), partitions, chunk, shape)
     }
 
     /// Decoding uses every core but one for the caller's windows, at least one and at
-    /// most four (past that, reading is the bound). Blocks are `chunk` bytes.
-    fn from_reader(
+    /// most four (past that, reading is the bound). Blocks are `chunk` bytes. `source` is
+    /// read first, then each of `more`, opened in turn.
+    fn from_sources(
         source: Box<dyn Read + Send>,
+        more: VecDeque<Source>,
         partitions: u32,
         chunk: usize,
         shape: Option<Arc<SaleShape>>,
@@ -109,6 +134,8 @@ impl Input {
         threads.push(spawn("hopscope-read", move || {
             Reader {
                 source,
+                more,
+                file: 0,
                 chunk,
                 to_decoders,
                 recycled,
@@ -121,6 +148,7 @@ impl Input {
             decoded,
             recycle,
             threads,
+            names: None,
         }
     }
 }
@@ -135,6 +163,10 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
 /// The reading thread: cuts the input into blocks of whole lines, in turn to each decoder.
 struct Reader {
     source: Box<dyn Read + Send>,
+    /// The inputs after this one, opened when their turn comes.
+    more: VecDeque<Source>,
+    /// The index of the input being read.
+    file: usize,
     chunk: usize,
     to_decoders: Vec<SyncSender<Block>>,
     recycled: Receiver<Block>,
@@ -150,6 +182,7 @@ impl Reader {
             let Some(mut block) = self.block() else {
                 return; // the caller is gone
             };
+            block.file = self.file;
             block.raw.extend_from_slice(&carry);
             carry.clear();
             let mut end = false;
@@ -175,18 +208,41 @@ impl Reader {
                     },
                 }
             }
-            let stop = end || block.error.is_some();
-            if block.raw.is_empty() && block.too_long.is_none() && block.error.is_none() {
-                if stop {
+            // The end of this input: the next one, if any, follows in blocks of its own
+            // (its line numbers start at 1); one that cannot be opened ends the input.
+            let mut next_error = None;
+            if end && block.error.is_none() {
+                if let Some(src) = self.more.pop_front() {
+                    match sources::open(&src) {
+                        Ok(r) => {
+                            self.source = r;
+                            self.file += 1;
+                            end = false;
+                            carry.clear();
+                        }
+                        Err(e) => next_error = Some(e),
+                    }
+                }
+            }
+            let stop = end || block.error.is_some() || next_error.is_some();
+            let empty = block.raw.is_empty() && block.too_long.is_none() && block.error.is_none();
+            if !empty {
+                let k = sent % self.to_decoders.len();
+                if self.to_decoders[k].send(block).is_err() {
                     return;
                 }
-                continue; // nothing read; should not happen, but never send an empty block
+                sent += 1;
             }
-            let k = sent % self.to_decoders.len();
-            if self.to_decoders[k].send(block).is_err() {
+            if let Some(e) = next_error {
+                let Some(mut failed) = self.block() else {
+                    return;
+                };
+                failed.file = self.file + 1;
+                failed.error = Some(e);
+                let k = sent % self.to_decoders.len();
+                let _ = self.to_decoders[k].send(failed);
                 return;
             }
-            sent += 1;
             if stop {
                 return;
             }
@@ -212,6 +268,7 @@ impl Reader {
         block.spans.clear();
         block.bad.clear();
         block.lines = 0;
+        block.file = 0;
         Some(block)
     }
 
@@ -304,11 +361,23 @@ impl Summary {
     }
 }
 
-/// A line of the input: its number and its bytes as read (without the line end).
+/// A line of the input: its number (in its file), its file when there are several, and
+/// its bytes as read (without the line end).
 #[derive(Clone, Copy, Debug)]
 pub struct Line<'a> {
     pub number: u64,
+    pub file: Option<&'a str>,
     pub raw: &'a [u8],
+}
+
+impl Line<'_> {
+    /// Where it is, for reports and dead letters.
+    pub fn at(&self) -> crate::report::At<'_> {
+        crate::report::At::Line {
+            file: self.file,
+            number: self.number,
+        }
+    }
 }
 
 /// Calls `f(sale, partition, arrival, line)` for every valid sale in order and `bad(line,
@@ -322,17 +391,24 @@ pub fn for_each_sale(
     let mut summary = Summary::default();
     let mut clock = Timestamp(i64::MIN);
     let decoders = input.decoded.len();
+    let names = input.names.clone();
+    let (mut file, mut file_lines) = (usize::MAX, 0u64);
     let mut k = 0;
     while let Ok(mut block) = input.decoded[k % decoders].recv() {
         k += 1;
+        if block.file != file {
+            (file, file_lines) = (block.file, 0);
+        }
+        let name = names.as_ref().and_then(|n| n.get(file)).map(String::as_str);
         let raw = &block.raw;
-        let base = summary.lines;
+        let base = file_lines;
         let mut report =
             |summary: &mut Summary,
              (_, line_no, e, a, b): &(usize, u64, SaleError, usize, usize)| {
                 summary.malformed += 1;
                 let line = Line {
                     number: base + line_no,
+                    file: name,
                     raw: raw.get(*a..*b).unwrap_or_default(),
                 };
                 bad(line, e)
@@ -352,6 +428,7 @@ pub fn for_each_sale(
             clock = clock.max(sale.event_time());
             let line = Line {
                 number: base + line_no,
+                file: name,
                 raw: &raw[a..b],
             };
             f(sale, partition, clock, line)?;
@@ -360,6 +437,7 @@ pub fn for_each_sale(
             report(&mut summary, e)?;
         }
         summary.lines += block.lines;
+        file_lines += block.lines;
         if let Some(e) = block.error.take() {
             return Err(e);
         }

@@ -9,6 +9,7 @@ mod kafka;
 mod out;
 mod report;
 mod shape;
+mod sources;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;

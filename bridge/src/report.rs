@@ -49,7 +49,11 @@ impl Kind {
 
 /// Where a record came from.
 pub enum At<'a> {
-    Line(u64),
+    /// A line of a file (named when there are several inputs).
+    Line {
+        file: Option<&'a str>,
+        number: u64,
+    },
     Offset {
         partition: u32,
         offset: i64,
@@ -61,7 +65,11 @@ pub enum At<'a> {
 impl std::fmt::Display for At<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            At::Line(n) => write!(f, "line {n}"),
+            At::Line { file: None, number } => write!(f, "line {number}"),
+            At::Line {
+                file: Some(file),
+                number,
+            } => write!(f, "{file} line {number}"),
             At::Offset { partition, offset } => write!(f, "partition {partition} offset {offset}"),
             At::Unknown(s) => f.write_str(s),
         }
@@ -183,8 +191,11 @@ impl Reporter {
         env.insert("reason".into(), reason.into());
         env.insert("detail".into(), detail.into());
         match at {
-            At::Line(n) => {
-                env.insert("line".into(), (*n).into());
+            At::Line { file, number } => {
+                if let Some(file) = file {
+                    env.insert("file".into(), (*file).into());
+                }
+                env.insert("line".into(), (*number).into());
             }
             At::Offset { partition, offset } => {
                 env.insert("partition".into(), (*partition).into());

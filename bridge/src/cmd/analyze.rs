@@ -88,8 +88,10 @@ pub struct Args {
     /// figures, and the cooldown's decision: shown or held back), exactly once.
     #[arg(long, value_name = "TOPIC", requires = "checkpoint_dir")]
     alerts_out: Option<String>,
-    /// Input file of sale JSON lines; `-` or nothing reads stdin.
-    file: Option<PathBuf>,
+    /// Input: files of sale JSON lines — plain, gzip or zstd (found by their first
+    /// bytes) — folders (their files, by name) and globs, read one after another as one
+    /// stream; `-` or nothing reads stdin.
+    files: Vec<PathBuf>,
 }
 
 impl Args {
@@ -754,11 +756,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
         };
         return run_live(&a, analytics, checkpoints, results);
     }
-    let mut input = Input::open(
-        a.file.as_deref(),
-        a.window.partitions,
-        a.shape.file_shape()?,
-    )?;
+    let mut input = Input::open(&a.files, a.window.partitions, a.shape.file_shape()?)?;
     let mut w = out::stdout();
     out::line(&mut w, &banner(&a.window))?;
     let mut printer = Printer::new(&a)?;
@@ -769,8 +767,8 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let summary = for_each_sale(
         &mut input,
         |sale, partition, now, line| {
-            let at = At::Line(line.number);
-            newest.see(sale.event_time(), line.number, sale.id_sale);
+            let at = line.at();
+            newest.see(sale.event_time(), &line, sale.id_sale);
             let mut printer = printer_cell.borrow_mut();
             let g = GuardInput {
                 stream: 0,
@@ -789,7 +787,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
                 .map_err(|e| std::io::Error::other(e.to_string()))
         },
         |line, e| {
-            let at = At::Line(line.number);
+            let at = line.at();
             let mut printer = printer_cell.borrow_mut();
             printer.report.say(Kind::Invalid, || format!("{at}: {e}"));
             printer

@@ -6,7 +6,7 @@ use super::window_args::{
 };
 use crate::input::{for_each_sale, Input};
 use crate::out::{self, Res};
-use crate::report::{At, Kind, Reporter};
+use crate::report::{Kind, Reporter};
 use clap::Parser;
 use hopscope_core::window::guard::TimeGuard;
 use hopscope_core::window::{Event, HopWindows, Pushed};
@@ -35,19 +35,17 @@ pub struct Args {
     /// this file, unchanged, in a JSON envelope with the reason, its line and the watermark.
     #[arg(long, value_name = "FILE")]
     dead_letter: Option<PathBuf>,
-    /// Input file of sale JSON lines; `-` or nothing reads stdin.
-    file: Option<PathBuf>,
+    /// Input: files of sale JSON lines — plain, gzip or zstd (found by their first
+    /// bytes) — folders (their files, by name) and globs, read one after another as one
+    /// stream; `-` or nothing reads stdin.
+    files: Vec<PathBuf>,
 }
 
 pub fn run(a: Args) -> Res<ExitCode> {
     let mut config = a.window.config(false)?;
     config.emit_empty = a.emit_empty;
     let mut engine = HopWindows::new(config)?;
-    let mut input = Input::open(
-        a.file.as_deref(),
-        a.window.partitions,
-        a.shape.file_shape()?,
-    )?;
+    let mut input = Input::open(&a.files, a.window.partitions, a.shape.file_shape()?)?;
     let mut w = out::stdout();
     let write_fired = |engine: &mut HopWindows, w: &mut dyn Write| -> std::io::Result<()> {
         while let Some(r) = engine.poll() {
@@ -64,8 +62,8 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let summary = for_each_sale(
         &mut input,
         |sale, partition, now, line| {
-            let at = At::Line(line.number);
-            newest.see(sale.event_time(), line.number, sale.id_sale);
+            let at = line.at();
+            newest.see(sale.event_time(), &line, sale.id_sale);
             let mut report = report.borrow_mut();
             let g = GuardInput {
                 stream: 0,
@@ -101,7 +99,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
             write_fired(&mut engine, &mut w)
         },
         |line, e| {
-            let at = At::Line(line.number);
+            let at = line.at();
             let mut report = report.borrow_mut();
             report.say(Kind::Invalid, || format!("{at}: {e}"));
             report.dead_letter("invalid", &e.to_string(), &at, None, line.raw)

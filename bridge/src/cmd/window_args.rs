@@ -170,26 +170,29 @@ fn human(s: Span) -> String {
 pub struct NewestSale {
     time: Option<hopscope_core::Timestamp>,
     line: u64,
+    /// Its file, when there are several inputs (copied only when it changes).
+    file: Option<String>,
     id: String,
 }
 
 impl NewestSale {
     /// Runs for every sale: the id is copied only for the first sale and for one far ahead
     /// of the newest before it (a broken clock), which are the ones a hint names.
-    pub fn see(&mut self, t: hopscope_core::Timestamp, line: u64, id: &str) {
+    pub fn see(&mut self, t: hopscope_core::Timestamp, at: &crate::input::Line<'_>, id: &str) {
         match self.time {
-            Some(n) if t <= n => {}
+            Some(n) if t <= n => return,
             Some(n) if t.since(n) <= hopscope_core::window::guard::DEFAULT_MAX_JUMP => {
-                self.time = Some(t);
-                self.line = line;
                 self.id.clear();
             }
             _ => {
-                self.time = Some(t);
-                self.line = line;
                 self.id.clear();
                 self.id.push_str(id);
             }
+        }
+        self.time = Some(t);
+        self.line = at.number;
+        if self.file.as_deref() != at.file {
+            self.file = at.file.map(str::to_string);
         }
     }
 
@@ -198,7 +201,8 @@ impl NewestSale {
         let t = self.time?;
         (dropped > 0 && dropped * 2 >= sales).then(|| {
             format!(
-                "{dropped} of {sales} sales were dropped as late; the newest sale time, {t}, came from line {}{}: if that clock is wrong, --max-ahead puts such records aside",
+                "{dropped} of {sales} sales were dropped as late; the newest sale time, {t}, came from {}line {}{}: if that clock is wrong, --max-ahead puts such records aside",
+                self.file.as_ref().map(|f| format!("{f} ")).unwrap_or_default(),
                 self.line,
                 if self.id.is_empty() {
                     String::new()
