@@ -163,6 +163,8 @@ pub struct LiveState {
     pub topic: Option<String>,
     /// The bridge's `--windows-topic` (Flink's windows), once a row came.
     pub windows_topic: Option<String>,
+    /// Rows received from it.
+    pub windows_received: u64,
     /// Event time: where the warm start began (now − window size − delay).
     pub warm_from: Option<Timestamp>,
     /// Next offset owed per partition (records and gap notices received): a reconnect
@@ -273,6 +275,7 @@ impl LiveState {
             gaps: 0,
             topic: None,
             windows_topic: None,
+            windows_received: 0,
             warm_from: None,
             next: BTreeMap::new(),
             attempt: 0,
@@ -1038,8 +1041,12 @@ impl Page {
                 }
                 self.live.topic = Some(topic);
                 if windows_topic.is_some() {
-                    // Kept across reconnects, as the windows are.
-                    self.shop.agreement.get_or_insert_with(Agreement::default);
+                    // Kept across reconnects, as the windows are. Only in event time: the
+                    // job windows by sale time, and windows by arrival would differ from
+                    // its by design, not by a fault (the status says so instead).
+                    if self.settings.live_time == LiveTime::Event {
+                        self.shop.agreement.get_or_insert_with(Agreement::default);
+                    }
                     self.live.windows_topic = windows_topic;
                 }
                 // Flink's Kafka source knows its partitions before their first record; so
@@ -1109,9 +1116,12 @@ impl Page {
             ServerMessage::Error { message } => self.live.problem = Some(message),
             ServerMessage::Windows { topic, rows } => {
                 self.live.windows_topic = Some(topic);
-                let agreement = self.shop.agreement.get_or_insert_with(Agreement::default);
-                for r in rows {
-                    agreement.theirs(&r.window);
+                self.live.windows_received += rows.len() as u64;
+                if self.settings.live_time == LiveTime::Event {
+                    let agreement = self.shop.agreement.get_or_insert_with(Agreement::default);
+                    for r in rows {
+                        agreement.theirs(&r.window);
+                    }
                 }
             }
         }
@@ -1504,6 +1514,51 @@ mod tests {
         let mut old = Page::from_query("?source=live", reload + 86_400_000.0);
         old.restore_live_session(&kept, reload + 86_400_000.0);
         assert!(old.live.restored.is_none());
+    }
+
+    #[test]
+    fn in_processing_time_flinks_event_time_windows_are_counted_not_compared() {
+        let row = |start: i64| {
+            hopscope_core::protocol::WindowRow {
+            partition: 0,
+            offset: start,
+            window: hopscope_core::WindowResult::from_json(
+                format!(
+                    r#"{{"window_start":"{}","window_end":"{}","sales_in_window":1,"revenue":1.0,"avg_ticket":1.0,"active_sellers":1,"active_categories":1,"active_products":1,"biggest_sale":1.0,"ticket_stddev":0.0}}"#,
+                    Timestamp(start).to_iso(),
+                    Timestamp(start + 900_000).to_iso()
+                )
+                .as_bytes(),
+            )
+            .unwrap(),
+        }
+        };
+        for (ltime, compared) in [("processing", false), ("event", true)] {
+            let mut p = Page::from_query(&format!("?source=live&ltime={ltime}"), 0.0);
+            let at = |t: f64| move || t;
+            p.handle(Action::Live(LiveEvent::Open), &mut at(10.0));
+            let hello = ServerMessage::Hello {
+                version: hopscope_core::protocol::PROTOCOL_VERSION,
+                topic: "sales".into(),
+                partitions: 2,
+                windows_topic: Some("sales-windows".into()),
+                bridge: None,
+            };
+            p.handle(
+                Action::Live(LiveEvent::Message(Box::new(hello))),
+                &mut at(11.0),
+            );
+            let rows = ServerMessage::Windows {
+                topic: "sales-windows".into(),
+                rows: vec![row(0), row(1_000)],
+            };
+            p.handle(
+                Action::Live(LiveEvent::Message(Box::new(rows))),
+                &mut at(12.0),
+            );
+            assert_eq!(p.live.windows_received, 2);
+            assert_eq!(p.shop.agreement.is_some(), compared, "{ltime}");
+        }
     }
 
     #[test]

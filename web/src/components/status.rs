@@ -114,7 +114,12 @@ fn behind_notice(page: &Page) -> Option<String> {
 /// Flink's windows (the bridge's `--windows-topic`) against the page's own.
 fn agreement(page: &Page, topic: &str) -> Html {
     let Some(a) = &page.shop.agreement else {
-        return Html::default();
+        // Processing time: the job windows by sale time, this page by arrival.
+        return html! {
+            <p class="muted" data-testid="live-agreement">{ format!(
+                "Flink's windows from topic {topic}: {} received. This page windows by arrival (processing time) and the job by sale time, so they are not compared: choose event time to set them side by side.",
+                page.live.windows_received) }</p>
+        };
     };
     let verdict = match (&a.first_difference, a.compared) {
         (_, 0) => "none compared yet: waiting for windows both computed".to_string(),
