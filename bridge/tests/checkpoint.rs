@@ -55,6 +55,31 @@ fn checkpoints(d: &Path) -> Vec<u64> {
     v
 }
 
+/// A live shop producing to `t`: 3,600 sales over about 12 s, four times as many for 4 s
+/// in the middle (a spike, so alerts and the cooldown are in the state).
+fn live_shop(t: &str, seed: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "produce",
+            "--brokers",
+            &brokers(),
+            "--topic",
+            t,
+            "--rate",
+            "150",
+            "--count",
+            "3600",
+            "--seed",
+            seed,
+            "--scenario",
+            "spike@6s,factor=4,for=4s",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Records the newest checkpoint has analysed (the sum of its next offsets).
 fn covered(d: &Path) -> i64 {
     let Some(seq) = checkpoints(d).last().copied() else {
@@ -138,26 +163,7 @@ fn killed_and_restarted_it_prints_what_a_run_that_never_stopped_prints() {
     }
     let t = new_topic("ckpt");
     let d = dir("ckpt");
-    // A live shop: 3,600 sales over about 12 s, four times as many for 4 s in the middle.
-    let mut producer = Command::new(env!("CARGO_BIN_EXE_hopscope"))
-        .args([
-            "produce",
-            "--brokers",
-            &brokers(),
-            "--topic",
-            &t,
-            "--rate",
-            "150",
-            "--count",
-            "3600",
-            "--seed",
-            "11",
-            "--scenario",
-            "spike@6s,factor=4,for=4s",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut producer = live_shop(&t, "11");
     let mut printed = Vec::new();
     // 1: killed once a checkpoint covers 700 sales.
     let run = analyze(&t, &d, false, None);
@@ -397,26 +403,7 @@ async fn killed_and_restarted_its_results_topics_hold_every_window_and_alert_exa
         alerts.as_str(),
     ];
     let d = dir("eo");
-    let mut producer = Command::new(env!("CARGO_BIN_EXE_hopscope"))
-        .args([
-            "produce",
-            "--brokers",
-            &brokers(),
-            "--topic",
-            &t,
-            "--rate",
-            "150",
-            "--count",
-            "3600",
-            "--seed",
-            "12",
-            "--scenario",
-            "spike@6s,factor=4,for=4s",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut producer = live_shop(&t, "12");
     // 1 and 2: killed after checkpoints (and their commits) of 700 and 1,600 sales.
     let run = analyze_with(&t, &d, false, None, &out);
     wait_until("a checkpoint of 700 sales", || covered(&d) >= 700);

@@ -11,24 +11,12 @@
 
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig};
 use hopscope_core::window::{EventTime, TimeMode, WindowConfig};
-use hopscope_core::{Catalog, GeneratorConfig, Sale, SaleGenerator, Span};
-use std::time::Instant;
+use hopscope_core::{Sale, Span};
 
-fn sales(rate: f64, n: usize) -> Vec<(Sale, u32)> {
-    let config = GeneratorConfig {
-        seed: 1,
-        rate,
-        ..GeneratorConfig::default()
-    };
-    let mut g = SaleGenerator::new(Catalog::embedded(), &config);
-    let end = config.start.plus(Span::minutes(36_500 * 1_440));
-    (0..n)
-        .map(|_| {
-            let s = g.poll(end).expect("enough sales");
-            (s.sale, s.partition)
-        })
-        .collect()
-}
+#[path = "../benches/support/workload.rs"]
+mod workload;
+use std::time::Instant;
+use workload::sales_at as sales;
 
 fn config() -> AnalyticsConfig {
     AnalyticsConfig {

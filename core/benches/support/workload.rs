@@ -15,9 +15,14 @@ use std::hint::black_box;
 
 /// `n` generated sales with their partitions, seed 1, 1,000 sales per simulated second.
 pub fn sales(n: usize) -> Vec<(Sale, u32)> {
+    sales_at(1_000.0, n)
+}
+
+/// `n` generated sales with their partitions, seed 1, `rate` sales per simulated second.
+pub fn sales_at(rate: f64, n: usize) -> Vec<(Sale, u32)> {
     let config = GeneratorConfig {
         seed: 1,
-        rate: 1_000.0,
+        rate,
         ..GeneratorConfig::default()
     };
     let mut g = SaleGenerator::new(Catalog::embedded(), &config);
