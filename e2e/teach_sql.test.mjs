@@ -34,6 +34,17 @@ async function setField(page, id, value) {
 for (const [w, h] of SIZES) {
   test(`teaching view: the query beside the picture follows the settings; a row and its bar are one selection (${w}px)`, async () => {
     const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s&seed=3`, { width: w, height: h });
+    // Before any sale: no bar says "0", and the status line is about the lesson, not panes.
+    assert.equal(await page.locator('[data-testid=window-bar] text.wlabel').count(), 0, 'no "0" on empty bars');
+    assert.doesNotMatch(await page.textContent('[data-testid=lesson-status]'), /panes|gcd/);
+    // The legend names every mark in words (a shape or a sign as well as a colour).
+    const legend = await page.textContent('[data-testid=legend]');
+    for (const words of ['late', 'too late', 'open window (dashed)', 'fired window (solid)', 'empty window', 'outlined', 'the watermark']) {
+      assert.ok(legend.includes(words), `legend: ${words}`);
+    }
+    // Live regions only where something changes that a listener needs to hear.
+    const live = await page.evaluate(() => [...document.querySelectorAll('.teach [aria-live]')].map((e) => e.dataset.testid || e.tagName));
+    assert.ok(!live.includes('SECTION'), `no whole panel is a live region: ${live}`);
     await next(page, 14);
     const sql = () => page.textContent('[data-testid=sql-text]');
     assert.match(await sql(), /HOP\(TABLE sales, DESCRIPTOR\(sale_ts\), INTERVAL '2' SECOND, INTERVAL '10' SECOND\)/);
