@@ -81,6 +81,16 @@ for (const [w, h] of SIZES) {
     await page.click('[data-testid=sql-copy]');
     await page.waitForFunction(() => document.querySelector('[data-testid=sql-copied]').textContent === 'Copied.');
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await sql());
+    // The same window in other systems' syntax, each with its own argument order.
+    await page.click('[data-testid=other-systems] summary');
+    const code = (sys) => page.textContent(`[data-testid=other-system][data-system="${sys}"] code`);
+    assert.equal(await code('Spark Structured Streaming'), 'window(col("sale_ts"), "10 seconds", "2 seconds")');
+    assert.equal(await code('ksqlDB'), 'WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 2 SECONDS)');
+    assert.match(await code('Flink SQL (window TVF)'), /INTERVAL '2' SECOND, INTERVAL '10' SECOND/);
+    await page.click('[data-testid=other-system][data-system="Kafka Streams"] button');
+    await page.waitForFunction(() => document.querySelector('[data-testid=sql-copied]').textContent === 'Copied.');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()),
+      'TimeWindows.ofSizeWithNoGrace(Duration.ofSeconds(10)).advanceBy(Duration.ofSeconds(2))');
     await page.screenshot({ path: shot(`teach-sql-${w}`), fullPage: true });
     assert.deepEqual(errors, []);
   });

@@ -92,6 +92,8 @@ pub enum LessonAction {
     /// Where the shown SQL reads its sales from.
     SetSqlSource(SqlSource),
     CopySql,
+    /// Copy this text (a window in another system's syntax).
+    CopyText(String),
     /// Save the lesson's sales as the JSON lines file the SQL's file source reads.
     DownloadSales,
     Select(Selected),
@@ -842,6 +844,10 @@ impl Page {
             LessonAction::CopySql => {
                 self.sql_copied = None;
                 self.effects.push_back(Effect::Copy(self.lesson_sql()));
+            }
+            LessonAction::CopyText(text) => {
+                self.sql_copied = None;
+                self.effects.push_back(Effect::Copy(text));
             }
             LessonAction::DownloadSales => self.effects.push_back(Effect::Download {
                 name: crate::sql::SALES_FILE,

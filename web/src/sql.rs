@@ -382,3 +382,142 @@ mod tests {
         assert_eq!(flink_timestamp(-2_000), "1969-12-31 23:59:58.000");
     }
 }
+
+/// The lesson's hopping window in other systems' syntax: (system, code, what to mind).
+/// The trap each marks is the argument order — Flink and RisingWave and Arroyo put the
+/// slide first, Spark and Kafka Streams the size.
+pub fn other_systems(size: Span, slide: Span) -> Vec<(&'static str, String, &'static str)> {
+    let words = |s: Span, upper: bool| {
+        let (n, unit) = human_unit(s);
+        let text = format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+        if upper {
+            text.to_uppercase()
+        } else {
+            text
+        }
+    };
+    let java = |s: Span| {
+        let (n, unit) = human_unit(s);
+        let f = match unit {
+            "hour" => "ofHours",
+            "minute" => "ofMinutes",
+            "second" => "ofSeconds",
+            _ => "ofMillis",
+        };
+        format!("Duration.{f}({n})")
+    };
+    vec![
+        (
+            "Flink SQL (window TVF)",
+            format!(
+                "HOP(TABLE sales, DESCRIPTOR(sale_ts), {}, {})",
+                interval(slide),
+                interval(size)
+            ),
+            "slide first, then size",
+        ),
+        (
+            "Flink SQL (legacy group window)",
+            format!(
+                "GROUP BY HOP(sale_ts, {}, {})",
+                interval(slide),
+                interval(size)
+            ),
+            "slide first, then size",
+        ),
+        (
+            "Spark Structured Streaming",
+            format!(
+                "window(col(\"sale_ts\"), \"{}\", \"{}\")",
+                words(size, false),
+                words(slide, false)
+            ),
+            "size first, then slide — the other way round from Flink",
+        ),
+        (
+            "ksqlDB",
+            format!(
+                "WINDOW HOPPING (SIZE {}, ADVANCE BY {})",
+                words(size, true),
+                words(slide, true)
+            ),
+            "named: SIZE and ADVANCE BY",
+        ),
+        (
+            "RisingWave",
+            format!(
+                "HOP(sales, sale_ts, INTERVAL '{}', INTERVAL '{}')",
+                words(slide, true),
+                words(size, true)
+            ),
+            "hop size (the slide) first, then window size",
+        ),
+        (
+            "Arroyo",
+            format!(
+                "hop(INTERVAL '{}', INTERVAL '{}')",
+                words(slide, false),
+                words(size, false)
+            ),
+            "slide first, then size",
+        ),
+        (
+            "Kafka Streams",
+            format!(
+                "TimeWindows.ofSizeWithNoGrace({}).advanceBy({})",
+                java(size),
+                java(slide)
+            ),
+            "size, then advance (the slide)",
+        ),
+    ]
+}
+
+/// A span as a whole number of its largest unit: (7, "minute"), (1500, "millisecond").
+fn human_unit(s: Span) -> (i64, &'static str) {
+    for (unit, n) in [("hour", 3_600_000), ("minute", 60_000), ("second", 1_000)] {
+        if s.0 % n == 0 {
+            return (s.0 / n, unit);
+        }
+    }
+    (s.0, "millisecond")
+}
+
+#[cfg(test)]
+mod other_tests {
+    use super::*;
+
+    #[test]
+    fn every_system_gets_the_same_window_with_its_own_argument_order() {
+        let all = other_systems(Span::seconds(10), Span::seconds(2));
+        let code = |name: &str| all.iter().find(|(n, ..)| *n == name).unwrap().1.clone();
+        assert_eq!(
+            code("Spark Structured Streaming"),
+            "window(col(\"sale_ts\"), \"10 seconds\", \"2 seconds\")"
+        );
+        assert_eq!(
+            code("ksqlDB"),
+            "WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 2 SECONDS)"
+        );
+        assert_eq!(
+            code("RisingWave"),
+            "HOP(sales, sale_ts, INTERVAL '2 SECONDS', INTERVAL '10 SECONDS')"
+        );
+        assert_eq!(
+            code("Arroyo"),
+            "hop(INTERVAL '2 seconds', INTERVAL '10 seconds')"
+        );
+        assert_eq!(
+            code("Kafka Streams"),
+            "TimeWindows.ofSizeWithNoGrace(Duration.ofSeconds(10)).advanceBy(Duration.ofSeconds(2))"
+        );
+        let seed = other_systems(Span::minutes(15), Span::seconds(1));
+        assert!(
+            seed[2].1.contains("\"15 minutes\", \"1 second\""),
+            "{}",
+            seed[2].1
+        );
+        let odd = other_systems(Span::millis(1_500), Span::millis(500));
+        assert!(odd[6].1.contains("Duration.ofMillis(1500)"), "{}", odd[6].1);
+    }
+}

@@ -53,6 +53,24 @@ pub fn sql_panel(p: &SqlPanelProps) -> Html {
                 } }</span>
             </div>
             <pre class="sql-text" data-testid="sql-text"><code>{ text }</code></pre>
+            <details class="systems" data-testid="other-systems">
+                <summary>{ "The same window in other systems — mind the order of size and slide" }</summary>
+                <table>
+                    <tbody>
+                    { for crate::sql::other_systems(l.config.size, l.config.slide).into_iter().map(|(system, code, mind)| {
+                        let copy = { let c = code.clone(); dispatch.reform(move |_| Action::Lesson(LessonAction::CopyText(c.clone()))) };
+                        html! {
+                            <tr data-testid="other-system" data-system={system}>
+                                <th scope="row">{ system }</th>
+                                <td><code>{ code }</code></td>
+                                <td class="muted">{ mind }</td>
+                                <td><button class="link" aria-label={format!("Copy the {system} window")} onclick={copy}>{ "Copy" }</button></td>
+                            </tr>
+                        }
+                    }) }
+                    </tbody>
+                </table>
+            </details>
             <p class="muted">{ match source {
                 SqlSource::File => format!(
                     "Paste it into Flink's SQL client (sql-client.sh) started in the folder holding {SALES_FILE}: it prints the rows of the table beside the picture — all of them, since a file ends and its end fires the last windows (press End of input here to see the same). The file holds the sales in the order they reached the lesson's engine, so Flink finds the same ones late."),
