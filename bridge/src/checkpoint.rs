@@ -58,14 +58,7 @@ pub struct Checkpoints {
     seq: u64,
 }
 
-fn fnv(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
+use hopscope_core::snapshot::checksum as fnv;
 
 /// Tests widen a moment — between writing a checkpoint and putting it in place
 /// (`HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS`), between a transaction's results and its commit

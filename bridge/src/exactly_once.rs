@@ -48,12 +48,8 @@ pub struct Results {
 /// `dir` (stable across restarts, distinct per directory).
 pub fn ids(dir: &Path, source: &str) -> String {
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in canonical.to_string_lossy().bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("hopscope-analyze-{source}-{h:016x}")
+    let h = hopscope_core::snapshot::checksum(canonical.to_string_lossy().as_bytes());
+    format!("hopscope-analyze-{source}-{h}")
 }
 
 /// The group's committed offsets on `source`, by partition (`None`: it never committed).

@@ -35,8 +35,9 @@ struct Header {
     checksum: String,
 }
 
-/// FNV-1a, 64 bits: cheap, and any flipped byte changes it.
-fn checksum(bytes: &[u8]) -> String {
+/// FNV-1a, 64 bits, in hex: cheap, and any flipped byte changes it. (The bridge's
+/// checkpoint files and transactional ids use it too.)
+pub fn checksum(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h ^= u64::from(*b);
