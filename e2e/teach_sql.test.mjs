@@ -355,7 +355,8 @@ for (const [w, h] of SIZES) {
   test(`dashboard: the window inspector shows a window's bounds, when it fired and its row, and steps through the newest windows (${w}px)`, async () => {
     const { page, errors } = await openPage(browser, `${srv.base}?speed=60&seed=3`, { width: w, height: h });
     await page.waitForFunction(() => !document.querySelector('[data-testid=kpi-sales] .kpi-value').textContent.includes('—'));
-    await page.waitForTimeout(300);
+    // Two windows at least, so there is an older one to step to.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-sales]')?.dataset.points || 0) >= 2);
     await page.click('[data-testid=pause]');
     const sales = (await page.textContent('[data-testid=kpi-sales] .kpi-value')).trim();
     const range = await page.textContent('[data-testid=window-range]');

@@ -853,10 +853,12 @@ impl Lesson {
     pub fn sales_jsonl(&self) -> String {
         let mut out = String::new();
         for e in &self.events {
+            // The seller is JSON-escaped (a live record's seller can hold anything); the
+            // price is written as the exact decimal, as the DDL's DECIMAL(10, 2) reads it.
             out.push_str(&format!(
-                "{{\"id_sale\":\"lesson-{}\",\"seller\":{:?},\"price\":{},\"sale_date\":\"{}\"}}\n",
+                "{{\"id_sale\":\"lesson-{}\",\"seller\":{},\"price\":{},\"sale_date\":\"{}\"}}\n",
                 e.id,
-                e.seller,
+                serde_json::Value::from(e.seller.as_str()),
                 e.value.display_plain(),
                 e.event_time.to_iso(),
             ));
@@ -1422,6 +1424,22 @@ mod tests {
         let mut e = lesson(10, 2);
         e.take_over(&p);
         assert_eq!(e.late_count(), 2);
+    }
+
+    #[test]
+    fn the_sales_file_is_json_whatever_a_live_seller_is_called() {
+        let mut l =
+            Lesson::new(Span::seconds(10), Span::seconds(2), TimeMode::Processing, 1).unwrap();
+        l.go_live(Timestamp(1_000));
+        let sale = hopscope_core::Sale::from_json(
+            br#"{"id_sale":"a","nm_product":"P","seller":"ana \"la\" s\u00e9 \u0001","price":2.5,"sale_date":"2024-01-21T10:00:00Z"}"#,
+        )
+        .unwrap();
+        l.live_sale(&sale, Timestamp(2_000));
+        let line = l.sales_jsonl();
+        let v: serde_json::Value = serde_json::from_str(line.trim()).expect("valid JSON");
+        assert_eq!(v["seller"], "ana \"la\" sé \u{1}");
+        assert!(line.contains("\"price\":2.50,"), "{line}");
     }
 
     #[test]
