@@ -2,10 +2,11 @@
 //! written together, atomically, so a restarted `analyze` resumes exactly where the last
 //! checkpoint was taken — no sale lost, none counted twice.
 //!
-//! A checkpoint is one file `checkpoint-<seq>.ckpt`: a header line (format, version, the
-//! topic, the offsets, the event-time guard's state, the length and checksum of what
-//! follows) and core's analytics snapshot (which carries its own version, checksum and the
-//! query it was taken with). It is written to a temporary file, synced, renamed into place
+//! A checkpoint is one file `checkpoint-<seq>.ckpt`: a seal line (format, version, the
+//! length and FNV-1a checksum of everything after it), a header line (the topic, the
+//! offsets, the event-time guard's state) and core's analytics snapshot (which carries its
+//! own version, checksum and the query it was taken with). The seal covers the offsets:
+//! a damaged digit there would resume at the wrong place without a word. It is written to a temporary file, synced, renamed into place
 //! and the directory synced: a crash or a full disk while writing leaves the previous
 //! checkpoint whole. The newest two are kept.
 //!
@@ -26,10 +27,18 @@ const VERSION: u32 = 1;
 /// Checkpoints kept: the newest and the one before.
 const KEEP: usize = 2;
 
+/// The first line: what the file is, and the length and checksum of the rest.
 #[derive(Serialize, Deserialize)]
-struct Header {
+struct Seal {
     format: String,
     version: u32,
+    length: usize,
+    checksum: String,
+}
+
+/// The second line: where the snapshot that follows it was taken.
+#[derive(Serialize, Deserialize)]
+struct Header {
     seq: u64,
     topic: String,
     /// Next offset to read, by partition.
@@ -37,9 +46,6 @@ struct Header {
     /// When it was written (ms since the epoch), for the reader.
     written_at: i64,
     guard: TimeGuard,
-    /// Bytes of the analytics snapshot after the header line, and their FNV-1a.
-    length: usize,
-    checksum: String,
 }
 
 /// A checkpoint read back: where to resume and with what.
@@ -158,40 +164,43 @@ impl Checkpoints {
             )
         };
         let bytes = fs::read(&path).map_err(|e| bad(e.to_string()))?;
-        let split = bytes
-            .iter()
-            .position(|b| *b == b'\n')
-            .ok_or_else(|| bad("not a hopscope checkpoint (no header line)".into()))?;
-        let header: Header = serde_json::from_slice(&bytes[..split])
+        let line = |b: &[u8]| b.iter().position(|c| *c == b'\n');
+        let split =
+            line(&bytes).ok_or_else(|| bad("not a hopscope checkpoint (no seal line)".into()))?;
+        let seal: Seal = serde_json::from_slice(&bytes[..split])
             .map_err(|e| bad(format!("not a hopscope checkpoint ({e})")))?;
-        if header.format != FORMAT {
+        if seal.format != FORMAT {
             return Err(bad(format!(
                 "not a hopscope checkpoint (format {:?})",
-                header.format
+                seal.format
             )));
         }
-        if header.version != VERSION {
+        if seal.version != VERSION {
             return Err(bad(format!(
                 "written by a hopscope with checkpoint format {}; this one reads {VERSION}",
-                header.version
+                seal.version
             )));
         }
+        let sealed = &bytes[split + 1..];
+        if sealed.len() != seal.length {
+            return Err(bad(format!(
+                "truncated: {} bytes where it wrote {}",
+                sealed.len(),
+                seal.length
+            )));
+        }
+        if fnv(sealed) != seal.checksum {
+            return Err(bad("damaged: its checksum does not match".into()));
+        }
+        let split = line(sealed).ok_or_else(|| bad("no header line".into()))?;
+        let header: Header = serde_json::from_slice(&sealed[..split])
+            .map_err(|e| bad(format!("its header: {e}")))?;
+        let body = &sealed[split + 1..];
         if header.topic != self.topic {
             return Err(bad(format!(
                 "a checkpoint of topic {:?}, but this run reads topic {:?}",
                 header.topic, self.topic
             )));
-        }
-        let body = &bytes[split + 1..];
-        if body.len() != header.length {
-            return Err(bad(format!(
-                "truncated: {} bytes where it wrote {}",
-                body.len(),
-                header.length
-            )));
-        }
-        if fnv(body) != header.checksum {
-            return Err(bad("damaged: its checksum does not match".into()));
         }
         let analytics = Analytics::restore(config, body).map_err(|e| bad(e.to_string()))?;
         Ok(Resume {
@@ -213,25 +222,29 @@ impl Checkpoints {
         offsets: &BTreeMap<u32, i64>,
         now: hopscope_core::Timestamp,
     ) -> Result<PathBuf, String> {
-        let body = analytics.snapshot();
         let header = Header {
-            format: FORMAT.into(),
-            version: VERSION,
             seq: self.seq + 1,
             topic: self.topic.clone(),
             offsets: offsets.clone(),
             written_at: now.0,
             guard: guard.clone(),
-            length: body.len(),
-            checksum: fnv(&body),
+        };
+        let mut sealed = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+        sealed.push(b'\n');
+        sealed.extend_from_slice(&analytics.snapshot());
+        let seal = Seal {
+            format: FORMAT.into(),
+            version: VERSION,
+            length: sealed.len(),
+            checksum: fnv(&sealed),
         };
         let tmp = self.dir.join("checkpoint.tmp");
         let path = self.dir.join(format!("checkpoint-{}.ckpt", header.seq));
         let write = || -> std::io::Result<()> {
             let mut f = fs::File::create(&tmp)?;
-            serde_json::to_writer(&mut f, &header)?;
+            serde_json::to_writer(&mut f, &seal)?;
             f.write_all(b"\n")?;
-            f.write_all(&body)?;
+            f.write_all(&sealed)?;
             f.sync_all()?;
             drop(f);
             test_pause("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS");
@@ -333,6 +346,12 @@ mod tests {
         let i = bytes.len() - 40;
         flipped[i] ^= 1;
         fs::write(&newest, &flipped).unwrap();
+        assert!(c.load(&config(10)).err().unwrap().contains("checksum"));
+        // A damaged offset is damage too, not a resume at the wrong place.
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let moved = text.replacen("\"0\":17", "\"0\":71", 1);
+        assert_ne!(moved, text);
+        fs::write(&newest, moved).unwrap();
         assert!(c.load(&config(10)).err().unwrap().contains("checksum"));
         // Reset starts over on purpose.
         let c = Checkpoints::open(&d, "sales", true).unwrap();

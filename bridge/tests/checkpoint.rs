@@ -88,8 +88,9 @@ fn covered(d: &Path) -> i64 {
     let Ok(text) = std::fs::read_to_string(d.join(format!("checkpoint-{seq}.ckpt"))) else {
         return 0;
     };
+    // The second line: the header with the offsets (the first is the seal).
     let header: serde_json::Value =
-        serde_json::from_str(text.lines().next().unwrap_or("{}")).unwrap_or_default();
+        serde_json::from_str(text.lines().nth(1).unwrap_or("{}")).unwrap_or_default();
     header["offsets"]
         .as_object()
         .map_or(0, |o| o.values().filter_map(|v| v.as_i64()).sum())
