@@ -151,7 +151,8 @@ impl Read for Named {
             let what = match self.encoding {
                 Encoding::Gzip => "gzip",
                 Encoding::Zstd => "zstd",
-                Encoding::Plain => "file",
+                // A plain file's read error is the system's: say it with the name.
+                Encoding::Plain => return io::Error::new(e.kind(), format!("{}: {e}", self.name)),
             };
             let at = self.read.load(Ordering::Relaxed);
             let of = self.size.map(|s| format!(" of {s}")).unwrap_or_default();
