@@ -96,7 +96,7 @@ impl Results {
         for t in windows.iter().chain(alerts.iter()) {
             kafka::ensure_topic_one_partition(conn, t)?;
         }
-        let mut config = kafka::producer_config(conn, "murmur2_random");
+        let mut config = kafka::producer_config(conn, "murmur2_random", &[]);
         config.set("transactional.id", id);
         let producer: ThreadedProducer<Watch> = config
             .create_with_context(Watch::new(conn))

@@ -166,6 +166,11 @@ impl Analytics {
         self.engine.partition_watermarks()
     }
 
+    /// When [`Analytics::advance`] next has something to do ([`HopWindows::next_timeout`]).
+    pub fn next_timeout(&self, now: Timestamp) -> Option<Timestamp> {
+        self.engine.next_timeout(now)
+    }
+
     /// Moves the clock (processing time fires windows; event time waits for events).
     pub fn advance(&mut self, now: Timestamp) {
         self.engine.advance(now);

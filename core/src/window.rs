@@ -289,6 +289,23 @@ impl HopWindows {
         }
     }
 
+    /// When [`HopWindows::advance`] next has something to do, after `now` (str0m's
+    /// `poll_timeout`): in processing time the next window end, since a window fires when
+    /// the clock passes it; in event time the next idleness check. `None`: nothing until
+    /// the next record. A driver sleeps until then instead of polling the clock, so a
+    /// processing-time window fires on time however quiet the input.
+    pub fn next_timeout(&self, now: Timestamp) -> Option<Timestamp> {
+        match self.marks.as_ref() {
+            None if self.panes.is_empty() && self.hot.is_none() => None,
+            // Window ends are size + k·slide.
+            None => {
+                let since = (now.0 - self.size).rem_euclid(self.slide);
+                Some(Timestamp(now.0 - since + self.slide))
+            }
+            Some(marks) => marks.next_check().map(Timestamp),
+        }
+    }
+
     /// A partition the source will read, before its first record (event time, per
     /// partition): it holds the watermark back until it delivers, idles or finishes —
     /// as a Kafka split does in Flink, so reading partitions one after another loses
@@ -733,5 +750,44 @@ mod tests {
             .sum();
         assert_eq!(total, 200, "every sale in its two windows");
         assert_eq!(e.stats().dropped + e.stats().late_joined, 0);
+    }
+
+    #[test]
+    fn the_next_timeout_is_when_the_clock_next_fires_a_window() {
+        // Processing time, 3 s windows every 1 s: ends at whole seconds.
+        let mut e = HopWindows::new(WindowConfig::hop(
+            Span::seconds(3),
+            Span::seconds(1),
+            TimeMode::Processing,
+        ))
+        .unwrap();
+        assert_eq!(e.next_timeout(Timestamp(10_200)), None, "nothing open");
+        e.push(&sale_at(10), Timestamp(10_200));
+        let due = e.next_timeout(Timestamp(10_200)).expect("a window is open");
+        assert_eq!(due, Timestamp(11_000));
+        e.advance(Timestamp(due.0 - 1));
+        assert!(e.poll().is_none(), "not before its end");
+        e.advance(due);
+        assert_eq!(e.poll().map(|w| w.window_end), Some(Timestamp(11_000)));
+        // Ends not on a slide boundary: 2.5 s windows every 1 s end at k + 0.5 s.
+        let mut e = HopWindows::new(WindowConfig::hop(
+            Span(2_500),
+            Span::seconds(1),
+            TimeMode::Processing,
+        ))
+        .unwrap();
+        e.push(&sale_at(10), Timestamp(10_700));
+        assert_eq!(e.next_timeout(Timestamp(10_700)), Some(Timestamp(11_500)));
+        // Event time: only idleness is timed.
+        let mut e = HopWindows::new(WindowConfig::hop(
+            Span::seconds(3),
+            Span::seconds(1),
+            TimeMode::Event(EventTime::per_partition(Span(0), Some(Span::seconds(5)))),
+        ))
+        .unwrap();
+        e.declare_partition(0, Timestamp(0));
+        e.push(&sale_at(1), Timestamp(1_000));
+        let check = e.next_timeout(Timestamp(1_000)).expect("idleness is timed");
+        assert!(check.0 > 1_000 && check.0 <= 6_000, "{check:?}");
     }
 }

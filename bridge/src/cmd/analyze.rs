@@ -52,6 +52,12 @@ pub struct Args {
     /// job's; rows that are not windows are reported with partition and offset and skipped.
     #[arg(long, value_name = "TOPIC")]
     windows_topic: Option<String>,
+    /// Live: stop once every partition has been read up to the end it had when analyze
+    /// started (`end`; as Flink's `scan.bounded.mode = latest-offset` and kcat's -e): the
+    /// end of input then fires every window, as at the end of a file. Records written
+    /// meanwhile are left for the next run.
+    #[arg(long, value_parser = ["end"])]
+    until: Option<String>,
     /// Live: stop after no record has arrived for this long (e.g. 5s).
     #[arg(long, value_parser = hopscope_core::Span::parse)]
     idle_exit: Option<hopscope_core::Span>,
@@ -210,7 +216,14 @@ impl Printer {
         w: &mut dyn Write,
         current: Option<(&At<'_>, &[u8])>,
     ) -> Res<()> {
+        // Flushed only when something was printed: a record that prints nothing costs no
+        // call into stdout (it was a few percent of reading a topic).
+        let mut wrote = false;
         while let Some(o) = analytics.poll() {
+            wrote |= matches!(
+                &o,
+                Output::Alert(_) | Output::Suppressed(_) | Output::Window(_)
+            );
             if let Some(r) = self.results.as_mut() {
                 match &o {
                     Output::Window(win) => r.window(win)?,
@@ -252,7 +265,10 @@ impl Printer {
                 _ => {}
             }
         }
-        Ok(w.flush()?)
+        if wrote {
+            w.flush()?;
+        }
+        Ok(())
     }
 }
 
@@ -265,20 +281,30 @@ fn from_text(start: StartAt, seek_to: Option<hopscope_core::Timestamp>) -> Strin
 }
 
 /// A consumer assigned every partition of `topic`, each at `start` (a time is looked up
-/// with offsets-for-times on the record timestamps).
+/// with offsets-for-times on the record timestamps). `bounded`: also the end offset of
+/// every partition now (the last stable offset: what a `read_committed` reader can reach),
+/// and the consumer reports each partition's end. (Two consumers, each with half the
+/// partitions and a broker thread of its own, read slower on two cores: BENCHMARKS.md.)
+#[allow(clippy::type_complexity)]
 fn assign(
     conn: &crate::kafka::Connection,
     topic: &str,
     start: StartAt,
     seek_to: Option<hopscope_core::Timestamp>,
     resume: Option<&BTreeMap<u32, i64>>,
-) -> Res<(rdkafka::consumer::BaseConsumer<crate::kafka::Watch>, u32)> {
+    bounded: bool,
+) -> Res<(
+    rdkafka::consumer::BaseConsumer<crate::kafka::Watch>,
+    u32,
+    Option<BTreeMap<u32, i64>>,
+)> {
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::{Offset, TopicPartitionList};
     use std::time::Duration;
     let partitions = crate::kafka::partition_count(conn, topic)?;
+    let eof = if bounded { "true" } else { "false" };
     let consumer: BaseConsumer<crate::kafka::Watch> =
-        crate::kafka::consumer_config(conn, "analyze", &[])
+        crate::kafka::consumer_config(conn, "analyze", &[("enable.partition.eof", eof)])
             .create_with_context(crate::kafka::Watch::new(conn))
             .map_err(|e| conn.redact(&e.to_string()))?;
     let mut tpl = TopicPartitionList::new();
@@ -303,8 +329,22 @@ fn assign(
             }
         }
     }
+    // The ends before the first fetch: records written from now on are not waited for.
+    let ends = if bounded {
+        let mut ends = BTreeMap::new();
+        for p in 0..partitions as i32 {
+            let (low, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10))?;
+            // An empty partition is done before it starts.
+            if high > low {
+                ends.insert(p as u32, high);
+            }
+        }
+        Some(ends)
+    } else {
+        None
+    };
     consumer.assign(&tpl)?;
-    Ok((consumer, partitions))
+    Ok((consumer, partitions, ends))
 }
 
 /// Where a live read resumes: a checkpoint's next offsets, and the line that says so.
@@ -314,31 +354,34 @@ pub struct ResumeAt<'a> {
 }
 
 /// What both live reads share: every partition of `topic` assigned at `--from` (or where a
-/// checkpoint left off), the banner and a heading, then poll → `on_message` → `after_poll`
-/// → print → `at_rest`, until `--idle-exit`. `on_start` gets the partition count before
-/// the first record; `after_poll` gets how many records have arrived so far; `at_rest`
-/// runs when every output has been printed, with the next offset of every partition
-/// (`true` the last time, before the end of input is flushed): where a checkpoint is
-/// consistent. The count is returned with the printer and the writer.
+/// checkpoint left off), the banner and a heading, then batches of records (read and
+/// decoded on a thread of their own, `kafka::records`) → `on_record` for each →
+/// `after_batch` → print → `at_rest`, until `--idle-exit` or, with `--until end`, the end
+/// the topic had at the start. `on_start` gets the partition count before the first record;
+/// `after_batch` gets how many records have arrived so far; `at_rest` runs when every
+/// output has been printed, with the next offset of every partition (`true` the last time,
+/// before the end of input is flushed): where a checkpoint is consistent. The count is
+/// returned with the printer and the writer.
 #[allow(clippy::too_many_arguments)]
 fn follow(
     a: &Args,
     topic: &str,
     what: &str,
+    decode: crate::kafka::records::Decode,
     analytics: &mut Analytics,
     resume: Option<ResumeAt<'_>>,
     on_start: impl FnOnce(&mut Analytics, u32),
-    mut on_message: impl FnMut(
+    mut on_record: impl FnMut(
         &mut Analytics,
         &mut Printer,
-        &rdkafka::message::BorrowedMessage<'_>,
+        &crate::kafka::records::RecView<'_>,
+        hopscope_core::Timestamp,
     ) -> Res<()>,
-    mut after_poll: impl FnMut(&mut Analytics, u64),
+    mut after_batch: impl FnMut(&mut Analytics, u64),
     mut at_rest: impl FnMut(&Analytics, &mut Printer, &BTreeMap<u32, i64>, bool) -> Res<()>,
     results: Option<crate::exactly_once::Results>,
 ) -> Res<(Printer, BufWriter<Stdout>, u64)> {
-    use rdkafka::consumer::Consumer;
-    use rdkafka::message::Message;
+    use crate::kafka::records::{Fetched, Records};
     use std::time::{Duration, Instant};
     let conn = crate::kafka::Connection::from_args(&a.kafka)?;
     for w in conn.warnings(crate::kafka::Role::Consumer) {
@@ -349,12 +392,13 @@ fn follow(
     let start = a.start();
     // A time start seeks by the records' Kafka timestamps.
     let seek_to = start.time(crate::wall_now(), &a.window);
-    let (consumer, partitions) = assign(
+    let (consumer, partitions, ends) = assign(
         &conn,
         topic,
         start,
         seek_to,
         resume.as_ref().map(|r| r.offsets),
+        a.until.is_some(),
     )?;
     on_start(analytics, partitions);
     let mut w = out::stdout();
@@ -363,9 +407,13 @@ fn follow(
         Some(r) => r.note.clone(),
         None => from_text(start, seek_to),
     };
+    let until = ends.as_ref().map_or(String::new(), |e| {
+        let total: i64 = e.values().sum();
+        format!(" until the end it has now ({total} offsets in all)")
+    });
     writeln!(
         w,
-        "📡 reading {what}topic {topic:?} ({partitions} partitions) from {brokers}, {from}\n"
+        "📡 reading {what}topic {topic:?} ({partitions} partitions) from {brokers}, {from}{until}\n"
     )?;
     let mut next: BTreeMap<u32, i64> = resume.map(|r| r.offsets.clone()).unwrap_or_default();
     w.flush()?;
@@ -374,53 +422,54 @@ fn follow(
     if let Some(dlq) = &a.dead_letter_topic {
         crate::kafka::ensure_topic_blocking(&conn, dlq)?;
         printer.report.dead_topic = Some(crate::report::DeadTopic {
-            producer: crate::kafka::producer_config(&conn, "murmur2_random")
+            producer: crate::kafka::producer_config(&conn, "murmur2_random", &[])
                 .create_with_context(crate::kafka::Watch::new(&conn))
                 .map_err(|e| conn.redact(&e.to_string()))?,
             topic: dlq.clone(),
             source: topic.to_string(),
         });
     }
+    let reader = Records::start(consumer, &conn, decode, ends);
     let mut records = 0u64;
     let mut last_record = Instant::now();
-    // librdkafka repeats a failing broker every poll: say each new cause once.
-    let mut told: Option<String> = None;
+    let mut ended = false;
     loop {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
+        // Until the next record, or the moment the clock fires a window (processing
+        // time) or times a partition's idleness, at most 100 ms (--idle-exit, checkpoints).
+        let now = crate::wall_now();
+        let wait = analytics
+            .next_timeout(now)
+            .map_or(100, |t| (t.0 - now.0).clamp(0, 100));
+        match reader.next(Duration::from_millis(wait as u64)) {
+            Some(Fetched::Block(block)) => {
                 last_record = Instant::now();
-                records += 1;
-                told = None;
-                next.insert(m.partition() as u32, m.offset() + 1);
-                on_message(analytics, &mut printer, &m)?;
-                // A late sale dropped now is this record: the dead letters get it whole.
-                let at = At::Offset {
-                    partition: m.partition() as u32,
-                    offset: m.offset(),
-                };
-                printer.drain(
-                    analytics,
-                    &mut w,
-                    Some((&at, m.payload().unwrap_or_default())),
-                )?;
-            }
-            Some(Err(e)) => {
-                let why = consumer
-                    .context()
-                    .cause()
-                    .map_or_else(|| e.to_string(), |c| c.message().to_string());
-                if told.as_deref() != Some(why.as_str()) {
-                    eprintln!("hopscope: kafka: {}", conn.redact(&why));
-                    told = Some(why);
+                for r in block.iter() {
+                    records += 1;
+                    next.insert(r.rec.partition, r.rec.offset + 1);
+                    on_record(analytics, &mut printer, &r, block.arrived)?;
+                    // A late sale dropped now is this record: the dead letters get it whole.
+                    let at = At::Offset {
+                        partition: r.rec.partition,
+                        offset: r.rec.offset,
+                    };
+                    printer.drain(analytics, &mut w, Some((&at, r.value.unwrap_or_default())))?;
                 }
+                // As Flink's bounded Kafka source releases a finished split's watermark.
+                for p in &block.finished {
+                    analytics.finish_partition(*p, block.arrived);
+                }
+                reader.recycle(block);
             }
+            Some(Fetched::Error(why)) => eprintln!("hopscope: kafka: {why}"),
+            Some(Fetched::End) => ended = true,
             None => {}
         }
-        after_poll(analytics, records);
+        after_batch(analytics, records);
         printer.drain(analytics, &mut w, None)?;
-        let done = a
-            .idle_exit
-            .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0);
+        w.flush()?;
+        let done = ended
+            || a.idle_exit
+                .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0);
         at_rest(analytics, &mut printer, &next, done)?;
         if done {
             return Ok((printer, w, records));
@@ -435,18 +484,17 @@ fn follow(
 /// and skipped — detection compares each window with an earlier one, so it never runs on a
 /// row out of order.
 fn run_windows_topic(a: &Args, topic: &str, mut analytics: Analytics) -> Res<ExitCode> {
-    use rdkafka::message::Message;
     let size = a.window.size.0;
     let (mut rows, mut bad, mut out_of_order) = (0u64, 0u64, 0u64);
     let mut last_end: Option<hopscope_core::Timestamp> = None;
     let on_row = |analytics: &mut Analytics,
                   printer: &mut Printer,
-                  m: &rdkafka::message::BorrowedMessage<'_>|
-     -> Res<()> {
+                  m: &crate::kafka::records::RecView<'_>,
+                  _| {
         rows += 1;
-        let at = format!("partition {} offset {}", m.partition(), m.offset());
+        let at = format!("partition {} offset {}", m.rec.partition, m.rec.offset);
         let row = m
-            .payload()
+            .value
             .ok_or_else(|| "no value".to_string())
             .and_then(|p| hopscope_core::WindowResult::from_json(p).map_err(|e| e.to_string()));
         match row {
@@ -488,6 +536,7 @@ fn run_windows_topic(a: &Args, topic: &str, mut analytics: Analytics) -> Res<Exi
         a,
         topic,
         "window rows from ",
+        crate::kafka::records::Decode::Nothing,
         &mut analytics,
         None,
         |_, _| {},
@@ -518,7 +567,6 @@ fn run_live(
     checkpoints: Option<(Checkpoints, Option<Resume>)>,
     results: Option<crate::exactly_once::Results>,
 ) -> Res<ExitCode> {
-    use rdkafka::message::Message;
     use std::time::{Duration, Instant};
     let mut invalid = 0u64;
     let (mut checkpoints, resume) = match checkpoints {
@@ -542,53 +590,41 @@ fn run_live(
         }
         None => None,
     };
-    // One reused batch: records decode by the fast path into its buffers, no allocation
-    // per record (a mapped shape reads each record to a Sale first).
-    let mut batch = hopscope_core::SaleBatch::new();
-    let shape = a.shape.shape()?;
     let delay = a.window.watermark_delay;
+    // Records arrive decoded (on the reading thread, `kafka::records`): a sale, or why not.
     let on_sale = |analytics: &mut Analytics,
                    printer: &mut Printer,
-                   m: &rdkafka::message::BorrowedMessage<'_>|
+                   m: &crate::kafka::records::RecView<'_>,
+                   now: hopscope_core::Timestamp|
      -> Res<()> {
-        batch.clear();
         let at = At::Offset {
-            partition: m.partition() as u32,
-            offset: m.offset(),
+            partition: m.rec.partition,
+            offset: m.rec.offset,
         };
-        let raw = m.payload().unwrap_or_default();
-        let pushed = m.payload().map(|v| match &shape {
-            None => batch.push_json(v),
-            Some(shape) => {
-                let t = m.timestamp().to_millis().map(hopscope_core::Timestamp);
-                shape.decode(v, t).map(|s| batch.push_sale(&s))
-            }
-        });
+        let raw = m.value.unwrap_or_default();
         let report = &mut printer.report;
-        let e = match pushed {
-            Some(Ok(())) => {
-                let sale = batch.get(0);
-                let now = crate::wall_now();
+        let e = match &m.sale {
+            Some(Ok(sale)) => {
                 let g = GuardInput {
-                    stream: m.partition() as u32,
+                    stream: m.rec.partition,
                     reference: Some(now),
                     watermark: analytics.engine().watermark(),
                     at: &at,
                     raw,
-                    key: m.key(),
+                    key: m.key,
                 };
-                if !guard_sale(&mut guard.borrow_mut(), report, &sale, delay, g)? {
+                if !guard_sale(&mut guard.borrow_mut(), report, sale, delay, g)? {
                     return Ok(());
                 }
-                analytics.push(sale, m.partition() as u32, now);
+                analytics.push(*sale, m.rec.partition, now);
                 return Ok(());
             }
-            Some(Err(e)) => e.to_string(),
-            None => "no value".to_string(),
+            Some(Err(Some(e))) => e.to_string(),
+            _ => "no value".to_string(),
         };
         invalid += 1;
         report.say(Kind::Invalid, || format!("{at}: {e}"));
-        report.dead_letter_keyed("invalid", &e, &at, None, raw, m.key())?;
+        report.dead_letter_keyed("invalid", &e, &at, None, raw, m.key)?;
         Ok(())
     };
     // Say once why windows do not fire, when a partition holds the watermark.
@@ -656,6 +692,7 @@ fn run_live(
         a,
         &a.topic,
         "",
+        crate::kafka::records::Decode::Sales(a.shape.shape()?),
         &mut analytics,
         resume_at,
         declare,

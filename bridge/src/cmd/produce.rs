@@ -36,6 +36,11 @@ pub struct Args {
     /// How keys (sellers) are placed on partitions.
     #[arg(long, value_enum, default_value = "murmur2")]
     partitioner: kafka::PartitionerArg,
+    /// Producer settings: the seed's (default), or `throughput` for bulk loads (lz4,
+    /// 1 MB batches, linger 50 ms; still acks=all and idempotent). -X and --kafka-config
+    /// settings win over either.
+    #[arg(long, value_enum, default_value = "seed")]
+    profile: kafka::ProducerProfile,
     /// Sales per second.
     #[arg(long, default_value_t = 5.0)]
     rate: f64,
@@ -206,7 +211,8 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let counts = Arc::new(Counts::default());
     let partitioner: hopscope_core::partition::Partitioner = a.partitioner.into();
     let watch = kafka::Watch::new(&conn);
-    let mut config = kafka::producer_config(&conn, partitioner.librdkafka_name());
+    let mut config =
+        kafka::producer_config(&conn, partitioner.librdkafka_name(), a.profile.settings());
     if let Some(id) = &a.transactional_id {
         config.set("transactional.id", id);
     }

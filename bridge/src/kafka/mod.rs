@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod diagnose;
+pub mod records;
 mod tls_probe;
 
 pub use config::{Connection, KafkaArgs, Role};
@@ -50,8 +51,13 @@ impl From<PartitionerArg> for hopscope_core::partition::Partitioner {
 
 /// The seed's durable producer settings, with murmur2 keyed partitioning so librdkafka
 /// places keys exactly like Kafka's Java client (and core's `partition_for_key`); callers
-/// may set `partitioner` to another.
-pub fn producer_config(conn: &Connection, partitioner: &str) -> ClientConfig {
+/// may set `partitioner` to another, and `tune` (a [`ProducerProfile`]'s settings) changes
+/// hopscope's values; the user's settings still win.
+pub fn producer_config(
+    conn: &Connection,
+    partitioner: &str,
+    tune: &[(&str, &str)],
+) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set_log_level(rdkafka::config::RDKafkaLogLevel::Warning);
     c.set("client.id", "hopscope-producer")
@@ -64,7 +70,41 @@ pub fn producer_config(conn: &Connection, partitioner: &str) -> ClientConfig {
         .set("queue.buffering.max.kbytes", "32768")
         .set("partitioner", partitioner)
         .set("message.timeout.ms", "30000");
+    for (k, v) in tune {
+        c.set(*k, *v);
+    }
     conn.config(c)
+}
+
+/// How `produce` trades latency for throughput. Both keep every record durable and in
+/// order: acks=all and idempotence are not a profile's to change.
+#[derive(Clone, Copy, Debug, Default, PartialEq, clap::ValueEnum)]
+pub enum ProducerProfile {
+    /// The seed's settings: snappy, batch.size=16384, linger.ms=5 — small batches sent
+    /// soon (a few ms from send to broker).
+    #[default]
+    Seed,
+    /// Large batches for bulk loads: lz4 (cheaper to compress and to read back than
+    /// snappy), batch.size=1000000, linger.ms=50, a queue of up to 1,000,000 records or
+    /// 256 MiB. About twice the seed's rate here (BENCHMARKS.md), each record up to
+    /// 50 ms later.
+    Throughput,
+}
+
+impl ProducerProfile {
+    /// The settings this profile changes from the seed's.
+    pub fn settings(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            ProducerProfile::Seed => &[],
+            ProducerProfile::Throughput => &[
+                ("compression.type", "lz4"),
+                ("batch.size", "1000000"),
+                ("linger.ms", "50"),
+                ("queue.buffering.max.messages", "1000000"),
+                ("queue.buffering.max.kbytes", "262144"),
+            ],
+        }
+    }
 }
 
 /// A consumer with no consumer group semantics in use: hopscope assigns partitions and

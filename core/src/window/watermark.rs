@@ -215,6 +215,11 @@ impl Watermarks {
         self.recombine();
     }
 
+    /// When idleness is next checked (ms), if ever.
+    pub fn next_check(&self) -> Option<i64> {
+        (self.next_idle_check != i64::MAX).then_some(self.next_idle_check)
+    }
+
     /// A bounded read reached the end of `partition`: it stops holding the watermark.
     pub fn finish(&mut self, partition: u32, now: Timestamp) -> i64 {
         let key = match self.scope {

@@ -324,7 +324,7 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
                     .await
                     .map_err(|e| e.to_string())??;
                 Some(crate::report::DeadTopic {
-                    producer: kafka::producer_config(&conn, "murmur2_random")
+                    producer: kafka::producer_config(&conn, "murmur2_random", &[])
                         .create_with_context(kafka::Watch::new(&conn))
                         .map_err(|e| conn.redact(&e.to_string()))?,
                     topic: dlq.clone(),
