@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// the test if it has not ended after a generous deadline (it must end by itself).
 fn analyze_until_end(t: &str, more: &[&str]) -> Output {
     let b = brokers();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+    let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
         .args([
             "analyze",
             "--brokers",
