@@ -386,6 +386,8 @@ test('live dashboard in event time on a topic younger than a window says so', as
     await page.waitForFunction(() => /: 100 records/.test(document.querySelector('[data-testid=live-status]')?.textContent || ''), null, { timeout: 30000 });
     await page.waitForFunction(() => /younger than a window/.test(document.querySelector('[data-testid=live-time-status]')?.textContent || ''), null, { timeout: 10000 });
     assert.doesNotMatch(await page.textContent('[data-testid=live-time-status]'), /the first window shown is complete/);
+    // The topic's age, from the bridge's probe of its oldest record: seconds old here.
+    await page.waitForFunction(() => /the topic keeps records since \d{4}-\d\d-\d\d.* \(\d+ s old\)/.test(document.querySelector('[data-testid=live-rate]')?.textContent || ''), null, { timeout: 15000 });
     await page.screenshot({ path: shot('dashboard-live-young-topic'), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {

@@ -33,6 +33,10 @@ cargo bench -q -p hopscope-bridge --bench kafka 2>/dev/null | grep '^bench='
 # The shipped Flink job (flink/) next to hopscope on the same topic.
 .tools/flink-venv/bin/python tests/flink/job_bench.py --hopscope target/release/hopscope \
   --brokers "$HOPSCOPE_KAFKA" --connector "$(scripts/setup.sh flink-kafka-jar)" --sales "${JOB_SALES:-200000}"
+# … and at 15 min / 5 min on the million-sale topic of the read bench (#25).
+.tools/flink-venv/bin/python tests/flink/job_bench.py --hopscope target/release/hopscope \
+  --brokers "$HOPSCOPE_KAFKA" --connector "$(scripts/setup.sh flink-kafka-jar)" \
+  --sales "${JOB_BIG_SALES:-1000000}" --shapes 15m/5m
 
 if [ "${1:-}" = criterion ]; then
   cargo bench -p hopscope-core --bench window

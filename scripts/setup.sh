@@ -125,6 +125,7 @@ case "${1:-}" in
     ;;
   flink) need_flink_venv; need_flink_kafka ;;
   flink-kafka-jar) need_flink_kafka >&2; echo "$FLINK_KAFKA_JAR" ;;
-  bench) need_bench_venv ;;
+  # kcat: the raw-read peer of the Kafka read bench (Debian's package).
+  bench) need_bench_venv; need_apt kcat ;;
   *) echo "usage: $0 bridge|web|fuzz|test|flink|flink-kafka-jar|bench" >&2; exit 2 ;;
 esac

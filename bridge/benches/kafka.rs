@@ -6,9 +6,14 @@
 //! Also the relay's limits: 100 clients replaying a 150,000-record topic that never read
 //! (`stalled`), and 1,000 idle live clients (`idle`): the bridge's memory and threads.
 //!
-//! `cargo bench -p hopscope-bridge --bench kafka [-- produce|relay_1|relay_100|latency|stalled|idle]`
+//! Reading a topic (`read`): kcat's raw read next to `analyze --until end` on a million
+//! sales; produce → insight latency of `analyze` (`latency`); the producer's two profiles
+//! with the broker's CPU (`produce`).
+//!
+//! `cargo bench -p hopscope-bridge --bench kafka [-- produce|relay_1|relay_100|latency|read|stalled|idle]`
 //! with `HOPSCOPE_KAFKA` set. Sizes: `BENCH_RECORDS` (default 300,000), `BENCH_CLIENTS`
-//! (100), `BENCH_FANOUT_SECS` (15, at 5,000 and at 10,000 sales/s), `BENCH_LATENCY_SECS` (20).
+//! (100), `BENCH_FANOUT_SECS` (15, at 5,000 and at 10,000 sales/s), `BENCH_LATENCY_SECS` (20),
+//! `BENCH_READ_SALES` (1,000,000).
 //!
 //! Everything runs on one machine: the broker, the bridge, the producer and the clients that
 //! count what arrives share its cores, so the figures are a floor, not a ceiling.
@@ -186,6 +191,29 @@ fn produce_figures(summary: &str) -> (u64, u64, f64) {
     )
 }
 
+/// The broker's process (the JVM running `kafka.Kafka` on this machine), if there is one.
+fn broker_pid() -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let cmd = String::from_utf8_lossy(&cmd);
+        (cmd.contains("kafka.Kafka") && cmd.contains("java")).then_some(pid)
+    })
+}
+
+/// Seconds of wall time and of the broker's CPU that `f` took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+    let broker = broker_pid();
+    let before = broker.map_or(0.0, |p| usage(p).cpu_secs);
+    let t0 = Instant::now();
+    let out = f();
+    let wall = t0.elapsed().as_secs_f64();
+    let after = broker.map_or(0.0, |p| usage(p).cpu_secs);
+    (out, wall, after - before)
+}
+
+/// The producer with the seed's settings and with `--profile throughput`, alternately, best
+/// of three each, with what each cost the broker.
 fn bench_produce(t: &str, n: u64) {
     // A broker just started runs its request path interpreted until the JIT has seen it:
     // one run to a topic of its own warms it up, then the best of three runs counts.
@@ -193,29 +221,240 @@ fn bench_produce(t: &str, n: u64) {
         &topic("bench-warm-up"),
         &["--no-pace", "--count", &n.to_string()],
     );
-    let runs: Vec<(u64, u64, f64)> = (0..3)
-        .map(|i| {
-            let topic = if i == 0 {
+    let count = n.to_string();
+    let mut best: Vec<(&str, Vec<(f64, f64)>)> = vec![("seed", vec![]), ("throughput", vec![])];
+    for i in 0..3 {
+        for (profile, runs) in best.iter_mut() {
+            // The seed's first run writes the topic the relay bench replays.
+            let topic = if i == 0 && *profile == "seed" {
                 t.to_string()
             } else {
                 topic("bench-produce-again")
             };
-            produce_figures(&produce(&topic, &["--no-pace", "--count", &n.to_string()]))
-        })
-        .collect();
-    let best = runs
-        .iter()
-        .max_by(|a, b| a.2.total_cmp(&b.2))
-        .expect("three runs");
-    let (acked, failed, rate) = *best;
-    println!(
-        "bench=produce settings=seed(acks=all,idempotence,snappy,linger.ms=5) sales={n} acked={acked} failed={failed} secs={:.2} rate={rate:.0}/s runs={} target=100000/s",
-        acked as f64 / rate,
-        runs.iter()
-            .map(|r| format!("{:.0}", r.2))
-            .collect::<Vec<_>>()
-            .join(",")
+            let (summary, _, broker_cpu) = timed(|| {
+                produce(
+                    &topic,
+                    &["--no-pace", "--count", &count, "--profile", profile],
+                )
+            });
+            let (acked, failed, rate) = produce_figures(&summary);
+            assert_eq!((acked, failed), (n, 0), "every sale acknowledged");
+            runs.push((rate, broker_cpu));
+        }
+    }
+    let top = |runs: &[(f64, f64)]| {
+        *runs
+            .iter()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("three runs")
+    };
+    let seed_rate = top(&best[0].1).0;
+    for (profile, runs) in &best {
+        let (rate, broker_cpu) = top(runs);
+        println!(
+            "bench=produce profile={profile} sales={n} secs={:.2} rate={rate:.0}/s broker_cpu_s={broker_cpu:.2} vs_seed={:.2}x runs={}",
+            n as f64 / rate,
+            rate / seed_rate,
+            runs.iter()
+                .map(|r| format!("{:.0}", r.0))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+    }
+}
+
+/// `hopscope analyze ARGS…` on the bench broker; its stdout.
+fn analyze(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .arg("analyze")
+        .args(["--brokers", &brokers()])
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("hopscope runs");
+    assert!(out.status.success(), "analyze failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Reading a topic of `n` generated sales (6 partitions, written with the seed's producer
+/// settings): kcat's raw read (`kcat -C -e -o beginning -q`, no decoding, no windows) next
+/// to `analyze --from earliest --until end` at 15 min / 5 min and 15 min / 1 s, best of
+/// three each, alternately. The windows are first checked equal to the same sales from a
+/// file.
+fn bench_read(n: u64) {
+    let t = topic("bench-read");
+    let count = n.to_string();
+    // 100 sales/s of simulated time: a million sales span 2.8 hours, 33 windows of 15 min.
+    let gen = [
+        "--count",
+        &count,
+        "--rate",
+        "100",
+        "--seed",
+        "5",
+        "--start",
+        "2026-01-01T00:00:00Z",
+    ];
+    let mut args = vec!["--no-pace"];
+    args.extend_from_slice(&gen);
+    produce(&t, &args);
+    let file = std::env::temp_dir().join(format!("{t}.jsonl"));
+    let generated = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .arg("generate")
+        .args(gen)
+        .output()
+        .expect("hopscope runs");
+    std::fs::write(&file, generated.stdout).unwrap();
+    let kpis = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("📈"))
+            .map(str::to_string)
+            .collect()
+    };
+    let hop = ["--size", "15m", "--slide", "5m", "--windows"];
+    let from_file = kpis(&analyze(&[&hop[..], &[file.to_str().unwrap()]].concat()));
+    let from_topic = kpis(&analyze(
+        &[
+            &hop[..],
+            &["--topic", &t, "--from", "earliest", "--until", "end"],
+        ]
+        .concat(),
+    ));
+    let _ = std::fs::remove_file(&file);
+    assert!(from_file.len() > 30, "{} windows", from_file.len());
+    assert_eq!(
+        from_topic, from_file,
+        "the topic's windows equal the file's"
     );
+    let kcat = Command::new("kcat").arg("-V").output().is_ok();
+    let b = brokers();
+    let mut times: Vec<(&str, Vec<f64>)> = vec![("kcat", vec![]), ("5m", vec![]), ("1s", vec![])];
+    for _ in 0..3 {
+        for (what, runs) in times.iter_mut() {
+            let (_, wall, _) = timed(|| match *what {
+                "kcat" if kcat => {
+                    let out = Command::new("kcat")
+                        .args(["-b", &b, "-C", "-t", &t, "-e", "-o", "beginning", "-q"])
+                        .stdout(Stdio::null())
+                        .status()
+                        .expect("kcat runs");
+                    assert!(out.success());
+                }
+                "kcat" => {}
+                slide => {
+                    analyze(&[
+                        "--topic", &t, "--from", "earliest", "--until", "end", "--size", "15m",
+                        "--slide", slide,
+                    ]);
+                }
+            });
+            runs.push(wall);
+        }
+    }
+    let best = |runs: &[f64]| runs.iter().copied().fold(f64::INFINITY, f64::min);
+    let kcat_s = best(&times[0].1);
+    let (a5, a1) = (best(&times[1].1), best(&times[2].1));
+    let rate = |s: f64| format!("{:.0}k", n as f64 / s / 1e3);
+    if kcat {
+        println!(
+            "bench=read sales={n} partitions=6 windows_equal_file=yes kcat_s={kcat_s:.2} kcat_rate={} analyze_15m5m_s={a5:.2} rate={} vs_kcat={:.2}x analyze_15m1s_s={a1:.2} rate={} vs_kcat={:.2}x target=2x",
+            rate(kcat_s),
+            rate(a5),
+            kcat_s / a5,
+            rate(a1),
+            kcat_s / a1
+        );
+    } else {
+        println!(
+            "bench=read sales={n} partitions=6 windows_equal_file=yes kcat=missing analyze_15m5m_s={a5:.2} rate={} analyze_15m1s_s={a1:.2} rate={}",
+            rate(a5),
+            rate(a1)
+        );
+    }
+}
+
+/// Produce → insight in processing time at 1,000 sales/s: `analyze --time processing
+/// --windows` with 1 s windows every 100 ms prints each window's line when the clock
+/// passes its end; the delay from the end to the line is what hopscope adds. The same in
+/// event time with no watermark delay: a window fires when a sale past its end has
+/// arrived on every partition, so the delay includes the sales' own spacing.
+fn bench_latency_analyze(secs: u64) {
+    use std::io::BufRead;
+    for mode in ["processing", "event"] {
+        let t = topic("bench-latency-analyze");
+        produce(&t, &["--no-pace", "--count", "0"]);
+        let mut args = vec![
+            "analyze".to_string(),
+            "--brokers".into(),
+            brokers(),
+            "--topic".into(),
+            t.clone(),
+            "--windows".into(),
+            "--size".into(),
+            "1s".into(),
+            "--slide".into(),
+            "100ms".into(),
+            "--time".into(),
+            mode.into(),
+            "--idle-exit".into(),
+            "10s".into(),
+        ];
+        if mode == "event" {
+            args.extend(["--watermark-delay".into(), "0s".into()]);
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("hopscope runs");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        // Reading starts once the heading is out.
+        for l in lines.by_ref() {
+            if l.unwrap().starts_with("📡") {
+                break;
+            }
+        }
+        let producer = {
+            let t = t.clone();
+            std::thread::spawn(move || {
+                produce(&t, &["--rate", "1000", "--duration", &format!("{secs}s")])
+            })
+        };
+        let mut late_ms: Vec<f64> = Vec::new();
+        for l in lines {
+            let l = l.unwrap();
+            let now = wall_micros();
+            let Some(end) = l
+                .strip_prefix("📈 ")
+                .and_then(|r| r.split(" → ").nth(1))
+                .and_then(|r| r.split(' ').next())
+            else {
+                continue;
+            };
+            // The last windows close when the input ends, not on time: left out.
+            if l.contains("input ended") {
+                continue;
+            }
+            let end = Micros::parse_iso(end).expect("a window end").0;
+            late_ms.push((now - end) as f64 / 1000.0);
+        }
+        producer.join().unwrap();
+        let _ = child.wait();
+        // The first second: the producer starting, windows not yet full.
+        let skip = late_ms.len().min(10);
+        let mut l = late_ms.split_off(skip);
+        assert!(l.len() > 10, "{} windows", l.len());
+        l.sort_by(f64::total_cmp);
+        let pct = |p: f64| l[((l.len() - 1) as f64 * p).round() as usize];
+        println!(
+            "bench=latency_analyze time={mode} rate=1000/s windows={} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} target_p99_ms=20",
+            l.len(),
+            pct(0.50),
+            pct(0.99),
+            l[l.len() - 1]
+        );
+    }
 }
 
 async fn bench_relay_1(t: &str, n: u64) {
@@ -454,6 +693,10 @@ fn main() {
     }
     if run("latency") {
         rt.block_on(bench_latency(env_or("BENCH_LATENCY_SECS", 20)));
+        bench_latency_analyze(env_or("BENCH_LATENCY_SECS", 20));
+    }
+    if run("read") {
+        bench_read(env_or("BENCH_READ_SALES", 1_000_000));
     }
     if run("stalled") {
         rt.block_on(bench_stalled(

@@ -1138,3 +1138,51 @@ async fn serve_relays_window_rows_and_keeps_bad_ones_from_clients() {
         "{metrics}"
     );
 }
+
+/// The status tells how old the topic is: the Kafka time of the oldest record it keeps
+/// (the page shows it, and judges whether a warm start's first window is complete by it).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_says_when_the_topics_oldest_record_was_written() {
+    if common::skip_without_kafka() {
+        return;
+    }
+    let t = topic("since");
+    create_topic(&t);
+    let s = serve(&t).await;
+    let mut ws = connect(s.1, StartFrom::Latest).await;
+    // An empty topic has no age yet.
+    loop {
+        match next_message(&mut ws).await.expect("a frame") {
+            ServerMessage::Status { since, .. } => {
+                assert_eq!(since, None, "an empty topic has no oldest record");
+                break;
+            }
+            _ => continue,
+        }
+    }
+    let wall = || Timestamp(common::now_ms());
+    let before = wall();
+    produce(
+        &brokers(),
+        &t,
+        &["--no-pace", "--count", "50", "--seed", "6"],
+    );
+    let after = wall();
+    let t0 = Instant::now();
+    let since = loop {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "no status gave the topic's age"
+        );
+        if let Some(ServerMessage::Status {
+            since: Some(since), ..
+        }) = next_message(&mut ws).await
+        {
+            break since;
+        }
+    };
+    assert!(
+        since >= Timestamp(before.0 - 1_000) && since <= after,
+        "oldest record at {since}, written between {before} and {after}"
+    );
+}

@@ -76,6 +76,11 @@ pub enum ServerMessage {
     Status {
         broker_connected: bool,
         partitions: Vec<PartitionStatus>,
+        /// The Kafka timestamp of the oldest record the topic still keeps (the earliest
+        /// of the records at each partition's log start): how old the topic is, as far as
+        /// its data goes. Older bridges send none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<Timestamp>,
     },
     /// Records `from..to` of `partition` were skipped (the client fell behind its buffer);
     /// it can ask for them again with `subscribe` from offsets.

@@ -99,9 +99,9 @@ pub enum Input<'a> {
     Records(&'a [(u32, i64)]),
     /// The client's reader stopped, with the reason to tell it.
     ReaderFailed(String),
-    /// Time for a status frame: the topic's high watermarks, `None` when the broker does
-    /// not answer.
-    StatusDue(Option<&'a [(u32, i64)]>),
+    /// Time for a status frame: the topic's high watermarks (`None` when the broker does
+    /// not answer), and the time of the oldest record it still keeps, if known.
+    StatusDue(Option<&'a [(u32, i64)]>, Option<Timestamp>),
 }
 
 /// What the session asks the relay to do.
@@ -251,8 +251,8 @@ impl Session {
                 self.sub = Sub::None;
                 self.error(message);
             }
-            Input::StatusDue(marks) => {
-                let msg = self.status(marks);
+            Input::StatusDue(marks, since) => {
+                let msg = self.status(marks, since);
                 self.out.push_back(Output::Send(msg));
             }
         }
@@ -340,15 +340,17 @@ impl Session {
         lag_behind(&self.next, marks)
     }
 
-    fn status(&self, marks: Option<&[(u32, i64)]>) -> ServerMessage {
+    fn status(&self, marks: Option<&[(u32, i64)]>, since: Option<Timestamp>) -> ServerMessage {
         let Some(marks) = marks else {
             return ServerMessage::Status {
                 broker_connected: false,
                 partitions: Vec::new(),
+                since,
             };
         };
         ServerMessage::Status {
             broker_connected: true,
+            since,
             partitions: marks
                 .iter()
                 .map(|&(p, high)| {

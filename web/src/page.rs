@@ -192,6 +192,8 @@ pub struct LiveState {
     /// The Kafka timestamp of the first record received (how young the topic is, for a
     /// warm start).
     pub first_record: Option<Timestamp>,
+    /// The oldest record the topic still keeps (the bridge's status), if known.
+    pub topic_since: Option<Timestamp>,
     /// Records received per wall-clock second and partition, the last 11 seconds.
     pub arrivals: std::collections::VecDeque<(i64, BTreeMap<u32, u64>)>,
     /// What the bridge said it is (its `hello`).
@@ -289,6 +291,7 @@ impl LiveState {
             paused: false,
             repeated: 0,
             first_record: None,
+            topic_since: None,
             arrivals: std::collections::VecDeque::new(),
             bridge: None,
             restored: None,
@@ -1108,8 +1111,12 @@ impl Page {
             ServerMessage::Status {
                 partitions,
                 broker_connected,
+                since,
             } => {
                 self.live.lag = partitions.iter().map(|p| (p.partition, p.lag)).collect();
+                if since.is_some() {
+                    self.live.topic_since = since;
+                }
                 if !broker_connected {
                     self.live.problem = Some("The bridge is up but cannot reach Kafka.".into());
                 }

@@ -261,6 +261,7 @@ fn read(
         block.clear();
         let mut failure = None;
         let bytes = std::cell::Cell::new(0usize);
+        let count = std::cell::Cell::new(0usize);
         queue.take(
             Duration::from_millis(100),
             |m| match m {
@@ -279,6 +280,7 @@ fn read(
                         }
                     }
                     bytes.set(block.bytes.len());
+                    count.set(block.recs.len());
                 }
                 Taken::Eof { partition, offset } => {
                     if let Some(left) = left.as_mut() {
@@ -290,24 +292,35 @@ fn read(
                 }
                 Taken::Error(e) => failure = Some(e),
             },
-            || bytes.get() < MAX_BATCH_BYTES,
+            || {
+                if bytes.get() < MAX_BATCH_BYTES {
+                    MAX_BATCH.saturating_sub(count.get())
+                } else {
+                    0
+                }
+            },
         );
-        if !block.recs.is_empty() || !block.finished.is_empty() {
+        let flowing = !block.recs.is_empty();
+        if flowing || !block.finished.is_empty() {
             block.arrived = crate::wall_now();
             if let Decode::Sales(shape) = &decode {
                 block.decode_sales(shape.as_deref());
             }
-            told = None;
             if tx.send(Fetched::Block(block)).is_err() {
                 return;
             }
         }
-        if let Some(e) = failure {
-            // librdkafka repeats a failing broker every poll: say each new cause once.
-            let why = consumer
-                .context()
-                .cause()
-                .map_or(e, |c| c.message().to_string());
+        if flowing {
+            // The broker answers: a later failure is news again.
+            told = None;
+            consumer.context().clear();
+            continue;
+        }
+        // A record's own error, or the cause the consumer's context saw in librdkafka's
+        // logs (a broker down, refused, …): librdkafka repeats it every poll, it is said
+        // once per cause.
+        let cause = consumer.context().cause().map(|c| c.message().to_string());
+        if let Some(why) = cause.or(failure) {
             if told.as_deref() != Some(why.as_str()) {
                 if tx.send(Fetched::Error(conn.redact(&why))).is_err() {
                     return;
@@ -319,7 +332,7 @@ fn read(
 }
 
 /// What one message of a batch is.
-enum Taken<'a> {
+pub enum Taken<'a> {
     Record {
         partition: u32,
         offset: i64,
@@ -338,39 +351,89 @@ enum Taken<'a> {
 /// The consumer's queue, taken from in batches: librdkafka's `rd_kafka_consume_batch_queue`,
 /// which rust-rdkafka does not wrap (its `poll` takes one message per call, with a clock
 /// read and an allocation each).
-struct Queue<'c> {
+///
+/// librdkafka's log lines (and the errors it logs) would reach the batch call too, which
+/// prints them raw to stderr: they go to a queue of their own instead, read before every
+/// batch and handed to the consumer's [`super::Watch`] as rust-rdkafka's poll does, so the
+/// causes it diagnoses and the logs' redaction stay as they were.
+pub struct Queue<'c> {
+    consumer: &'c BaseConsumer<super::Watch>,
     raw: *mut rd::rd_kafka_queue_t,
+    logs: *mut rd::rd_kafka_queue_t,
     taken: Vec<*mut rd::rd_kafka_message_t>,
-    _consumer: std::marker::PhantomData<&'c BaseConsumer<super::Watch>>,
 }
 
 impl<'c> Queue<'c> {
-    fn of(consumer: &'c BaseConsumer<super::Watch>) -> Queue<'c> {
-        // SAFETY: the client is alive for 'c; the handle is released in Drop, before the
-        // consumer (which the borrow keeps alive) is destroyed. A consumer with a
+    pub fn of(consumer: &'c BaseConsumer<super::Watch>) -> Queue<'c> {
+        let rk = consumer.client().native_ptr();
+        // SAFETY: the client is alive for 'c; both handles are released in Drop, before
+        // the consumer (which the borrow keeps alive) is destroyed. A consumer with a
         // group.id (consumer_config sets one) forwards its main queue to this queue.
-        let raw = unsafe { rd::rd_kafka_queue_get_consumer(consumer.client().native_ptr()) };
+        let (raw, logs) = unsafe {
+            let logs = rd::rd_kafka_queue_new(rk);
+            rd::rd_kafka_set_log_queue(rk, logs);
+            (rd::rd_kafka_queue_get_consumer(rk), logs)
+        };
         assert!(!raw.is_null(), "a consumer has a consumer queue");
         Queue {
+            consumer,
             raw,
+            logs,
             taken: Vec::with_capacity(TAKE),
-            _consumer: std::marker::PhantomData,
+        }
+    }
+
+    /// Hands the log lines waiting to the consumer's context.
+    fn serve_logs(&self) {
+        use rdkafka::config::RDKafkaLogLevel as L;
+        loop {
+            // SAFETY: `logs` is a live queue handle; each event is destroyed once, after
+            // its strings (owned by the event) were copied by `log`.
+            unsafe {
+                let ev = rd::rd_kafka_queue_poll(self.logs, 0);
+                if ev.is_null() {
+                    return;
+                }
+                let (mut fac, mut text, mut level) = (std::ptr::null(), std::ptr::null(), 0);
+                if rd::rd_kafka_event_log(ev, &mut fac, &mut text, &mut level) == 0 {
+                    let level = match level {
+                        0 => L::Emerg,
+                        1 => L::Alert,
+                        2 => L::Critical,
+                        3 => L::Error,
+                        4 => L::Warning,
+                        5 => L::Notice,
+                        6 => L::Info,
+                        _ => L::Debug,
+                    };
+                    let fac = std::ffi::CStr::from_ptr(fac).to_string_lossy();
+                    let text = std::ffi::CStr::from_ptr(text).to_string_lossy();
+                    rdkafka::ClientContext::log(
+                        &**self.consumer.context(),
+                        level,
+                        fac.trim(),
+                        text.trim(),
+                    );
+                }
+                rd::rd_kafka_event_destroy(ev);
+            }
         }
     }
 
     /// Waits up to `wait` for the first message, then takes what else is already there,
-    /// handing every message to `f` in order, while `more()` says the batch may grow
-    /// (asked between takes of at most [`TAKE`] messages, so every message taken is
-    /// handed over) and up to [`MAX_BATCH`] in all.
-    fn take(&mut self, wait: Duration, mut f: impl FnMut(Taken<'_>), more: impl Fn() -> bool) {
-        let mut total = 0;
+    /// handing every message to `f` in order. `room()` says how many more the caller
+    /// wants (asked before each call into librdkafka, which takes at most [`TAKE`]), so
+    /// every message taken is handed over and a batch ends as soon as the caller is full.
+    pub fn take(&mut self, wait: Duration, mut f: impl FnMut(Taken<'_>), room: impl Fn() -> usize) {
         let mut timeout = wait.as_millis().min(i32::MAX as u128) as i32;
-        while total < MAX_BATCH {
-            let want = if total == 0 {
-                1
-            } else {
-                TAKE.min(MAX_BATCH - total)
-            };
+        let mut first = true;
+        self.serve_logs();
+        loop {
+            let want = if first { 1 } else { TAKE.min(room()) };
+            first = false;
+            if want == 0 {
+                return;
+            }
             self.taken.clear();
             // SAFETY: `taken` has capacity for TAKE ≥ want pointers; librdkafka writes at
             // most `want` and returns how many (or -1 on error).
@@ -390,8 +453,7 @@ impl<'c> Queue<'c> {
                 // SAFETY: each message is destroyed once, after its last use above.
                 unsafe { rd::rd_kafka_message_destroy(m) };
             }
-            total += n as usize;
-            if (n as usize) < want || !more() {
+            if (n as usize) < want {
                 return;
             }
         }
@@ -400,8 +462,17 @@ impl<'c> Queue<'c> {
 
 impl Drop for Queue<'_> {
     fn drop(&mut self) {
-        // SAFETY: the handle came from rd_kafka_queue_get_consumer and is released once.
-        unsafe { rd::rd_kafka_queue_destroy(self.raw) };
+        self.serve_logs();
+        let rk = self.consumer.client().native_ptr();
+        // SAFETY: each handle came from librdkafka and is released once; logs go back to
+        // the main queue, where rust-rdkafka's poll (and the consumer's close) serve them.
+        unsafe {
+            let main = rd::rd_kafka_queue_get_main(rk);
+            rd::rd_kafka_set_log_queue(rk, main);
+            rd::rd_kafka_queue_destroy(main);
+            rd::rd_kafka_queue_destroy(self.logs);
+            rd::rd_kafka_queue_destroy(self.raw);
+        }
     }
 }
 

@@ -331,3 +331,10 @@ pub async fn reqwest_text(port: u16, path: &str) -> String {
     s.read_to_string(&mut out).await.unwrap();
     out
 }
+
+/// Wall-clock milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

@@ -52,7 +52,11 @@ pub fn status(p: &StatusProps) -> Html {
                                 if per.is_empty() { String::new() } else {
                                     format!(" ({})", per.iter().map(|(p, r)| format!("p{p} {r:.1}/s")).collect::<Vec<_>>().join(" · "))
                                 },
-                                live.first_record.map(|t| format!("; first record read: {t}")).unwrap_or_default()
+                                live.topic_since.map(|t| {
+                                    let age = hopscope_core::Span((page.last_tick as i64 - t.0).max(0));
+                                    format!("; the topic keeps records since {t} ({} old)", age_text(age))
+                                }).unwrap_or_default()
+                                + &live.first_record.map(|t| format!("; first record read: {t}")).unwrap_or_default()
                                 + &live.bridge.as_ref().map(|b| format!(" · bridge: {b}")).unwrap_or_default())
                         } }</p>
                     }
@@ -69,7 +73,7 @@ pub fn status(p: &StatusProps) -> Html {
                         <p class="muted" data-testid="live-time-status">{ format!(
                             "Windows by sale time, one watermark per partition (Flink's Kafka source; a partition silent for {} stops holding it). {} Watermark {}.",
                             crate::shop::LIVE_IDLE_TIMEOUT,
-                            warm_text(from, live.first_record),
+                            warm_text(from, live.topic_since.or(live.first_record)),
                             shop.watermark().map(|w| w.to_string()).unwrap_or_else(|| "not yet (waiting for every partition)".into())) }</p>
                     }
                 }
@@ -155,6 +159,17 @@ fn agreement(page: &Page, topic: &str) -> Html {
 }
 
 /// The warm start, honestly: a topic younger than a window has no complete window yet.
+/// A topic's age in the largest whole units that say it (`2 h 5 min`, `40 s`).
+fn age_text(age: hopscope_core::Span) -> String {
+    let s = age.0 / 1000;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3_600 => format!("{} min {} s", s / 60, s % 60),
+        3_600..86_400 => format!("{} h {} min", s / 3_600, (s % 3_600) / 60),
+        _ => format!("{} d {} h", s / 86_400, (s % 86_400) / 3_600),
+    }
+}
+
 fn warm_text(from: hopscope_core::Timestamp, first: Option<hopscope_core::Timestamp>) -> String {
     match first {
         // Records from well after the warm start: the topic began since.

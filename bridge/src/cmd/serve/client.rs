@@ -227,7 +227,8 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
             }
             _ = status.tick() => {
                 let marks = s.watermarks.lock().expect("not poisoned").clone();
-                session.handle_input(Input::StatusDue(marks.as_deref()), now());
+                let since = s.since.lock().expect("not poisoned").0;
+                session.handle_input(Input::StatusDue(marks.as_deref(), since), now());
             }
         }
         // What the client is owed, for /metrics' lag: recorded before the sends below, so

@@ -75,7 +75,26 @@ pub async fn watch_broker(s: Arc<Shared>, grew: tokio::sync::watch::Sender<u32>)
             // Serve the probe's queued librdkafka events: their text tells its Watch why
             // the broker refuses us.
             while probe.probe.poll(Duration::ZERO).is_some() {}
-            probe.high_watermarks(2).ok()
+            let bounds = probe.log_bounds(2).ok()?;
+            // The oldest record's time: read again only when retention moved a log start
+            // or an empty partition got its first record.
+            let lows: Vec<(u32, i64, bool)> = bounds
+                .iter()
+                .map(|&(p, low, high)| (p, low, high > low))
+                .collect();
+            let known = probe.since.lock().expect("not poisoned").1 == lows;
+            if !known {
+                let oldest = probe.oldest_record(&bounds);
+                if oldest.is_some() || bounds.iter().all(|&(_, low, high)| low == high) {
+                    *probe.since.lock().expect("not poisoned") = (oldest, lows);
+                }
+            }
+            Some(
+                bounds
+                    .iter()
+                    .map(|&(p, _, high)| (p, high))
+                    .collect::<Vec<_>>(),
+            )
         })
         .await
         .ok()

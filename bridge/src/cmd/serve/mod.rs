@@ -149,6 +149,10 @@ pub(crate) struct Shared {
     client_next: Mutex<HashMap<u64, BTreeMap<u32, i64>>>,
     /// Latest high watermark per partition, `None` while the broker does not answer.
     watermarks: Mutex<Option<Vec<(u32, i64)>>>,
+    /// The oldest record's time, and the log starts it was read at with whether each
+    /// partition had records (probed again when retention moves them or one fills).
+    #[allow(clippy::type_complexity)]
+    since: Mutex<(Option<hopscope_core::Timestamp>, Vec<(u32, i64, bool)>)>,
     next_client: AtomicU64,
     admission: Admission,
     client_rate: f64,
@@ -181,6 +185,52 @@ impl Shared {
                     .map_err(|e| self.conn.redact(&e.to_string()))
             })
             .collect()
+    }
+
+    /// Every partition's (log start, high watermark) (blocking).
+    fn log_bounds(&self, timeout_secs: u64) -> Result<Vec<(u32, i64, i64)>, String> {
+        (0..self.partitions.load(Ordering::Relaxed))
+            .map(|p| {
+                self.probe
+                    .fetch_watermarks(&self.topic, p as i32, Duration::from_secs(timeout_secs))
+                    .map(|(low, high)| (p, low, high))
+                    .map_err(|e| self.conn.redact(&e.to_string()))
+            })
+            .collect()
+    }
+
+    /// The Kafka timestamp of the oldest record at the partitions' log starts (blocking):
+    /// one record read from each non-empty partition, within a few seconds.
+    fn oldest_record(&self, bounds: &[(u32, i64, i64)]) -> Option<hopscope_core::Timestamp> {
+        use rdkafka::message::Message;
+        let consumer: BaseConsumer<kafka::Watch> =
+            kafka::consumer_config(&self.conn, "serve-age", &[])
+                .create_with_context(kafka::Watch::new(&self.conn))
+                .ok()?;
+        let mut tpl = rdkafka::TopicPartitionList::new();
+        let mut left: Vec<u32> = Vec::new();
+        for &(p, low, high) in bounds {
+            if high > low {
+                tpl.add_partition_offset(&self.topic, p as i32, rdkafka::Offset::Offset(low))
+                    .ok()?;
+                left.push(p);
+            }
+        }
+        consumer.assign(&tpl).ok()?;
+        let mut oldest: Option<i64> = None;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !left.is_empty() && std::time::Instant::now() < deadline {
+            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+                let p = m.partition() as u32;
+                if let Some(i) = left.iter().position(|&q| q == p) {
+                    left.swap_remove(i);
+                    if let Some(t) = m.timestamp().to_millis() {
+                        oldest = Some(oldest.map_or(t, |o| o.min(t)));
+                    }
+                }
+            }
+        }
+        oldest.map(hopscope_core::Timestamp)
     }
 
     /// The topic's partition count from fresh metadata (blocking), if the broker answers.
@@ -297,6 +347,7 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
         probe,
         client_next: Mutex::new(HashMap::new()),
         watermarks: Mutex::new(None),
+        since: Mutex::new((None, Vec::new())),
         next_client: AtomicU64::new(1),
         admission: Admission {
             extra_origins: a.allow_origins.clone(),

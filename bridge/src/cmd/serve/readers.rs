@@ -6,11 +6,10 @@
 
 use super::Shared;
 use crate::kafka;
-use futures_util::FutureExt;
+use crate::kafka::records::{Queue, Taken};
 use hopscope_core::protocol::{PartitionOffset, Record, ServerMessage, StartFrom, Value};
 use hopscope_core::Timestamp;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -190,7 +189,7 @@ pub async fn read_topic(
         &[]
     };
     let config = kafka::consumer_config(&s.conn, &format!("serve-{client}"), tune);
-    let consumer: StreamConsumer<kafka::Watch> = match config
+    let consumer: BaseConsumer<kafka::Watch> = match config
         .create_with_context(kafka::Watch::new(&s.conn))
         .map_err(|e| s.conn.redact(&e.to_string()))
     {
@@ -225,39 +224,71 @@ pub async fn read_topic(
     if tx.send(ReaderEvent::Started(resolved)).await.is_err() {
         return;
     }
+    // Records are taken in batches on a thread of the blocking pool (librdkafka's batch
+    // call, `kafka::records`): per record, one record to build, no clock read or waker.
+    // The thread ends when its client (or the broadcast) hangs up.
+    let _ =
+        tokio::task::spawn_blocking(move || take_batches(&s, client, &who, &consumer, &tx)).await;
+}
+
+/// The blocking half of [`read_topic`]: batches of what has already arrived (never waiting
+/// for more: at a trickle each record goes out at once; under load the queue fills while
+/// the previous batch is being sent and batches grow by themselves), at most `s.batch`
+/// records each.
+fn take_batches(
+    s: &Shared,
+    client: u64,
+    who: &str,
+    consumer: &BaseConsumer<kafka::Watch>,
+    tx: &mpsc::Sender<ReaderEvent>,
+) {
+    let mut queue = Queue::of(consumer);
     let mut failing: Option<String> = None;
-    loop {
-        let first = match consumer.recv().await {
-            Ok(m) => m,
-            Err(e) => {
-                // Transient broker errors are retried by librdkafka; say so when reading
-                // stops and when it resumes, not once per poll.
+    let mut batch: Vec<Record> = Vec::new();
+    while !tx.is_closed() {
+        let mut failure = None;
+        let taken = std::cell::Cell::new(0usize);
+        queue.take(
+            Duration::from_millis(100),
+            |m| match m {
+                Taken::Record {
+                    partition,
+                    offset,
+                    timestamp,
+                    key,
+                    value,
+                } => {
+                    batch.push(to_record(
+                        s, client, partition, offset, timestamp, key, value,
+                    ));
+                    taken.set(batch.len());
+                }
+                Taken::Eof { .. } => {}
+                Taken::Error(e) => failure = Some(e),
+            },
+            || s.batch.saturating_sub(taken.get()),
+        );
+        if batch.is_empty() {
+            // A record's own error, or the cause the consumer's context saw in
+            // librdkafka's logs. Transient broker errors are retried by librdkafka; say
+            // so when reading stops and when it resumes, not once per poll.
+            let cause = consumer.context().cause().map(|c| c.message().to_string());
+            if let Some(e) = failure.or(cause) {
                 if failing.is_none() {
-                    tracing::warn!("{who}: kafka: {e} (reconnecting)");
-                    failing = Some(e.to_string());
+                    tracing::warn!("{who}: kafka: {} (reconnecting)", s.conn.redact(&e));
+                    failing = Some(e);
                 }
-                if tx.is_closed() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
             }
-        };
+            continue;
+        }
         if failing.take().is_some() {
+            consumer.context().clear();
             tracing::info!("{who}: records flow again");
         }
-        let mut batch = vec![to_record(&s, client, &first)];
-        drop(first);
-        // Batch what has already arrived, never wait for more: at a trickle each record goes
-        // out at once (latency), under load the queue fills while the previous batch is
-        // being sent and batches grow by themselves (throughput).
-        while batch.len() < s.batch {
-            match consumer.recv().now_or_never() {
-                Some(Ok(m)) => batch.push(to_record(&s, client, &m)),
-                _ => break,
-            }
-        }
-        if tx.send(ReaderEvent::Records(batch)).await.is_err() {
+        if tx
+            .blocking_send(ReaderEvent::Records(std::mem::take(&mut batch)))
+            .is_err()
+        {
             return;
         }
     }
@@ -329,7 +360,7 @@ fn resolve(s: &Shared, start: &StartFrom, only: Option<&[u32]>) -> Result<Start,
 /// The event-time guard on a sale: the live reader logs (and counts) a record that moves its
 /// partition's newest time by more than `--max-jump`; every reader relays a record further
 /// than `--max-ahead` ahead of processing time as invalid, so no page windows it.
-fn guard(s: &Shared, live: bool, m: &BorrowedMessage<'_>, sale: hopscope_core::Sale) -> Value {
+fn guard(s: &Shared, live: bool, partition: u32, offset: i64, sale: hopscope_core::Sale) -> Value {
     use hopscope_core::window::guard::Verdict;
     let t = sale.event_time();
     let now = crate::wall_now();
@@ -347,19 +378,19 @@ fn guard(s: &Shared, live: bool, m: &BorrowedMessage<'_>, sale: hopscope_core::S
         }
     }
     if live {
-        let verdict =
-            s.guard
-                .lock()
-                .expect("not poisoned")
-                .check(t, m.partition() as u32, Some(now), None);
+        let verdict = s
+            .guard
+            .lock()
+            .expect("not poisoned")
+            .check(t, partition, Some(now), None);
         if let Verdict::Jump { from, to } = verdict {
             let n = s.metrics.watermark_jumps.fetch_add(1, Ordering::Relaxed) + 1;
             // Rare by nature; a producer gone mad still logs a bounded amount.
             if n <= 10 || n.is_power_of_two() {
                 tracing::warn!(
                     "⚠️  partition {} offset {}: sale {} at {to} moved the partition's newest sale time from {from} in one step: pages in event time now drop every earlier sale on this partition (jump {n}; serve --max-ahead relays such records as invalid)",
-                    m.partition(),
-                    m.offset(),
+                    partition,
+                    offset,
                     sale.id_sale
                 );
             }
@@ -369,29 +400,36 @@ fn guard(s: &Shared, live: bool, m: &BorrowedMessage<'_>, sale: hopscope_core::S
 }
 
 /// `client` 0 is the shared live reader: only its records count as arriving.
-fn to_record(s: &Shared, client: u64, m: &BorrowedMessage<'_>) -> Record {
+fn to_record(
+    s: &Shared,
+    client: u64,
+    partition: u32,
+    offset: i64,
+    timestamp: Option<i64>,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+) -> Record {
     let live = client == 0;
     if live {
         s.metrics.records_in.fetch_add(1, Ordering::Relaxed);
     } else {
         s.metrics.replayed.fetch_add(1, Ordering::Relaxed);
     }
-    let value = match m.payload() {
+    let raw = value;
+    let value = match raw {
         None => Value::Invalid {
             error: "record has no value".into(),
             excerpt: String::new(),
         },
-        Some(bytes) => match crate::shape::decode(
-            s.shape.as_deref(),
-            bytes,
-            m.timestamp().to_millis().map(Timestamp),
-        ) {
-            Ok(sale) => guard(s, live, m, sale),
-            Err(e) => Value::Invalid {
-                error: e.to_string(),
-                excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).into_owned(),
-            },
-        },
+        Some(bytes) => {
+            match crate::shape::decode(s.shape.as_deref(), bytes, timestamp.map(Timestamp)) {
+                Ok(sale) => guard(s, live, partition, offset, sale),
+                Err(e) => Value::Invalid {
+                    error: e.to_string(),
+                    excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).into_owned(),
+                },
+            }
+        }
     };
     if live {
         if let Value::Invalid { error, .. } = &value {
@@ -402,22 +440,19 @@ fn to_record(s: &Shared, client: u64, m: &BorrowedMessage<'_>) -> Record {
                 } else {
                     "invalid"
                 };
-                let at = crate::report::At::Offset {
-                    partition: m.partition() as u32,
-                    offset: m.offset(),
-                };
-                let raw = m.payload().unwrap_or_default();
-                if let Err(e) = dead.send(reason, error, &at, None, raw, m.key()) {
+                let at = crate::report::At::Offset { partition, offset };
+                let raw = raw.unwrap_or_default();
+                if let Err(e) = dead.send(reason, error, &at, None, raw, key) {
                     tracing::warn!("{e}");
                 }
             }
         }
     }
     Record {
-        partition: m.partition() as u32,
-        offset: m.offset(),
-        timestamp: Timestamp(m.timestamp().to_millis().unwrap_or(0)),
-        key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+        partition,
+        offset,
+        timestamp: Timestamp(timestamp.unwrap_or(0)),
+        key: key.map(|k| String::from_utf8_lossy(k).into_owned()),
         value,
     }
 }
