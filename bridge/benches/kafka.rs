@@ -263,11 +263,17 @@ fn bench_produce(t: &str, n: u64) {
     }
 }
 
-/// `hopscope analyze ARGS…` on the bench broker; its stdout.
+/// `hopscope analyze ARGS…` (on the bench broker with `--topic`); its stdout.
 fn analyze(args: &[&str]) -> String {
+    let b = brokers();
+    let on_topic: &[&str] = if args.contains(&"--topic") {
+        &["--brokers", &b]
+    } else {
+        &[]
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_hopscope"))
         .arg("analyze")
-        .args(["--brokers", &brokers()])
+        .args(on_topic)
         .args(args)
         .stderr(Stdio::inherit())
         .output()
@@ -321,7 +327,7 @@ fn bench_read(n: u64) {
         .concat(),
     ));
     let _ = std::fs::remove_file(&file);
-    assert!(from_file.len() > 30, "{} windows", from_file.len());
+    assert!(!from_file.is_empty(), "windows from the file");
     assert_eq!(
         from_topic, from_file,
         "the topic's windows equal the file's"

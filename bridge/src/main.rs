@@ -3,6 +3,7 @@
 mod catalog_file;
 mod checkpoint;
 mod cmd;
+mod console;
 mod exactly_once;
 mod input;
 mod kafka;
@@ -10,6 +11,7 @@ mod out;
 mod report;
 mod shape;
 mod sources;
+mod window_args;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;

@@ -212,6 +212,15 @@ impl Analytics {
         self.analyzer.config()
     }
 
+    /// The configuration it runs with (what a banner describes).
+    pub fn config(&self) -> AnalyticsConfig {
+        AnalyticsConfig {
+            window: self.engine.config().clone(),
+            detect: self.analyzer.config().clone(),
+            cooldown: *self.cooldown.config(),
+        }
+    }
+
     /// The window engine, read-only.
     pub fn engine(&self) -> &HopWindows {
         &self.engine

@@ -1,15 +1,17 @@
 //! `hopscope analyze`: the seed's analytics console, offline over sale JSON lines.
 
-use super::window_args::{
+use crate::window_args::{
     dead_letter_summary, guard_sale, guard_summary, late_summary, GuardInput, NewestSale,
     WindowArgs,
 };
 use crate::checkpoint::{Checkpoints, Resume};
+use crate::console::{banner, Printer};
 use crate::input::{for_each_sale, Input};
+use crate::kafka::seek::{assign, from_text, StartAt};
 use crate::out::{self, Res};
-use crate::report::{At, Kind, Reporter};
+use crate::report::{At, Kind};
 use clap::Parser;
-use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
+use hopscope_core::pipeline::{Analytics, AnalyticsConfig};
 use hopscope_core::window::guard::TimeGuard;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Stdout, Write};
@@ -110,243 +112,6 @@ impl Args {
     }
 }
 
-/// Where a live read starts.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum StartAt {
-    Latest,
-    Earliest,
-    Warm,
-    Ago(hopscope_core::Span),
-    At(hopscope_core::Timestamp),
-}
-
-impl StartAt {
-    pub fn parse(text: &str) -> Result<StartAt, String> {
-        match text.trim() {
-            "latest" => Ok(StartAt::Latest),
-            "earliest" => Ok(StartAt::Earliest),
-            "warm" => Ok(StartAt::Warm),
-            t if t.contains('T') || t.matches('-').count() >= 2 => {
-                hopscope_core::Timestamp::parse_iso(t)
-                    .map(StartAt::At)
-                    .map_err(|e| format!("{t:?} is not an ISO time: {e}"))
-            }
-            t => hopscope_core::Span::parse(t)
-                .map(StartAt::Ago)
-                .map_err(|e| format!("{e}; or use latest, earliest, warm or an ISO time")),
-        }
-    }
-
-    /// The record timestamp to seek to, if this start is a time.
-    fn time(
-        self,
-        now: hopscope_core::Timestamp,
-        w: &WindowArgs,
-    ) -> Option<hopscope_core::Timestamp> {
-        match self {
-            StartAt::Latest | StartAt::Earliest => None,
-            StartAt::Warm => {
-                let delay = if w.is_event_time() {
-                    w.watermark_delay
-                } else {
-                    hopscope_core::Span(0)
-                };
-                Some(now.minus(w.size).minus(delay))
-            }
-            StartAt::Ago(d) => Some(now.minus(d)),
-            StartAt::At(t) => Some(t),
-        }
-    }
-}
-
-pub fn banner(a: &WindowArgs) -> String {
-    format!(
-        "🎯 HOPSCOPE REAL-TIME ANALYTICS — {} window, sliding every {}\n{}\n\
-         🔧 EventTracker: growth vs the previous window (threshold 15%)\n\
-         🔧 AdaptiveCooldown: spam protection (0.8 s – 4.0 s)\n\
-         🔧 EventAnalyzer: concentration, category peaks, outliers\n",
-        a.size,
-        a.slide,
-        "=".repeat(63)
-    )
-}
-
-pub fn kpi_line(w: &hopscope_core::WindowResult) -> String {
-    format!(
-        "📈 {} → {} | {} sales | {} revenue | avg {} | sellers {} | categories {} | products {} | biggest {}",
-        w.window_start,
-        w.window_end,
-        w.sales_in_window,
-        w.revenue.display_usd(),
-        w.avg_ticket.display_usd(),
-        w.active_sellers,
-        w.active_categories,
-        w.active_products,
-        w.biggest_sale.display_usd()
-    )
-}
-
-/// Prints what the pipeline has for the reader; counts alerts shown.
-struct Printer {
-    windows: bool,
-    suppressed: bool,
-    alerts: u64,
-    /// Per-record messages at a bounded pace, and the dead letters.
-    report: Reporter,
-    /// `--windows-out`/`--alerts-out`: the results topics, in a transaction.
-    results: Option<crate::exactly_once::Results>,
-}
-
-impl Printer {
-    fn new(a: &Args) -> std::io::Result<Printer> {
-        Ok(Printer {
-            windows: a.windows,
-            suppressed: a.suppressed,
-            alerts: 0,
-            report: Reporter::to_file(a.dead_letter.as_deref())?,
-            results: None,
-        })
-    }
-
-    /// Prints what the pipeline has; `current` is the record just pushed (where it was and
-    /// its bytes), the one a late sale dropped now is.
-    fn drain(
-        &mut self,
-        analytics: &mut Analytics,
-        w: &mut dyn Write,
-        current: Option<(&At<'_>, &[u8])>,
-    ) -> Res<()> {
-        // Flushed only when something was printed: a record that prints nothing costs no
-        // call into stdout (it was a few percent of reading a topic).
-        let mut wrote = false;
-        while let Some(o) = analytics.poll() {
-            wrote |= matches!(
-                &o,
-                Output::Alert(_) | Output::Suppressed(_) | Output::Window(_)
-            );
-            if let Some(r) = self.results.as_mut() {
-                match &o {
-                    Output::Window(win) => r.window(win)?,
-                    Output::Alert(al) => r.alert(al, true)?,
-                    Output::Suppressed(al) => r.alert(al, false)?,
-                    Output::Late(_) => {}
-                }
-            }
-            match o {
-                Output::Alert(al) => {
-                    self.alerts += 1;
-                    writeln!(w, "{}\n", al.console_text())?;
-                }
-                Output::Suppressed(al) if self.suppressed => {
-                    writeln!(w, "🔇 (cooldown) {}", al.kind.title())?;
-                }
-                Output::Window(r) if self.windows => {
-                    // Windows fired only because the input ended reach past the last sale:
-                    // they empty because the input stopped, so detection skips them.
-                    let skipped = analytics
-                        .analysed_through()
-                        .is_none_or(|t| r.window_end > t);
-                    let note = if skipped {
-                        " (input ended: not analysed)"
-                    } else {
-                        ""
-                    };
-                    writeln!(w, "{}{note}", kpi_line(&r))?
-                }
-                Output::Late(l) if l.dropped() => {
-                    self.report.say(Kind::Dropped, || l.describe());
-                    if let Some((at, raw)) = current {
-                        let detail = format!("late: dropped (watermark {})", l.watermark);
-                        self.report
-                            .dead_letter("dropped", &detail, at, Some(l.watermark), raw)?;
-                    }
-                }
-                Output::Late(l) => self.report.say(Kind::Late, || l.describe()),
-                _ => {}
-            }
-        }
-        if wrote {
-            w.flush()?;
-        }
-        Ok(())
-    }
-}
-
-fn from_text(start: StartAt, seek_to: Option<hopscope_core::Timestamp>) -> String {
-    match seek_to {
-        Some(t) => format!("from {t}"),
-        None if start == StartAt::Earliest => "from the earliest record".into(),
-        None => "new records only".into(),
-    }
-}
-
-/// A consumer assigned every partition of `topic`, each at `start` (a time is looked up
-/// with offsets-for-times on the record timestamps). `bounded`: also the end offset of
-/// every partition now (the last stable offset: what a `read_committed` reader can reach),
-/// and the consumer reports each partition's end. (Two consumers, each with half the
-/// partitions and a broker thread of its own, read slower on two cores: BENCHMARKS.md.)
-#[allow(clippy::type_complexity)]
-fn assign(
-    conn: &crate::kafka::Connection,
-    topic: &str,
-    start: StartAt,
-    seek_to: Option<hopscope_core::Timestamp>,
-    resume: Option<&BTreeMap<u32, i64>>,
-    bounded: bool,
-) -> Res<(
-    rdkafka::consumer::BaseConsumer<crate::kafka::Watch>,
-    u32,
-    Option<BTreeMap<u32, i64>>,
-)> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::{Offset, TopicPartitionList};
-    use std::time::Duration;
-    let partitions = crate::kafka::partition_count(conn, topic)?;
-    let eof = if bounded { "true" } else { "false" };
-    let consumer: BaseConsumer<crate::kafka::Watch> =
-        crate::kafka::consumer_config(conn, "analyze", &[("enable.partition.eof", eof)])
-            .create_with_context(crate::kafka::Watch::new(conn))
-            .map_err(|e| conn.redact(&e.to_string()))?;
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..partitions as i32 {
-        let offset = match (resume, start, seek_to) {
-            // A checkpoint's next offsets; a partition added since is read from its start.
-            (Some(next), ..) => next
-                .get(&(p as u32))
-                .map_or(Offset::Beginning, |o| Offset::Offset(*o)),
-            (None, _, Some(t)) => Offset::Offset(t.0),
-            (None, StartAt::Earliest, None) => Offset::Beginning,
-            _ => Offset::End,
-        };
-        tpl.add_partition_offset(topic, p, offset)?;
-    }
-    if seek_to.is_some() && resume.is_none() {
-        // offsets-for-times: the first record at or after the time; none → the end.
-        tpl = consumer.offsets_for_times(tpl, Duration::from_secs(10))?;
-        for e in tpl.elements() {
-            if e.offset() == Offset::Invalid {
-                return Err(format!("no offset for time on partition {}", e.partition()).into());
-            }
-        }
-    }
-    // The ends before the first fetch: records written from now on are not waited for.
-    let ends = if bounded {
-        let mut ends = BTreeMap::new();
-        for p in 0..partitions as i32 {
-            let (low, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10))?;
-            // An empty partition is done before it starts.
-            if high > low {
-                ends.insert(p as u32, high);
-            }
-        }
-        Some(ends)
-    } else {
-        None
-    };
-    consumer.assign(&tpl)?;
-    Ok((consumer, partitions, ends))
-}
-
 /// Where a live read resumes: a checkpoint's next offsets, and the line that says so.
 pub struct ResumeAt<'a> {
     offsets: &'a BTreeMap<u32, i64>,
@@ -391,7 +156,12 @@ fn follow(
     let brokers = conn.describe();
     let start = a.start();
     // A time start seeks by the records' Kafka timestamps.
-    let seek_to = start.time(crate::wall_now(), &a.window);
+    let delay = if a.window.is_event_time() {
+        a.window.watermark_delay
+    } else {
+        hopscope_core::Span(0)
+    };
+    let seek_to = start.time(crate::wall_now(), a.window.size, delay);
     let (consumer, partitions, ends) = assign(
         &conn,
         topic,
@@ -402,7 +172,7 @@ fn follow(
     )?;
     on_start(analytics, partitions);
     let mut w = out::stdout();
-    out::line(&mut w, &banner(&a.window))?;
+    out::line(&mut w, &banner(&analytics.config()))?;
     let from = match &resume {
         Some(r) => r.note.clone(),
         None => from_text(start, seek_to),
@@ -417,7 +187,7 @@ fn follow(
     )?;
     let mut next: BTreeMap<u32, i64> = resume.map(|r| r.offsets.clone()).unwrap_or_default();
     w.flush()?;
-    let mut printer = Printer::new(a)?;
+    let mut printer = Printer::new(a.windows, a.suppressed, a.dead_letter.as_deref())?;
     printer.results = results;
     if let Some(dlq) = &a.dead_letter_topic {
         crate::kafka::ensure_topic_blocking(&conn, dlq)?;
@@ -795,8 +565,8 @@ pub fn run(a: Args) -> Res<ExitCode> {
     }
     let mut input = Input::open(&a.files, a.window.partitions, a.shape.file_shape()?)?;
     let mut w = out::stdout();
-    out::line(&mut w, &banner(&a.window))?;
-    let mut printer = Printer::new(&a)?;
+    out::line(&mut w, &banner(&config))?;
+    let mut printer = Printer::new(a.windows, a.suppressed, a.dead_letter.as_deref())?;
     let mut guard = TimeGuard::new(a.window.guard());
     let delay = a.window.watermark_delay;
     let printer_cell = std::cell::RefCell::new(&mut printer);

@@ -6,4 +6,3 @@ pub mod partition;
 pub mod produce;
 pub mod serve;
 pub mod window;
-pub mod window_args;

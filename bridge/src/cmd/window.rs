@@ -1,6 +1,6 @@
 //! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
 
-use super::window_args::{
+use crate::window_args::{
     dead_letter_summary, guard_sale, guard_summary, late_summary, GuardInput, NewestSale,
     WindowArgs,
 };

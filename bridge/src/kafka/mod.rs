@@ -4,6 +4,7 @@
 pub mod config;
 pub mod diagnose;
 pub mod records;
+pub mod seek;
 mod tls_probe;
 
 pub use config::{Connection, KafkaArgs, Role};

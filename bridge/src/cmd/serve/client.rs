@@ -8,19 +8,12 @@ use super::Shared;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use hopscope_core::protocol::{Record, ServerMessage, PROTOCOL_VERSION};
 use hopscope_core::relay::{Input, Output, Session};
-use hopscope_core::Timestamp;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, OwnedSemaphorePermit};
 
-fn now() -> Timestamp {
-    Timestamp(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-    )
-}
+use crate::wall_now as now;
 
 fn text(msg: &ServerMessage) -> WsMessage {
     WsMessage::Text(msg.to_json().into())

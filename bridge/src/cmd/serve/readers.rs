@@ -333,24 +333,11 @@ fn resolve(s: &Shared, start: &StartFrom, only: Option<&[u32]>) -> Result<Start,
             }
         }
         StartFrom::Timestamp { timestamp } => {
-            let mut query = TopicPartitionList::new();
-            for &p in bounds.keys() {
-                query
-                    .add_partition_offset(&s.topic, p as i32, Offset::Offset(timestamp.0.max(0)))
-                    .map_err(|e| e.to_string())?;
-            }
-            let found = s
-                .probe
-                .offsets_for_times(query, Duration::from_secs(10))
-                .map_err(|e| format!("cannot look up offsets for {timestamp}: {e}"))?;
-            for e in found.elements() {
-                let p = e.partition() as u32;
+            let ps: Vec<u32> = bounds.keys().copied().collect();
+            for (p, o) in kafka::seek::offsets_for_time(&s.probe, &s.topic, &ps, *timestamp)? {
+                // No record at or after the time: from the end.
                 let high = bounds.get(&p).map_or(0, |b| b.1);
-                let o = match e.offset() {
-                    Offset::Offset(o) => o,
-                    _ => high,
-                };
-                out.from.push((p, o));
+                out.from.push((p, o.unwrap_or(high)));
             }
         }
     }
