@@ -1,15 +1,15 @@
 //! `hopscope analyze`: the seed's analytics console, offline over sale JSON lines.
 
-use crate::window_args::{
-    dead_letter_summary, guard_sale, guard_summary, late_summary, GuardInput, NewestSale,
-    WindowArgs,
-};
 use crate::checkpoint::{Checkpoints, Resume};
 use crate::console::{banner, Printer};
 use crate::input::{for_each_sale, Input};
 use crate::kafka::seek::{assign, from_text, StartAt};
 use crate::out::{self, Res};
 use crate::report::{At, Kind};
+use crate::window_args::{
+    dead_letter_summary, guard_sale, guard_summary, late_summary, GuardInput, NewestSale,
+    WindowArgs,
+};
 use clap::Parser;
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig};
 use hopscope_core::window::guard::TimeGuard;

@@ -1,12 +1,12 @@
 //! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
 
+use crate::input::{for_each_sale, Input};
+use crate::out::{self, Res};
+use crate::report::{Kind, Reporter};
 use crate::window_args::{
     dead_letter_summary, guard_sale, guard_summary, late_summary, GuardInput, NewestSale,
     WindowArgs,
 };
-use crate::input::{for_each_sale, Input};
-use crate::out::{self, Res};
-use crate::report::{Kind, Reporter};
 use clap::Parser;
 use hopscope_core::window::guard::TimeGuard;
 use hopscope_core::window::{Event, HopWindows, Pushed};
