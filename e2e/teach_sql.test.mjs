@@ -31,6 +31,24 @@ async function setField(page, id, value) {
   await page.press(`[data-testid=${id}]`, 'Enter');
 }
 
+test('teaching view: the state the operator keeps, counted by the engine, and what a smaller slide would cost per window', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s&seed=3`, { width: 1280, height: 800 });
+  await page.click('[data-testid=state-panel] summary');
+  assert.match(await page.textContent('[data-testid=state-panel]'), /Nothing yet/);
+  await next(page, 20);
+  const now = (await page.$$eval('[data-testid=state-now]', (ps) => ps.map((p) => p.textContent))).join(' ');
+  assert.match(now, /Holds \d+ panes of 2 s \(the greatest common divisor of size 10 s and slide 2 s\), \d+ per-key counters and \d+ names?: about [\d.]+ (B|KiB)\./);
+  assert.match(now, /windows? open\. Kept per window instead, each instant counted in all 5 of its windows/);
+  assert.match(now, /The oldest pane \(from \d+ s\) is freed when the watermark reaches \d+ s/);
+  // The slider: a tenth of the size as slide (index 3 of 10, 5, 2, 1, 0.5 … s).
+  await page.fill('[data-testid=state-slide]', '3');
+  const whatIf = await page.textContent('[data-testid=state-what-if]');
+  const m = whatIf.match(/With a slide of 1 s: 10 windows per instant; sliced ([\d.]+) (B|KiB), per window ([\d.]+) (B|KiB) \(([\d.]+)×\)/);
+  assert.ok(m, whatIf);
+  assert.ok(Number(m[5]) > 2, `per-window state is several times the sliced state: ${whatIf}`);
+  assert.deepEqual(errors, []);
+});
+
 for (const [w, h] of SIZES) {
   test(`teaching view: the query beside the picture follows the settings; a row and its bar are one selection (${w}px)`, async () => {
     const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s&seed=3`, { width: w, height: h });

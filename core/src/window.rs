@@ -104,6 +104,48 @@ pub enum Pushed {
     },
 }
 
+/// The operator's state in memory, counted ([`HopWindows::state`]), and what it would be
+/// for an operator that keeps one aggregate per window instead of one per pane.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StateSize {
+    /// Panes held: each a partial aggregate of one pane length (gcd of size and slide).
+    pub panes: usize,
+    /// Per-key counters in those panes (seller, category, product and partition entries).
+    pub pane_keys: usize,
+    /// Distinct names interned, each stored once whatever the panes.
+    pub names: usize,
+    pub name_bytes: usize,
+    /// Windows with data that have not fired.
+    pub open_windows: u64,
+    /// size / slide: how many windows hold each instant.
+    pub windows_per_pane: usize,
+    /// Start of the oldest pane held.
+    pub oldest_pane: Option<Timestamp>,
+    /// The oldest pane is freed when the watermark reaches this window end.
+    pub oldest_freed_at: Option<Timestamp>,
+}
+
+impl StateSize {
+    /// Bytes of a pane's totals (count, sum, sum of squares, max, four maps' headers).
+    pub const PANE_BYTES: usize = 8 + 8 + 16 + 8 + 4 * 32;
+    /// Bytes of one per-key counter in a hash map (u32 key, u64 count, the map's slack).
+    pub const KEY_BYTES: usize = 16;
+
+    /// An estimate of the bytes held: panes, their counters and the names.
+    pub fn bytes(&self) -> usize {
+        self.panes * Self::PANE_BYTES + self.pane_keys * Self::KEY_BYTES + self.name_bytes
+    }
+
+    /// The same data kept per window (each open window its own totals and a counter for
+    /// every key of every pane it covers): what the slicing operator (hopscope's, and
+    /// Flink's) saves. Grows as size / slide.
+    pub fn per_window_bytes(&self) -> usize {
+        self.open_windows as usize * Self::PANE_BYTES
+            + self.pane_keys * self.windows_per_pane * Self::KEY_BYTES
+            + self.name_bytes
+    }
+}
+
 /// Running totals of what the engine has seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EngineStats {
@@ -286,6 +328,50 @@ impl HopWindows {
                 let wm = marks.tick(now);
                 self.set_watermark(wm);
             }
+        }
+    }
+
+    /// What the operator holds in memory now: the panes (slices) not yet evicted, their
+    /// per-key counters, the interned names, and the windows with data not yet fired. A
+    /// pane is evicted, and its memory freed, when the first window starting after it
+    /// fires (the running aggregate drops it then).
+    pub fn state(&self) -> StateSize {
+        let panes = self
+            .panes
+            .iter()
+            .chain(self.hot.iter().map(|(i, p)| (i, p)));
+        let (mut count, mut keys, mut lo, mut hi) = (0usize, 0usize, i64::MAX, i64::MIN);
+        for (&i, p) in panes {
+            if p.count == 0 {
+                continue;
+            }
+            count += 1;
+            keys += p.sellers.len() + p.categories.len() + p.products.len() + p.partitions.len();
+            lo = lo.min(i * self.pane);
+            hi = hi.max((i + 1) * self.pane);
+        }
+        let names = [&self.sellers, &self.categories, &self.products];
+        // Windows (start = k·slide) overlapping [lo, hi) that have not fired.
+        let open = if count == 0 {
+            0
+        } else {
+            let first = (lo - self.size).div_euclid(self.slide) + 1;
+            let last = (hi - 1).div_euclid(self.slide);
+            (first..=last)
+                .filter(|k| k * self.slide + self.size - 1 > self.watermark)
+                .count() as u64
+        };
+        StateSize {
+            panes: count,
+            pane_keys: keys,
+            names: names.iter().map(|n| n.len()).sum(),
+            name_bytes: names.iter().map(|n| n.bytes()).sum(),
+            open_windows: open,
+            windows_per_pane: (self.size / self.slide.max(1)) as usize,
+            oldest_pane: (count > 0).then_some(Timestamp(lo)),
+            // The first window starting after the oldest pane's start ends here.
+            oldest_freed_at: (count > 0)
+                .then(|| Timestamp((lo.div_euclid(self.slide) + 1) * self.slide + self.size)),
         }
     }
 
@@ -789,5 +875,58 @@ mod tests {
         e.push(&sale_at(1), Timestamp(1_000));
         let check = e.next_timeout(Timestamp(1_000)).expect("idleness is timed");
         assert!(check.0 > 1_000 && check.0 <= 6_000, "{check:?}");
+    }
+
+    #[test]
+    fn the_state_counts_panes_keys_and_open_windows_and_frees_panes_once_fired() {
+        let mut e = HopWindows::new(WindowConfig::hop(
+            Span::seconds(10),
+            Span::seconds(2),
+            TimeMode::event(Span(0)),
+        ))
+        .unwrap();
+        assert_eq!(e.state().panes, 0);
+        for s in [1, 3, 5] {
+            e.push(&sale_at(s), Timestamp(0));
+        }
+        let st = e.state();
+        assert_eq!(st.panes, 3, "[0,2) [2,4) [4,6)");
+        assert!(
+            st.pane_keys >= 9,
+            "a seller, a category and a product per pane: {st:?}"
+        );
+        // Watermark 5 s − 1 ms: the windows ending at 2 s and 4 s fired, five are open.
+        assert_eq!(st.open_windows, 5);
+        assert_eq!(st.windows_per_pane, 5);
+        assert!(st.per_window_bytes() > st.bytes());
+        assert_eq!(st.oldest_pane, Some(Timestamp(0)));
+        assert_eq!(
+            st.oldest_freed_at,
+            Some(Timestamp(12_000)),
+            "the window from 2 s"
+        );
+        // A sale at 13 s fires every window ending by 13 s. [0,2) is freed (the window
+        // from 2 s fired); [2,4) is in no open window but is freed only when the window
+        // from 4 s fires, as the state says.
+        e.push(&sale_at(13), Timestamp(0));
+        let after = e.state();
+        assert_eq!(after.panes, 3, "[2,4) [4,6) [12,14): {after:?}");
+        assert_eq!(after.oldest_pane, Some(Timestamp(2_000)));
+        assert_eq!(after.oldest_freed_at, Some(Timestamp(14_000)));
+        assert_eq!(
+            after.open_windows, 5,
+            "the windows from 4, 6, 8, 10 and 12 s"
+        );
+        e.push(&sale_at(15), Timestamp(0));
+        let later = e.state();
+        assert_eq!(
+            later.oldest_pane,
+            Some(Timestamp(4_000)),
+            "freed when promised"
+        );
+        assert!(
+            later.names >= 1 && later.name_bytes > 0,
+            "names stay interned"
+        );
     }
 }

@@ -6,7 +6,8 @@ use hopscope_core::generate::{GeneratorConfig, SaleGenerator};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::rng::Rng;
 use hopscope_core::window::{
-    ConfigError, Event, EventTime, HopWindows, PartitionWatermark, Pushed, TimeMode, WindowConfig,
+    ConfigError, Event, EventTime, HopWindows, PartitionWatermark, Pushed, StateSize, TimeMode,
+    WindowConfig,
 };
 use hopscope_core::{Catalog, Cents, Span, Timestamp, WindowResult};
 use std::collections::{BTreeMap, BTreeSet};
@@ -483,6 +484,39 @@ impl Lesson {
         } else {
             e.arrival
         }
+    }
+
+    /// What the engine holds in memory now (its real counters).
+    pub fn state(&self) -> StateSize {
+        self.engine.state()
+    }
+
+    /// What an engine with another slide would hold for the same sales: the kept sales
+    /// replayed, in arrival order, into a fresh engine. `None` for a slide the engine
+    /// refuses.
+    pub fn state_for_slide(&self, slide: Span) -> Option<StateSize> {
+        let mut config = self.config.clone();
+        config.slide = slide;
+        let mut engine = HopWindows::new(config).ok()?;
+        if self.partitions > 1 {
+            for p in 0..self.partitions {
+                engine.declare_partition(p, Timestamp(0));
+            }
+        }
+        for e in &self.events {
+            let ev = Event {
+                time: e.event_time,
+                value: e.value,
+                seller: &e.seller,
+                category: "lesson",
+                product: &e.seller,
+                partition: e.partition,
+            };
+            engine.push(&ev, e.arrival);
+        }
+        engine.advance(self.clock);
+        while engine.poll().is_some() {}
+        Some(engine.state())
     }
 
     pub fn watermark(&self) -> Option<Timestamp> {
@@ -1025,6 +1059,39 @@ mod tests {
             1,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_state_panel_counts_what_the_engine_holds_and_a_smaller_slide_costs_per_window_operators_more(
+    ) {
+        let mut l = lesson(10, 2);
+        for _ in 0..40 {
+            l.next_event();
+        }
+        let real = l.state();
+        assert!(real.panes > 0 && real.open_windows > 0, "{real:?}");
+        // Replaying the same sales with the same slide gives the engine's own counters.
+        assert_eq!(l.state_for_slide(Span::seconds(2)), Some(real));
+        // A tenth of the slide: ten times the windows per instant. Per-window state grows
+        // with them; the slicing operator's stays within its panes and keys.
+        let fine = l
+            .state_for_slide(Span(200))
+            .expect("10 s / 0.2 s is a valid query");
+        assert_eq!(fine.windows_per_pane, 50);
+        assert!(
+            fine.per_window_bytes() > 5 * fine.bytes(),
+            "per window {} vs sliced {}",
+            fine.per_window_bytes(),
+            fine.bytes()
+        );
+        assert!(fine.per_window_bytes() > 5 * real.per_window_bytes());
+        assert!(
+            fine.bytes() < 5 * real.bytes(),
+            "{} vs {}",
+            fine.bytes(),
+            real.bytes()
+        );
+        assert_eq!(l.state_for_slide(Span(0)), None, "a refused slide");
     }
 
     #[test]

@@ -39,6 +39,11 @@ impl Interner {
     pub fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
     }
+    /// Bytes of the names, each stored once.
+    pub fn bytes(&self) -> usize {
+        self.names.iter().map(|n| n.len()).sum()
+    }
+
     pub fn len(&self) -> usize {
         self.names.len()
     }

@@ -19,6 +19,7 @@ mod rows;
 mod selection;
 mod sim_controls;
 mod sql_panel;
+mod state_panel;
 mod status;
 mod tabs;
 mod teach;

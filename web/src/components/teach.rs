@@ -9,6 +9,7 @@ use super::lesson_controls::LessonControls;
 use super::rows::Rows;
 use super::selection::Selection;
 use super::sql_panel::SqlPanel;
+use super::state_panel::StatePanel;
 use super::timeline::Timeline;
 use super::Shared;
 use yew::prelude::*;
@@ -38,6 +39,7 @@ pub fn teach(p: &TeachProps) -> Html {
                     <Timeline page={p.page.clone()} lesson={p.lesson} reduced_motion={p.reduced_motion} />
                     <Legend {event_time} {partitions} />
                     <EventLog page={p.page.clone()} lesson={p.lesson} />
+                    <StatePanel page={p.page.clone()} lesson={p.lesson} />
                 </section>
                 <section class="panel side" aria-label="Selection and guide">
                     <Selection page={p.page.clone()} lesson={p.lesson} />
