@@ -49,6 +49,30 @@ test('teaching view: the state the operator keeps, counted by the engine, and wh
   assert.deepEqual(errors, []);
 });
 
+test('teaching view: event time × processing time, and what a longer watermark delay buys and costs', async () => {
+  const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s&seed=3`, { width: 390, height: 844 });
+  await page.click('[data-testid=time-plot] summary');
+  await next(page, 25);
+  await page.click('[data-testid=lesson-too-late]');
+  await next(page, 5);
+  const sales = await page.locator('[data-testid=time-plot-sale]').count();
+  assert.ok(sales >= 30, `every kept sale is a dot: ${sales}`);
+  const at = async (i) => {
+    await page.fill('[data-testid=time-plot-delay]', String(i));
+    const text = await page.textContent('[data-testid=time-plot-summary]');
+    const m = text.match(/With a delay of ([\d.]+) s: (\d+) of (\d+) sales late \((\d+) joined the windows still open, (\d+) in none\); windows fired ([\d.]+) s after their end on average/);
+    assert.ok(m, text);
+    return { late: Number(m[2]), dropped: Number(m[5]), mean: Number(m[6]) };
+  };
+  const none = await at(0);
+  const long = await at(6);
+  assert.ok(none.dropped >= 1, 'the too-late sale is in no window without a delay');
+  assert.ok(long.late <= none.late, `a longer delay, fewer late sales: ${JSON.stringify([none, long])}`);
+  assert.ok(long.mean > none.mean, `… and windows fire later: ${JSON.stringify([none, long])}`);
+  assert.match(await page.getAttribute('[data-testid=time-plot-svg]', 'aria-label'), /With a delay of 10 s/);
+  assert.deepEqual(errors, []);
+});
+
 for (const [w, h] of SIZES) {
   test(`teaching view: the query beside the picture follows the settings; a row and its bar are one selection (${w}px)`, async () => {
     const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s&seed=3`, { width: w, height: h });

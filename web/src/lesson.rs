@@ -193,6 +193,41 @@ pub enum Selected {
     Window(i64),
 }
 
+/// The lesson's sales in event time × processing time ([`Lesson::time_plot`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimePlot {
+    /// (event time, arrival, what the engine did with it), in arrival order.
+    pub sales: Vec<(Timestamp, Timestamp, Pushed)>,
+    /// (arrival, the watermark after it).
+    pub watermark: Vec<(Timestamp, Timestamp)>,
+    /// (window end, when it fired).
+    pub fired: Vec<(Timestamp, Timestamp)>,
+}
+
+impl TimePlot {
+    /// Sales that joined only some of their windows, and sales in none.
+    pub fn late(&self) -> (usize, usize) {
+        let joined = self
+            .sales
+            .iter()
+            .filter(|s| matches!(s.2, Pushed::LateJoined { .. }))
+            .count();
+        let dropped = self
+            .sales
+            .iter()
+            .filter(|s| matches!(s.2, Pushed::Dropped { .. }))
+            .count();
+        (joined, dropped)
+    }
+
+    /// How long after its end each window fired: mean and longest (ms).
+    pub fn latency(&self) -> Option<(i64, i64)> {
+        let waits: Vec<i64> = self.fired.iter().map(|(end, at)| at.0 - end.0).collect();
+        let max = *waits.iter().max()?;
+        Some((waits.iter().sum::<i64>() / waits.len() as i64, max))
+    }
+}
+
 pub struct Lesson {
     pub config: WindowConfig,
     engine: HopWindows,
@@ -517,6 +552,53 @@ impl Lesson {
         engine.advance(self.clock);
         while engine.poll().is_some() {}
         Some(engine.state())
+    }
+
+    /// The lesson's sales replayed in event time with watermark delay `delay` (same
+    /// arrivals, same partitions): each sale at (event time, arrival) with what happened to
+    /// it, the watermark after each arrival, and each window's end with when it fired —
+    /// the Streaming 102 picture, and the trade between completeness (fewer late sales)
+    /// and latency (windows fire later). `None` in processing time or for a refused delay.
+    pub fn time_plot(&self, delay: Span) -> Option<TimePlot> {
+        let TimeMode::Event(mut e) = self.config.time else {
+            return None;
+        };
+        e.delay = delay;
+        let mut config = self.config.clone();
+        config.time = TimeMode::Event(e);
+        let mut engine = HopWindows::new(config).ok()?;
+        if self.partitions > 1 {
+            for p in 0..self.partitions {
+                engine.declare_partition(p, Timestamp(0));
+            }
+        }
+        let mut plot = TimePlot::default();
+        let mut events: Vec<&LessonEvent> = self.events.iter().collect();
+        events.sort_by_key(|e| (e.arrival, e.id));
+        for e in events {
+            engine.advance(e.arrival);
+            let ev = Event {
+                time: e.event_time,
+                value: e.value,
+                seller: &e.seller,
+                category: "lesson",
+                product: &e.seller,
+                partition: e.partition,
+            };
+            let fate = engine.push(&ev, e.arrival);
+            plot.sales.push((e.event_time, e.arrival, fate));
+            if let Some(wm) = engine.watermark() {
+                plot.watermark.push((e.arrival, wm));
+            }
+            while let Some(w) = engine.poll() {
+                plot.fired.push((w.window_end, e.arrival));
+            }
+        }
+        engine.advance(self.clock);
+        while let Some(w) = engine.poll() {
+            plot.fired.push((w.window_end, self.clock));
+        }
+        Some(plot)
     }
 
     pub fn watermark(&self) -> Option<Timestamp> {
@@ -1092,6 +1174,43 @@ mod tests {
             real.bytes()
         );
         assert_eq!(l.state_for_slide(Span(0)), None, "a refused slide");
+    }
+
+    #[test]
+    fn the_time_plot_replays_the_sales_and_a_longer_delay_trades_latency_for_completeness() {
+        let mut l = lesson(10, 2);
+        for _ in 0..30 {
+            l.next_event();
+        }
+        l.inject_late();
+        l.inject_too_late();
+        for _ in 0..10 {
+            l.next_event();
+        }
+        // At the lesson's own delay the replay is the lesson: same fates, same firings.
+        let own = l.time_plot(Span::seconds(2)).expect("event time");
+        let fates: Vec<Pushed> = l.events.iter().map(|e| e.fate).collect();
+        assert_eq!(own.sales.iter().map(|s| s.2).collect::<Vec<_>>(), fates);
+        let fired: BTreeSet<i64> = l.fired.values().map(|f| f.row.window_end.0).collect();
+        assert_eq!(
+            own.fired.iter().map(|f| f.0 .0).collect::<BTreeSet<_>>(),
+            fired
+        );
+        assert!(
+            own.late().1 >= 1,
+            "the too-late sale is dropped: {:?}",
+            own.late()
+        );
+        // No delay: at least as many late sales, windows fire sooner. A long delay: none
+        // dropped, windows fire later.
+        let none = l.time_plot(Span(0)).unwrap();
+        let long = l.time_plot(Span::seconds(30)).unwrap();
+        assert!(none.late().0 + none.late().1 >= own.late().0 + own.late().1);
+        assert_eq!(long.late().1, 0, "{:?}", long.late());
+        assert!(none.latency().unwrap().0 < long.latency().unwrap().0);
+        // Processing time has no such picture.
+        let p = Lesson::new(Span::seconds(10), Span::seconds(2), TimeMode::Processing, 1).unwrap();
+        assert_eq!(p.time_plot(Span(0)), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod state_panel;
 mod status;
 mod tabs;
 mod teach;
+mod time_plot;
 mod timeline;
 mod top_lists;
 mod window_charts;

@@ -10,6 +10,7 @@ use super::rows::Rows;
 use super::selection::Selection;
 use super::sql_panel::SqlPanel;
 use super::state_panel::StatePanel;
+use super::time_plot::TimePlotPanel;
 use super::timeline::Timeline;
 use super::Shared;
 use yew::prelude::*;
@@ -39,6 +40,7 @@ pub fn teach(p: &TeachProps) -> Html {
                     <Timeline page={p.page.clone()} lesson={p.lesson} reduced_motion={p.reduced_motion} />
                     <Legend {event_time} {partitions} />
                     <EventLog page={p.page.clone()} lesson={p.lesson} />
+                    <TimePlotPanel page={p.page.clone()} lesson={p.lesson} />
                     <StatePanel page={p.page.clone()} lesson={p.lesson} />
                 </section>
                 <section class="panel side" aria-label="Selection and guide">
