@@ -103,22 +103,7 @@ fn a_topic_read_until_its_end_gives_the_windows_of_the_same_sales_from_a_file() 
     offline.push(file.to_str().unwrap());
     let offline = hopscope(&offline);
     let live = analyze_until_end(&t, &window);
-    let (want, got) = (
-        common::results(&offline.stdout),
-        common::results(&live.stdout),
-    );
-    assert!(want.len() > 100, "{} result lines", want.len());
-    assert!(
-        want.iter().any(|l| l.starts_with("🚨")),
-        "the spike raises an alert"
-    );
-    if let Some(i) = (0..want.len().max(got.len())).find(|i| want.get(*i) != got.get(*i)) {
-        panic!(
-            "the topic differs from the file at result line {i}:\n file: {:?}\n topic: {:?}",
-            want.get(i),
-            got.get(i)
-        );
-    }
+    common::assert_same_results(&offline, &live, "the topic");
     let text = String::from_utf8_lossy(&live.stdout);
     assert!(
         text.contains("until the end it has now"),

@@ -463,24 +463,7 @@ async fn replaying_a_topic_in_event_time_equals_analyzing_the_same_sales_from_a_
     ];
     live.extend_from_slice(&window);
     let live = hopscope(&live);
-    let (want, got) = (
-        common::results(&offline.stdout),
-        common::results(&live.stdout),
-    );
-    assert!(want.len() > 100, "{} result lines", want.len());
-    assert!(
-        want.iter().any(|l| l.starts_with("🚨")),
-        "the spike raises an alert"
-    );
-    if let Some(i) = (0..want.len().max(got.len())).find(|i| want.get(*i) != got.get(*i)) {
-        panic!(
-            "live replay differs from the file at result line {i}:\n file: {:?}\n live: {:?}\n({} vs {} lines)",
-            want.get(i),
-            got.get(i),
-            want.len(),
-            got.len()
-        );
-    }
+    common::assert_same_results(&offline, &live, "live replay");
     let _ = std::fs::remove_file(&file);
     let live_text = String::from_utf8_lossy(&live.stdout);
     assert!(

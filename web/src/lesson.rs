@@ -165,6 +165,18 @@ pub struct LessonEvent {
 }
 
 impl LessonEvent {
+    /// The sale as the engine takes it (what [`Lesson`] pushed when it arrived).
+    pub fn as_event(&self) -> Event<'_> {
+        Event {
+            time: self.event_time,
+            value: self.value,
+            seller: &self.seller,
+            category: "lesson",
+            product: &self.seller,
+            partition: self.partition,
+        }
+    }
+
     /// Behind the watermark and in none of its windows.
     pub fn dropped(&self) -> bool {
         matches!(self.fate, Pushed::Dropped { .. })
@@ -521,6 +533,18 @@ impl Lesson {
         }
     }
 
+    /// An engine for `config` with the lesson's partitions declared, for replaying the
+    /// kept sales into (`None` for a query the engine refuses).
+    fn fresh_engine(&self, config: WindowConfig) -> Option<HopWindows> {
+        let mut engine = HopWindows::new(config).ok()?;
+        if self.partitions > 1 {
+            for p in 0..self.partitions {
+                engine.declare_partition(p, Timestamp(0));
+            }
+        }
+        Some(engine)
+    }
+
     /// What the engine holds in memory now (its real counters).
     pub fn state(&self) -> StateSize {
         self.engine.state()
@@ -532,22 +556,9 @@ impl Lesson {
     pub fn state_for_slide(&self, slide: Span) -> Option<StateSize> {
         let mut config = self.config.clone();
         config.slide = slide;
-        let mut engine = HopWindows::new(config).ok()?;
-        if self.partitions > 1 {
-            for p in 0..self.partitions {
-                engine.declare_partition(p, Timestamp(0));
-            }
-        }
+        let mut engine = self.fresh_engine(config)?;
         for e in &self.events {
-            let ev = Event {
-                time: e.event_time,
-                value: e.value,
-                seller: &e.seller,
-                category: "lesson",
-                product: &e.seller,
-                partition: e.partition,
-            };
-            engine.push(&ev, e.arrival);
+            engine.push(&e.as_event(), e.arrival);
         }
         engine.advance(self.clock);
         while engine.poll().is_some() {}
@@ -566,26 +577,13 @@ impl Lesson {
         e.delay = delay;
         let mut config = self.config.clone();
         config.time = TimeMode::Event(e);
-        let mut engine = HopWindows::new(config).ok()?;
-        if self.partitions > 1 {
-            for p in 0..self.partitions {
-                engine.declare_partition(p, Timestamp(0));
-            }
-        }
+        let mut engine = self.fresh_engine(config)?;
         let mut plot = TimePlot::default();
         let mut events: Vec<&LessonEvent> = self.events.iter().collect();
         events.sort_by_key(|e| (e.arrival, e.id));
         for e in events {
             engine.advance(e.arrival);
-            let ev = Event {
-                time: e.event_time,
-                value: e.value,
-                seller: &e.seller,
-                category: "lesson",
-                product: &e.seller,
-                partition: e.partition,
-            };
-            let fate = engine.push(&ev, e.arrival);
+            let fate = engine.push(&e.as_event(), e.arrival);
             plot.sales.push((e.event_time, e.arrival, fate));
             if let Some(wm) = engine.watermark() {
                 plot.watermark.push((e.arrival, wm));

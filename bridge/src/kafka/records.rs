@@ -251,7 +251,7 @@ fn read(
     let mut queue = Queue::of(&consumer);
     // Partitions not yet at their end (`until_end`).
     let mut left: Option<BTreeMap<u32, i64>> = until_end;
-    let mut told: Option<String> = None;
+    let mut trouble = Troubles::default();
     while !stop.load(Ordering::Relaxed) {
         if left.as_ref().is_some_and(BTreeMap::is_empty) {
             let _ = tx.send(Fetched::End);
@@ -310,23 +310,65 @@ fn read(
                 return;
             }
         }
-        if flowing {
-            // The broker answers: a later failure is news again.
-            told = None;
-            consumer.context().clear();
-            continue;
-        }
-        // A record's own error, or the cause the consumer's context saw in librdkafka's
-        // logs (a broker down, refused, …): librdkafka repeats it every poll, it is said
-        // once per cause.
-        let cause = consumer.context().cause().map(|c| c.message().to_string());
-        if let Some(why) = cause.or(failure) {
-            if told.as_deref() != Some(why.as_str()) {
-                if tx.send(Fetched::Error(conn.redact(&why))).is_err() {
-                    return;
-                }
-                told = Some(why);
+        if let Trouble::New(why) = trouble.after(&consumer, flowing, failure) {
+            if tx.send(Fetched::Error(conn.redact(&why))).is_err() {
+                return;
             }
+        }
+    }
+}
+
+/// What a reader has to say about its consumer after a batch.
+#[derive(Debug, PartialEq)]
+pub enum Trouble {
+    Nothing,
+    /// A cause not said yet: a record's own error, or what the consumer's context saw in
+    /// librdkafka's logs (a broker down, refused, …).
+    New(String),
+    /// Records flow again after a cause was said.
+    Over,
+}
+
+/// librdkafka repeats a failing broker's error every poll: each cause is said once, and
+/// forgotten when records flow again (so a later failure is news).
+#[derive(Default)]
+pub struct Troubles {
+    told: Option<String>,
+    /// Say only the first cause until records flow (a log line per outage).
+    first_only: bool,
+}
+
+impl Troubles {
+    /// One line per outage, whatever causes librdkafka goes through meanwhile.
+    pub fn first_only() -> Troubles {
+        Troubles {
+            told: None,
+            first_only: true,
+        }
+    }
+
+    /// After a batch: `flowing` when records came, `failure` a record's own error.
+    pub fn after(
+        &mut self,
+        consumer: &BaseConsumer<super::Watch>,
+        flowing: bool,
+        failure: Option<String>,
+    ) -> Trouble {
+        if flowing {
+            consumer.context().clear();
+            return match self.told.take() {
+                Some(_) => Trouble::Over,
+                None => Trouble::Nothing,
+            };
+        }
+        let cause = consumer.context().cause().map(|c| c.message().to_string());
+        match failure.or(cause) {
+            Some(_) if self.first_only && self.told.is_some() => Trouble::Nothing,
+            Some(why) if self.told.as_deref() != Some(why.as_str()) => {
+                self.told = Some(why.clone());
+                Trouble::New(why)
+            }
+            _ => Trouble::Nothing,
         }
     }
 }

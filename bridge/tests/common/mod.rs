@@ -124,6 +124,28 @@ pub fn results(stdout: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// The result lines (KPI lines and alerts) of two `analyze --windows` runs are equal,
+/// line for line (panics naming the first difference); the first run's lines, which must
+/// be many and hold an alert, are returned.
+pub fn assert_same_results(want: &Output, got: &Output, what: &str) -> Vec<String> {
+    let (want, got) = (results(&want.stdout), results(&got.stdout));
+    assert!(want.len() > 100, "{} result lines", want.len());
+    assert!(
+        want.iter().any(|l| l.starts_with("🚨")),
+        "the input raises an alert"
+    );
+    if let Some(i) = (0..want.len().max(got.len())).find(|i| want.get(*i) != got.get(*i)) {
+        panic!(
+            "{what} differs from the file at result line {i}:\n file: {:?}\n {what}: {:?}\n({} vs {} lines)",
+            want.get(i),
+            got.get(i),
+            want.len(),
+            got.len()
+        );
+    }
+    want
+}
+
 /// A file of `bytes` in the temporary directory, named after the test's topic naming.
 pub fn temp_file(name: &str, bytes: &[u8]) -> String {
     let path = std::env::temp_dir().join(format!("{}-{name}", topic("file")));

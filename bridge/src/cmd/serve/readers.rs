@@ -6,7 +6,7 @@
 
 use super::Shared;
 use crate::kafka;
-use crate::kafka::records::{Queue, Taken};
+use crate::kafka::records::{Queue, Taken, Trouble, Troubles};
 use hopscope_core::protocol::{PartitionOffset, Record, ServerMessage, StartFrom, Value};
 use hopscope_core::Timestamp;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -243,7 +243,7 @@ fn take_batches(
     tx: &mpsc::Sender<ReaderEvent>,
 ) {
     let mut queue = Queue::of(consumer);
-    let mut failing: Option<String> = None;
+    let mut trouble = Troubles::first_only();
     let mut batch: Vec<Record> = Vec::new();
     while !tx.is_closed() {
         let mut failure = None;
@@ -268,22 +268,15 @@ fn take_batches(
             },
             || s.batch.saturating_sub(taken.get()),
         );
-        if batch.is_empty() {
-            // A record's own error, or the cause the consumer's context saw in
-            // librdkafka's logs. Transient broker errors are retried by librdkafka; say
-            // so when reading stops and when it resumes, not once per poll.
-            let cause = consumer.context().cause().map(|c| c.message().to_string());
-            if let Some(e) = failure.or(cause) {
-                if failing.is_none() {
-                    tracing::warn!("{who}: kafka: {} (reconnecting)", s.conn.redact(&e));
-                    failing = Some(e);
-                }
-            }
-            continue;
+        // Transient broker errors are retried by librdkafka; say so when reading stops
+        // and when it resumes, not once per poll.
+        match trouble.after(consumer, !batch.is_empty(), failure) {
+            Trouble::New(e) => tracing::warn!("{who}: kafka: {} (reconnecting)", s.conn.redact(&e)),
+            Trouble::Over => tracing::info!("{who}: records flow again"),
+            Trouble::Nothing => {}
         }
-        if failing.take().is_some() {
-            consumer.context().clear();
-            tracing::info!("{who}: records flow again");
+        if batch.is_empty() {
+            continue;
         }
         if tx
             .blocking_send(ReaderEvent::Records(std::mem::take(&mut batch)))
