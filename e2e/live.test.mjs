@@ -98,6 +98,11 @@ test('live mode on a topic of 48 partitions: the partition view names them all a
     const counted = rows.map((r) => Number(r.match(/^(\d+) sales/)[1])).reduce((a, b) => a + b, 0);
     assert.equal(counted, 400, 'every record in its partition');
     assert.match(await page.textContent('[data-testid=partitions-idle]'), new RegExp(`^${48 - rows.length} of 48 partitions have had no sales yet`));
+    // Every sentence is about the live stream: what this page read, no lateness in arrival
+    // time, and each partition's lag once the bridge's status has come.
+    const summary = await page.textContent('[data-testid=partitions-summary]');
+    assert.match(summary, /^400 sales read by this page since \d{4}-.*; windows by arrival time, so no sale is late\.$/);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=partition-rows] li .muted')].every((r) => / · lag 0/.test(r.textContent)), null, { timeout: 15000 });
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing wider than the phone');
     await page.screenshot({ path: shot('dashboard-live-48-partitions'), fullPage: true });
     assert.deepEqual(errors, []);

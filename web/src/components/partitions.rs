@@ -51,6 +51,45 @@ pub fn partitions(p: &PartitionsProps) -> Html {
         }
     };
     let share = |n: u64| 100.0 * n as f64 / total as f64;
+    // Live: how far the bridge is behind each partition's end (its status, once a second).
+    let lag_of = |p: usize| -> String {
+        if !live {
+            return String::new();
+        }
+        page.live
+            .lag
+            .iter()
+            .find(|(q, _)| *q as usize == p)
+            .map(|(_, l)| format!(" · lag {l}"))
+            .unwrap_or_default()
+    };
+    let summary = if !live {
+        format!(
+            "{} seen, {} late ({} of them dropped: all their windows had fired)",
+            count(shop.total_sales, "sale", "sales"),
+            shop.late,
+            shop.dropped
+        )
+    } else {
+        let since = page
+            .live
+            .first_record
+            .map(|t| format!(" since {t}"))
+            .unwrap_or_default();
+        if shop.is_event_time() {
+            format!(
+                "{} read by this page{since}, {} late ({} of them dropped: all their windows had fired)",
+                count(shop.total_sales, "sale", "sales"),
+                shop.late,
+                shop.dropped
+            )
+        } else {
+            format!(
+                "{} read by this page{since}; windows by arrival time, so no sale is late.",
+                count(shop.total_sales, "sale", "sales")
+            )
+        }
+    };
     // Up to a dozen partitions get a card each; a bigger topic gets one row per partition
     // with sales (the busiest first, at most MAX_ROWS), so 4,096 partitions stay readable.
     let many = n > MAX_CARDS;
@@ -87,7 +126,7 @@ pub fn partitions(p: &PartitionsProps) -> Html {
                             <li data-testid={format!("partition-{p}")}>
                                 <span class="partition-head">{ format!("P{p}") }</span>
                                 <span class="bar-cell"><span class="partition-bar" style={format!("width:{:.1}%", share(*c))}></span></span>
-                                <span class="muted">{ format!("{} ({:.0}%){}", count(*c, "sale", "sales"), share(*c), seller_list(&sellers)) }</span>
+                                <span class="muted">{ format!("{} ({:.0}%){}{}", count(*c, "sale", "sales"), share(*c), lag_of(*p), seller_list(&sellers)) }</span>
                             </li>
                         }
                     }) }
@@ -103,7 +142,7 @@ pub fn partitions(p: &PartitionsProps) -> Html {
                         html! {
                             <div class="partition" data-testid={format!("partition-{p}")}>
                                 <div class="partition-head">{ format!("P{p}") }
-                                    <span class="muted">{ format!(" {} ({:.0}%)", count(*c, "sale", "sales"), share(*c)) }</span></div>
+                                    <span class="muted">{ format!(" {} ({:.0}%){}", count(*c, "sale", "sales"), share(*c), lag_of(p)) }</span></div>
                                 <div class="partition-bar" style={format!("width:{:.1}%", share(*c))}></div>
                                 <ul>
                                     { for sellers[..shown].iter().map(|s| html! { <li>{ *s }</li> }) }
@@ -116,7 +155,7 @@ pub fn partitions(p: &PartitionsProps) -> Html {
                     }) }
                 </div>
             }
-            <p class="muted">{ format!("{} seen, {} late ({} of them dropped: all their windows had fired)", count(shop.total_sales, "sale", "sales"), shop.late, shop.dropped) }</p>
+            <p class="muted" data-testid="partitions-summary">{ summary }</p>
             if shop.beyond_partitions > 0 {
                 <p class="muted" data-testid="partitions-beyond">{ format!(
                     "{} sales came from partitions numbered {} or more: counted in the windows, not listed here.",
