@@ -53,7 +53,11 @@ fuzz_target!(|data: &[u8]| {
                 now,
             ),
             6 => s.handle_input(Input::Records(&pairs), now),
-            _ => s.handle_input(Input::StatusDue(Some(&pairs)), now),
+            // The topic's oldest record time, when the bridge knows it.
+            _ => s.handle_input(
+                Input::StatusDue(Some(&pairs), pairs.first().map(|&(_, o)| Timestamp(o))),
+                now,
+            ),
         }
         while let Some(out) = s.poll_output() {
             match out {
