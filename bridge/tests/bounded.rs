@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{brokers, hopscope, produce, topic};
+use common::{brokers, produce, topic};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -93,15 +93,8 @@ fn a_topic_read_until_its_end_gives_the_windows_of_the_same_sales_from_a_file() 
         "{}",
         String::from_utf8_lossy(&made.stdout)
     );
-    let file = std::env::temp_dir().join(format!("{t}.jsonl"));
-    let mut g = vec!["generate"];
-    g.extend_from_slice(&gen);
-    std::fs::write(&file, hopscope(&g).stdout).unwrap();
     let window = ["--windows", "--size", "5m", "--slide", "10s"];
-    let mut offline = vec!["analyze"];
-    offline.extend_from_slice(&window);
-    offline.push(file.to_str().unwrap());
-    let offline = hopscope(&offline);
+    let offline = common::analyze_generated(&t, &gen, &window);
     let live = analyze_until_end(&t, &window);
     common::assert_same_results(&offline, &live, "the topic");
     let text = String::from_utf8_lossy(&live.stdout);
@@ -110,7 +103,6 @@ fn a_topic_read_until_its_end_gives_the_windows_of_the_same_sales_from_a_file() 
         "the heading says where the read stops: {text}"
     );
     assert_eq!(records_in(&live), 20_000);
-    let _ = std::fs::remove_file(&file);
 }
 
 /// A topic written to all the while: the read stops at the end the topic had when it

@@ -440,15 +440,8 @@ async fn replaying_a_topic_in_event_time_equals_analyzing_the_same_sales_from_a_
     let mut args = vec!["--no-pace"];
     args.extend_from_slice(&gen);
     produce(&brokers(), &t, &args);
-    let file = std::env::temp_dir().join(format!("{t}.jsonl"));
-    let mut g = vec!["generate"];
-    g.extend_from_slice(&gen);
-    std::fs::write(&file, hopscope(&g).stdout).unwrap();
     let window = ["--windows", "--size", "5m", "--slide", "10s"];
-    let mut offline = vec!["analyze"];
-    offline.extend_from_slice(&window);
-    offline.push(file.to_str().unwrap());
-    let offline = hopscope(&offline);
+    let offline = common::analyze_generated(&t, &gen, &window);
     let brokers = brokers();
     let mut live = vec![
         "analyze",
@@ -464,7 +457,6 @@ async fn replaying_a_topic_in_event_time_equals_analyzing_the_same_sales_from_a_
     live.extend_from_slice(&window);
     let live = hopscope(&live);
     common::assert_same_results(&offline, &live, "live replay");
-    let _ = std::fs::remove_file(&file);
     let live_text = String::from_utf8_lossy(&live.stdout);
     assert!(
         live_text.contains(
@@ -914,7 +906,6 @@ async fn window_rows_on_a_topic_give_the_alerts_of_the_sales_and_bad_rows_are_re
     let window = ["--size", "60s", "--slide", "10s"];
     let rows = hopscope(&[&["window"][..], &window, &[path]].concat()).stdout;
     let offline = hopscope(&[&["analyze", "--windows"][..], &window, &[path]].concat());
-    let _ = std::fs::remove_file(&file);
 
     let rows: Vec<&[u8]> = rows
         .split(|b| *b == b'\n')
@@ -1038,7 +1029,6 @@ async fn serve_relays_window_rows_and_keeps_bad_ones_from_clients() {
         file.to_str().unwrap(),
     ])
     .stdout;
-    let _ = std::fs::remove_file(&file);
     let rows: Vec<WindowResult> = String::from_utf8_lossy(&rows)
         .lines()
         .map(|l| WindowResult::from_json(l.as_bytes()).unwrap())

@@ -124,6 +124,21 @@ pub fn results(stdout: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// `analyze WINDOW…` on the sales `hopscope generate GEN…` writes, from a file named
+/// after topic `t`: the reference a topic's run is compared with.
+pub fn analyze_generated(t: &str, gen: &[&str], window: &[&str]) -> Output {
+    let file = std::env::temp_dir().join(format!("{t}.jsonl"));
+    let mut g = vec!["generate"];
+    g.extend_from_slice(gen);
+    std::fs::write(&file, hopscope(&g).stdout).unwrap();
+    let mut offline = vec!["analyze"];
+    offline.extend_from_slice(window);
+    offline.push(file.to_str().unwrap());
+    let out = hopscope(&offline);
+    let _ = std::fs::remove_file(&file);
+    out
+}
+
 /// The result lines (KPI lines and alerts) of two `analyze --windows` runs are equal,
 /// line for line (panics naming the first difference); the first run's lines, which must
 /// be many and hold an alert, are returned.

@@ -63,32 +63,24 @@ pub fn partitions(p: &PartitionsProps) -> Html {
             .map(|(_, l)| format!(" · lag {l}"))
             .unwrap_or_default()
     };
-    let summary = if !live {
+    // Live: what this page read, and since when; in arrival time nothing is late.
+    let seen = match (live, page.live.first_record) {
+        (false, _) => "seen".to_string(),
+        (true, Some(t)) => format!("read by this page since {t}"),
+        (true, None) => "read by this page".to_string(),
+    };
+    let summary = if live && !shop.is_event_time() {
         format!(
-            "{} seen, {} late ({} of them dropped: all their windows had fired)",
+            "{} {seen}; windows by arrival time, so no sale is late.",
+            count(shop.total_sales, "sale", "sales")
+        )
+    } else {
+        format!(
+            "{} {seen}, {} late ({} of them dropped: all their windows had fired)",
             count(shop.total_sales, "sale", "sales"),
             shop.late,
             shop.dropped
         )
-    } else {
-        let since = page
-            .live
-            .first_record
-            .map(|t| format!(" since {t}"))
-            .unwrap_or_default();
-        if shop.is_event_time() {
-            format!(
-                "{} read by this page{since}, {} late ({} of them dropped: all their windows had fired)",
-                count(shop.total_sales, "sale", "sales"),
-                shop.late,
-                shop.dropped
-            )
-        } else {
-            format!(
-                "{} read by this page{since}; windows by arrival time, so no sale is late.",
-                count(shop.total_sales, "sale", "sales")
-            )
-        }
     };
     // Up to a dozen partitions get a card each; a bigger topic gets one row per partition
     // with sales (the busiest first, at most MAX_ROWS), so 4,096 partitions stay readable.
