@@ -213,8 +213,11 @@ impl Checkpoints {
     }
 
     /// Writes a checkpoint of `analytics` and `guard` at `offsets` (the next offset of every
-    /// partition): temporary file, sync, rename, directory sync; then the older ones beyond
-    /// the newest [`KEEP`] go. On any failure the previous checkpoint is untouched.
+    /// partition): temporary file, sync, rename, directory sync. On any failure the previous
+    /// checkpoint is untouched. Older ones stay until [`Checkpoints::prune`]: with results
+    /// topics the checkpoint to resume from is the last *committed* one, which may be older
+    /// than several written ones (each run killed between its write and its commit adds
+    /// one), so only a commit may let it go.
     pub fn save(
         &mut self,
         analytics: &Analytics,
@@ -260,11 +263,18 @@ impl Checkpoints {
             ));
         }
         self.seq = header.seq;
-        let files = self.files()?;
+        Ok(path)
+    }
+
+    /// Deletes all but the newest [`KEEP`] checkpoints. Call it once the newest is the one
+    /// a restart resumes from: at once without results topics, after the commit with them.
+    pub fn prune(&self) {
+        let Ok(files) = self.files() else {
+            return;
+        };
         for (_, old) in files.iter().take(files.len().saturating_sub(KEEP)) {
             let _ = fs::remove_file(old);
         }
-        Ok(path)
     }
 }
 
@@ -313,6 +323,7 @@ mod tests {
                 hopscope_core::Timestamp(5),
             )
             .unwrap();
+            c.prune();
         }
         assert_eq!(c.files().unwrap().len(), KEEP, "the newest two are kept");
         let r = c.load(&config(10)).unwrap().unwrap();
@@ -353,6 +364,39 @@ mod tests {
         assert_ne!(moved, text);
         fs::write(&newest, moved).unwrap();
         assert!(c.load(&config(10)).err().unwrap().contains("checksum"));
+        // Results topics: the committed checkpoint outlives any number of written ones
+        // whose transactions never committed (runs killed between write and commit).
+        let d2 = dir();
+        let mut c2 = Checkpoints::open(&d2, "sales", false).unwrap();
+        let committed = BTreeMap::from([(0, 5), (1, 5)]);
+        let at = |o: i64| BTreeMap::from([(0, o), (1, o)]);
+        for o in [3, 5] {
+            c2.save(
+                &a,
+                &TimeGuard::default(),
+                &at(o),
+                hopscope_core::Timestamp(5),
+            )
+            .unwrap();
+            c2.prune(); // committed
+        }
+        for o in [8, 9, 12] {
+            // Each run: resumed from the committed one, wrote, killed before its commit.
+            let mut run = Checkpoints::open(&d2, "sales", false).unwrap();
+            let r = run.load_committed(&config(10), Some(&committed)).unwrap();
+            assert_eq!(r.unwrap().offsets, committed);
+            run.save(
+                &a,
+                &TimeGuard::default(),
+                &at(o),
+                hopscope_core::Timestamp(5),
+            )
+            .unwrap();
+        }
+        let run = Checkpoints::open(&d2, "sales", false).unwrap();
+        let r = run.load_committed(&config(10), Some(&committed)).unwrap();
+        assert_eq!(r.unwrap().offsets, committed);
+        fs::remove_dir_all(&d2).unwrap();
         // Reset starts over on purpose.
         let c = Checkpoints::open(&d, "sales", true).unwrap();
         assert!(c.load(&config(10)).unwrap().is_none());

@@ -96,14 +96,28 @@ fn covered(d: &Path) -> i64 {
         .map_or(0, |o| o.values().filter_map(|v| v.as_i64()).sum())
 }
 
-/// Waits (up to 60 s) until `ready` holds.
-fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+/// Waits (up to 60 s) until `ready` holds while `run` goes on; a run that ends first, or
+/// a wait that times out, fails with what the run said on stderr (why it stopped or hung).
+fn wait_until(run: &mut Child, what: &str, mut ready: impl FnMut() -> bool) {
     let t0 = Instant::now();
     while !ready() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "waited 60 s for {what}"
-        );
+        let ended = run.try_wait().unwrap();
+        if ended.is_some() || t0.elapsed() >= Duration::from_secs(60) {
+            let _ = run.kill();
+            let status = run.wait().unwrap();
+            let mut err = String::new();
+            if let Some(mut e) = run.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            panic!(
+                "waited {:.0?} for {what}; analyze {}: {err}",
+                t0.elapsed(),
+                match ended {
+                    Some(_) => format!("ended first ({status})"),
+                    None => "was killed".to_string(),
+                }
+            );
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -167,16 +181,18 @@ fn killed_and_restarted_it_prints_what_a_run_that_never_stopped_prints() {
     let mut producer = live_shop(&t, "11");
     let mut printed = Vec::new();
     // 1: killed once a checkpoint covers 700 sales.
-    let run = analyze(&t, &d, false, None);
-    wait_until("a checkpoint of 700 sales", || covered(&d) >= 700);
+    let mut run = analyze(&t, &d, false, None);
+    wait_until(&mut run, "a checkpoint of 700 sales", || covered(&d) >= 700);
     printed.extend(kill(run));
     // 2: restarted, killed once a checkpoint covers 1,600.
-    let run = analyze(&t, &d, false, None);
-    wait_until("a checkpoint of 1,600 sales", || covered(&d) >= 1_600);
+    let mut run = analyze(&t, &d, false, None);
+    wait_until(&mut run, "a checkpoint of 1,600 sales", || {
+        covered(&d) >= 1_600
+    });
     printed.extend(kill(run));
     // 3: killed while a checkpoint is written but not yet in place.
-    let run = analyze(&t, &d, false, Some(3_000));
-    wait_until("a checkpoint being written", || {
+    let mut run = analyze(&t, &d, false, Some(3_000));
+    wait_until(&mut run, "a checkpoint being written", || {
         d.join("checkpoint.tmp").exists()
     });
     let newest = *checkpoints(&d).last().unwrap();
@@ -406,16 +422,18 @@ async fn killed_and_restarted_its_results_topics_hold_every_window_and_alert_exa
     let d = dir("eo");
     let mut producer = live_shop(&t, "12");
     // 1 and 2: killed after checkpoints (and their commits) of 700 and 1,600 sales.
-    let run = analyze_with(&t, &d, false, None, &out);
-    wait_until("a checkpoint of 700 sales", || covered(&d) >= 700);
+    let mut run = analyze_with(&t, &d, false, None, &out);
+    wait_until(&mut run, "a checkpoint of 700 sales", || covered(&d) >= 700);
     kill(run);
-    let run = analyze_with(&t, &d, false, None, &out);
-    wait_until("a checkpoint of 1,600 sales", || covered(&d) >= 1_600);
+    let mut run = analyze_with(&t, &d, false, None, &out);
+    wait_until(&mut run, "a checkpoint of 1,600 sales", || {
+        covered(&d) >= 1_600
+    });
     kill(run);
     // 3: killed between a transaction's results and its commit — its checkpoint is
     // already written: the restart must not resume from it.
     let before = *checkpoints(&d).last().unwrap();
-    let run = analyze_with(
+    let mut run = analyze_with(
         &t,
         &d,
         false,
@@ -423,19 +441,20 @@ async fn killed_and_restarted_its_results_topics_hold_every_window_and_alert_exa
         &out,
     );
     wait_until(
+        &mut run,
         "a checkpoint written for a transaction not yet committed",
         || checkpoints(&d).last().is_some_and(|s| *s > before),
     );
     kill(run);
     // 4: killed while a checkpoint is being written.
-    let run = analyze_with(
+    let mut run = analyze_with(
         &t,
         &d,
         false,
         Some(("HOPSCOPE_TEST_CHECKPOINT_PAUSE_MS", 60_000)),
         &out,
     );
-    wait_until("a checkpoint being written", || {
+    wait_until(&mut run, "a checkpoint being written", || {
         d.join("checkpoint.tmp").exists()
     });
     kill(run);

@@ -452,10 +452,15 @@ fn run_live(
             |c: &mut Checkpoints| c.save(analytics, &guard.borrow(), next, crate::wall_now());
         // With results topics, the checkpoint goes between the offsets and the commit.
         if let Some(r) = printer.results.as_mut() {
-            return r.commit(next, || save(c).map(|_| ()), last);
+            r.commit(next, || save(c).map(|_| ()), last)?;
+            c.prune();
+            return Ok(());
         }
         match save(c) {
-            Ok(_) => told_checkpoint = None,
+            Ok(_) => {
+                c.prune();
+                told_checkpoint = None
+            }
             // Said once per cause, not every interval; analysis goes on.
             Err(e) if told_checkpoint.as_deref() != Some(e.as_str()) => {
                 eprintln!("hopscope: {e}");
