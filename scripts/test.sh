@@ -43,6 +43,8 @@ cargo build -p hopscope-bridge
 export FLINK_KAFKA_JAR
 FLINK_KAFKA_JAR=$(scripts/setup.sh flink-kafka-jar)
 .tools/flink-venv/bin/python tests/flink/differential.py --hopscope target/debug/hopscope
+cargo build -p hopscope-core --example kinds
+.tools/flink-venv/bin/python tests/flink/kinds_referee.py --kinds target/debug/examples/kinds
 .tools/flink-venv/bin/python tests/flink/kafka_referee.py --hopscope target/debug/hopscope \
   --brokers "$HOPSCOPE_KAFKA" --connector "$FLINK_KAFKA_JAR"
 

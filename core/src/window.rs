@@ -30,6 +30,7 @@
 mod config;
 pub mod guard;
 pub mod keys;
+pub mod kinds;
 mod pane;
 mod result;
 mod row;
