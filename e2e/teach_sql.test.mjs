@@ -242,6 +242,48 @@ for (const [w, h] of SIZES) test(`teaching view: End of input fires every window
   assert.deepEqual(errors, []);
 });
 
+for (const [w, h] of SIZES) {
+  test(`teaching view: the same sales under TUMBLE, HOP, CUMULATE and SESSION, each with its SQL, rows and late sales (${w}px)`, async () => {
+    const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=10s&slide=2s&delay=2s&seed=3`, { width: w, height: h });
+    await next(page, 20);
+    await page.click('[data-testid=lesson-too-late]');
+    await next(page, 3);
+    await page.click('[data-testid=kinds] > summary');
+    await page.waitForSelector('[data-testid=kinds-svg]');
+    const lanes = await page.locator('[data-testid=kind-lane]').evaluateAll((ls) => ls.map((l) => l.dataset.kind));
+    assert.deepEqual(lanes, ['TUMBLE', 'HOP', 'CUMULATE', 'SESSION']);
+    const windows = async (kind) => page.locator(`[data-testid=kind-window][data-kind=${kind}]`).count();
+    const summary = async (kind) => page.textContent(`[data-testid=kind][data-kind=${kind}] [data-testid=kind-summary]`);
+    // HOP 10 s / 2 s holds five windows per instant, TUMBLE one: more windows for the same sales.
+    assert.ok(await windows('HOP') > 2 * await windows('TUMBLE'), `${await windows('HOP')} HOP windows, ${await windows('TUMBLE')} TUMBLE`);
+    assert.match(await summary('CUMULATE'), /^CUMULATE by 2 s to 10 s: \d+ rows?, \d+ windows? open; \d+ late sales? joined windows not fired, \d+ in none$/);
+    // The too-late sale is in no TUMBLE window (its one window fired long ago).
+    assert.match(await summary('TUMBLE'), /, 1 in none$/);
+    // The SQL of each names its table function with the lesson's source table.
+    for (const [kind, call] of [['TUMBLE', "TUMBLE(TABLE sales, DESCRIPTOR(sale_ts), INTERVAL '10' SECOND)"],
+      ['CUMULATE', "CUMULATE(TABLE sales, DESCRIPTOR(sale_ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND)"],
+      ['SESSION', "SESSION(TABLE sales, DESCRIPTOR(sale_ts), INTERVAL '2' SECOND)"]]) {
+      const sql = await page.textContent(`[data-testid=kind][data-kind=${kind}] [data-testid=kind-sql]`);
+      assert.ok(sql.includes(call) && sql.includes("WATERMARK FOR sale_ts AS sale_ts - INTERVAL '2' SECOND"), `${kind}: ${sql}`);
+    }
+    // A longer gap merges sessions: fewer of them. Per seller, a session per seller and a seller column.
+    const sessions2 = await windows('SESSION');
+    await page.selectOption('[data-testid=kinds-gap]', { label: '10 s' });
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=kind-window][data-kind=SESSION]').length < n, sessions2);
+    await page.check('[data-testid=kinds-per-seller]');
+    const sql = await page.textContent('[data-testid=kind][data-kind=SESSION] [data-testid=kind-sql]');
+    assert.ok(sql.includes('SESSION(TABLE sales PARTITION BY seller, DESCRIPTOR(sale_ts), INTERVAL \'10\' SECOND)'), sql);
+    await page.click('[data-testid=kind][data-kind=SESSION] summary');
+    const head = await page.locator('[data-testid=kind][data-kind=SESSION] th').allTextContents();
+    assert.equal(head.at(-1), 'seller');
+    await page.locator("[data-testid=kinds]").screenshot({ path: shot(`teach-kinds-${w}`) });
+    // Nothing wider than the page on a phone.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `no sideways scroll: ${overflow}px`);
+    assert.deepEqual(errors, []);
+  });
+}
+
 /// Runs tests/flink/lesson_sql.py; resolves with its JSON lines.
 function runFlink(args) {
   return new Promise((resolve, reject) => {
@@ -282,17 +324,37 @@ test('the lesson\'s SQL, run unchanged in Apache Flink on the lesson\'s sales fi
     const rows = await tableRows(page);
     assert.ok(rows.length > 5 && rows.length < 40, `${rows.length} rows, all drawn`);
     cases.push({ dir, rows, slide });
+    // The other window kinds on the same sales: each kind's SQL beside the same file.
+    await page.click('[data-testid=kinds] > summary');
+    if (slide === '3s') {
+      await page.selectOption('[data-testid=kinds-gap]', { label: '3 s' });
+      await page.check('[data-testid=kinds-per-seller]');
+    }
+    for (const kind of ['TUMBLE', 'HOP', 'CUMULATE', 'SESSION']) {
+      const k = page.locator(`[data-testid=kind][data-kind=${kind}]`);
+      await k.locator('summary').click();
+      const kdir = fs.mkdtempSync(path.join(os.tmpdir(), `lesson-${slide}-${kind}-`));
+      fs.writeFileSync(path.join(kdir, 'lesson.sql'), await k.locator('[data-testid=kind-sql]').textContent());
+      fs.copyFileSync(path.join(dir, 'lesson-sales.jsonl'), path.join(kdir, 'lesson-sales.jsonl'));
+      // The first eight columns: lesson_sql.py reads those (a partitioned session's ninth is the seller).
+      const krows = (await k.locator('[data-testid=kind-row]').evaluateAll((rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)))).map((r) => r.slice(0, 8));
+      assert.ok(krows.length > 0 && krows.length < 60, `${kind}: ${krows.length} rows, all listed`);
+      const summary = await k.locator('[data-testid=kind-summary]').textContent();
+      assert.match(summary, /, 0 windows open;/, `${kind}: the end of input fired every window: ${summary}`);
+      cases.push({ dir: kdir, rows: krows, slide: `${slide} ${kind}${slide === '3s' && kind === 'SESSION' ? ' PARTITION BY seller, gap 3 s' : ''}` });
+    }
     if (slide === '3s') refusedBadge.text = await page.textContent('[data-testid=flink-badge]');
     assert.deepEqual(errors, []);
     await page.close();
   }
   const out = await runFlink([...cases.map((c) => c.dir), '--tvf', '10000', '3000']);
   const byCase = Object.fromEntries(out.filter((o) => o.case).map((o) => [o.case, o.rows]));
-  const sort = (rows) => [...rows].map((r) => r.map(String)).sort((a, b) => a[0].localeCompare(b[0]));
+  const sort = (rows) => [...rows].map((r) => r.map(String)).sort((a, b) => a.join('|').localeCompare(b.join('|')));
   for (const c of cases) {
     const flink = byCase[path.resolve(c.dir)];
     assert.ok(flink, `Flink ran ${c.dir}`);
     assert.deepEqual(sort(c.rows), sort(flink), `slide ${c.slide}: the page's rows are Flink's`);
+    assert.ok(flink.length > 0, `slide ${c.slide}: Flink emitted rows`);
     console.log(`slide ${c.slide}: ${flink.length} rows equal to Flink's`);
   }
   const refusal = out.find((o) => 'tvf_error' in o).tvf_error;

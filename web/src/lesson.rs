@@ -5,6 +5,7 @@
 use hopscope_core::generate::{GeneratorConfig, SaleGenerator};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::rng::Rng;
+use hopscope_core::window::kinds::{self, KindEvent, KindRun, WindowKind};
 use hopscope_core::window::{
     ConfigError, Event, EventTime, HopWindows, PartitionWatermark, Pushed, StateSize, TimeMode,
     WindowConfig,
@@ -597,6 +598,31 @@ impl Lesson {
             plot.fired.push((w.window_end, self.clock));
         }
         Some(plot)
+    }
+
+    /// The lesson's sales under other window kinds ([`hopscope_core::window::kinds`]): in
+    /// the order they reached the engine (the sales file's order, so Flink reading that
+    /// file finds the same ones late), one watermark trailing the newest by the lesson's
+    /// delay, ended when the lesson's input has. `None` in processing time.
+    pub fn kinds(&self, kinds: &[WindowKind]) -> Option<Vec<KindRun>> {
+        let TimeMode::Event(e) = self.config.time else {
+            return None;
+        };
+        let events: Vec<KindEvent<'_>> = self
+            .events
+            .iter()
+            .map(|e| KindEvent {
+                time: e.event_time,
+                value: e.value,
+                seller: &e.seller,
+            })
+            .collect();
+        Some(
+            kinds
+                .iter()
+                .map(|k| kinds::run(k, e.delay, &events, self.ended))
+                .collect(),
+        )
     }
 
     pub fn watermark(&self) -> Option<Timestamp> {

@@ -8,6 +8,7 @@
 //! partitioned source), and Flink's window TVF refuses a size that is not a multiple of
 //! the slide, so those shapes get the legacy `GROUP BY HOP` form Flink does accept.
 
+use hopscope_core::window::kinds::WindowKind;
 use hopscope_core::window::TimeMode;
 use hopscope_core::Span;
 
@@ -257,6 +258,54 @@ const AGGREGATES: &str = "    COUNT(*) AS sales_in_window,\n\
     \x20   MAX(price) AS biggest_sale,\n\
     \x20   COUNT(DISTINCT seller) AS active_sellers\n";
 
+/// The lesson's SQL with another window kind over the same source: settings, table, and
+/// the kind's query (`HOP` as the lesson writes it, legacy form included).
+pub fn kind_sql(q: &LessonSql, kind: &WindowKind) -> String {
+    let query = match *kind {
+        WindowKind::Hop { size, slide } => query(&LessonSql { size, slide, ..*q }),
+        WindowKind::Tumble { size } => format!(
+            "-- Tumbling windows of {size}: back to back, each sale in exactly one.\n\
+             SELECT window_start, window_end, window_time,\n\
+             {AGGREGATES}\
+             FROM TABLE(\n\
+             \x20   TUMBLE(TABLE sales, DESCRIPTOR(sale_ts), {}))\n\
+             GROUP BY window_start, window_end, window_time;\n",
+            interval(size)
+        ),
+        WindowKind::Cumulate { step, size } => format!(
+            "-- Cumulating windows: every {step} a row for the {size} period so far, growing from\n\
+             -- the period's start (the STEP comes before the maximum SIZE).\n\
+             SELECT window_start, window_end, window_time,\n\
+             {AGGREGATES}\
+             FROM TABLE(\n\
+             \x20   CUMULATE(TABLE sales, DESCRIPTOR(sale_ts), {}, {}))\n\
+             GROUP BY window_start, window_end, window_time;\n",
+            interval(step),
+            interval(size)
+        ),
+        WindowKind::Session { gap, per_seller } => {
+            let (by, key, col) = if per_seller {
+                (" PARTITION BY seller", "seller, ", ",\n    seller")
+            } else {
+                ("", "", "")
+            };
+            format!(
+                "-- Session windows: a session ends after {gap} without a sale{}; its window runs\n\
+                 -- from its first sale to its last sale + {gap}.\n\
+                 SELECT window_start, window_end, window_time,\n\
+                 {}{col}\n\
+                 FROM TABLE(\n\
+                 \x20   SESSION(TABLE sales{by}, DESCRIPTOR(sale_ts), {}))\n\
+                 GROUP BY {key}window_start, window_end, window_time;\n",
+                if per_seller { " of that seller" } else { "" },
+                AGGREGATES.trim_end(),
+                interval(gap)
+            )
+        }
+    };
+    format!("{}\n{}\n{query}", settings(q), source_table(q))
+}
+
 fn query(q: &LessonSql) -> String {
     let (slide, size) = (interval(q.slide), interval(q.size));
     match flink_accepts(q.size, q.slide) {
@@ -322,6 +371,52 @@ mod tests {
             "INTERVAL '1.500' SECOND(6, 3)"
         );
         assert_eq!(interval(Span::minutes(120)), "INTERVAL '2' HOUR");
+    }
+
+    #[test]
+    fn each_window_kind_is_its_table_function_over_the_lessons_table() {
+        let base = q(10, 2);
+        let lesson = lesson_sql(&base);
+        let table = &lesson[lesson.find("CREATE TABLE").unwrap()..lesson.find(");").unwrap()];
+        let tumble = kind_sql(
+            &base,
+            &WindowKind::Tumble {
+                size: Span::seconds(10),
+            },
+        );
+        assert!(tumble.contains(table), "the same source table");
+        assert!(tumble.contains("TUMBLE(TABLE sales, DESCRIPTOR(sale_ts), INTERVAL '10' SECOND)"));
+        let cumulate = kind_sql(
+            &base,
+            &WindowKind::Cumulate {
+                step: Span::seconds(2),
+                size: Span::seconds(10),
+            },
+        );
+        assert!(cumulate.contains(
+            "CUMULATE(TABLE sales, DESCRIPTOR(sale_ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND)"
+        ));
+        let session = kind_sql(
+            &base,
+            &WindowKind::Session {
+                gap: Span::millis(1_500),
+                per_seller: true,
+            },
+        );
+        assert!(session.contains(
+            "SESSION(TABLE sales PARTITION BY seller, DESCRIPTOR(sale_ts), INTERVAL '1.500' SECOND(6, 3))"
+        ));
+        assert!(session.contains("COUNT(DISTINCT seller) AS active_sellers,\n    seller\n"));
+        assert!(session.contains("GROUP BY seller, window_start, window_end, window_time;"));
+        // HOP is the lesson's own query, the legacy form where the TVF refuses the shape.
+        let hop = kind_sql(
+            &q(10, 3),
+            &WindowKind::Hop {
+                size: Span::seconds(10),
+                slide: Span::seconds(3),
+            },
+        );
+        assert_eq!(hop, lesson_sql(&q(10, 3)));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod dashboard;
 mod event_log;
 mod guide;
 mod inspector;
+mod kinds;
 mod kpis;
 mod legend;
 mod lesson_controls;

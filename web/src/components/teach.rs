@@ -1,9 +1,11 @@
 //! "How hopping windows work": the lesson's controls, a timeline of events and the
 //! overlapping windows over them with a legend, beside it the selection (or window
-//! inspector) and the guided steps; below, the query's rows and the lesson as Flink SQL.
+//! inspector) and the guided steps; below, the query's rows, the lesson as Flink SQL, and
+//! the same sales under Flink's other window kinds.
 
 use super::event_log::EventLog;
 use super::guide::Guide;
+use super::kinds::KindsPanel;
 use super::legend::Legend;
 use super::lesson_controls::LessonControls;
 use super::rows::Rows;
@@ -51,6 +53,7 @@ pub fn teach(p: &TeachProps) -> Html {
             <div class="stack">
                 <Rows page={p.page.clone()} lesson={p.lesson} />
                 <SqlPanel page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
+                <KindsPanel page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
             </div>
         </div>
     }

@@ -64,7 +64,7 @@ pub fn time_plot_panel(p: &TimePlotProps) -> Html {
             </details>
         };
     };
-    let at = (*pick).unwrap_or_else(|| {
+    let at = (*pick).map(|i| i.min(DELAYS.len() - 1)).unwrap_or_else(|| {
         DELAYS
             .iter()
             .position(|d| *d >= own.0)

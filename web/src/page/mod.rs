@@ -268,15 +268,20 @@ impl Page {
 
     /// The lesson's Flink SQL, for its current settings.
     pub fn lesson_sql(&self) -> String {
+        crate::sql::lesson_sql(&self.sql_params())
+    }
+
+    /// What the lesson's SQL depends on now.
+    pub fn sql_params(&self) -> crate::sql::LessonSql {
         let l = &self.lesson;
-        crate::sql::lesson_sql(&crate::sql::LessonSql {
+        crate::sql::LessonSql {
             size: l.config.size,
             slide: l.config.slide,
             time: l.config.time,
             partitions: l.partitions,
             idle_timeout: crate::lesson::LESSON_IDLE_TIMEOUT,
             source: self.sql_source,
-        })
+        }
     }
 
     /// The live charts to keep in sessionStorage, when there is something to keep (event
