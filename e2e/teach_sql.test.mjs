@@ -449,6 +449,11 @@ test('docs/teach-a-class.md: every link opens, and the windows it quotes say wha
       }
     }
     if (params.get('parts') === '3') assert.equal(await page.locator('[data-testid=partition-lane]').count(), 3);
+    if (params.get('exercise')) assert.equal(await page.getAttribute('[data-testid=exercise]', 'data-id'), params.get('exercise'), q);
+    if (params.get('set')) {
+      const listed = await page.locator('[data-testid=exercise-item]').evaluateAll((bs) => bs.map((b) => b.dataset.id));
+      assert.deepEqual(listed, params.get('set').split(','), q);
+    }
     if (params.get('at')) assert.match(await page.textContent('[data-testid=lesson-status]'), new RegExp(`clock ${parseFloat(params.get('at'))} s`));
     assert.deepEqual(errors, [], q);
     await page.close();

@@ -67,6 +67,11 @@ pub fn use_page_effects(page: Rc<RefCell<Page>>, dispatch: Callback<Action>) {
                 Effect::FocusQuery(selector) => focus_query(&selector),
                 Effect::Copy(text) => copy(&text, dispatch.reform(Action::Copied)),
                 Effect::Download { name, text } => download(name, &text),
+                Effect::SaveProgress(text) => {
+                    if let Some(store) = local_storage() {
+                        let _ = store.set_item(crate::page::PROGRESS_KEY, &text);
+                    }
+                }
                 Effect::SaveSession(text) => {
                     if let Some(store) = session_storage() {
                         let _ = store.set_item(crate::page::SESSION_KEY, &text);
@@ -84,6 +89,10 @@ fn write_url(query: &str) {
 }
 
 /// The tab's sessionStorage (gone when the tab closes), if the browser allows it.
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
 pub fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.session_storage().ok().flatten())
 }

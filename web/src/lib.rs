@@ -17,6 +17,7 @@
 
 mod charts;
 mod components;
+pub mod exercises;
 mod field;
 mod format;
 mod hooks;
@@ -82,6 +83,12 @@ pub fn app() -> Html {
             hooks::session_storage().and_then(|s| s.get_item(page::SESSION_KEY).ok().flatten())
         {
             page.restore_live_session(&saved, hooks::now_ms());
+        }
+        // The exercises' scores, from an earlier visit.
+        if let Some(saved) =
+            hooks::local_storage().and_then(|s| s.get_item(page::PROGRESS_KEY).ok().flatten())
+        {
+            page.load_progress(&saved);
         }
         PageCell(Rc::new(RefCell::new(page)))
     });

@@ -61,6 +61,10 @@ pub struct Settings {
     pub parts: u32,
     /// How the simulated producer places sellers on partitions.
     pub partitioner: Partitioner,
+    /// Teaching view: the open exercise (its id), and the set a teacher's link names
+    /// (only those are listed).
+    pub exercise: Option<String>,
+    pub set: Option<Vec<String>>,
 }
 
 pub const SPEEDS: [f64; 5] = [1.0, 10.0, 60.0, 600.0, 3600.0];
@@ -84,6 +88,8 @@ impl Default for Settings {
             at: None,
             parts: 1,
             partitioner: Partitioner::Murmur2,
+            exercise: None,
+            set: None,
         }
     }
 }
@@ -309,6 +315,16 @@ impl Settings {
                 "window" => s.window = parse_instant(&v),
                 "at" => s.at = Span::parse(&v).ok().filter(|x| x.0 >= 0 && x.0 <= MAX_AT.0),
                 "partitioner" => s.partitioner = Partitioner::parse(&v).unwrap_or(s.partitioner),
+                // Unknown ids are left out: an old link still opens.
+                "exercise" => s.exercise = crate::exercises::find(&v).map(|e| e.id.to_string()),
+                "set" => {
+                    let ids: Vec<String> = v
+                        .split(',')
+                        .filter_map(|id| crate::exercises::find(id.trim()))
+                        .map(|e| e.id.to_string())
+                        .collect();
+                    s.set = (!ids.is_empty()).then_some(ids);
+                }
                 "parts" => {
                     s.parts = v
                         .parse::<u32>()
@@ -363,6 +379,12 @@ impl Settings {
         if let Some(at) = self.at {
             q.push_str(&format!("&at={at}"));
         }
+        if let Some(e) = &self.exercise {
+            q.push_str(&format!("&exercise={e}"));
+        }
+        if let Some(set) = &self.set {
+            q.push_str(&format!("&set={}", set.join(",")));
+        }
         q
     }
 }
@@ -411,8 +433,13 @@ mod tests {
             at: Some(Span::seconds(30)),
             parts: 3,
             partitioner: Partitioner::ConsistentRandom,
+            exercise: Some("late".into()),
+            set: Some(vec!["join".into(), "late".into()]),
         };
         assert_eq!(Settings::from_query(&s.to_query()), s);
+        // An unknown exercise is left out of a set, and not opened.
+        let s = Settings::from_query("exercise=nope&set=nope,end");
+        assert_eq!((s.exercise, s.set), (None, Some(vec!["end".to_string()])));
         // Links from before the watermark delay had its own name still open.
         assert_eq!(Settings::from_query("lateness=3s").delay, Span::seconds(3));
         assert_eq!(Settings::from_query("window=junk").window, None);

@@ -9,6 +9,7 @@
 mod alerts;
 mod dashboard;
 mod event_log;
+mod exercises;
 mod guide;
 mod inspector;
 mod kinds;

@@ -4,6 +4,7 @@
 //! the same sales under Flink's other window kinds.
 
 use super::event_log::EventLog;
+use super::exercises::Exercises;
 use super::guide::Guide;
 use super::kinds::KindsPanel;
 use super::legend::Legend;
@@ -45,7 +46,8 @@ pub fn teach(p: &TeachProps) -> Html {
                     <TimePlotPanel page={p.page.clone()} lesson={p.lesson} />
                     <StatePanel page={p.page.clone()} lesson={p.lesson} />
                 </section>
-                <section class="panel side" aria-label="Selection and guide">
+                <section class="panel side" aria-label="Exercises, selection and guide">
+                    <Exercises page={p.page.clone()} lesson={p.lesson} />
                     <Selection page={p.page.clone()} lesson={p.lesson} />
                     <Guide page={p.page.clone()} step={p.guide_step} settings={p.settings} />
                 </section>

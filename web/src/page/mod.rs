@@ -28,8 +28,11 @@ use hopscope_core::window::{EventTime, TimeMode};
 use hopscope_core::{Span, Timestamp};
 use std::collections::{BTreeMap, VecDeque};
 
+mod exercise;
 mod lesson;
 mod live;
+
+pub use exercise::{ExerciseAction, OpenExercise, PROGRESS_KEY};
 
 use lesson::new_lesson;
 pub use live::{backoff_ms, LiveState, SESSION_KEY};
@@ -67,6 +70,7 @@ pub enum Action {
     /// The socket could not even be created (a malformed URL the browser refuses).
     ConnectFailed(String),
     Lesson(LessonAction),
+    Exercise(ExerciseAction),
     /// The browser copied the lesson's SQL (true) or refused to (false).
     Copied(bool),
     /// Open the dashboard's inspector on the window starting here (`None`: close it).
@@ -144,6 +148,8 @@ pub enum Effect {
     Download { name: &'static str, text: String },
     /// Keep this in sessionStorage under [`SESSION_KEY`] (the live charts, for a reload).
     SaveSession(String),
+    /// Keep the exercises' scores in localStorage under [`PROGRESS_KEY`].
+    SaveProgress(String),
 }
 
 /// Versions of the parts of the state, for the components' props (see the module doc).
@@ -200,6 +206,10 @@ pub struct Page {
     /// windows fired.
     saved_at: f64,
     saved_windows: u64,
+    /// The exercise open in the teaching view.
+    pub exercise: Option<OpenExercise>,
+    /// Each exercise answered: right at the first try or not.
+    pub exercise_progress: BTreeMap<String, bool>,
 }
 
 impl Page {
@@ -238,8 +248,13 @@ impl Page {
             inspected: None,
             saved_at: 0.0,
             saved_windows: 0,
+            exercise: None,
+            exercise_progress: BTreeMap::new(),
         };
         page.open_shared_window();
+        if let Some(id) = page.settings.exercise.clone() {
+            page.open_exercise(&id);
+        }
         if page.settings.source == Source::Live {
             page.connect(now);
         }
@@ -447,6 +462,7 @@ impl Page {
                 self.versions.shop += 1;
             }
             Action::Lesson(a) => self.handle_lesson(a, now),
+            Action::Exercise(a) => self.handle_exercise(a),
         }
         self.versions != before
     }
