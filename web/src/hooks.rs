@@ -67,6 +67,27 @@ pub fn use_page_effects(page: Rc<RefCell<Page>>, dispatch: Callback<Action>) {
                 Effect::FocusQuery(selector) => focus_query(&selector),
                 Effect::Copy(text) => copy(&text, dispatch.reform(Action::Copied)),
                 Effect::Download { name, text } => download(name, &text),
+                Effect::CopyLink(query) => {
+                    let here = web_sys::window().map(|w| w.location());
+                    let base = here
+                        .map(|l| {
+                            format!(
+                                "{}{}",
+                                l.origin().unwrap_or_default(),
+                                l.pathname().unwrap_or_default()
+                            )
+                        })
+                        .unwrap_or_default();
+                    copy(
+                        &format!("{base}{query}"),
+                        dispatch.reform(Action::LinkCopied),
+                    )
+                }
+                Effect::Print => {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.print();
+                    }
+                }
                 Effect::SaveProgress(text) => {
                     if let Some(store) = local_storage() {
                         let _ = store.set_item(crate::page::PROGRESS_KEY, &text);

@@ -275,6 +275,104 @@ pub struct Lesson {
     guard: hopscope_core::window::guard::TimeGuard,
     pub quarantine: bool,
     pub guarded: GuardView,
+    /// The sales come from a teacher's script ([`Lesson::with_script`]), not the generator.
+    scripted: bool,
+}
+
+/// A sale a teacher wrote into a link: its own time, when it arrives, its price, its seller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptedSale {
+    pub time: Timestamp,
+    pub arrival: Timestamp,
+    pub value: Cents,
+    pub seller: String,
+}
+
+/// Sales a link may script: a lesson's worth, and a link a browser still opens.
+pub const MAX_SCRIPTED: usize = 500;
+
+/// Reads a link's `sales=`: `TIME[@ARRIVAL]:PRICE:SELLER` separated by commas, times in
+/// seconds (`3.5`, `-2`), the arrival defaulting to the time, the price in dollars, the
+/// seller letters, digits, `.`, `_` or `-`. In arrival order as written (equal arrivals
+/// keep it).
+pub fn parse_script(text: &str) -> Result<Vec<ScriptedSale>, String> {
+    let ms = |s: &str, what: &str| -> Result<Timestamp, String> {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && x.abs() < 1e9)
+            .map(|x| Timestamp((x * 1000.0).round() as i64))
+            .ok_or_else(|| format!("{what} {s:?} is not a number of seconds"))
+    };
+    let mut out = Vec::new();
+    for (i, item) in text.split(',').filter(|s| !s.trim().is_empty()).enumerate() {
+        if i >= MAX_SCRIPTED {
+            return Err(format!("a link scripts at most {MAX_SCRIPTED} sales"));
+        }
+        let fail = |why: String| format!("sale {} ({item:?}): {why}", i + 1);
+        let parts: Vec<&str> = item.split(':').collect();
+        let [when, price, seller] = parts[..] else {
+            return Err(fail("write TIME[@ARRIVAL]:PRICE:SELLER".into()));
+        };
+        let (time, arrival) = match when.split_once('@') {
+            Some((t, a)) => (
+                ms(t, "the time").map_err(fail)?,
+                ms(a, "the arrival").map_err(fail)?,
+            ),
+            None => {
+                let t = ms(when, "the time").map_err(fail)?;
+                (t, t)
+            }
+        };
+        let value = price
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(Cents::from_dollars)
+            .filter(|c| c.0 > 0 && *c <= hopscope_core::money::MAX_PRICE)
+            .ok_or_else(|| fail(format!("the price {price:?} is not a positive amount")))?;
+        let seller = seller.trim();
+        if seller.is_empty()
+            || seller.len() > 40
+            || !seller
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(fail(format!(
+                "the seller {seller:?} is not 1 to 40 letters, digits, '.', '_' or '-'"
+            )));
+        }
+        out.push(ScriptedSale {
+            time,
+            arrival,
+            value,
+            seller: seller.to_string(),
+        });
+    }
+    if out.is_empty() {
+        return Err("no sales in it".into());
+    }
+    Ok(out)
+}
+
+/// A script as a link writes it (what [`parse_script`] reads back).
+pub fn script_text(sales: &[ScriptedSale]) -> String {
+    let secs = |t: Timestamp| {
+        let s = format!("{:.3}", t.0 as f64 / 1000.0);
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    sales
+        .iter()
+        .map(|s| {
+            let when = if s.arrival == s.time {
+                secs(s.time)
+            } else {
+                format!("{}@{}", secs(s.time), secs(s.arrival))
+            };
+            format!("{when}:{}:{}", s.value.display_plain(), s.seller)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// With partitions, one that delivers nothing for this long (lesson clock) goes idle.
@@ -328,7 +426,59 @@ impl Lesson {
             guard: hopscope_core::window::guard::TimeGuard::default(),
             quarantine: false,
             guarded: GuardView::default(),
+            scripted: false,
         })
+    }
+
+    /// The lesson plays exactly these sales, in this order, instead of generated ones — a
+    /// teacher's prepared sequence. An arrival before the previous one's is moved up to it
+    /// (arrivals are a clock).
+    pub fn with_script(mut self, sales: &[ScriptedSale]) -> Lesson {
+        self.scripted = true;
+        let mut last = i64::MIN;
+        self.in_flight = sales
+            .iter()
+            .map(|s| {
+                last = last.max(s.arrival.0);
+                (Timestamp(last), s.time, s.value, s.seller.clone())
+            })
+            .collect();
+        self
+    }
+
+    pub fn is_scripted(&self) -> bool {
+        self.scripted
+    }
+
+    /// The lesson's sales so far and those still on their way, as a script: a link that
+    /// plays exactly them again.
+    pub fn script(&self) -> Vec<ScriptedSale> {
+        let mut sales: Vec<ScriptedSale> = self
+            .events
+            .iter()
+            .map(|e| ScriptedSale {
+                time: e.event_time,
+                arrival: e.arrival,
+                value: e.value,
+                seller: e.seller.clone(),
+            })
+            .collect();
+        sales.sort_by_key(|s| s.arrival);
+        // Held back by a paused partition: they arrive once it is released.
+        sales.extend(self.held.iter().map(|(t, v, s)| ScriptedSale {
+            time: *t,
+            arrival: self.clock,
+            value: *v,
+            seller: s.clone(),
+        }));
+        sales.extend(self.in_flight.iter().map(|(a, t, v, s)| ScriptedSale {
+            time: *t,
+            arrival: *a,
+            value: *v,
+            seller: s.clone(),
+        }));
+        sales.truncate(MAX_SCRIPTED);
+        sales
     }
 
     /// Reads the lesson's sales from `n` Kafka partitions: in event time each partition
@@ -385,6 +535,7 @@ impl Lesson {
             self.transit.exponential(TRANSIT_MEAN_MS);
         }
         self.in_flight = old.in_flight.clone();
+        self.scripted = old.scripted;
         self.forgotten = old.forgotten;
         self.guarded.quarantined += old.guarded.quarantined;
         self.guarded.last_quarantined = self
@@ -640,6 +791,13 @@ impl Lesson {
         if self.ended {
             return;
         }
+        if self.scripted {
+            if let Some((arrival, ..)) = self.in_flight.first() {
+                let at = (*arrival).max(self.clock);
+                self.advance_to(at);
+            }
+            return;
+        }
         // A sale generated later may still arrive first: generate until the earliest
         // arrival in flight comes before the next sale even happens.
         loop {
@@ -727,6 +885,9 @@ impl Lesson {
 
     /// Puts every sale that happens by `to` in flight.
     fn generate_until(&mut self, to: Timestamp) {
+        if self.scripted {
+            return;
+        }
         while let Some(g) = self.gen.poll(to) {
             let at = g.sale.event_time();
             let transit = self
@@ -1165,6 +1326,63 @@ mod tests {
             1,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_script_plays_exactly_its_sales_and_reads_back_from_its_text() {
+        // Sales at 1 s, 3 s and 7 s, then one from 0.5 s arriving at 9 s: the watermark is
+        // 7 s − 2 s = 5 s by then, so two of its windows have fired — it is late.
+        let text = "1:10:ana,3:20:bo,7:5.5:ana,0.5@9:1:cy";
+        let script = parse_script(text).unwrap();
+        assert_eq!(
+            script_text(&script),
+            "1:10.00:ana,3:20.00:bo,7:5.50:ana,0.5@9:1.00:cy"
+        );
+        assert_eq!(parse_script(&script_text(&script)).unwrap(), script);
+        let mut l = Lesson::new(
+            Span::seconds(10),
+            Span::seconds(2),
+            TimeMode::event(Span::seconds(2)),
+            1,
+        )
+        .unwrap()
+        .with_script(&script);
+        for _ in 0..10 {
+            l.next_event();
+        }
+        let got: Vec<(i64, i64, &str)> = l
+            .events
+            .iter()
+            .map(|e| (e.event_time.0, e.value.0, e.seller.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1_000, 1_000, "ana"),
+                (3_000, 2_000, "bo"),
+                (7_000, 550, "ana"),
+                (500, 100, "cy")
+            ],
+            "exactly the script, nothing generated"
+        );
+        assert!(l.events[3].late(), "the last arrives behind the watermark");
+        assert_eq!(l.script(), script, "the lesson writes its own script back");
+    }
+
+    #[test]
+    fn a_bad_script_names_the_sale_and_what_is_wrong() {
+        let e = parse_script("1:10:ana,x:2:bo").unwrap_err();
+        assert!(e.starts_with("sale 2 (\"x:2:bo\"): the time \"x\""), "{e}");
+        assert!(parse_script("1:-3:ana")
+            .unwrap_err()
+            .contains("not a positive amount"));
+        assert!(parse_script("1:3:a b").unwrap_err().contains("the seller"));
+        assert!(parse_script("1:3")
+            .unwrap_err()
+            .contains("TIME[@ARRIVAL]:PRICE:SELLER"));
+        assert!(parse_script("").unwrap_err().contains("no sales"));
+        let many = vec!["1:1:a"; MAX_SCRIPTED + 1].join(",");
+        assert!(parse_script(&many).unwrap_err().contains("at most 500"));
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub fn app() -> Html {
     let versions = page.versions;
     html! {
         <ContextProvider<Dispatch> context={Dispatch((*dispatch).clone())}>
-            <div class="app">
+            <div class={classes!("app", (tab == Tab::Teach && page.settings.present).then_some("presenting"))}>
                 <header class="top">
                     <h1><span class="logo">{ "hopscope" }</span>
                         <small>{ "hopping windows over a live shop" }</small></h1>

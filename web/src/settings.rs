@@ -65,6 +65,10 @@ pub struct Settings {
     /// (only those are listed).
     pub exercise: Option<String>,
     pub set: Option<Vec<String>>,
+    /// Teaching view: a teacher's scripted sales (`sales=`), played instead of generated ones.
+    pub script: Option<Vec<crate::lesson::ScriptedSale>>,
+    /// Teaching view: the presenter view (large type, the picture and one prompt).
+    pub present: bool,
 }
 
 pub const SPEEDS: [f64; 5] = [1.0, 10.0, 60.0, 600.0, 3600.0];
@@ -90,6 +94,8 @@ impl Default for Settings {
             partitioner: Partitioner::Murmur2,
             exercise: None,
             set: None,
+            script: None,
+            present: false,
         }
     }
 }
@@ -242,6 +248,10 @@ impl Settings {
                 "rate" => take("rate", parse_rate(&v).map(|x| s.rate = x)),
                 "seed" => take("seed", parse_seed(&v).map(|x| s.seed = x)),
                 "bridge" => take("bridge-url", parse_bridge(&v).map(|x| s.bridge = x)),
+                "sales" => take(
+                    "lesson-script",
+                    crate::lesson::parse_script(&v).map(|x| s.script = Some(x)),
+                ),
                 _ => {}
             }
         }
@@ -317,6 +327,8 @@ impl Settings {
                 "partitioner" => s.partitioner = Partitioner::parse(&v).unwrap_or(s.partitioner),
                 // Unknown ids are left out: an old link still opens.
                 "exercise" => s.exercise = crate::exercises::find(&v).map(|e| e.id.to_string()),
+                "sales" => s.script = crate::lesson::parse_script(&v).ok(),
+                "present" => s.present = v == "1",
                 "set" => {
                     let ids: Vec<String> = v
                         .split(',')
@@ -385,6 +397,15 @@ impl Settings {
         if let Some(set) = &self.set {
             q.push_str(&format!("&set={}", set.join(",")));
         }
+        if self.present {
+            q.push_str("&present=1");
+        }
+        if let Some(script) = &self.script {
+            q.push_str("&sales=");
+            q.extend(form_urlencoded::byte_serialize(
+                crate::lesson::script_text(script).as_bytes(),
+            ));
+        }
         q
     }
 }
@@ -435,6 +456,8 @@ mod tests {
             partitioner: Partitioner::ConsistentRandom,
             exercise: Some("late".into()),
             set: Some(vec!["join".into(), "late".into()]),
+            script: Some(crate::lesson::parse_script("1.5:19.99:ana,0.25@2:5:bo-2").unwrap()),
+            present: true,
         };
         assert_eq!(Settings::from_query(&s.to_query()), s);
         // An unknown exercise is left out of a set, and not opened.

@@ -138,6 +138,29 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
             if l.is_live() {
                 <p class="badge" data-testid="lesson-live">{ "Live: the dots are real records from the bridge, on the wall clock." }</p>
             }
+            <div class="row teacher" role="group" aria-label="For the teacher">
+                <button data-testid="lesson-present" aria-pressed={page.settings.present.to_string()}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::TogglePresent))}>{
+                    if page.settings.present { "Leave the presenter view" } else { "Presenter view" }
+                }</button>
+                <button data-testid="lesson-script-link" disabled={l.events.is_empty() || l.is_live()}
+                    onclick={dispatch.reform(|_| Action::Lesson(LessonAction::CopyScriptLink))}>{ "Copy a link to these exact sales" }</button>
+                <button data-testid="lesson-print" onclick={dispatch.reform(|_| Action::Lesson(LessonAction::Print))}>{ "Print a one-page summary" }</button>
+                <span class="muted" data-testid="lesson-link-copied" aria-live="polite">{ match page.link_copied {
+                    Some(true) => "Link copied: it plays these sales, in this order, for anyone who opens it.",
+                    Some(false) => "The browser refused the clipboard.",
+                    None => "",
+                } }</span>
+            </div>
+            if l.is_scripted() {
+                <p class="muted" data-testid="lesson-scripted">{ format!(
+                    "A teacher's sales: the link's {} play in the order written; Reset plays them again.",
+                    count(page.settings.script.as_ref().map_or(0, |s| s.len()) as u64, "sale", "sales")
+                ) }</p>
+            }
+            if let Some(e) = page.field_errors.get("lesson-script") {
+                <p class="problem" role="alert" data-testid="lesson-script-error">{ format!("The link's sales were refused — {e}. Playing generated sales instead.") }</p>
+            }
             if let Some(e) = &page.lesson_error {
                 <p class="problem" role="alert">{ format!("{e} — showing the default lesson instead.") }</p>
             }

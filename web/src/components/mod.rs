@@ -17,6 +17,7 @@ mod kpis;
 mod legend;
 mod lesson_controls;
 mod partitions;
+mod print_summary;
 mod rows;
 mod selection;
 mod sim_controls;

@@ -9,6 +9,7 @@ use super::guide::Guide;
 use super::kinds::KindsPanel;
 use super::legend::Legend;
 use super::lesson_controls::LessonControls;
+use super::print_summary::PrintSummary;
 use super::rows::Rows;
 use super::selection::Selection;
 use super::sql_panel::SqlPanel;
@@ -30,10 +31,35 @@ pub struct TeachProps {
 
 #[function_component(Teach)]
 pub fn teach(p: &TeachProps) -> Html {
-    let (event_time, partitions) = {
+    let (event_time, partitions, present) = {
         let page = p.page.get();
-        (page.lesson.is_event_time(), page.lesson.partitions)
+        (
+            page.lesson.is_event_time(),
+            page.lesson.partitions,
+            page.settings.present,
+        )
     };
+    if present {
+        // The presenter view: large type, the picture and one prompt (the open exercise,
+        // or the guide's step).
+        return html! {
+            <div class="teach present" data-testid="presenter">
+                <LessonControls page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
+                <section class="panel wide" aria-labelledby="timeline-title">
+                    <h2 id="timeline-title" class="sr-only">{ "The timeline" }</h2>
+                    <Timeline page={p.page.clone()} lesson={p.lesson} reduced_motion={p.reduced_motion} />
+                </section>
+                <section class="panel prompt" aria-label="The prompt" data-testid="presenter-prompt">
+                    if p.page.get().exercise.is_some() {
+                        <Exercises page={p.page.clone()} lesson={p.lesson} />
+                    } else {
+                        <Guide page={p.page.clone()} step={p.guide_step} settings={p.settings} />
+                    }
+                </section>
+                <PrintSummary page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
+            </div>
+        };
+    }
     html! {
         <div class="teach">
             <LessonControls page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
@@ -57,6 +83,7 @@ pub fn teach(p: &TeachProps) -> Html {
                 <SqlPanel page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
                 <KindsPanel page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
             </div>
+            <PrintSummary page={p.page.clone()} lesson={p.lesson} settings={p.settings} />
         </div>
     }
 }

@@ -74,6 +74,8 @@ impl Page {
             None => self.settings.time = LessonTime::Processing,
         }
         self.settings.exercise = Some(ex.id.to_string());
+        // An exercise plays its own seeded sales, not a script.
+        self.settings.script = None;
         self.lesson = s.lesson(&q.lead);
         self.lesson_error = None;
         self.lesson_back = 0;

@@ -14,7 +14,10 @@ pub(super) fn new_lesson(s: &Settings) -> (Lesson, Option<String>) {
     match Lesson::new(s.size, s.slide, lesson_time(s), s.seed)
         .and_then(|l| l.with_partitions(s.parts))
     {
-        Ok(l) => (l, None),
+        Ok(l) => match &s.script {
+            Some(script) => (l.with_script(script), None),
+            None => (l, None),
+        },
         Err(e) => {
             let fallback = Settings::default();
             let lesson = Lesson::new(
@@ -177,6 +180,22 @@ impl Page {
             LessonAction::HoldFocus(at) => self.lesson_focus_hold = Some(at),
             LessonAction::ReleaseFocus => self.lesson_focus_hold = None,
             LessonAction::Reset => self.restart_lesson(now),
+            LessonAction::CopyScriptLink => {
+                self.link_copied = None;
+                let script = self.lesson.script();
+                if !script.is_empty() {
+                    let mut s = self.settings.clone();
+                    s.script = Some(script);
+                    s.exercise = None;
+                    (s.window, s.at) = (None, None);
+                    self.effects.push_back(Effect::CopyLink(s.to_query()));
+                }
+            }
+            LessonAction::TogglePresent => {
+                self.settings.present = !self.settings.present;
+                self.settings_changed(true);
+            }
+            LessonAction::Print => self.effects.push_back(Effect::Print),
         }
     }
 }

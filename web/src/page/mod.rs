@@ -73,6 +73,8 @@ pub enum Action {
     Exercise(ExerciseAction),
     /// The browser copied the lesson's SQL (true) or refused to (false).
     Copied(bool),
+    /// The browser copied a link to the lesson's sales (true) or refused to (false).
+    LinkCopied(bool),
     /// Open the dashboard's inspector on the window starting here (`None`: close it).
     Inspect(Option<i64>),
 }
@@ -125,6 +127,12 @@ pub enum LessonAction {
     /// The keyboard left the bars.
     ReleaseFocus,
     Reset,
+    /// For the teacher: copy a link that plays exactly this lesson's sales again.
+    CopyScriptLink,
+    /// For the teacher: the presenter view on or off.
+    TogglePresent,
+    /// For the teacher: print a one-page summary of the lesson.
+    Print,
 }
 
 /// What the browser must do for the page.
@@ -150,6 +158,11 @@ pub enum Effect {
     SaveSession(String),
     /// Keep the exercises' scores in localStorage under [`PROGRESS_KEY`].
     SaveProgress(String),
+    /// Put the page's own address with this query on the clipboard (answered with
+    /// [`Action::LinkCopied`]).
+    CopyLink(String),
+    /// Open the browser's print dialog.
+    Print,
 }
 
 /// Versions of the parts of the state, for the components' props (see the module doc).
@@ -210,6 +223,8 @@ pub struct Page {
     pub exercise: Option<OpenExercise>,
     /// Each exercise answered: right at the first try or not.
     pub exercise_progress: BTreeMap<String, bool>,
+    /// The last copy of a link to the lesson's sales: done, or refused by the browser.
+    pub link_copied: Option<bool>,
 }
 
 impl Page {
@@ -250,6 +265,7 @@ impl Page {
             saved_windows: 0,
             exercise: None,
             exercise_progress: BTreeMap::new(),
+            link_copied: None,
         };
         page.open_shared_window();
         if let Some(id) = page.settings.exercise.clone() {
@@ -452,6 +468,10 @@ impl Page {
             }
             Action::Copied(ok) => {
                 self.sql_copied = Some(ok);
+                self.versions.lesson += 1;
+            }
+            Action::LinkCopied(ok) => {
+                self.link_copied = Some(ok);
                 self.versions.lesson += 1;
             }
             Action::ConnectFailed(e) => {
