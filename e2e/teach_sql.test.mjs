@@ -449,6 +449,7 @@ test('docs/teach-a-class.md: every link opens, and the windows it quotes say wha
       }
     }
     if (params.get('parts') === '3') assert.equal(await page.locator('[data-testid=partition-lane]').count(), 3);
+    if (params.get('sales')) assert.match(await page.textContent('[data-testid=lesson-scripted]'), /the link's \d+ sales play in the order written/, q);
     if (params.get('exercise')) assert.equal(await page.getAttribute('[data-testid=exercise]', 'data-id'), params.get('exercise'), q);
     if (params.get('set')) {
       const listed = await page.locator('[data-testid=exercise-item]').evaluateAll((bs) => bs.map((b) => b.dataset.id));
