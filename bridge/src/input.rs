@@ -15,6 +15,7 @@
 //! the input. A line longer than a block is reported with its length and skipped without
 //! being held in memory.
 
+use crate::parquet_input::ParquetFile;
 use crate::sources::{self, Source};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::sale::{SaleError, SaleShape};
@@ -53,6 +54,31 @@ struct Block {
     lines: u64,
     /// Which input it is from (index into [`Input::names`]); a block never spans two.
     file: usize,
+    /// Instead of lines: a Parquet file's row group, to decode (`parquet_input.rs`).
+    parquet: Option<(Arc<ParquetFile>, usize)>,
+}
+
+/// An input opened: lines to cut into blocks, or a Parquet file's row groups.
+enum Opened {
+    Lines(Box<dyn Read + Send>),
+    Parquet(Arc<ParquetFile>),
+}
+
+/// Opens `source`: a Parquet file by its magic bytes, anything else as (compressed) lines.
+/// Parquet with `--field`/`--time-format` is refused: those map JSON records.
+fn open_source(source: &Source, shaped: bool) -> io::Result<Opened> {
+    if let Source::File(p) = source {
+        if crate::parquet_input::is_parquet(p) {
+            if shaped {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{}: --field and --time-format map JSON records; a Parquet file is read by the seed's column names", p.display()),
+                ));
+            }
+            return Ok(Opened::Parquet(Arc::new(ParquetFile::open(p)?)));
+        }
+    }
+    sources::open(source).map(Opened::Lines)
 }
 
 /// The sales of a file or stdin, read and decoded on threads of their own.
@@ -77,7 +103,7 @@ impl Input {
     ) -> io::Result<Input> {
         let list = sources::expand(paths).map_err(io::Error::other)?;
         // The first opens now, so a missing or unreadable input fails at once.
-        let first = sources::open(&list[0])?;
+        let first = open_source(&list[0], shape.is_some())?;
         let names = (list.len() > 1).then(|| list.iter().map(Source::name).collect());
         let mut input = Input::from_sources(
             first,
@@ -97,14 +123,20 @@ impl Input {
         chunk: usize,
         shape: Option<Arc<SaleShape>>,
     ) -> Input {
-        Input::from_sources(source, VecDeque::new(), partitions, chunk, shape)
+        Input::from_sources(
+            Opened::Lines(source),
+            VecDeque::new(),
+            partitions,
+            chunk,
+            shape,
+        )
     }
 
     /// Decoding uses every core but one for the caller's windows, at least one and at
     /// most four (past that, reading is the bound). Blocks are `chunk` bytes. `source` is
     /// read first, then each of `more`, opened in turn.
     fn from_sources(
-        source: Box<dyn Read + Send>,
+        source: Opened,
         more: VecDeque<Source>,
         partitions: u32,
         chunk: usize,
@@ -131,9 +163,16 @@ impl Input {
             }));
         }
         let pool = decoders * (2 * QUEUED + 1) + 2;
+        let shaped = shape.is_some();
+        let (source, parquet): (Box<dyn Read + Send>, _) = match source {
+            Opened::Lines(r) => (r, None),
+            Opened::Parquet(f) => (Box::new(io::empty()), Some((f, 0))),
+        };
         threads.push(spawn("hopscope-read", move || {
             Reader {
                 source,
+                parquet,
+                shaped,
                 more,
                 file: 0,
                 chunk,
@@ -163,6 +202,10 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
 /// The reading thread: cuts the input into blocks of whole lines, in turn to each decoder.
 struct Reader {
     source: Box<dyn Read + Send>,
+    /// Reading a Parquet file instead: it, and its next row group.
+    parquet: Option<(Arc<ParquetFile>, usize)>,
+    /// `--field`/`--time-format` given (Parquet refused).
+    shaped: bool,
     /// The inputs after this one, opened when their turn comes.
     more: VecDeque<Source>,
     /// The index of the input being read.
@@ -183,6 +226,40 @@ impl Reader {
                 return; // the caller is gone
             };
             block.file = self.file;
+            // A Parquet file: a block per row group, decoded where lines are.
+            if let Some((file, next)) = self.parquet.as_mut() {
+                let mut error = None;
+                if *next < file.row_groups() {
+                    block.parquet = Some((file.clone(), *next));
+                    *next += 1;
+                } else {
+                    // Its end: the next input, if any.
+                    self.parquet = None;
+                    match self.more.pop_front() {
+                        None => return,
+                        Some(src) => match open_source(&src, self.shaped) {
+                            Ok(opened) => {
+                                self.file += 1;
+                                self.start(opened);
+                                let _ = self.recycled_back(block);
+                                continue;
+                            }
+                            Err(e) => {
+                                block.file = self.file + 1;
+                                error = Some(e);
+                            }
+                        },
+                    }
+                }
+                let failed = error.is_some();
+                block.error = error;
+                let k = sent % self.to_decoders.len();
+                if self.to_decoders[k].send(block).is_err() || failed {
+                    return;
+                }
+                sent += 1;
+                continue;
+            }
             block.raw.extend_from_slice(&carry);
             carry.clear();
             let mut end = false;
@@ -213,9 +290,9 @@ impl Reader {
             let mut next_error = None;
             if end && block.error.is_none() {
                 if let Some(src) = self.more.pop_front() {
-                    match sources::open(&src) {
-                        Ok(r) => {
-                            self.source = r;
+                    match open_source(&src, self.shaped) {
+                        Ok(opened) => {
+                            self.start(opened);
                             self.file += 1;
                             end = false;
                             carry.clear();
@@ -249,6 +326,27 @@ impl Reader {
         }
     }
 
+    /// Reads `opened` next.
+    fn start(&mut self, opened: Opened) {
+        match opened {
+            Opened::Lines(r) => {
+                self.source = r;
+                self.parquet = None;
+            }
+            Opened::Parquet(f) => {
+                self.source = Box::new(io::empty());
+                self.parquet = Some((f, 0));
+            }
+        }
+    }
+
+    /// An unused block back to the pool.
+    fn recycled_back(&mut self, block: Block) -> Option<()> {
+        self.made = self.made.saturating_sub(1);
+        drop(block);
+        Some(())
+    }
+
     /// An empty block: a recycled one, a new one while the pool is not full, else the
     /// next one the caller returns (`None` once it is gone).
     fn block(&mut self) -> Option<Block> {
@@ -269,6 +367,7 @@ impl Reader {
         block.bad.clear();
         block.lines = 0;
         block.file = 0;
+        block.parquet = None;
         Some(block)
     }
 
@@ -304,6 +403,23 @@ impl Reader {
 
 /// A decoding thread's work on one block: every line to a sale or a reason.
 fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
+    if let Some((file, group)) = block.parquet.take() {
+        let b = &mut *block;
+        let rows = file.decode_group(group, |row, sale| match sale {
+            Ok(sale) => {
+                b.sales.push_sale(&sale);
+                b.partitions
+                    .push(partition_for_key(sale.seller.as_bytes(), partitions));
+                b.spans.push((row, 0, 0));
+            }
+            Err(e) => b.bad.push((b.sales.len(), row, e, 0, 0)),
+        });
+        match rows {
+            Ok(n) => block.lines = n,
+            Err(e) => block.error = Some(e),
+        }
+        return;
+    }
     if let Some(bytes) = block.too_long {
         block.bad.push((0, 1, SaleError::too_large(bytes), 0, 0));
         block.lines = 1;

@@ -8,6 +8,7 @@ mod exactly_once;
 mod input;
 mod kafka;
 mod out;
+mod parquet_input;
 mod report;
 mod shape;
 mod sources;

@@ -226,6 +226,12 @@ pub fn open(source: &Source) -> io::Result<Box<dyn Read + Send>> {
             format!("{name}: the text is {enc} (its byte-order mark says so); hopscope reads UTF-8 — convert it first, e.g. `iconv -f UTF-16 -t UTF-8`"),
         ));
     }
+    if head.starts_with(b"PAR1") {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{name}: this is Parquet, which is read from a file (its footer is at the end): give its path"),
+        ));
+    }
     if head.starts_with(&[0xef, 0xbb, 0xbf]) {
         text.consume(3);
     }

@@ -68,6 +68,33 @@ impl Sale {
         }
     }
 
+    /// A sale from named values — a row of a columnar file (Parquet), say — by exactly the
+    /// rules of [`Sale::from_json`]: the same required fields, defaults, limits and errors.
+    /// Unknown names are ignored; a `Value::Null` is an absent value.
+    pub fn from_named<'a>(
+        values: impl IntoIterator<Item = (&'a str, Value)>,
+    ) -> Result<Sale, SaleError> {
+        let mut fields = Fields::default();
+        for (name, value) in values {
+            if value.is_null() {
+                continue;
+            }
+            if let Some((_, f)) = Field::ALL.iter().find(|(n, _)| *n == name) {
+                fields.0[*f as usize] = Some(value);
+            }
+        }
+        Sale::from_fields(fields)
+    }
+
+    /// The field names [`Sale::from_named`] reads.
+    pub fn field_names() -> impl Iterator<Item = &'static str> {
+        Field::ALL.iter().map(|(name, _)| *name)
+    }
+
+    /// The fields a sale cannot be without.
+    pub const REQUIRED: [&'static str; 5] =
+        ["id_sale", "nm_product", "seller", "price", "sale_date"];
+
     fn from_fields(mut f: Fields) -> Result<Sale, SaleError> {
         let id_product = match f.take(Field::IdProduct) {
             Some(v) => text("id_product", Some(v), Required::No)?,
@@ -528,6 +555,32 @@ mod tests {
         assert!(json.starts_with(r#"{"id_sale":"3f1c","id_product":"CE-1","nm_product""#));
         assert!(json.contains(r#""price":20.99,"quantity":2"#));
         assert_eq!(Sale::from_json(json.as_bytes()).unwrap(), s);
+    }
+
+    #[test]
+    fn named_values_decode_by_the_json_rules() {
+        let json = Sale::from_json(sample_json().as_bytes()).unwrap();
+        let v: Value = serde_json::from_str(&sample_json()).unwrap();
+        let named = Sale::from_named(
+            v.as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone())),
+        )
+        .unwrap();
+        assert_eq!(named, json);
+        // The names are the decoder's own; a missing required one is the same error.
+        assert!(Sale::REQUIRED
+            .iter()
+            .all(|r| Sale::field_names().any(|n| n == *r)));
+        let e =
+            Sale::from_named([("seller", Value::from("a")), ("price", Value::Null)]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            Sale::from_json(br#"{"seller":"a"}"#)
+                .unwrap_err()
+                .to_string()
+        );
     }
 
     #[test]
