@@ -122,6 +122,8 @@ case "${1:-}" in
     need_apt chromium chromium-driver
     need_flink_venv
     need_flink_kafka
+    # DuckDB and Polars write the Parquet inputs and read the Parquet outputs back.
+    need_bench_venv
     ;;
   flink) need_flink_venv; need_flink_kafka ;;
   flink-kafka-jar) need_flink_kafka >&2; echo "$FLINK_KAFKA_JAR" ;;

@@ -38,6 +38,10 @@ cargo test -p hopscope-web --target wasm32-unknown-unknown --test components
 step "fuzz the decoders of outside input (20 s each; longer runs: scripts/fuzz.sh SECONDS)"
 scripts/fuzz.sh 20
 
+step "files as data engineers keep them: gzip, Parquet from DuckDB and Polars, window rows as Parquet read back"
+cargo build -p hopscope-bridge
+.tools/bench-venv/bin/python tests/files/parquet_test.py --hopscope target/debug/hopscope
+
 step "differential test against Apache Flink (PyFlink): in-order and late events, and a real Kafka topic"
 cargo build -p hopscope-bridge
 export FLINK_KAFKA_JAR

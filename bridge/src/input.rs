@@ -1,4 +1,5 @@
-//! Reading sale JSON lines from files (plain, gzip or zstd: see `sources.rs`), folders,
+//! Reading sale JSON lines from files (plain, gzip or zstd: see `sources.rs`) and Parquet
+//! files (`parquet_input.rs`: a block per row group), folders,
 //! globs or stdin: threads read and decode, the caller windows.
 //!
 //! `hopscope window` and `analyze` on a file spent their time decoding JSON, not
@@ -56,6 +57,9 @@ struct Block {
     file: usize,
     /// Instead of lines: a Parquet file's row group, to decode (`parquet_input.rs`).
     parquet: Option<(Arc<ParquetFile>, usize)>,
+    /// Its records are a Parquet file's rows (reports say "row"; `raw` holds only the bad
+    /// ones, as JSON objects).
+    rows: bool,
 }
 
 /// An input opened: lines to cut into blocks, or a Parquet file's row groups.
@@ -368,6 +372,7 @@ impl Reader {
         block.lines = 0;
         block.file = 0;
         block.parquet = None;
+        block.rows = false;
         Some(block)
     }
 
@@ -412,8 +417,13 @@ fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
                     .push(partition_for_key(sale.seller.as_bytes(), partitions));
                 b.spans.push((row, 0, 0));
             }
-            Err(e) => b.bad.push((b.sales.len(), row, e, 0, 0)),
+            Err((e, record)) => {
+                let start = b.raw.len();
+                b.raw.extend_from_slice(record.as_bytes());
+                b.bad.push((b.sales.len(), row, e, start, b.raw.len()));
+            }
         });
+        block.rows = true;
         match rows {
             Ok(n) => block.lines = n,
             Err(e) => block.error = Some(e),
@@ -484,14 +494,22 @@ pub struct Line<'a> {
     pub number: u64,
     pub file: Option<&'a str>,
     pub raw: &'a [u8],
+    /// A Parquet file's row rather than a line.
+    pub row: bool,
 }
 
 impl Line<'_> {
     /// Where it is, for reports and dead letters.
     pub fn at(&self) -> crate::report::At<'_> {
-        crate::report::At::Line {
-            file: self.file,
-            number: self.number,
+        match self.row {
+            false => crate::report::At::Line {
+                file: self.file,
+                number: self.number,
+            },
+            true => crate::report::At::Row {
+                file: self.file,
+                number: self.number,
+            },
         }
     }
 }
@@ -517,6 +535,7 @@ pub fn for_each_sale(
         }
         let name = names.as_ref().and_then(|n| n.get(file)).map(String::as_str);
         let raw = &block.raw;
+        let rows = block.rows;
         let base = file_lines;
         let mut report =
             |summary: &mut Summary,
@@ -526,6 +545,7 @@ pub fn for_each_sale(
                     number: base + line_no,
                     file: name,
                     raw: raw.get(*a..*b).unwrap_or_default(),
+                    row: rows,
                 };
                 bad(line, e)
             };
@@ -546,6 +566,7 @@ pub fn for_each_sale(
                 number: base + line_no,
                 file: name,
                 raw: &raw[a..b],
+                row: rows,
             };
             f(sale, partition, clock, line)?;
         }

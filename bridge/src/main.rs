@@ -9,6 +9,7 @@ mod input;
 mod kafka;
 mod out;
 mod parquet_input;
+mod parquet_output;
 mod report;
 mod shape;
 mod sources;

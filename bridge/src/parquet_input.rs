@@ -112,12 +112,13 @@ impl ParquetFile {
         self.starts.len()
     }
 
-    /// Decodes row group `group`: `f(row number within the group from 1, sale or why
-    /// not)` for each row in order; the number of rows.
+    /// Decodes row group `group`: `f(row number within the group from 1, sale or why not
+    /// with the row as a JSON object — what a dead letter keeps)` for each row in order;
+    /// the number of rows.
     pub fn decode_group(
         &self,
         group: usize,
-        mut f: impl FnMut(u64, Result<Sale, SaleError>),
+        mut f: impl FnMut(u64, Result<Sale, (SaleError, String)>),
     ) -> io::Result<u64> {
         let file = File::open(self.path.as_ref()).map_err(|e| {
             io::Error::new(
@@ -148,7 +149,17 @@ impl ParquetFile {
             for r in 0..batch.num_rows() {
                 row += 1;
                 let values = cols.iter().map(|(name, c)| (*name, cell(*c, r)));
-                f(row, Sale::from_named(values));
+                match Sale::from_named(values) {
+                    Ok(sale) => f(row, Ok(sale)),
+                    // Only a bad row is rebuilt whole, for the report and dead letters.
+                    Err(e) => {
+                        let record: serde_json::Map<String, Value> = cols
+                            .iter()
+                            .map(|(name, c)| (name.to_string(), cell(*c, r)))
+                            .collect();
+                        f(row, Err((e, Value::Object(record).to_string())));
+                    }
+                }
             }
         }
         Ok(row)

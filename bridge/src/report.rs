@@ -54,6 +54,11 @@ pub enum At<'a> {
         file: Option<&'a str>,
         number: u64,
     },
+    /// A row of a Parquet file.
+    Row {
+        file: Option<&'a str>,
+        number: u64,
+    },
     Offset {
         partition: u32,
         offset: i64,
@@ -70,6 +75,11 @@ impl std::fmt::Display for At<'_> {
                 file: Some(file),
                 number,
             } => write!(f, "{file} line {number}"),
+            At::Row { file: None, number } => write!(f, "row {number}"),
+            At::Row {
+                file: Some(file),
+                number,
+            } => write!(f, "{file} row {number}"),
             At::Offset { partition, offset } => write!(f, "partition {partition} offset {offset}"),
             At::Unknown(s) => f.write_str(s),
         }
@@ -196,6 +206,12 @@ impl Reporter {
                     env.insert("file".into(), (*file).into());
                 }
                 env.insert("line".into(), (*number).into());
+            }
+            At::Row { file, number } => {
+                if let Some(file) = file {
+                    env.insert("file".into(), (*file).into());
+                }
+                env.insert("row".into(), (*number).into());
             }
             At::Offset { partition, offset } => {
                 env.insert("partition".into(), (*partition).into());

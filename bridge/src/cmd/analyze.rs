@@ -96,9 +96,9 @@ pub struct Args {
     /// figures, and the cooldown's decision: shown or held back), exactly once.
     #[arg(long, value_name = "TOPIC", requires = "checkpoint_dir")]
     alerts_out: Option<String>,
-    /// Input: files of sale JSON lines — plain, gzip or zstd (found by their first
-    /// bytes) — folders (their files, by name) and globs, read one after another as one
-    /// stream; `-` or nothing reads stdin.
+    /// Input: files of sale JSON lines — plain, gzip or zstd — or Parquet (all found by
+    /// their first bytes), folders (their files, by name) and globs, read one after
+    /// another as one stream; `-` or nothing reads stdin (JSON lines).
     files: Vec<PathBuf>,
 }
 

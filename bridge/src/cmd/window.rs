@@ -35,10 +35,64 @@ pub struct Args {
     /// this file, unchanged, in a JSON envelope with the reason, its line and the watermark.
     #[arg(long, value_name = "FILE")]
     dead_letter: Option<PathBuf>,
-    /// Input: files of sale JSON lines — plain, gzip or zstd (found by their first
-    /// bytes) — folders (their files, by name) and globs, read one after another as one
-    /// stream; `-` or nothing reads stdin.
+    /// How to write the windows: JSON lines (to stdout, or --output), or a Parquet file
+    /// (--output required: typed columns, money as exact decimals, times in UTC).
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: Format,
+    /// Write the windows to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Input: files of sale JSON lines — plain, gzip or zstd — or Parquet (all found by
+    /// their first bytes), folders (their files, by name) and globs, read one after
+    /// another as one stream; `-` or nothing reads stdin (JSON lines).
     files: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Jsonl,
+    Parquet,
+}
+
+/// Where fired windows go.
+enum Sink {
+    Lines(Box<dyn Write>),
+    Parquet(Box<crate::parquet_output::WindowParquet>),
+}
+
+impl Sink {
+    fn open(format: Format, output: Option<&std::path::Path>) -> Res<Sink> {
+        Ok(match (format, output) {
+            (Format::Parquet, None) => {
+                return Err("--format parquet writes a file: give --output FILE".into())
+            }
+            (Format::Parquet, Some(p)) => {
+                Sink::Parquet(Box::new(crate::parquet_output::WindowParquet::create(p)?))
+            }
+            (Format::Jsonl, None) => Sink::Lines(Box::new(out::stdout())),
+            (Format::Jsonl, Some(p)) => Sink::Lines(Box::new(std::io::BufWriter::new(
+                std::fs::File::create(p)
+                    .map_err(|e| format!("cannot create {}: {e}", p.display()))?,
+            ))),
+        })
+    }
+
+    fn write(&mut self, r: hopscope_core::WindowResult) -> std::io::Result<()> {
+        match self {
+            Sink::Lines(w) => {
+                w.write_all(r.to_json().as_bytes())?;
+                w.write_all(b"\n")
+            }
+            Sink::Parquet(p) => p.push(r),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Sink::Lines(mut w) => w.flush(),
+            Sink::Parquet(p) => p.finish().map(|_| ()),
+        }
+    }
 }
 
 pub fn run(a: Args) -> Res<ExitCode> {
@@ -46,11 +100,10 @@ pub fn run(a: Args) -> Res<ExitCode> {
     config.emit_empty = a.emit_empty;
     let mut engine = HopWindows::new(config)?;
     let mut input = Input::open(&a.files, a.window.partitions, a.shape.file_shape()?)?;
-    let mut w = out::stdout();
-    let write_fired = |engine: &mut HopWindows, w: &mut dyn Write| -> std::io::Result<()> {
+    let mut w = Sink::open(a.format, a.output.as_deref())?;
+    let write_fired = |engine: &mut HopWindows, w: &mut Sink| -> std::io::Result<()> {
         while let Some(r) = engine.poll() {
-            w.write_all(r.to_json().as_bytes())?;
-            w.write_all(b"\n")?;
+            w.write(r)?;
         }
         Ok(())
     };
@@ -108,7 +161,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let report = report.into_inner();
     engine.flush();
     write_fired(&mut engine, &mut w)?;
-    w.flush()?;
+    w.finish()?;
     report.finish()?;
     let stats = engine.stats();
     if let Some(hint) = newest.hint(stats.dropped, summary.sales) {
