@@ -21,6 +21,7 @@ cargo build -q --release -p hopscope-bridge
 # End to end from the same JSON lines, next to DuckDB and Polars (windows checked equal).
 scripts/setup.sh bench
 .tools/bench-venv/bin/python tests/bench/peers.py --sales "${PEER_SALES:-1000000}"
+.tools/bench-venv/bin/python tests/bench/peers.py --sales "${PEER_SALES:-1000000}" --input parquet
 .tools/flink-venv/bin/python tests/flink/speed.py --events "${FLINK_EVENTS:-100000}"
 trunk build --release >/dev/null 2>&1
 node e2e/perf.mjs

@@ -410,19 +410,40 @@ impl Reader {
 fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
     if let Some((file, group)) = block.parquet.take() {
         let b = &mut *block;
-        let rows = file.decode_group(group, |row, sale| match sale {
-            Ok(sale) => {
-                b.sales.push_sale(&sale);
+        let b = std::cell::RefCell::new(b);
+        let rows = file.decode_group(
+            group,
+            |row, sale| {
+                let b = &mut *b.borrow_mut();
+                match sale {
+                    Ok(sale) => {
+                        b.sales.push_sale(&sale);
+                        b.partitions
+                            .push(partition_for_key(sale.seller.as_bytes(), partitions));
+                        b.spans.push((row, 0, 0));
+                    }
+                    Err((e, record)) => {
+                        let start = b.raw.len();
+                        b.raw.extend_from_slice(record.as_bytes());
+                        b.bad.push((b.sales.len(), row, e, start, b.raw.len()));
+                    }
+                }
+            },
+            |row, c| {
+                let b = &mut *b.borrow_mut();
+                b.sales.push_checked(
+                    c.id_sale,
+                    c.seller,
+                    c.category,
+                    c.product,
+                    c.sale_date,
+                    c.value,
+                );
                 b.partitions
-                    .push(partition_for_key(sale.seller.as_bytes(), partitions));
+                    .push(partition_for_key(c.seller.as_bytes(), partitions));
                 b.spans.push((row, 0, 0));
-            }
-            Err((e, record)) => {
-                let start = b.raw.len();
-                b.raw.extend_from_slice(record.as_bytes());
-                b.bad.push((b.sales.len(), row, e, start, b.raw.len()));
-            }
-        });
+            },
+        );
         block.rows = true;
         match rows {
             Ok(n) => block.lines = n,

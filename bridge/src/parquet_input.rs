@@ -112,13 +112,15 @@ impl ParquetFile {
         self.starts.len()
     }
 
-    /// Decodes row group `group`: `f(row number within the group from 1, sale or why not
-    /// with the row as a JSON object — what a dead letter keeps)` for each row in order;
-    /// the number of rows.
+    /// Decodes row group `group`, each row in order: `push(row number within the group
+    /// from 1, its checked fields)` for a row the fast path reads, else `f(row number, sale
+    /// or why not with the row as a JSON object — what a dead letter keeps)`; the number
+    /// of rows.
     pub fn decode_group(
         &self,
         group: usize,
         mut f: impl FnMut(u64, Result<Sale, (SaleError, String)>),
+        mut push: impl FnMut(u64, Checked<'_>),
     ) -> io::Result<u64> {
         let file = File::open(self.path.as_ref()).map_err(|e| {
             io::Error::new(
@@ -146,8 +148,15 @@ impl ParquetFile {
                 .iter()
                 .filter_map(|(_, name)| batch_column(&batch, name).map(|c| (*name, c)))
                 .collect();
+            let typed = Typed::of(&cols);
             for r in 0..batch.num_rows() {
                 row += 1;
+                // The common shapes of the common types straight into the batch; anything
+                // else (and every bad row) through the exact decoder.
+                if let Some(fast) = typed.as_ref().and_then(|t| t.row(r)) {
+                    push(row, fast);
+                    continue;
+                }
                 let values = cols.iter().map(|(name, c)| (*name, cell(*c, r)));
                 match Sale::from_named(values) {
                     Ok(sale) => f(row, Ok(sale)),
@@ -163,6 +172,206 @@ impl ParquetFile {
             }
         }
         Ok(row)
+    }
+}
+
+/// A sale's fields as the fast path read and checked them (see [`Typed::row`]).
+pub struct Checked<'a> {
+    pub id_sale: &'a str,
+    pub seller: &'a str,
+    /// `None`: the seed's default category.
+    pub category: Option<&'a str>,
+    pub product: &'a str,
+    pub sale_date: Micros,
+    pub value: hopscope_core::Cents,
+}
+
+/// A text column of one of Arrow's string layouts.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    Large(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+}
+
+impl<'a> Text<'a> {
+    fn of(c: &'a dyn Array) -> Option<Text<'a>> {
+        match c.data_type() {
+            DataType::Utf8 => Some(Text::Utf8(c.as_string::<i32>())),
+            DataType::LargeUtf8 => Some(Text::Large(c.as_string::<i64>())),
+            DataType::Utf8View => Some(Text::View(c.as_string_view())),
+            _ => None,
+        }
+    }
+
+    /// `None` for a null cell.
+    fn get(self, r: usize) -> Option<&'a str> {
+        match self {
+            Text::Utf8(a) => a.is_valid(r).then(|| a.value(r)),
+            Text::Large(a) => a.is_valid(r).then(|| a.value(r)),
+            Text::View(a) => a.is_valid(r).then(|| a.value(r)),
+        }
+    }
+}
+
+/// The columns of one batch, typed once, in the shapes the fast path reads: text as text,
+/// price as a double or a decimal of scale 2, quantity as an integer, sale_date as a
+/// timestamp or ISO text. Any other type sends the whole batch to the exact decoder.
+struct Typed<'a> {
+    id_sale: Text<'a>,
+    nm_product: Text<'a>,
+    seller: Text<'a>,
+    nm_category: Option<Text<'a>>,
+    /// Texts a sale keeps nowhere in a window but which must still be valid.
+    others: Vec<Text<'a>>,
+    price: Price<'a>,
+    quantity: Option<Quantity<'a>>,
+    sale_date: When<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Price<'a> {
+    F64(&'a arrow_array::Float64Array),
+    Cents(&'a arrow_array::Decimal128Array),
+}
+
+#[derive(Clone, Copy)]
+enum Quantity<'a> {
+    I32(&'a arrow_array::Int32Array),
+    I64(&'a arrow_array::Int64Array),
+}
+
+#[derive(Clone, Copy)]
+enum When<'a> {
+    /// Micros per unit (negative: units per micro).
+    Stamp(&'a dyn Array, i64),
+    Iso(Text<'a>),
+}
+
+impl<'a> Typed<'a> {
+    fn of(cols: &[(&'static str, &'a dyn Array)]) -> Option<Typed<'a>> {
+        let col = |name: &str| cols.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
+        let text = |name: &str| col(name).map(Text::of);
+        let mut others = Vec::new();
+        for name in ["id_product", "asin", "nm_brand", "tp_payment"] {
+            if let Some(t) = text(name) {
+                others.push(t?);
+            }
+        }
+        let price = match col("price")?.data_type() {
+            DataType::Float64 => Price::F64(col("price")?.as_primitive::<Float64Type>()),
+            DataType::Decimal128(_, 2) => {
+                Price::Cents(col("price")?.as_primitive::<Decimal128Type>())
+            }
+            _ => return None,
+        };
+        let quantity = match col("quantity") {
+            None => None,
+            Some(c) => Some(match c.data_type() {
+                DataType::Int32 => Quantity::I32(c.as_primitive::<Int32Type>()),
+                DataType::Int64 => Quantity::I64(c.as_primitive::<Int64Type>()),
+                _ => return None,
+            }),
+        };
+        let date = col("sale_date")?;
+        let sale_date = match date.data_type() {
+            DataType::Timestamp(TimeUnit::Second, _) => When::Stamp(date, 1_000_000),
+            DataType::Timestamp(TimeUnit::Millisecond, _) => When::Stamp(date, 1_000),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => When::Stamp(date, 1),
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => When::Stamp(date, -1_000),
+            _ => When::Iso(Text::of(date)?),
+        };
+        Some(Typed {
+            id_sale: text("id_sale")??,
+            nm_product: text("nm_product")??,
+            seller: text("seller")??,
+            nm_category: match text("nm_category") {
+                None => None,
+                Some(t) => Some(t?),
+            },
+            others,
+            price,
+            quantity,
+            sale_date,
+        })
+    }
+
+    /// Row `r`'s fields when they are certainly valid by [`Sale::from_json`]'s rules;
+    /// `None` sends the row to the exact decoder (which says what is wrong, if anything).
+    fn row(&self, r: usize) -> Option<Checked<'a>> {
+        use hopscope_core::money::MAX_PRICE;
+        use hopscope_core::sale::{MAX_QUANTITY, MAX_TEXT_BYTES};
+        let fits = |s: &str| s.len() <= MAX_TEXT_BYTES;
+        let required = |t: Text<'a>| t.get(r).filter(|s| fits(s) && !s.trim().is_empty());
+        for t in &self.others {
+            if !t.get(r).is_none_or(fits) {
+                return None;
+            }
+        }
+        let category = match self.nm_category.and_then(|t| t.get(r)) {
+            None => None,
+            Some(s) if !fits(s) => return None,
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(s),
+        };
+        let price = match self.price {
+            Price::F64(a) => {
+                hopscope_core::Cents::from_dollars(a.is_valid(r).then(|| a.value(r))?)?
+            }
+            Price::Cents(a) => {
+                hopscope_core::Cents(i64::try_from(a.is_valid(r).then(|| a.value(r))?).ok()?)
+            }
+        };
+        if price.0 <= 0 || price > MAX_PRICE {
+            return None;
+        }
+        let quantity = match self.quantity {
+            None => 1,
+            Some(q) => {
+                let n = match q {
+                    Quantity::I32(a) if a.is_valid(r) => i64::from(a.value(r)),
+                    Quantity::I64(a) if a.is_valid(r) => a.value(r),
+                    // An empty quantity is the seed's default, as in JSON.
+                    _ => 1,
+                };
+                if !(1..=i64::from(MAX_QUANTITY)).contains(&n) {
+                    return None;
+                }
+                n
+            }
+        };
+        let sale_date = match self.sale_date {
+            When::Stamp(a, per) => {
+                let v = match per {
+                    1_000_000 => a.as_primitive::<TimestampSecondType>().value(r),
+                    1_000 => a.as_primitive::<TimestampMillisecondType>().value(r),
+                    1 => a.as_primitive::<TimestampMicrosecondType>().value(r),
+                    _ => a.as_primitive::<TimestampNanosecondType>().value(r),
+                };
+                if a.is_null(r) {
+                    return None;
+                }
+                let micros = if per > 0 {
+                    v.checked_mul(per)?
+                } else {
+                    v.div_euclid(-per)
+                };
+                // Years 1 to 9999, which ISO-8601 text (the exact path) can write.
+                if !(-62_135_596_800_000_000..253_402_300_800_000_000).contains(&micros) {
+                    return None;
+                }
+                Micros(micros)
+            }
+            When::Iso(t) => Micros::parse_iso(t.get(r)?).ok()?,
+        };
+        Some(Checked {
+            id_sale: required(self.id_sale)?,
+            seller: required(self.seller)?,
+            category,
+            product: required(self.nm_product)?,
+            sale_date,
+            value: hopscope_core::Cents(price.0.checked_mul(quantity)?),
+        })
     }
 }
 
@@ -289,6 +498,168 @@ fn decimal_text(v: i128, scale: i8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path reads a row only when the exact decoder would read it the same way.
+    #[test]
+    fn the_fast_path_agrees_with_the_exact_decoder_on_every_row() {
+        use arrow_array::{
+            Decimal128Array, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
+            TimestampNanosecondArray,
+        };
+        use hopscope_core::sale::MAX_TEXT_BYTES;
+        let long = "x".repeat(MAX_TEXT_BYTES + 1);
+        let texts = |v: Vec<Option<&str>>| StringArray::from(v);
+        let n = 9;
+        let id = texts(vec![
+            Some("a"),
+            Some(" "),
+            None,
+            Some("d"),
+            Some("e"),
+            Some("f"),
+            Some("g"),
+            Some(long.as_str()),
+            Some("i"),
+        ]);
+        let product = texts(vec![Some("p"); n]);
+        let seller = texts(vec![
+            Some("s"),
+            Some("s"),
+            Some("s"),
+            Some(""),
+            Some("s"),
+            Some("s"),
+            Some("s"),
+            Some("s"),
+            Some("s"),
+        ]);
+        let category = texts(vec![
+            None,
+            Some(" "),
+            Some("c"),
+            Some("c"),
+            Some(long.as_str()),
+            Some("c"),
+            Some("c"),
+            Some("c"),
+            Some(" "),
+        ]);
+        let brand = texts(vec![
+            Some("b"),
+            None,
+            Some(long.as_str()),
+            Some("b"),
+            Some("b"),
+            Some("b"),
+            Some("b"),
+            Some("b"),
+            Some("b"),
+        ]);
+        let f64_price = Float64Array::from(vec![
+            Some(20.99),
+            Some(0.004),
+            Some(1.0),
+            None,
+            Some(f64::NAN),
+            Some(-3.0),
+            Some(1e12),
+            Some(5.0),
+            Some(2.5),
+        ]);
+        let dec_price = Decimal128Array::from(vec![
+            Some(2099),
+            Some(0),
+            Some(100),
+            None,
+            Some(1),
+            Some(-300),
+            Some(i128::MAX),
+            Some(500),
+            Some(250),
+        ])
+        .with_precision_and_scale(38, 2)
+        .unwrap();
+        let quantity = Int64Array::from(vec![
+            Some(2),
+            None,
+            Some(0),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(20_000),
+            Some(3),
+        ]);
+        let micros = TimestampMicrosecondArray::from(vec![
+            Some(1_705_831_200_123_456),
+            Some(0),
+            Some(1),
+            Some(2),
+            None,
+            Some(4),
+            Some(5),
+            Some(6),
+            Some(i64::MAX),
+        ]);
+        let nanos = TimestampNanosecondArray::from(vec![
+            Some(1_705_831_200_123_456_789),
+            Some(-1),
+            Some(1),
+            Some(2),
+            None,
+            Some(4),
+            Some(5),
+            Some(6),
+            Some(7),
+        ]);
+        let iso = texts(vec![
+            Some("2024-01-21T10:00:00.123456+00:00"),
+            Some("junk"),
+            None,
+            Some("2024-01-21T10:00:00Z"),
+            Some("2024-01-21 10:00:00"),
+            Some("2024-01-21T10:00:00Z"),
+            Some("2024-01-21T10:00:00Z"),
+            Some("2024-01-21T10:00:00Z"),
+            Some("2024-01-21T10:00:00Z"),
+        ]);
+        let prices: [&dyn Array; 2] = [&f64_price, &dec_price];
+        let dates: [&dyn Array; 3] = [&micros, &nanos, &iso];
+        let mut fast = 0;
+        for price in prices {
+            for date in dates {
+                let cols: Vec<(&'static str, &dyn Array)> = vec![
+                    ("id_sale", &id),
+                    ("nm_product", &product),
+                    ("nm_category", &category),
+                    ("nm_brand", &brand),
+                    ("seller", &seller),
+                    ("price", price),
+                    ("quantity", &quantity),
+                    ("sale_date", date),
+                ];
+                let typed = Typed::of(&cols).expect("common types");
+                for r in 0..n {
+                    let exact = Sale::from_named(cols.iter().map(|(k, c)| (*k, cell(*c, r))));
+                    let Some(c) = typed.row(r) else { continue };
+                    fast += 1;
+                    let sale = exact.unwrap_or_else(|e| {
+                        panic!("row {r}: fast read a row the exact decoder refuses: {e}")
+                    });
+                    assert_eq!(c.id_sale, sale.id_sale);
+                    assert_eq!(c.seller, sale.seller);
+                    assert_eq!(c.product, sale.nm_product);
+                    assert_eq!(
+                        c.category.unwrap_or(hopscope_core::sale::DEFAULT_CATEGORY),
+                        sale.nm_category
+                    );
+                    assert_eq!(c.sale_date, sale.sale_date, "row {r}");
+                    assert_eq!(c.value, sale.value(), "row {r}");
+                }
+            }
+        }
+        assert!(fast >= 6, "the fast path reads the good rows: {fast}");
+    }
 
     #[test]
     fn decimals_are_written_exactly() {

@@ -22,10 +22,23 @@ impl Cents {
         if !dollars.is_finite() || dollars.abs() > 9.0e15 {
             return None;
         }
-        // Go through the shortest decimal text so 0.285 (really 0.28499999…) rounds as a
-        // person reading "0.285" expects, matching Java's BigDecimal.valueOf(double).
+        // Most prices are whole cents already: when the nearest double to c/100 is this
+        // one, its shortest text is c/100 itself (cents are far apart next to a double's
+        // spacing below 1e13), so rounding that text gives c — no text needed.
+        if dollars.abs() < 1.0e13 {
+            let c = (dollars * 100.0).round();
+            if c / 100.0 == dollars {
+                return Some(Cents(c as i64));
+            }
+        }
+        Some(Cents::from_dollars_text(dollars))
+    }
+
+    /// Through the shortest decimal text, so 0.285 (really 0.28499999…) rounds as a person
+    /// reading "0.285" expects, matching Java's BigDecimal.valueOf(double).
+    fn from_dollars_text(dollars: f64) -> Cents {
         let text = format!("{dollars}");
-        Some(Cents(round_decimal_text_half_up(&text)))
+        Cents(round_decimal_text_half_up(&text))
     }
 
     /// The amount in dollars, for display and JSON.
@@ -134,6 +147,44 @@ fn round_text_half_up(text: &str, places: u32) -> i128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole-cent shortcut gives what the decimal text gives, for every kind of price.
+    #[test]
+    fn whole_cents_shortcut_equals_rounding_the_shortest_text() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut values: Vec<f64> = vec![
+            0.285,
+            1.005,
+            2.675,
+            0.1 + 0.2,
+            20.99,
+            1e7,
+            0.004,
+            0.005,
+            -0.285,
+        ];
+        for _ in 0..200_000 {
+            let cents = (next() % 1_000_000_000) as f64;
+            values.push(cents / 100.0);
+            values.push((next() % 10_000_000_000) as f64 / 1000.0);
+            values.push(
+                f64::from_bits(0x3ff0_0000_0000_0000 | (next() >> 12)) * (next() % 100_000) as f64,
+            );
+        }
+        for v in values {
+            assert_eq!(
+                Cents::from_dollars(v),
+                Some(Cents::from_dollars_text(v)),
+                "{v}"
+            );
+        }
+    }
 
     #[test]
     fn dollars_round_half_up_like_a_person_reads_them() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""hopscope next to its peers on the same JSON-lines files: DuckDB SQL and Polars.
+"""hopscope next to its peers on the same files: DuckDB SQL and Polars, on JSON lines or
+on Parquet (--input parquet: DuckDB writes it from the same sales).
 
     .tools/bench-venv/bin/python tests/bench/peers.py [--sales 1000000] [--hours 3]
-        [--shapes 15m/5m,15m/1s] [--peers duckdb,polars] [--runs 3]
+        [--shapes 15m/5m,15m/1s] [--peers duckdb,polars] [--runs 3] [--input parquet]
 
 `scripts/bench.sh` installs the venv (DuckDB and Polars from PyPI). For each window shape
 every tool reads the same generated file end to end (JSON decoding included) and computes
@@ -94,11 +95,21 @@ FROM placed GROUP BY ws ORDER BY ws
 """
 
 
+# The same query on a Parquet file whose sale_date is a TIMESTAMPTZ (as DuckDB wrote it).
+DUCKDB_PARQUET_SQL = DUCKDB_SQL.replace(
+    "epoch_us(CAST(sale_date AS TIMESTAMPTZ)) // 1000", "epoch_us(sale_date) // 1000").replace(
+    """read_json('{path}', format = 'newline_delimited',
+       columns = {{sale_date: 'VARCHAR', price: 'DOUBLE', quantity: 'INTEGER',
+                   seller: 'VARCHAR', nm_category: 'VARCHAR', nm_product: 'VARCHAR'}})""",
+    "read_parquet('{path}')")
+
+
 def run_duckdb(path, size_ms, slide_ms):
     import duckdb
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    rows = con.execute(DUCKDB_SQL.format(path=path, size=size_ms, slide=slide_ms)).fetchall()
+    sql = DUCKDB_PARQUET_SQL if path.endswith(".parquet") else DUCKDB_SQL
+    rows = con.execute(sql.format(path=path, size=size_ms, slide=slide_ms)).fetchall()
     con.close()
     return {ws: (n, cents(rev), cents(big), sel, cat, prod)
             for ws, n, rev, big, sel, cat, prod in rows}
@@ -106,12 +117,17 @@ def run_duckdb(path, size_ms, slide_ms):
 
 def run_polars(path, size_ms, slide_ms):
     import polars as pl
-    sales = (pl.scan_ndjson(path, schema={
-        "sale_date": pl.String, "price": pl.Float64, "quantity": pl.Int64,
-        "seller": pl.String, "nm_category": pl.String, "nm_product": pl.String})
+    if path.endswith(".parquet"):
+        scan = pl.scan_parquet(path)
+        t = pl.col("sale_date").dt.epoch("ms")
+    else:
+        scan = pl.scan_ndjson(path, schema={
+            "sale_date": pl.String, "price": pl.Float64, "quantity": pl.Int64,
+            "seller": pl.String, "nm_category": pl.String, "nm_product": pl.String})
+        t = pl.col("sale_date").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="ms").dt.epoch("ms")
+    sales = (scan
         .select(
-            t=pl.col("sale_date").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="ms")
-            .dt.epoch("ms"),
+            t=t,
             v=(pl.col("price") * 100).round(0).cast(pl.Int64) * pl.col("quantity"),
             seller="seller", nm_category="nm_category", nm_product="nm_product")
         .sort("t"))
@@ -150,6 +166,9 @@ def main():
     ap.add_argument("--shapes", default="15m/5m,15m/1s")
     ap.add_argument("--peers", default="duckdb,polars")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--input", choices=["jsonl", "parquet"], default="jsonl",
+                    help="the file every tool reads: JSON lines, or Parquet DuckDB wrote from them "
+                         "(sale_date a TIMESTAMPTZ, price a DOUBLE)")
     a = ap.parse_args()
     hopscope = os.path.abspath(a.hopscope)
     failed = False
@@ -161,11 +180,22 @@ def main():
                             "--duration", f"{int(a.hours * 3600)}s"], check=True, stdout=f)
         with open(path, "rb") as f:
             sales = sum(1 for _ in f)
+        if a.input == "parquet":
+            import duckdb
+            jsonl, path = path, os.path.join(tmp, "sales.parquet")
+            con = duckdb.connect()
+            con.execute(
+                f"COPY (SELECT * REPLACE (CAST(sale_date AS TIMESTAMPTZ) AS sale_date) FROM read_json('{jsonl}', "
+                "format = 'newline_delimited', columns = {id_sale: 'VARCHAR', id_product: 'VARCHAR', "
+                "nm_product: 'VARCHAR', nm_category: 'VARCHAR', nm_brand: 'VARCHAR', seller: 'VARCHAR', "
+                "price: 'DOUBLE', quantity: 'INTEGER', tp_payment: 'VARCHAR', sale_date: 'VARCHAR'})) "
+                f"TO '{path}' (FORMAT parquet)")
+            con.close()
         for shape in a.shapes.split(","):
             size, slide = shape.split("/")
             ours_s, _ = best_of(a.runs, lambda: run_hopscope(hopscope, path, size, slide))
             ours = hopscope_windows(hopscope, path, size, slide)
-            line = (f"peers sales={sales} hop={shape} hopscope_s={ours_s:.2f} "
+            line = (f"peers input={a.input} sales={sales} hop={shape} hopscope_s={ours_s:.2f} "
                     f"hopscope_eps={eps(sales, ours_s)}")
             for peer in a.peers.split(","):
                 # The peers are one to two orders of magnitude slower at a 1 s slide: one run.

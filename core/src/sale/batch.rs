@@ -109,6 +109,34 @@ impl SaleBatch {
         self.rows.push(row);
     }
 
+    /// Adds a sale whose fields a columnar reader has already checked by the rules of
+    /// [`Sale::from_json`] (its caller proves it: `bridge`'s Parquet fast path is tested
+    /// against [`Sale::from_named`]). `category: None` is the seed's default.
+    pub fn push_checked(
+        &mut self,
+        id_sale: &str,
+        seller: &str,
+        category: Option<&str>,
+        product: &str,
+        sale_date: Micros,
+        value: Cents,
+    ) {
+        let mut copy = |s: &str| {
+            let start = self.text.len();
+            self.text.push_str(s);
+            start..self.text.len()
+        };
+        let row = Row {
+            sale_date,
+            value,
+            id_sale: copy(id_sale),
+            seller: copy(seller),
+            category: category.map(&mut copy),
+            product: copy(product),
+        };
+        self.rows.push(row);
+    }
+
     fn push_scanned(&mut self, s: Scanned) {
         self.rows.push(Row {
             sale_date: s.sale_date,
