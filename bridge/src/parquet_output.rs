@@ -184,3 +184,21 @@ fn batch(
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every column of the window row is a Parquet column of the same name (the top
+    /// category and seller flattened beside theirs), so DuckDB's `SELECT revenue` reads
+    /// what `hopscope window` writes as `revenue`.
+    #[test]
+    fn the_parquet_columns_are_the_rows_columns() {
+        let schema = schema();
+        for c in &hopscope_core::window::COLUMNS {
+            assert!(schema.field_with_name(c.name).is_ok(), "{}", c.name);
+        }
+        let batch = batch(&[WindowResult::default()], Arc::new(schema)).unwrap();
+        assert_eq!(batch.num_rows(), 1);
+    }
+}

@@ -8,7 +8,7 @@
 //! is bounded ([`Agreement::PENDING`]) so a side that never answers (another window size,
 //! a job that stopped) cannot grow memory; windows that waited too long are counted.
 
-use crate::window::{TopKey, WindowResult};
+use crate::window::WindowResult;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The first field in which two windows with the same bounds differ.
@@ -127,49 +127,15 @@ impl Agreement {
     }
 }
 
-fn top(k: &Option<TopKey>) -> String {
-    k.as_ref()
-        .map_or("none".into(), |k| format!("{} ({} sales)", k.name, k.count))
-}
-
 /// The fields both engines compute, in the seed's order, as (name, ours, theirs) texts —
-/// what is compared, and what an inspector shows side by side.
-pub fn compared_fields(o: &WindowResult, t: &WindowResult) -> [(&'static str, String, String); 9] {
-    [
-        (
-            "sales_in_window",
-            o.sales_in_window.to_string(),
-            t.sales_in_window.to_string(),
-        ),
-        ("revenue", o.revenue.display_usd(), t.revenue.display_usd()),
-        (
-            "avg_ticket",
-            o.avg_ticket.display_usd(),
-            t.avg_ticket.display_usd(),
-        ),
-        (
-            "active_sellers",
-            o.active_sellers.to_string(),
-            t.active_sellers.to_string(),
-        ),
-        (
-            "active_categories",
-            o.active_categories.to_string(),
-            t.active_categories.to_string(),
-        ),
-        (
-            "active_products",
-            o.active_products.to_string(),
-            t.active_products.to_string(),
-        ),
-        (
-            "biggest_sale",
-            o.biggest_sale.display_usd(),
-            t.biggest_sale.display_usd(),
-        ),
-        ("top_category", top(&o.top_category), top(&t.top_category)),
-        ("top_seller", top(&o.top_seller), top(&t.top_seller)),
-    ]
+/// what is compared, and what an inspector shows side by side
+/// ([`crate::window::COLUMNS`]'s compared ones).
+pub fn compared_fields(o: &WindowResult, t: &WindowResult) -> Vec<(&'static str, String, String)> {
+    crate::window::COLUMNS
+        .iter()
+        .filter(|c| c.compared)
+        .map(|c| (c.name, (c.text)(o), (c.text)(t)))
+        .collect()
 }
 
 /// The first field in which they differ; `ticket_stddev` to a millionth (two engines
@@ -189,6 +155,7 @@ mod tests {
     use super::*;
     use crate::money::Cents;
     use crate::time::Timestamp;
+    use crate::window::TopKey;
 
     fn w(start_s: i64, sales: u64) -> WindowResult {
         WindowResult {

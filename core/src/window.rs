@@ -37,7 +37,7 @@ mod row;
 pub mod watermark;
 
 pub use config::{ConfigError, EventTime, TimeMode, WindowConfig};
-pub use result::{TopKey, WindowResult};
+pub use result::{Column, TopKey, WindowResult, COLUMNS};
 pub use row::{WindowRowError, WindowRowErrorKind};
 pub use watermark::{PartitionWatermark, Scope, Watermarks};
 

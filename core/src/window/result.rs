@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Money is exact cents internally and serialized as dollars with two decimals, which is
 /// what Flink's `ROUND(…, 2)` (HALF_UP) gives for revenue and average ticket.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WindowResult {
     pub window_start: Timestamp,
     pub window_end: Timestamp,
@@ -64,5 +64,112 @@ impl WindowResult {
     /// One JSON line, as `hopscope window` prints it.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("window results always serialize")
+    }
+}
+
+/// One column of a window row — what `hopscope window` writes, the Flink job's sink table
+/// declares, the agreement check compares and an inspector shows — and its value as text.
+pub struct Column {
+    pub name: &'static str,
+    pub text: fn(&WindowResult) -> String,
+    /// Compared between two engines' rows (`ticket_stddev` is compared to a millionth
+    /// instead: two engines sum squares in another order).
+    pub compared: bool,
+}
+
+fn top_text(k: &Option<TopKey>) -> String {
+    k.as_ref()
+        .map_or("none".into(), |k| format!("{} ({} sales)", k.name, k.count))
+}
+
+/// The window row's columns, in the seed's order: one table, so adding an aggregate adds
+/// a line here and the writers, readers and comparers that use it follow (a test checks
+/// the shipped Flink job declares exactly these).
+pub const COLUMNS: [Column; 12] = [
+    Column {
+        name: "window_start",
+        text: |w| w.window_start.to_iso(),
+        compared: false,
+    },
+    Column {
+        name: "window_end",
+        text: |w| w.window_end.to_iso(),
+        compared: false,
+    },
+    Column {
+        name: "sales_in_window",
+        text: |w| w.sales_in_window.to_string(),
+        compared: true,
+    },
+    Column {
+        name: "revenue",
+        text: |w| w.revenue.display_usd(),
+        compared: true,
+    },
+    Column {
+        name: "avg_ticket",
+        text: |w| w.avg_ticket.display_usd(),
+        compared: true,
+    },
+    Column {
+        name: "active_sellers",
+        text: |w| w.active_sellers.to_string(),
+        compared: true,
+    },
+    Column {
+        name: "active_categories",
+        text: |w| w.active_categories.to_string(),
+        compared: true,
+    },
+    Column {
+        name: "active_products",
+        text: |w| w.active_products.to_string(),
+        compared: true,
+    },
+    Column {
+        name: "biggest_sale",
+        text: |w| w.biggest_sale.display_usd(),
+        compared: true,
+    },
+    Column {
+        name: "top_category",
+        text: |w| top_text(&w.top_category),
+        compared: true,
+    },
+    Column {
+        name: "top_seller",
+        text: |w| top_text(&w.top_seller),
+        compared: true,
+    },
+    Column {
+        name: "ticket_stddev",
+        text: |w| format!("{:.6}", w.ticket_stddev),
+        compared: false,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped Flink job's sink table declares exactly the row's columns, in order.
+    #[test]
+    fn the_flink_jobs_sink_table_has_the_rows_columns() {
+        let sql = include_str!("../../../flink/windows.sql");
+        let table = &sql[sql.find("CREATE TABLE sales_windows (").unwrap()..];
+        let body = &table[table.find('(').unwrap() + 1..table.find(") WITH").unwrap()];
+        let declared: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|w| !w.starts_with("--"))
+            .collect();
+        let ours: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+        assert_eq!(declared, ours);
+        // And the JSON row carries every one of them.
+        let json: serde_json::Value =
+            serde_json::from_str(&WindowResult::default().to_json()).unwrap();
+        for c in &COLUMNS {
+            assert!(json.get(c.name).is_some(), "{} in the JSON row", c.name);
+        }
     }
 }
