@@ -140,6 +140,8 @@ pub enum ClientMessage {
 
 /// Why a frame could not be decoded. `Display` gives the reason a peer is told.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// New kinds may come: matches outside core need a catch-all arm (as globset's).
+#[non_exhaustive]
 pub enum ProtocolError {
     /// A client frame over [`MAX_CLIENT_FRAME`], refused before parsing.
     TooLarge { bytes: usize, max: usize },

@@ -290,6 +290,8 @@ pub struct SaleError {
 
 /// The rule a record or field broke.
 #[derive(Clone, Debug, PartialEq)]
+// New kinds may come: matches outside core need a catch-all arm (as globset's).
+#[non_exhaustive]
 pub enum SaleErrorKind {
     /// The record is over [`MAX_RECORD_BYTES`].
     TooLarge { bytes: usize },

@@ -53,6 +53,8 @@ pub struct RestoreError {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+// New kinds may come: matches outside core need a catch-all arm (as globset's).
+#[non_exhaustive]
 pub enum RestoreErrorKind {
     /// Not a snapshot at all, or a damaged one.
     NotASnapshot(String),

@@ -99,6 +99,8 @@ pub struct DurationError {
 
 /// What is wrong with a duration text.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// New kinds may come: matches outside core need a catch-all arm (as globset's).
+#[non_exhaustive]
 pub enum DurationErrorKind {
     /// `-5s`: durations here are lengths, never negative.
     Negative,
@@ -319,6 +321,8 @@ pub struct IsoTimeError {
 
 /// The rule an ISO-8601 text broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// New kinds may come: matches outside core need a catch-all arm (as globset's).
+#[non_exhaustive]
 pub enum IsoTimeErrorKind {
     /// Shorter than `YYYY-MM-DDTHH:MM:SS`.
     TooShort,

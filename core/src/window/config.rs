@@ -79,6 +79,8 @@ pub struct WindowConfig {
 
 /// Why a [`WindowConfig`] was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// New kinds may come: matches outside core need a catch-all arm (as globset's).
+#[non_exhaustive]
 pub enum ConfigError {
     /// The size is 0 or negative.
     SizeNotPositive(Span),
