@@ -12,7 +12,8 @@
 //!   are let through (a `--token` guards those).
 //! * **Token** (optional): `Authorization: Bearer …` or `?token=…`, compared in constant time.
 
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
 
 #[derive(Clone, Debug)]
@@ -35,6 +36,36 @@ pub enum Refusal {
     Origin(String),
     /// 401: the token is missing or wrong.
     Token,
+}
+
+impl Refusal {
+    /// The answer a refused request gets: its status and one line saying which option
+    /// admits it.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Refusal::Host(_) => StatusCode::MISDIRECTED_REQUEST,
+            Refusal::Origin(_) => StatusCode::FORBIDDEN,
+            Refusal::Token => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Host(host) => {
+                format!("Host {host:?} does not name this server (see serve --allow-host)\n")
+            }
+            Refusal::Origin(origin) => {
+                format!("origin {origin} may not connect (see serve --allow-origin)\n")
+            }
+            Refusal::Token => "a valid token is required (serve --token)\n".into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status(), self.message()).into_response()
+    }
 }
 
 /// A host and port, parsed strictly: `name`, `1.2.3.4`, `[::1]`, each with an optional port.
@@ -177,6 +208,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn each_refusal_is_its_status_and_names_the_option_that_admits_it() {
+        for (r, status, option) in [
+            (Refusal::Host("evil.example".into()), 421, "--allow-host"),
+            (
+                Refusal::Origin("http://evil.example".into()),
+                403,
+                "--allow-origin",
+            ),
+            (Refusal::Token, 401, "--token"),
+        ] {
+            assert_eq!(r.status().as_u16(), status);
+            assert!(r.message().contains(option), "{}", r.message());
+            assert_eq!(r.into_response().status().as_u16(), status);
+        }
+    }
 
     fn headers(origin: Option<&str>, host: &str, auth: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();

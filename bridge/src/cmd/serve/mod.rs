@@ -29,7 +29,7 @@ use crate::out::Res;
 use admission::{Admission, Refusal};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -528,15 +528,19 @@ where
 async fn check_host(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     match s.admission.check_host(req.headers()) {
         Ok(()) => next.run(req).await,
-        Err(_) => {
-            s.metrics.hosts_refused.fetch_add(1, Ordering::Relaxed);
-            (
-                StatusCode::MISDIRECTED_REQUEST,
-                "this Host does not name this server (see serve --allow-host)\n",
-            )
-                .into_response()
-        }
+        Err(r) => refuse(&s, r),
     }
+}
+
+/// A refused request: counted (Host refusals apart: they are DNS rebinding, not a
+/// misconfigured page), then answered with its status and the option that admits it.
+fn refuse(s: &Shared, r: Refusal) -> Response {
+    let counter = match r {
+        Refusal::Host(_) => &s.metrics.hosts_refused,
+        Refusal::Origin(_) | Refusal::Token => &s.metrics.refused,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    r.into_response()
 }
 
 /// Waits for the broker to accept us and for the topic, retrying with backoff. Each cause
@@ -591,26 +595,7 @@ async fn ws_upgrade(
         .admission
         .check(&headers, query.get("token").map(String::as_str))
     {
-        Err(Refusal::Host(host)) => {
-            s.metrics.hosts_refused.fetch_add(1, Ordering::Relaxed);
-            (
-                StatusCode::MISDIRECTED_REQUEST,
-                format!("Host {host:?} does not name this server (see --allow-host)\n"),
-            )
-                .into_response()
-        }
-        Err(Refusal::Origin(origin)) => {
-            s.metrics.refused.fetch_add(1, Ordering::Relaxed);
-            (
-                StatusCode::FORBIDDEN,
-                format!("origin {origin} may not connect (see --allow-origin)\n"),
-            )
-                .into_response()
-        }
-        Err(Refusal::Token) => {
-            s.metrics.refused.fetch_add(1, Ordering::Relaxed);
-            (StatusCode::UNAUTHORIZED, "a valid token is required\n").into_response()
-        }
+        Err(r) => refuse(&s, r),
         Ok(()) => ws
             .max_message_size(MAX_CLIENT_FRAME)
             .max_frame_size(MAX_CLIENT_FRAME)
