@@ -529,8 +529,8 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       ['lesson-size', 'abc', /must start with a number/, '10s'],
       ['lesson-size', '', /must start with a number/, '10s'],
       ['lesson-size', '10.5s', /unknown unit|must start/, '10s'],
-      ['lesson-size', '0', /above zero/, '10s'],
-      ['lesson-slide', '30s', /must not exceed the size/, '2s'],
+      ['lesson-size', '0', /must be positive/, '10s'],
+      ['lesson-slide', '30s', /must not exceed size/, '2s'],
       ['lesson-slide', '1ms', /at most 900/, '2s'],
       ['lesson-delay', '-1s', /must not be negative/, '2s'],
     ]) {
@@ -563,7 +563,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`bad values in a shared link are named by their fields, and the page still opens (${w}px)`, async () => {
     const { page, errors } = await openPage(browser, `${srv.base}?tab=teach&size=4s&slide=9s&delay=-1s`, { width: w, height: h });
-    assert.match(await page.textContent('[data-testid=lesson-slide-error]'), /from the link: .*must not exceed the size \(4s\)/);
+    assert.match(await page.textContent('[data-testid=lesson-slide-error]'), /from the link: .*must not exceed size \(4s\)/);
     assert.match(await page.textContent('[data-testid=lesson-delay-error]'), /from the link/);
     assert.equal(await page.inputValue('[data-testid=lesson-size]'), '4s');
     assert.equal(await page.inputValue('[data-testid=lesson-slide]'), '2s');

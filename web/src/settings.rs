@@ -112,9 +112,7 @@ pub type FieldError = String;
 /// A window size: a duration with its unit, above zero.
 pub fn parse_size(text: &str) -> Result<Span, FieldError> {
     let s = Span::parse(text).map_err(|e| e.to_string())?;
-    if s.0 <= 0 {
-        return Err(format!("the window size must be above zero, got {s}"));
-    }
+    engine_accepts(s, s)?;
     Ok(s)
 }
 
@@ -122,20 +120,22 @@ pub fn parse_size(text: &str) -> Result<Span, FieldError> {
 /// than [`MAX_WINDOWS_PER_SALE`] windows.
 pub fn parse_slide(text: &str, size: Span) -> Result<Span, FieldError> {
     let s = Span::parse(text).map_err(|e| e.to_string())?;
-    if s.0 <= 0 {
-        return Err(format!("the slide must be above zero, got {s}"));
-    }
     check_shape(size, s)?;
     Ok(s)
 }
 
-/// Size and slide together: slide ≤ size, and a drawable number of windows per sale.
+/// What the engine refuses, in its own words (`WindowConfig::validate`), so the page and
+/// the command line say the same thing.
+fn engine_accepts(size: Span, slide: Span) -> Result<(), FieldError> {
+    hopscope_core::WindowConfig::hop(size, slide, hopscope_core::TimeMode::Processing)
+        .validate()
+        .map_err(|e| e.to_string())
+}
+
+/// Size and slide together: what the engine accepts, and a drawable number of windows per
+/// sale.
 pub fn check_shape(size: Span, slide: Span) -> Result<(), FieldError> {
-    if slide > size {
-        return Err(format!(
-            "the slide ({slide}) must not exceed the size ({size}): sales between windows would be lost"
-        ));
-    }
+    engine_accepts(size, slide)?;
     if size.0 / slide.0 > MAX_WINDOWS_PER_SALE {
         return Err(format!(
             "{size} / {slide} puts each sale in {} windows; the teaching view draws at most {MAX_WINDOWS_PER_SALE} (the seed's 15m / 1s)",
@@ -495,7 +495,7 @@ mod tests {
         assert_eq!(s.size, Span::seconds(4));
         assert_eq!(s.slide, Span::seconds(2), "the slide stays a good one");
         assert!(
-            problems[0].1.contains("must not exceed the size"),
+            problems[0].1.contains("must not exceed size"),
             "{problems:?}"
         );
         let (s, problems) = Settings::from_query_checked("size=1d&slide=1s");
@@ -507,7 +507,7 @@ mod tests {
             s.slide
         );
         let (_, problems) = Settings::from_query_checked("size=0");
-        assert!(problems[0].1.contains("above zero"), "{problems:?}");
+        assert!(problems[0].1.contains("must be positive"), "{problems:?}");
         assert!(parse_size("10.5s").is_err());
         assert!(parse_size("").is_err());
         assert!(parse_rate("-5").is_err());
