@@ -8,6 +8,7 @@ pub mod agree;
 pub mod catalog;
 pub mod csv;
 pub mod detect;
+pub mod field_error;
 pub mod generate;
 pub mod money;
 pub mod partition;

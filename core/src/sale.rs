@@ -282,11 +282,7 @@ impl<'de> Deserialize<'de> for Top {
 
 /// Why a record is not a valid sale: which field (none when the record as a whole is
 /// unreadable), and what rule it broke.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SaleError {
-    pub field: Option<&'static str>,
-    pub kind: SaleErrorKind,
-}
+pub type SaleError = crate::field_error::FieldError<SaleErrorKind>;
 
 /// The rule a record or field broke.
 #[derive(Clone, Debug, PartialEq)]
@@ -332,15 +328,6 @@ impl SaleError {
     /// A record of `bytes` bytes, over [`MAX_RECORD_BYTES`]: refused before reading it.
     pub fn too_large(bytes: usize) -> SaleError {
         SaleError::record(SaleErrorKind::TooLarge { bytes })
-    }
-    fn record(kind: SaleErrorKind) -> SaleError {
-        SaleError { field: None, kind }
-    }
-    fn field(field: &'static str, kind: SaleErrorKind) -> SaleError {
-        SaleError {
-            field: Some(field),
-            kind,
-        }
     }
 }
 

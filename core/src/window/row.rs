@@ -15,11 +15,7 @@ use std::fmt;
 
 /// Why a window row could not be read: the field at fault (none when the record as a whole
 /// is unreadable) and the cause.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WindowRowError {
-    pub field: Option<&'static str>,
-    pub kind: WindowRowErrorKind,
-}
+pub type WindowRowError = crate::field_error::FieldError<WindowRowErrorKind>;
 
 /// What is wrong with a results-topic row or one of its fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,10 +53,7 @@ impl fmt::Display for WindowRowError {
 impl std::error::Error for WindowRowError {}
 
 fn err(field: &'static str, kind: WindowRowErrorKind) -> WindowRowError {
-    WindowRowError {
-        field: Some(field),
-        kind,
-    }
+    WindowRowError::field(field, kind)
 }
 
 fn wrong(field: &'static str, expected: &'static str) -> WindowRowError {
@@ -159,14 +152,11 @@ impl WindowResult {
     /// window bounds, the seed's seven aggregates and `ticket_stddev`; optional (absent or
     /// `null`): the top keys, `top_categories`/`top_sellers` and `sales_per_partition`.
     pub fn from_json(bytes: &[u8]) -> Result<WindowResult, WindowRowError> {
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| WindowRowError {
-            field: None,
-            kind: WindowRowErrorKind::NotJson(e.to_string()),
-        })?;
-        let o = value.as_object().ok_or(WindowRowError {
-            field: None,
-            kind: WindowRowErrorKind::NotAnObject,
-        })?;
+        let value: Value = serde_json::from_slice(bytes)
+            .map_err(|e| WindowRowError::record(WindowRowErrorKind::NotJson(e.to_string())))?;
+        let o = value
+            .as_object()
+            .ok_or(WindowRowError::record(WindowRowErrorKind::NotAnObject))?;
         let window_start = time(o, "window_start")?;
         let window_end = time(o, "window_end")?;
         if window_end <= window_start {
