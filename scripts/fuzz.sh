@@ -2,10 +2,8 @@
 # Fuzzes the decoders of outside input with cargo fuzz (libFuzzer + AddressSanitizer).
 #   scripts/fuzz.sh                      every target for 20 s each (what `make test` runs)
 #   scripts/fuzz.sh 3600 sale_json       one target for an hour
-# Targets: sale_json (Kafka record values; the fast path against the exact decoder), client_message (browser → bridge frames),
-# server_message (bridge → browser frames), relay_session (a client session in serve),
-# catalog (user catalog files for generate --catalog), window_row (results-topic rows for
-# analyze --windows-topic).
+# Targets: every fuzz/fuzz_targets/<target>.rs (each says what it fuzzes; fuzz/Cargo.toml
+# names its binary), so a new target is fuzzed by `make test` once it is there.
 # Seeds are in fuzz/seeds/<target>; what the
 # fuzzer learns accumulates in fuzz/corpus/<target> (not committed), and a failing input
 # is written to fuzz/artifacts/<target>/ with the command that replays it.
@@ -17,7 +15,9 @@ scripts/setup.sh fuzz
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(sale_json client_message server_message relay_session catalog window_row)
+if [ ${#targets[@]} -eq 0 ]; then
+  for f in fuzz/fuzz_targets/*.rs; do targets+=("$(basename "$f" .rs)"); done
+fi
 
 cd fuzz # its rust-toolchain.toml selects the pinned nightly
 log=$(mktemp)
