@@ -243,6 +243,16 @@ pub fn find(id: &str) -> Option<Exercise> {
     all().into_iter().find(|e| e.id == id)
 }
 
+/// The indices of the choices (window starts) for which `right` holds.
+fn indices(starts: &[i64], right: impl Fn(&i64) -> bool) -> Vec<usize> {
+    starts
+        .iter()
+        .enumerate()
+        .filter(|(_, st)| right(st))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 fn window_text(start: i64, size: i64) -> String {
     format!("[{}, {})", secs(start), secs(start + size))
 }
@@ -321,13 +331,7 @@ fn align(s: &Setup) -> Question {
         .map(|w| w.0 .0)
         .unwrap_or(t);
     let slide = s.slide.0;
-    let (choices, at) = {
-        let mut c = vec![first, t, 0, t.div_euclid(slide) * slide];
-        c.sort_unstable();
-        c.dedup();
-        let at = c.iter().position(|x| *x == first).unwrap_or(0);
-        (c, at)
-    };
+    let (choices, at) = numbers(first, &[t, 0, t.div_euclid(slide) * slide]);
     let traps = choices
         .iter()
         .map(|c| {
@@ -373,12 +377,7 @@ fn join(s: &Setup) -> Question {
         .map(|k| lo + k * s.slide.0)
         .take_while(|x| *x <= hi)
         .collect();
-    let correct: Vec<usize> = starts
-        .iter()
-        .enumerate()
-        .filter(|(_, st)| holding.contains(st) && e.counts_in(**st, size))
-        .map(|(i, _)| i)
-        .collect();
+    let correct = indices(&starts, |st| holding.contains(st) && e.counts_in(*st, size));
     let t = e.event_time.0;
     let traps: Vec<Option<String>> = starts
         .iter()
@@ -551,12 +550,7 @@ fn fire(s: &Setup) -> Question {
         .take(fired.len() + 3)
         .collect();
     let wm = after.watermark().unwrap_or_default().0;
-    let correct = open
-        .iter()
-        .enumerate()
-        .filter(|(_, st)| fired.contains(st))
-        .map(|(i, _)| i)
-        .collect();
+    let correct = indices(&open, |st| fired.contains(st));
     let traps = open
         .iter()
         .map(|st| {
@@ -646,14 +640,11 @@ fn late_question(s: &Setup, step: Step) -> Question {
         Pushed::LateJoined { joined, .. } => joined as usize,
         Pushed::Dropped { .. } => 0,
     };
-    let mut options: Vec<usize> = vec![0, 1, windows, joined];
-    options.sort_unstable();
-    options.dedup();
-    let at = options.iter().position(|n| *n == joined).unwrap_or(0);
+    let (options, at) = numbers(joined as i64, &[0, 1, windows as i64]);
     let traps = options
         .iter()
         .map(|n| {
-            Some(if *n == windows {
+            Some(if *n == windows as i64 {
                 "Fired windows never change (Flink emits each row once, with no allowed lateness): a late sale joins only its windows that have not fired.".to_string()
             } else if *n == 0 {
                 "Late is not lost: a sale behind the watermark still joins its windows that have not fired yet.".to_string()
@@ -811,12 +802,7 @@ fn end(s: &Setup) -> Question {
         .collect();
     starts.sort_unstable();
     starts.dedup();
-    let correct = starts
-        .iter()
-        .enumerate()
-        .filter(|(_, st)| open.contains(st))
-        .map(|(i, _)| i)
-        .collect();
+    let correct = indices(&starts, |st| open.contains(st));
     let traps = starts
         .iter()
         .map(|st| {
@@ -862,12 +848,7 @@ fn processing(s: &Setup) -> Question {
     let mut starts: Vec<i64> = by_arrival.iter().chain(&by_event).copied().collect();
     starts.sort_unstable();
     starts.dedup();
-    let correct = starts
-        .iter()
-        .enumerate()
-        .filter(|(_, st)| by_arrival.contains(st))
-        .map(|(i, _)| i)
-        .collect();
+    let correct = indices(&starts, |st| by_arrival.contains(st));
     let traps = starts
         .iter()
         .map(|st| {
