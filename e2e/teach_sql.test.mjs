@@ -280,6 +280,13 @@ for (const [w, h] of SIZES) {
     // Nothing wider than the page on a phone.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `no sideways scroll: ${overflow}px`);
+    // The seed's 15 min / 1 s: 900 windows per sale — a readable lane, and the page stays responsive.
+    await page.goto(`${srv.base}?tab=teach&size=15m&slide=1s&seed=2`);
+    await next(page, 8);
+    await page.click('[data-testid=kinds] > summary');
+    await page.waitForSelector('[data-testid=kinds-svg]');
+    assert.match(await page.textContent('[data-testid=kind-lane][data-kind=HOP] .lane-label'), /the first 24 rows of \d+ drawn/);
+    assert.ok(await page.locator('[data-testid=kind-window][data-kind=HOP]').count() <= 24 * 40, 'a bounded drawing');
     assert.deepEqual(errors, []);
   });
 }

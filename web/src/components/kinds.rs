@@ -90,6 +90,25 @@ fn label(kind: &WindowKind) -> String {
     }
 }
 
+/// Window updates the panel may compute per draw (sales × windows per sale): the exact
+/// engine is O(windows) per sale, and a lesson at 15 min / 1 s after hours of Play holds
+/// 5,000 sales × 900 windows — seconds of a frozen page.
+pub const MAX_WORK: u64 = 300_000;
+
+/// The work of computing `kinds` over `sales` sales, when it is over [`MAX_WORK`].
+pub fn too_much(kinds: &[WindowKind], sales: usize) -> Option<u64> {
+    let per_sale = kinds
+        .iter()
+        .map(|k| match *k {
+            WindowKind::Tumble { .. } | WindowKind::Session { .. } => 1,
+            WindowKind::Hop { size, slide } => (size.0 / slide.0.max(1)).max(1) as u64,
+            WindowKind::Cumulate { step, size } => (size.0 / step.0.max(1)).max(1) as u64,
+        })
+        .sum::<u64>();
+    let work = per_sale.saturating_mul(sales as u64);
+    (work > MAX_WORK).then_some(work)
+}
+
 /// Windows packed into as few rows as overlap allows (first fit, by start).
 fn pack<'a>(windows: &[(&'a KindRow, bool)]) -> Vec<Vec<(&'a KindRow, bool)>> {
     let mut sorted = windows.to_vec();
@@ -106,6 +125,9 @@ fn pack<'a>(windows: &[(&'a KindRow, bool)]) -> Vec<Vec<(&'a KindRow, bool)>> {
     }
     rows
 }
+
+/// Rows of overlapping windows drawn per lane.
+const MAX_LANE_ROWS: usize = 24;
 
 const W: f64 = 640.0;
 const PAD: f64 = 8.0;
@@ -137,6 +159,17 @@ pub fn kinds_panel(p: &KindsProps) -> Html {
     let lesson = &page.lesson;
     let gap = Span(GAPS[(*gap_at).min(GAPS.len() - 1)]);
     let kinds = lesson_kinds(lesson.config.size, lesson.config.slide, gap, *per_seller);
+    if let Some(work) = too_much(&kinds, lesson.events.len()) {
+        return html! {
+            <details class="kinds" data-testid="kinds" open=true ontoggle={on_toggle}>
+                <summary>{ title }</summary>
+                <p class="muted" data-testid="kinds-too-much">{ format!(
+                    "{} under these windows is {work} window updates — too many to compute here without freezing the page. Compare the kinds on a coarser slide (fewer windows per sale) or after Reset.",
+                    count(lesson.events.len() as u64, "sale", "sales")
+                ) }</p>
+            </details>
+        };
+    }
     let Some(runs) = lesson.kinds(&kinds) else {
         return html! {
             <details class="kinds" data-testid="kinds" open=true ontoggle={on_toggle}>
@@ -303,7 +336,10 @@ fn timeline(lesson: &crate::lesson::Lesson, kinds: &[WindowKind], runs: &[KindRu
     let mut y = LANE_HEAD + 14.0;
     let mut lanes = Vec::new();
     for ((kind, run), ws) in kinds.iter().zip(runs).zip(&windows) {
-        let packed = pack(ws);
+        let mut packed = pack(ws);
+        // At 15 min / 1 s a sale is in 900 windows: draw a readable lane, say what is left.
+        let hidden_rows = packed.len().saturating_sub(MAX_LANE_ROWS);
+        packed.truncate(MAX_LANE_ROWS);
         let top = y;
         let mut bars = Vec::new();
         for (i, row) in packed.iter().enumerate() {
@@ -323,7 +359,8 @@ fn timeline(lesson: &crate::lesson::Lesson, kinds: &[WindowKind], runs: &[KindRu
         lanes.push(html! {
             <g data-testid="kind-lane" data-kind={kind.name()}>
                 <text x={PAD.to_string()} y={format!("{:.1}", top + 11.0)} class="lane-label">{
-                    format!("{} — {}", label(kind), count(run.rows.len() as u64, "row", "rows"))
+                    format!("{} — {}{}", label(kind), count(run.rows.len() as u64, "row", "rows"),
+                        if hidden_rows > 0 { format!(" (overlapping windows: the first {MAX_LANE_ROWS} rows of {} drawn)", MAX_LANE_ROWS + hidden_rows) } else { String::new() })
                 }</text>
                 { for bars }
             </g>
@@ -359,6 +396,15 @@ fn timeline(lesson: &crate::lesson::Lesson, kinds: &[WindowKind], runs: &[KindRu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_seeds_shape_after_hours_of_play_is_refused_not_frozen_on() {
+        let seed = lesson_kinds(Span::minutes(15), Span::seconds(1), Span::seconds(2), false);
+        assert!(too_much(&seed, 20).is_none(), "a short lesson is fine");
+        assert!(too_much(&seed, 5_000).is_some());
+        let lesson = lesson_kinds(Span::seconds(10), Span::seconds(2), Span::seconds(2), true);
+        assert!(too_much(&lesson, crate::lesson::KEPT_EVENTS).is_none());
+    }
 
     #[test]
     fn cumulate_steps_by_the_slide_or_the_nearest_divisor_below_it() {
