@@ -1,5 +1,5 @@
 //! Reading sale JSON lines from files (plain, gzip or zstd: see `sources.rs`) and Parquet
-//! files (`parquet_input.rs`: a block per row group), folders,
+//! files (`parquet_input.rs`: blocks of at most 32k rows), folders,
 //! globs or stdin: threads read and decode, the caller windows.
 //!
 //! `hopscope window` and `analyze` on a file spent their time decoding JSON, not
@@ -55,14 +55,14 @@ struct Block {
     lines: u64,
     /// Which input it is from (index into [`Input::names`]); a block never spans two.
     file: usize,
-    /// Instead of lines: a Parquet file's row group, to decode (`parquet_input.rs`).
+    /// Instead of lines: a block of a Parquet file's rows, to decode (`parquet_input.rs`).
     parquet: Option<(Arc<ParquetFile>, usize)>,
     /// Its records are a Parquet file's rows (reports say "row"; `raw` holds only the bad
     /// ones, as JSON objects).
     rows: bool,
 }
 
-/// An input opened: lines to cut into blocks, or a Parquet file's row groups.
+/// An input opened: lines to cut into blocks, or a Parquet file's blocks of rows.
 enum Opened {
     Lines(Box<dyn Read + Send>),
     Parquet(Arc<ParquetFile>),
@@ -206,7 +206,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
 /// The reading thread: cuts the input into blocks of whole lines, in turn to each decoder.
 struct Reader {
     source: Box<dyn Read + Send>,
-    /// Reading a Parquet file instead: it, and its next row group.
+    /// Reading a Parquet file instead: it, and its next block of rows.
     parquet: Option<(Arc<ParquetFile>, usize)>,
     /// `--field`/`--time-format` given (Parquet refused).
     shaped: bool,
@@ -230,10 +230,10 @@ impl Reader {
                 return; // the caller is gone
             };
             block.file = self.file;
-            // A Parquet file: a block per row group, decoded where lines are.
+            // A Parquet file: blocks of its rows, decoded where lines are.
             if let Some((file, next)) = self.parquet.as_mut() {
                 let mut error = None;
-                if *next < file.row_groups() {
+                if *next < file.parts() {
                     block.parquet = Some((file.clone(), *next));
                     *next += 1;
                 } else {
@@ -408,11 +408,11 @@ impl Reader {
 
 /// A decoding thread's work on one block: every line to a sale or a reason.
 fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
-    if let Some((file, group)) = block.parquet.take() {
+    if let Some((file, part)) = block.parquet.take() {
         let b = &mut *block;
         let b = std::cell::RefCell::new(b);
-        let rows = file.decode_group(
-            group,
+        let rows = file.decode_part(
+            part,
             |row, sale| {
                 let b = &mut *b.borrow_mut();
                 match sale {

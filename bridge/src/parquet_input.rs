@@ -17,7 +17,8 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use hopscope_core::{Micros, Sale, SaleError};
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
 };
 use parquet::arrow::ProjectionMask;
 use serde_json::Value;
@@ -43,9 +44,15 @@ pub struct ParquetFile {
     meta: ArrowReaderMetadata,
     /// The sale fields present, by their index among the file's top-level columns.
     columns: Vec<(usize, &'static str)>,
-    /// Rows before each row group.
-    starts: Vec<u64>,
+    /// The blocks it is read in: (row group, first row in it, rows), at most
+    /// [`BLOCK_ROWS`] each, so a file written with huge row groups (Spark's 128 MB) is
+    /// held a block at a time, as a JSON file is.
+    parts: Vec<(usize, usize, usize)>,
 }
+
+/// Rows per block: about as many sales as a 1 MiB block of JSON lines holds, times ten
+/// (a Parquet block is cheaper to hand over than to decode).
+const BLOCK_ROWS: usize = 32 * 1024;
 
 fn bad(path: &Path, why: impl std::fmt::Display) -> io::Error {
     io::Error::new(
@@ -59,8 +66,13 @@ impl ParquetFile {
         let f = File::open(path).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
         })?;
-        let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new())
-            .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
+        // The page index, when the writer kept one, lets a block skip the pages before it.
+        let meta = ArrowReaderMetadata::load(
+            &f,
+            ArrowReaderOptions::new()
+                .with_offset_index_policy(parquet::file::metadata::PageIndexPolicy::Optional),
+        )
+        .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
         let schema = meta.schema().clone();
         let mut columns = Vec::new();
         for name in Sale::field_names() {
@@ -94,31 +106,36 @@ impl ParquetFile {
                 ),
             ));
         }
-        let mut starts = Vec::new();
-        let mut rows = 0u64;
-        for g in meta.metadata().row_groups() {
-            starts.push(rows);
-            rows += g.num_rows().max(0) as u64;
+        let mut parts = Vec::new();
+        for (g, group) in meta.metadata().row_groups().iter().enumerate() {
+            let rows = group.num_rows().max(0) as usize;
+            let mut first = 0;
+            while first < rows {
+                let len = BLOCK_ROWS.min(rows - first);
+                parts.push((g, first, len));
+                first += len;
+            }
         }
         Ok(ParquetFile {
             path: Arc::new(path.to_path_buf()),
             meta,
             columns,
-            starts,
+            parts,
         })
     }
 
-    pub fn row_groups(&self) -> usize {
-        self.starts.len()
+    /// The blocks the file is read in.
+    pub fn parts(&self) -> usize {
+        self.parts.len()
     }
 
-    /// Decodes row group `group`, each row in order: `push(row number within the group
-    /// from 1, its checked fields)` for a row the fast path reads, else `f(row number, sale
+    /// Decodes block `part` ([`ParquetFile::parts`]), each row in order: `push(row number
+    /// within the block from 1, its checked fields)` for a row the fast path reads, else `f(row number, sale
     /// or why not with the row as a JSON object — what a dead letter keeps)`; the number
     /// of rows.
-    pub fn decode_group(
+    pub fn decode_part(
         &self,
-        group: usize,
+        part: usize,
         mut f: impl FnMut(u64, Result<Sale, (SaleError, String)>),
         mut push: impl FnMut(u64, Checked<'_>),
     ) -> io::Result<u64> {
@@ -133,8 +150,14 @@ impl ParquetFile {
             builder.parquet_schema(),
             self.columns.iter().map(|(i, _)| *i),
         );
+        let Some(&(group, first, len)) = self.parts.get(part) else {
+            return Ok(0);
+        };
+        let selection =
+            RowSelection::from(vec![RowSelector::skip(first), RowSelector::select(len)]);
         let reader = builder
             .with_row_groups(vec![group])
+            .with_row_selection(selection)
             .with_projection(mask)
             .with_batch_size(BATCH_ROWS)
             .build()
@@ -449,9 +472,9 @@ fn cell(c: &dyn Array, r: usize) -> Value {
                 n => micros(v.div_euclid(n)),
             }
         }
-        DataType::Date32 => {
-            micros(i64::from(c.as_primitive::<Date32Type>().value(r)) * 86_400_000_000)
-        }
+        DataType::Date32 => micros(
+            i64::from(c.as_primitive::<Date32Type>().value(r)).saturating_mul(86_400_000_000),
+        ),
         // Text without its UTF-8 annotation: the decoder's own checks apply to it.
         DataType::Binary => Value::from(String::from_utf8_lossy(c.as_binary::<i32>().value(r))),
         DataType::LargeBinary => {
@@ -480,19 +503,20 @@ fn uuid_text(b: &[u8]) -> String {
     )
 }
 
+/// The decimal as text; a value no text can hold (a scale beyond 38) as the largest.
 fn decimal_text(v: i128, scale: i8) -> String {
+    let p = 10i128.checked_pow(u32::from(scale.unsigned_abs()));
     if scale <= 0 {
-        return (v * 10i128.pow(u32::from(scale.unsigned_abs()))).to_string();
+        return p
+            .and_then(|p| v.checked_mul(p))
+            .map_or_else(|| "1e39".into(), |x| x.to_string());
     }
-    let p = 10i128.pow(scale as u32);
+    let Some(p) = p else {
+        return "0".into();
+    };
     let sign = if v < 0 { "-" } else { "" };
-    let a = v.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        a / p.unsigned_abs(),
-        a % p.unsigned_abs(),
-        width = scale as usize
-    )
+    let (a, p) = (v.unsigned_abs(), p.unsigned_abs());
+    format!("{sign}{}.{:0width$}", a / p, a % p, width = scale as usize)
 }
 
 #[cfg(test)]
@@ -667,5 +691,8 @@ mod tests {
         assert_eq!(decimal_text(-5, 2), "-0.05");
         assert_eq!(decimal_text(7, 0), "7");
         assert_eq!(decimal_text(7, -2), "700");
+        // Scales no decimal can have do not panic: the price decoder refuses the text.
+        assert_eq!(decimal_text(i128::MAX, -100), "1e39");
+        assert_eq!(decimal_text(1, 100), "0");
     }
 }
