@@ -495,15 +495,22 @@ fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
 #[derive(Default, Debug)]
 pub struct Summary {
     pub lines: u64,
+    /// Parquet rows (not lines).
+    pub rows: u64,
     pub sales: u64,
     pub malformed: u64,
 }
 
 impl Summary {
     pub fn describe(&self) -> String {
+        let read = match (self.lines, self.rows) {
+            (l, 0) => format!("{l} lines"),
+            (0, r) => format!("{r} rows"),
+            (l, r) => format!("{l} lines and {r} rows"),
+        };
         format!(
-            "{} lines: {} sales, {} malformed (skipped)",
-            self.lines, self.sales, self.malformed
+            "{read}: {} sales, {} malformed (skipped)",
+            self.sales, self.malformed
         )
     }
 }
@@ -594,7 +601,10 @@ pub fn for_each_sale(
         for e in errors {
             report(&mut summary, e)?;
         }
-        summary.lines += block.lines;
+        match rows {
+            true => summary.rows += block.lines,
+            false => summary.lines += block.lines,
+        }
         file_lines += block.lines;
         if let Some(e) = block.error.take() {
             return Err(e);

@@ -92,7 +92,8 @@ def main():
                 "FROM read_json_auto('sales.jsonl')) TO 'bad_row.parquet' (FORMAT parquet)")
     e = window(*SHAPES[1], "bad_row.parquet", "--dead-letter", "dead.jsonl")
     err = e.stderr.decode()
-    check(e.returncode == 0 and "row 5: field `price` must be greater than 0" in err and " 1 malformed" in err,
+    check(e.returncode == 0 and "row 5: field `price` must be greater than 0" in err and " rows: " in err
+          and " 1 malformed" in err,
           f"a bad row is reported by its row and skipped: {[l for l in err.splitlines() if 'price' in l][:1]}")
     dead = [json.loads(l) for l in open("dead.jsonl")]
     check(len(dead) == 1 and dead[0].get("row") == 5 and json.loads(dead[0]["record"])["price"] == -1.0,
