@@ -257,6 +257,10 @@ for (const [w, h] of SIZES) {
     // HOP 10 s / 2 s holds five windows per instant, TUMBLE one: more windows for the same sales.
     assert.ok(await windows('HOP') > 2 * await windows('TUMBLE'), `${await windows('HOP')} HOP windows, ${await windows('TUMBLE')} TUMBLE`);
     assert.match(await summary('CUMULATE'), /^CUMULATE by 2 s to 10 s: \d+ rows?, \d+ windows? open; \d+ late sales? joined windows not fired, \d+ in none$/);
+    // When each row was emitted: the sale whose arrival moved the watermark past its end.
+    await page.click('[data-testid=kind][data-kind=HOP] summary');
+    assert.match(await page.locator('[data-testid=kind][data-kind=HOP] [data-testid=kind-row-fired]').first().textContent(),
+      /^when the sale at -?[\d.]+ s arrived \(clock [\d.]+ s\)$/);
     // The too-late sale is in no TUMBLE window (its one window fired long ago).
     assert.match(await summary('TUMBLE'), /, 1 in none$/);
     // The SQL of each names its table function with the lesson's source table.
@@ -275,7 +279,7 @@ for (const [w, h] of SIZES) {
     assert.ok(sql.includes('SESSION(TABLE sales PARTITION BY seller, DESCRIPTOR(sale_ts), INTERVAL \'10\' SECOND)'), sql);
     await page.click('[data-testid=kind][data-kind=SESSION] summary');
     const head = await page.locator('[data-testid=kind][data-kind=SESSION] th').allTextContents();
-    assert.equal(head.at(-1), 'seller');
+    assert.deepEqual(head.slice(8), ['seller', 'emitted'], 'the SQL\'s seller column, then when each row was emitted');
     await page.locator("[data-testid=kinds]").screenshot({ path: shot(`teach-kinds-${w}`) });
     // Nothing wider than the page on a phone.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -348,6 +352,7 @@ test('the lesson\'s SQL, run unchanged in Apache Flink on the lesson\'s sales fi
       assert.ok(krows.length > 0 && krows.length < 60, `${kind}: ${krows.length} rows, all listed`);
       const summary = await k.locator('[data-testid=kind-summary]').textContent();
       assert.match(summary, /, 0 windows open;/, `${kind}: the end of input fired every window: ${summary}`);
+      assert.ok((await k.locator('[data-testid=kind-row-fired]').allTextContents()).includes('at the end of input'), `${kind}: the newest rows came with the end of input`);
       cases.push({ dir: kdir, rows: krows, slide: `${slide} ${kind}${slide === '3s' && kind === 'SESSION' ? ' PARTITION BY seller, gap 3 s' : ''}` });
     }
     if (slide === '3s') refusedBadge.text = await page.textContent('[data-testid=flink-badge]');

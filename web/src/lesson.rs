@@ -1329,6 +1329,40 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_row_names_the_sale_that_fired_it() {
+        let mut l = lesson(10, 2);
+        for _ in 0..25 {
+            l.next_event();
+        }
+        let kinds = [
+            WindowKind::Hop {
+                size: Span::seconds(10),
+                slide: Span::seconds(2),
+            },
+            WindowKind::Session {
+                gap: Span::seconds(2),
+                per_seller: false,
+            },
+        ];
+        let runs = l.kinds(&kinds).unwrap();
+        let mut fired = 0;
+        for run in &runs {
+            for r in &run.rows {
+                let e = &l.events[r.fired_after.expect("fired by a sale, the input goes on")];
+                // Its arrival moved the watermark (newest − 2 s) to the window's end − 1 ms.
+                let newest = l.events[..=r.fired_after.unwrap()]
+                    .iter()
+                    .map(|e| e.event_time.0)
+                    .max()
+                    .unwrap();
+                assert!(newest - 2_000 >= r.end.0 - 1, "{r:?} fired by {e:?}");
+                fired += 1;
+            }
+        }
+        assert!(fired > 3);
+    }
+
+    #[test]
     fn a_script_plays_exactly_its_sales_and_reads_back_from_its_text() {
         // Sales at 1 s, 3 s and 7 s, then one from 0.5 s arriving at 9 s: the watermark is
         // 7 s − 2 s = 5 s by then, so two of its windows have fired — it is late.

@@ -233,7 +233,7 @@ pub fn kinds_panel(p: &KindsProps) -> Html {
                         <p>{ what_it_does(kind) }</p>
                         <pre class="sql-text" data-testid="kind-sql"><code>{ sql }</code></pre>
                         <button onclick={copy} aria-label={format!("Copy the {} query", kind.name())}>{ "Copy the SQL" }</button>
-                        { rows_table(kind, run) }
+                        { rows_table(kind, run, &lesson.events) }
                     </details>
                 }
             }) }
@@ -253,7 +253,20 @@ fn summary(kind: &WindowKind, run: &KindRun) -> String {
     )
 }
 
-fn rows_table(kind: &WindowKind, run: &KindRun) -> Html {
+/// When a row was emitted: the sale whose arrival moved the watermark past its end, or the
+/// end of input.
+fn fired_text(r: &KindRow, events: &[crate::lesson::LessonEvent]) -> String {
+    match r.fired_after.and_then(|i| events.get(i)) {
+        Some(e) => format!(
+            "when the sale at {} arrived (clock {})",
+            secs(e.event_time.0),
+            secs(e.arrival.0)
+        ),
+        None => "at the end of input".into(),
+    }
+}
+
+fn rows_table(kind: &WindowKind, run: &KindRun, events: &[crate::lesson::LessonEvent]) -> Html {
     if run.rows.is_empty() {
         return html! { <p class="muted" data-testid="kind-rows-empty">{ "No row yet: no window with sales has fired." }</p> };
     }
@@ -274,6 +287,7 @@ fn rows_table(kind: &WindowKind, run: &KindRun) -> Html {
                     <th scope="col" class="num">{ "avg_ticket" }</th><th scope="col" class="num">{ "biggest_sale" }</th>
                     <th scope="col" class="num">{ "active_sellers" }</th>
                     if per_seller { <th scope="col">{ "seller" }</th> }
+                    <th scope="col" class="muted">{ "emitted" }</th>
                 </tr></thead>
                 <tbody>
                 { for run.rows[hidden..].iter().map(|r| html! {
@@ -287,6 +301,7 @@ fn rows_table(kind: &WindowKind, run: &KindRun) -> Html {
                         <td class="num">{ r.biggest.display_plain() }</td>
                         <td class="num">{ r.active_sellers() }</td>
                         if per_seller { <td>{ r.seller.clone().unwrap_or_default() }</td> }
+                        <td class="muted" data-testid="kind-row-fired">{ fired_text(r, events) }</td>
                     </tr>
                 }) }
                 </tbody>
