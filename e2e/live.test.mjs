@@ -229,6 +229,12 @@ test('live mode shows Flink\'s windows beside its own, all equal', async () => {
     assert.equal(await metric('hopscope_window_rows_missed_total'), 0);
     assert.ok(Number(equal) > 200, text);
     assert.match(text, new RegExp(`topic ${t}-windows`));
+    // The topic was written seconds ago but its sales are dated over the last 20 minutes:
+    // the texts measure the data in sale time, the clock the windows are on.
+    assert.match(await page.textContent('[data-testid=live-time-status]'),
+      /younger than a window, so this page reads all of it\. Its earliest sale is dated \S+: windows ending before \S+ hold less than a whole window\./);
+    assert.match(await page.textContent('[data-testid=no-alerts]'),
+      /^No alert yet: the windows hold (1[5-9]|20) min( \d+ s)? of the topic's data, .* so they need 30 min of data/);
     // The inspector sets Flink's row beside the page's for a window, field by field.
     await page.click('[data-testid=inspect-newest]');
     const flinkRow = page.locator('[data-testid=window-inspector-flink]');

@@ -80,6 +80,10 @@ pub struct Shop {
     pub sellers_unlisted: bool,
     /// Sales from partitions numbered [`MAX_PARTITIONS`] or more (counted, not itemised).
     pub beyond_partitions: u64,
+    /// The earliest time the windows count a sale at: its sale time in event time, its
+    /// arrival in processing time — the clock the windows' bounds are on, so that
+    /// [`Shop::ran_for`] compares like with like (a live topic's sales may be dated long
+    /// before the page read them).
     pub first_sale: Option<Timestamp>,
     /// Windows fired since the start (what the KPIs, charts and alerts follow).
     pub windows_fired: u64,
@@ -162,7 +166,12 @@ impl Shop {
 
     pub fn push(&mut self, sale: &Sale, partition: u32, now: Timestamp) {
         self.total_sales += 1;
-        self.first_sale.get_or_insert(now);
+        let counted_at = if self.is_event_time() {
+            sale.event_time()
+        } else {
+            now
+        };
+        self.first_sale = Some(self.first_sale.map_or(counted_at, |f| f.min(counted_at)));
         let p = partition as usize;
         // A partition number comes from the bridge: it must not size the page's memory.
         if p < MAX_PARTITIONS {
@@ -284,7 +293,8 @@ impl Shop {
         ))
     }
 
-    /// How long the shop has run: from its first sale to the end of the newest window.
+    /// How much data the windows have seen: from the earliest sale they count to the end of
+    /// the newest window, on the windows' own clock.
     pub fn ran_for(&self) -> Span {
         match (self.first_sale, self.latest()) {
             (Some(first), Some(w)) => w.window_end.since(first),
@@ -301,6 +311,11 @@ impl Shop {
             .iter()
             .map(|k| (*k, self.analytics.cooldown().state(*k)))
             .collect()
+    }
+
+    /// The growth (either way) that raises an alert: 0.15 = 15%.
+    pub fn growth_threshold(&self) -> f64 {
+        self.analytics.detect_config().growth_threshold
     }
 
     /// The cooldown's bounds and ratios.
@@ -382,6 +397,37 @@ mod tests {
         assert!(
             w.sales_per_partition.len() <= hopscope_core::window::watermark::MAX_TRACKED_PARTITIONS
         );
+    }
+
+    /// A live topic's sales may be dated long before the page reads them (a back-filled
+    /// topic): in event time the data the windows hold is measured in sale time, not from
+    /// the moment the page read its first record.
+    #[test]
+    fn in_event_time_the_data_held_is_measured_in_sale_time() {
+        let config = GeneratorConfig {
+            seed: 4,
+            rate: 2.0,
+            ..GeneratorConfig::default()
+        };
+        let mut gen = SaleGenerator::new(Catalog::embedded(), &config);
+        let end = config.start.plus(Span::minutes(20));
+        // Read an hour after the last sale was made, all within one second of page time.
+        let read_at = end.plus(Span::minutes(60));
+        let (mut shop, mut sim) = (Shop::event_time(), Shop::new());
+        for (i, g) in std::iter::from_fn(|| gen.poll(end)).enumerate() {
+            let now = read_at.plus(Span(i as i64 % 1_000));
+            shop.push(&g.sale, g.partition, now);
+            sim.push(&g.sale, g.partition, now);
+        }
+        assert!(shop.windows_fired > 0);
+        let held = shop.ran_for();
+        assert!(
+            held >= Span::minutes(19) && held <= Span::minutes(20),
+            "{held:?}"
+        );
+        // In processing time the same records arrived within a second: no window of data yet.
+        sim.advance(read_at.plus(Span::seconds(2)));
+        assert!(sim.ran_for() <= Span::seconds(2), "{:?}", sim.ran_for());
     }
 
     /// The drop a spike causes when it leaves the window is explained; the spike is not.

@@ -34,22 +34,12 @@ pub fn alerts(p: &AlertsProps) -> Html {
                 </table>
             </details>
             if shop.alerts.is_empty() {
-                <p class="muted" data-testid="no-alerts">{
-                    if page.live_active() {
-                        let size = crate::shop::Shop::event_time().window_size();
-                        let have = shop.ran_for().0.min(size.0);
-                        format!(
-                            "No alert yet: the windows hold {} of {} of the topic's data{}. Alerts compare a window with the one before; a spike on the topic shows here (hopscope produce --scenario spike@0s,factor=10,for=30s).",
-                            crate::format::human_span(have),
-                            crate::format::human_span(size.0),
-                            if have < size.0 { " so far" } else { "" }
-                        )
-                    } else if shop.ran_for() < hopscope_core::Span::minutes(30) {
-                        "No events detected yet. Try a scenario once the shop has run for 30 minutes.".to_string()
-                    } else {
-                        "No alerts: the shop has been calm (growth within ±15%, no dominant seller or category, no outlier). Trigger a scenario to see one.".to_string()
-                    }
-                }</p>
+                <p class="muted" data-testid="no-alerts">{ quiet_text(
+                    shop.ran_for(),
+                    shop.window_size(),
+                    shop.growth_threshold(),
+                    page.live_active(),
+                ) }</p>
             }
             <ol class="alerts" aria-live="polite">
                 { for shop.alerts.iter().map(|(a, why)| html! {
@@ -63,5 +53,88 @@ pub fn alerts(p: &AlertsProps) -> Html {
                 }) }
             </ol>
         </section>
+    }
+}
+
+/// A spike written to the live topic, for the quiet texts to suggest.
+const TOPIC_SPIKE: &str = "hopscope produce --scenario spike@0s,factor=10,for=30s";
+
+/// What the feed says while no alert has fired: how much data the windows hold (on their
+/// own clock: sale time for a live topic's back-dated sales too) and what each kind of
+/// alert needs. Growth compares a window with the one that ended where it starts, so it
+/// needs two windows of data; the other kinds can show from the first window.
+fn quiet_text(
+    ran: hopscope_core::Span,
+    size: hopscope_core::Span,
+    growth_threshold: f64,
+    live: bool,
+) -> String {
+    use crate::format::human_span;
+    let two = hopscope_core::Span(size.0 * 2);
+    let growth = format!(
+        "growth alerts compare a window with the {} before it, so they need {} of data",
+        human_span(size.0),
+        human_span(two.0)
+    );
+    let calm = format!(
+        "growth within ±{}%, no dominant seller or category, no outlier",
+        (growth_threshold * 100.0).round()
+    );
+    match (live, ran < size, ran < two) {
+        (true, true, _) => format!(
+            "No alert yet: the windows hold {} of {} of the topic's data so far. Seller and category alerts can show from the first window; {growth}. A spike on the topic shows here ({TOPIC_SPIKE}).",
+            human_span(ran.0),
+            human_span(size.0)
+        ),
+        (true, false, true) => format!(
+            "No alert yet: the windows hold {} of the topic's data, no dominant seller or category, no outlier; {growth}. A spike on the topic shows here ({TOPIC_SPIKE}).",
+            human_span(ran.0)
+        ),
+        (true, false, false) => format!(
+            "No alerts: the topic has been calm ({calm}). A spike on the topic shows here ({TOPIC_SPIKE})."
+        ),
+        (false, _, true) => format!(
+            "No events detected yet. Try a scenario once the shop has run for {}.",
+            human_span(two.0)
+        ),
+        (false, _, false) => {
+            format!("No alerts: the shop has been calm ({calm}). Trigger a scenario to see one.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quiet_text;
+    use hopscope_core::Span;
+
+    #[test]
+    fn the_quiet_feed_says_how_much_data_the_windows_hold_and_what_alerts_need() {
+        let size = Span::minutes(15);
+        let live = |ran| quiet_text(ran, size, 0.15, true);
+        assert!(live(Span::seconds(90)).starts_with(
+            "No alert yet: the windows hold 1 min 30 s of 15 min of the topic's data so far."
+        ));
+        // A topic whose sales span 20 minutes holds a whole window, whatever its age.
+        let whole = live(Span::minutes(20));
+        assert!(
+            whole.starts_with("No alert yet: the windows hold 20 min of the topic's data"),
+            "{whole}"
+        );
+        assert!(whole.contains("so they need 30 min of data"), "{whole}");
+        assert!(live(Span::minutes(31))
+            .starts_with("No alerts: the topic has been calm (growth within ±15%"));
+        // The threshold and the window come from the configuration.
+        let other = quiet_text(Span::minutes(11), Span::minutes(5), 0.25, true);
+        assert!(
+            other.starts_with("No alerts: the topic has been calm (growth within ±25%"),
+            "{other}"
+        );
+        assert_eq!(
+            quiet_text(Span::minutes(29), size, 0.15, false),
+            "No events detected yet. Try a scenario once the shop has run for 30 min."
+        );
+        assert!(quiet_text(Span::minutes(30), size, 0.15, false)
+            .starts_with("No alerts: the shop has been calm"));
     }
 }

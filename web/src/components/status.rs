@@ -73,7 +73,7 @@ pub fn status(p: &StatusProps) -> Html {
                         <p class="muted" data-testid="live-time-status">{ format!(
                             "Windows by sale time, one watermark per partition (Flink's Kafka source; a partition silent for {} stops holding it). {} Watermark {}.",
                             crate::shop::LIVE_IDLE_TIMEOUT,
-                            warm_text(from, live.topic_since.or(live.first_record)),
+                            warm_text(from, live.topic_since.or(live.first_record), shop.first_sale, shop.window_size()),
                             shop.watermark().map(|w| w.to_string()).unwrap_or_else(|| "not yet (waiting for every partition)".into())) }</p>
                     }
                 }
@@ -170,12 +170,74 @@ fn age_text(age: hopscope_core::Span) -> String {
     }
 }
 
-fn warm_text(from: hopscope_core::Timestamp, first: Option<hopscope_core::Timestamp>) -> String {
-    match first {
+/// Where a warm start began and whether its first window is whole. `from` and `written`
+/// (the topic's oldest record) are Kafka timestamps, when records were written; the windows
+/// are on sale time, which a topic's records may carry from long before (a back-filled or
+/// replayed topic), so the sentence names both clocks rather than calling a window complete
+/// or partial from the write times alone.
+fn warm_text(
+    from: hopscope_core::Timestamp,
+    written: Option<hopscope_core::Timestamp>,
+    earliest_sale: Option<hopscope_core::Timestamp>,
+    size: hopscope_core::Span,
+) -> String {
+    match written {
         // Records from well after the warm start: the topic began since.
-        Some(first) if first.since(from) > hopscope_core::Span::seconds(60) => format!(
-            "Warm start from {from}, but the topic's first record is from {first}: it is younger than a window, so the first windows cover its whole life so far and fill as it grows."
-        ),
+        Some(first) if first.since(from) > hopscope_core::Span::seconds(60) => {
+            let whole = match earliest_sale {
+                Some(e) => format!(
+                    " Its earliest sale is dated {e}: windows ending before {} hold less than a whole window.",
+                    e.plus(size)
+                ),
+                None => " Its first windows fill as it grows.".to_string(),
+            };
+            format!(
+                "Warm start from {from}, but the topic's first record was written at {first}: it is younger than a window, so this page reads all of it.{whole}"
+            )
+        }
         _ => format!("Warm start from {from}: the first window shown is complete."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::warm_text;
+    use hopscope_core::{Span, Timestamp};
+
+    #[test]
+    fn a_warm_start_on_a_young_topic_names_both_clocks() {
+        let t = |s: &str| Timestamp::parse_iso(s).unwrap();
+        let from = t("2026-12-07T08:54:43Z");
+        let size = Span::minutes(15);
+        // Written 16 s ago, its sales dated from 20 minutes ago (a back-filled topic).
+        let text = warm_text(
+            from,
+            Some(t("2026-12-07T09:09:41Z")),
+            Some(t("2026-12-07T08:49:41Z")),
+            size,
+        );
+        assert!(
+            text.contains("younger than a window, so this page reads all of it"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "windows ending before 2026-12-07T09:04:41.000Z hold less than a whole window"
+            ),
+            "{text}"
+        );
+        // No sale yet.
+        assert!(warm_text(from, Some(t("2026-12-07T09:09:41Z")), None, size)
+            .ends_with("Its first windows fill as it grows."));
+        // A topic older than the warm start.
+        assert_eq!(
+            warm_text(
+                from,
+                Some(t("2026-12-01T00:00:00Z")),
+                Some(t("2026-12-01T00:00:00Z")),
+                size
+            ),
+            "Warm start from 2026-12-07T08:54:43.000Z: the first window shown is complete."
+        );
     }
 }
