@@ -23,7 +23,7 @@ use std::fmt;
 /// The snapshot format's name.
 pub const FORMAT: &str = "hopscope-analytics";
 /// The snapshot format's version: bumped whenever the state's shape changes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Header {

@@ -46,7 +46,7 @@ use crate::sale::SaleView;
 use crate::time::Timestamp;
 use config::{first_unfired_start, first_window_start};
 use keys::{Interner, Multiset};
-use pane::{Acc, Item, Pane};
+use pane::{Acc, Item, Key, Pane};
 use std::collections::{BTreeMap, VecDeque};
 
 /// What the engine needs of a sale. Borrowed, so pushing allocates nothing.
@@ -293,13 +293,13 @@ impl HopWindows {
                 watermark,
             };
         }
-        let item = Item {
-            value: event.value.0,
-            seller: self.sellers.id(event.seller),
-            category: self.categories.id(event.category),
-            product: self.products.id(event.product),
-            partition: event.partition,
-        };
+        let item = Item::new(
+            event.value.0,
+            self.sellers.id(event.seller),
+            self.categories.id(event.category),
+            self.products.id(event.product),
+            event.partition,
+        );
         let index = t.div_euclid(self.pane);
         self.pane_mut(index).add(&item);
         if late && self.acc_lo <= index && index < self.acc_hi {
@@ -343,11 +343,11 @@ impl HopWindows {
             .chain(self.hot.iter().map(|(i, p)| (i, p)));
         let (mut count, mut keys, mut lo, mut hi) = (0usize, 0usize, i64::MAX, i64::MIN);
         for (&i, p) in panes {
-            if p.count == 0 {
+            if p.totals.count == 0 {
                 continue;
             }
             count += 1;
-            keys += p.sellers.len() + p.categories.len() + p.products.len() + p.partitions.len();
+            keys += p.keys.iter().map(|m| m.len()).sum::<usize>();
             lo = lo.min(i * self.pane);
             hi = hi.max((i + 1) * self.pane);
         }
@@ -465,7 +465,7 @@ impl HopWindows {
             if start.saturating_add(self.size) - 1 > self.watermark {
                 break;
             }
-            if self.config.emit_empty && self.acc.count == 0 {
+            if self.config.emit_empty && self.acc.totals.count == 0 {
                 start = self.skip_long_empty_run(start);
             }
             self.fire(start);
@@ -509,7 +509,7 @@ impl HopWindows {
 
     /// Start of the next window to fire, or `None` when no window can hold events yet.
     fn next_window(&self) -> Option<i64> {
-        if self.acc.count > 0 {
+        if self.acc.totals.count > 0 {
             return Some(self.next_start);
         }
         // The running window is empty: skip to the first window containing the next pane
@@ -570,8 +570,8 @@ impl HopWindows {
         self.next_start = start + self.slide;
         // After the input ends, a timeline stops at the last window holding data.
         let trailing = self.flushed && self.panes.range(hi..).next().is_none();
-        if self.acc.count > 0 || (self.config.emit_empty && !trailing) {
-            let r = self.result(start);
+        if self.acc.totals.count > 0 || (self.config.emit_empty && !trailing) {
+            let r = self.finish(start);
             self.out.push_back(r);
             self.stats.windows_fired += 1;
         }
@@ -585,9 +585,13 @@ impl HopWindows {
         }
     }
 
-    fn result(&self, start: i64) -> WindowResult {
+    /// The finish step: the window starting at `start` as a row, from the running
+    /// aggregate (its totals, keyed counters and maximum). Every derived field — the
+    /// average, the distinct counts, the top lists, the standard deviation — is computed
+    /// here and only here.
+    fn finish(&self, start: i64) -> WindowResult {
         let a = &self.acc;
-        let n = a.count;
+        let n = a.totals.count;
         let share = |c: u64| if n == 0 { 0.0 } else { c as f64 / n as f64 };
         let top = |m: &Multiset, names: &Interner| {
             m.top(|id| names.name(id)).map(|(id, count)| TopKey {
@@ -607,40 +611,41 @@ impl HopWindows {
                 .collect()
         };
         let mut per_partition = vec![0u64; self.config.partitions as usize];
-        for &p in a.partitions.live() {
+        let partitions = &a.keys[Key::Partition];
+        for &p in partitions.live() {
             let p = p as usize;
             if p >= per_partition.len() {
                 per_partition.resize(p + 1, 0);
             }
-            per_partition[p] = a.partitions.count(p as u32);
+            per_partition[p] = partitions.count(p as u32);
         }
         let stddev = if n == 0 {
             0.0
         } else {
             let n = i128::from(n);
-            let s = i128::from(a.sum);
+            let s = i128::from(a.totals.sum);
             // n²·variance = n·Σv² − (Σv)², exact in integers.
-            let n2_var = (n * a.sum_sq - s * s).max(0) as f64;
+            let n2_var = (n * a.totals.sum_sq - s * s).max(0) as f64;
             n2_var.sqrt() / n as f64 / 100.0
         };
         WindowResult {
             window_start: Timestamp(start),
             window_end: Timestamp(start + self.size),
             sales_in_window: n,
-            revenue: Cents(a.sum),
+            revenue: Cents(a.totals.sum),
             avg_ticket: if n == 0 {
                 Cents(0)
             } else {
-                Cents(div_round_half_up(i128::from(a.sum), i128::from(n)) as i64)
+                Cents(div_round_half_up(i128::from(a.totals.sum), i128::from(n)) as i64)
             },
-            active_sellers: a.sellers.distinct() as u64,
-            active_categories: a.categories.distinct() as u64,
-            active_products: a.products.distinct() as u64,
+            active_sellers: a.keys[Key::Seller].distinct() as u64,
+            active_categories: a.keys[Key::Category].distinct() as u64,
+            active_products: a.keys[Key::Product].distinct() as u64,
             biggest_sale: Cents(a.max.front().map_or(0, |(_, m)| *m)),
-            top_category: top(&a.categories, &self.categories),
-            top_seller: top(&a.sellers, &self.sellers),
-            top_categories: list(&a.categories, &self.categories),
-            top_sellers: list(&a.sellers, &self.sellers),
+            top_category: top(&a.keys[Key::Category], &self.categories),
+            top_seller: top(&a.keys[Key::Seller], &self.sellers),
+            top_categories: list(&a.keys[Key::Category], &self.categories),
+            top_sellers: list(&a.keys[Key::Seller], &self.sellers),
             sales_per_partition: per_partition,
             ticket_stddev: stddev,
         }
