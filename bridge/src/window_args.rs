@@ -1,17 +1,22 @@
 //! Window options shared by `window` and `analyze`, each named after the Flink setting it
 //! equals so users coming from Flink read them right.
 
-use clap::{Args, ValueEnum};
-use hopscope_core::window::{ConfigError, EventTime, TimeMode, WindowConfig};
+use clap::Args;
+use hopscope_core::window::{ConfigError, EventTime, TimeDomain, TimeMode, WindowConfig};
 use hopscope_core::Span;
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Time {
-    /// The sale's own time (sale_date), behind a watermark (see --watermark-delay).
-    Event,
-    /// The time a record is read. Offline, the reading clock follows the newest sale_date
-    /// seen (a replay), so nothing is ever late.
-    Processing,
+/// `--time`'s values, with what each means, as core's [`TimeDomain`] names them.
+fn time_domain() -> impl clap::builder::TypedValueParser<Value = TimeDomain> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let help = |d: TimeDomain| {
+        match d {
+        TimeDomain::Event => "The sale's own time (sale_date), behind a watermark (see --watermark-delay)",
+        TimeDomain::Processing => "The time a record is read. Offline, the reading clock follows the newest sale_date seen (a replay), so nothing is ever late",
+    }
+    };
+    PossibleValuesParser::new(TimeDomain::ALL.map(|d| PossibleValue::new(d.name()).help(help(d))))
+        // Only the names above get here.
+        .map(|name| TimeDomain::from_name(&name).unwrap_or(TimeDomain::Event))
 }
 
 #[derive(Args)]
@@ -23,8 +28,8 @@ pub struct WindowArgs {
     #[arg(long, value_parser = Span::parse, default_value = "1s")]
     pub slide: Span,
     /// Which clock assigns sales to windows.
-    #[arg(long, value_enum, default_value = "event")]
-    pub time: Time,
+    #[arg(long, value_parser = time_domain(), default_value = "event")]
+    pub time: TimeDomain,
     /// Event time: the watermark trails the newest sale_date by this much, i.e. Flink's
     /// `WATERMARK FOR ts AS ts - INTERVAL '<delay>'`. A sale behind the watermark joins
     /// those of its windows that have not fired and is dropped only when all have (both
@@ -62,12 +67,12 @@ impl WindowArgs {
     /// The query for one stream (a file) or for a partitioned source (Kafka).
     pub fn config(&self, per_partition: bool) -> Result<WindowConfig, ConfigError> {
         let time = match self.time {
-            Time::Event if per_partition => TimeMode::Event(EventTime::per_partition(
+            TimeDomain::Event if per_partition => TimeMode::Event(EventTime::per_partition(
                 self.watermark_delay,
                 self.idle_timeout,
             )),
-            Time::Event => TimeMode::event(self.watermark_delay),
-            Time::Processing => TimeMode::Processing,
+            TimeDomain::Event => TimeMode::event(self.watermark_delay),
+            TimeDomain::Processing => TimeMode::Processing,
         };
         let mut c = WindowConfig::hop(self.size, self.slide, time);
         c.partitions = self.partitions;
@@ -85,7 +90,7 @@ impl WindowArgs {
     }
 
     pub fn is_event_time(&self) -> bool {
-        matches!(self.time, Time::Event)
+        self.time == TimeDomain::Event
     }
 }
 

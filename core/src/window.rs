@@ -36,7 +36,7 @@ mod result;
 mod row;
 pub mod watermark;
 
-pub use config::{ConfigError, EventTime, TimeMode, WindowConfig};
+pub use config::{ConfigError, EventTime, TimeDomain, TimeMode, WindowConfig};
 pub use result::{Column, TopKey, WindowResult, COLUMNS};
 pub use row::{WindowRowError, WindowRowErrorKind};
 pub use watermark::{PartitionWatermark, Scope, Watermarks};

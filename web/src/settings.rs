@@ -4,6 +4,7 @@
 //! teacher can share "look at this window".
 
 use hopscope_core::partition::Partitioner;
+use hopscope_core::window::TimeDomain;
 use hopscope_core::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,29 +19,16 @@ pub enum Source {
     Live,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LessonTime {
-    Event,
-    Processing,
-}
-
-/// How the dashboard windows live records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LiveTime {
-    /// By `sale_date`, one watermark per partition, starting one window back (warm start):
-    /// the first window shown is already complete.
-    Event,
-    /// By arrival (the seed's proctime), new records only: windows fill up from empty.
-    Processing,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub tab: Tab,
     pub source: Source,
     pub bridge: String,
-    /// Live source: event time with a warm start, or processing time.
-    pub live_time: LiveTime,
+    /// How the dashboard windows live records. Event time: by `sale_date`, one watermark
+    /// per partition, starting one window back (warm start) so the first window shown is
+    /// already complete. Processing time: by arrival (the seed's proctime), new records
+    /// only, so windows fill up from empty.
+    pub live_time: TimeDomain,
     pub seed: u64,
     /// Simulated sales per second.
     pub rate: f64,
@@ -51,7 +39,7 @@ pub struct Settings {
     /// another setting).
     pub size: Span,
     pub slide: Span,
-    pub time: LessonTime,
+    pub time: TimeDomain,
     pub delay: Span,
     /// Teaching view: the selected window's start (ms), and the lesson clock the link was
     /// made at — opening the link plays the (seeded) lesson to that moment.
@@ -80,13 +68,13 @@ impl Default for Settings {
             tab: Tab::Dashboard,
             source: Source::Simulator,
             bridge: DEFAULT_BRIDGE.into(),
-            live_time: LiveTime::Event,
+            live_time: TimeDomain::Event,
             seed: 42,
             rate: 5.0,
             speed: 60.0,
             size: Span::seconds(10),
             slide: Span::seconds(2),
-            time: LessonTime::Event,
+            time: TimeDomain::Event,
             delay: Span::seconds(2),
             window: None,
             at: None,
@@ -290,13 +278,7 @@ impl Settings {
                     }
                 }
                 "bridge" if v.starts_with("ws://") || v.starts_with("wss://") => s.bridge = v,
-                "ltime" => {
-                    s.live_time = if v == "processing" {
-                        LiveTime::Processing
-                    } else {
-                        LiveTime::Event
-                    }
-                }
+                "ltime" => s.live_time = TimeDomain::from_name(&v).unwrap_or(TimeDomain::Event),
                 "seed" => s.seed = v.parse().unwrap_or(s.seed),
                 "rate" => {
                     s.rate = v
@@ -314,13 +296,7 @@ impl Settings {
                 }
                 "size" => s.size = Span::parse(&v).ok().filter(|x| x.0 > 0).unwrap_or(s.size),
                 "slide" => s.slide = Span::parse(&v).ok().filter(|x| x.0 > 0).unwrap_or(s.slide),
-                "time" => {
-                    s.time = if v == "processing" {
-                        LessonTime::Processing
-                    } else {
-                        LessonTime::Event
-                    }
-                }
+                "time" => s.time = TimeDomain::from_name(&v).unwrap_or(TimeDomain::Event),
                 "delay" | "lateness" => s.delay = Span::parse(&v).unwrap_or(s.delay),
                 "window" => s.window = parse_instant(&v),
                 "at" => s.at = Span::parse(&v).ok().filter(|x| x.0 >= 0 && x.0 <= MAX_AT.0),
@@ -365,19 +341,13 @@ impl Settings {
                 Source::Live => "live",
             },
             form_urlencoded::byte_serialize(self.bridge.as_bytes()).collect::<String>(),
-            match self.live_time {
-                LiveTime::Event => "event",
-                LiveTime::Processing => "processing",
-            },
+            self.live_time.name(),
             self.seed,
             self.rate,
             self.speed,
             self.size,
             self.slide,
-            match self.time {
-                LessonTime::Event => "event",
-                LessonTime::Processing => "processing",
-            },
+            self.time.name(),
             self.delay,
             self.parts,
             match self.partitioner {
@@ -442,13 +412,13 @@ mod tests {
             tab: Tab::Teach,
             source: Source::Live,
             bridge: "ws://localhost:9000/ws".into(),
-            live_time: LiveTime::Processing,
+            live_time: TimeDomain::Processing,
             seed: 7,
             rate: 12.5,
             speed: 600.0,
             size: Span::seconds(10),
             slide: Span::seconds(3),
-            time: LessonTime::Processing,
+            time: TimeDomain::Processing,
             delay: Span::millis(1500),
             window: Some(-8_000),
             at: Some(Span::seconds(30)),

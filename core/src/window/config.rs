@@ -18,6 +18,42 @@ impl TimeMode {
     pub fn event(delay: Span) -> TimeMode {
         TimeMode::Event(EventTime::stream(delay))
     }
+
+    /// Which of the two clocks this is, without its settings.
+    pub fn domain(&self) -> TimeDomain {
+        match self {
+            TimeMode::Event(_) => TimeDomain::Event,
+            TimeMode::Processing => TimeDomain::Processing,
+        }
+    }
+}
+
+/// Event time or processing time, before the settings that make a [`TimeMode`] (the
+/// delay, per-partition watermarks, idleness) are known: what a URL, a form's choice or a
+/// command-line flag names. One enum for every such place, so "event" means one thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TimeDomain {
+    /// Windows by the sale's own time (`sale_date`), behind a watermark.
+    Event,
+    /// Windows by the time a record is seen (Flink's `PROCTIME()`).
+    Processing,
+}
+
+impl TimeDomain {
+    pub const ALL: [TimeDomain; 2] = [TimeDomain::Event, TimeDomain::Processing];
+
+    /// The name a URL or a flag uses: `event`, `processing`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeDomain::Event => "event",
+            TimeDomain::Processing => "processing",
+        }
+    }
+
+    /// The domain [`TimeDomain::name`] gives, if `name` is one.
+    pub fn from_name(name: &str) -> Option<TimeDomain> {
+        TimeDomain::ALL.into_iter().find(|d| d.name() == name)
+    }
 }
 
 /// Event-time settings, each the Flink setting it equals.
@@ -237,6 +273,17 @@ pub(super) fn first_unfired_start(wm: i64, size: i64, slide: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_time_domain_is_named_and_read_back_and_every_time_mode_has_one() {
+        for d in super::TimeDomain::ALL {
+            assert_eq!(super::TimeDomain::from_name(d.name()), Some(d));
+        }
+        assert_eq!(super::TimeDomain::from_name("Event"), None);
+        assert_eq!(TimeMode::event(Span(1)).domain(), super::TimeDomain::Event);
+        assert_eq!(TimeMode::Processing.domain(), super::TimeDomain::Processing);
+    }
+
     use super::*;
 
     #[test]

@@ -7,7 +7,7 @@ use crate::format::{count, secs};
 use crate::icon::{icon, Icon};
 use crate::lesson::{Lesson, LESSON_IDLE_TIMEOUT};
 use crate::page::{Action, LessonAction};
-use crate::settings::LessonTime;
+use hopscope_core::window::TimeDomain;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -22,7 +22,7 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
     let dispatch = use_dispatch();
     let page = p.page.get();
     let (s, l) = (&page.settings, &page.lesson);
-    let event_time = s.time == LessonTime::Event;
+    let event_time = s.time == TimeDomain::Event;
     let ended = l.has_ended();
     let ended_title = ended.then_some("The input has ended: Reset to start over");
     let late_title = if !event_time {
@@ -53,7 +53,7 @@ pub fn lesson_controls(p: &LessonControlsProps) -> Html {
                 { duration("lesson-slide", "Slide", s.slide.to_string(), LessonAction::SetSlide) }
                 <label>{ "Time " }
                     <select data-testid="lesson-time" onchange={dispatch.reform(|e: Event| {
-                        Action::Lesson(LessonAction::SetTime(if select_value(&e) == "processing" { LessonTime::Processing } else { LessonTime::Event }))
+                        Action::Lesson(LessonAction::SetTime(TimeDomain::from_name(&select_value(&e)).unwrap_or(TimeDomain::Event)))
                     })}>
                         <option value="event" selected={event_time}>{ "event time" }</option>
                         <option value="processing" selected={!event_time}>{ "processing time" }</option>

@@ -7,8 +7,9 @@ use super::{select_value, use_dispatch, Shared};
 use crate::field::Field;
 use crate::icon::{icon, Icon};
 use crate::page::Action;
-use crate::settings::{LiveTime, Source, SPEEDS};
+use crate::settings::{Source, SPEEDS};
 use hopscope_core::generate::Scenario;
+use hopscope_core::window::TimeDomain;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -48,10 +49,10 @@ pub fn sim_controls(p: &SimControlsProps) -> Html {
                     </label>
                     <label>{ "Windows by " }
                         <select data-testid="live-time" onchange={dispatch.reform(|e: Event| {
-                            Action::SetLiveTime(if select_value(&e) == "processing" { LiveTime::Processing } else { LiveTime::Event })
+                            Action::SetLiveTime(TimeDomain::from_name(&select_value(&e)).unwrap_or(TimeDomain::Event))
                         })}>
-                            <option value="event" selected={s.live_time == LiveTime::Event}>{ "sale time (warm start)" }</option>
-                            <option value="processing" selected={s.live_time == LiveTime::Processing}>{ "arrival time (new records only)" }</option>
+                            <option value="event" selected={s.live_time == TimeDomain::Event}>{ "sale time (warm start)" }</option>
+                            <option value="processing" selected={s.live_time == TimeDomain::Processing}>{ "arrival time (new records only)" }</option>
                         </select>
                     </label>
                 }

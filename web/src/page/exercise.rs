@@ -68,10 +68,10 @@ impl Page {
         self.settings.parts = s.parts;
         match s.delay {
             Some(d) => {
-                self.settings.time = LessonTime::Event;
+                self.settings.time = TimeDomain::Event;
                 self.settings.delay = d;
             }
-            None => self.settings.time = LessonTime::Processing,
+            None => self.settings.time = TimeDomain::Processing,
         }
         self.settings.exercise = Some(ex.id.to_string());
         // An exercise plays its own seeded sales, not a script.

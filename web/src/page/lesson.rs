@@ -5,8 +5,8 @@ use super::*;
 
 fn lesson_time(s: &Settings) -> TimeMode {
     match s.time {
-        LessonTime::Event => TimeMode::event(s.delay),
-        LessonTime::Processing => TimeMode::Processing,
+        TimeDomain::Event => TimeMode::event(s.delay),
+        TimeDomain::Processing => TimeMode::Processing,
     }
 }
 

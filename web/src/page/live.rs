@@ -192,7 +192,7 @@ impl Page {
         let start = match self.settings.live_time {
             _ if resume => self.live.resume_from(),
             // A reloaded page: one window (and the delay) before the last window it drew.
-            LiveTime::Event if self.live.restored.is_some() => {
+            TimeDomain::Event if self.live.restored.is_some() => {
                 let through = self
                     .live
                     .restored
@@ -207,14 +207,14 @@ impl Page {
             }
             // Warm start: one window (and the delay) back, so the first window that fires
             // after catching up is complete instead of filling for 15 minutes.
-            LiveTime::Event => {
+            TimeDomain::Event => {
                 let from = Timestamp(now as i64)
                     .minus(Shop::event_time().window_size())
                     .minus(EventTime::DEFAULT_DELAY);
                 self.live.warm_from = Some(from);
                 StartFrom::Timestamp { timestamp: from }
             }
-            LiveTime::Processing => StartFrom::Latest,
+            TimeDomain::Processing => StartFrom::Latest,
         };
         self.effects.push_back(Effect::Connect {
             url: self.settings.bridge.clone(),
@@ -233,8 +233,8 @@ impl Page {
                 // A reconnect keeps the windows: the stream resumes where it stopped.
                 if self.live.opened == 1 {
                     self.new_shop(match self.settings.live_time {
-                        LiveTime::Event => Shop::event_time(),
-                        LiveTime::Processing => Shop::new(),
+                        TimeDomain::Event => Shop::event_time(),
+                        TimeDomain::Processing => Shop::new(),
                     });
                     if let Some((history, through)) = self.live.restored.take() {
                         self.shop.history = history;
@@ -310,7 +310,7 @@ impl Page {
                     // Kept across reconnects, as the windows are. Only in event time: the
                     // job windows by sale time, and windows by arrival would differ from
                     // its by design, not by a fault (the status says so instead).
-                    if self.settings.live_time == LiveTime::Event {
+                    if self.settings.live_time == TimeDomain::Event {
                         self.shop.agreement.get_or_insert_with(Agreement::default);
                     }
                     self.live.windows_topic = windows_topic;
@@ -387,7 +387,7 @@ impl Page {
             ServerMessage::Windows { topic, rows } => {
                 self.live.windows_topic = Some(topic);
                 self.live.windows_received += rows.len() as u64;
-                if self.settings.live_time == LiveTime::Event {
+                if self.settings.live_time == TimeDomain::Event {
                     let agreement = self.shop.agreement.get_or_insert_with(Agreement::default);
                     for r in rows {
                         agreement.theirs(&r.window);

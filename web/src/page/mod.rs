@@ -16,7 +16,7 @@
 
 use crate::lesson::{Lesson, Selected};
 use crate::live::LiveEvent;
-use crate::settings::{self, LessonTime, LiveTime, Settings, Source, Tab};
+use crate::settings::{self, Settings, Source, Tab};
 use crate::shop::Shop;
 use crate::sim::Sim;
 use crate::sql::SqlSource;
@@ -24,6 +24,7 @@ use hopscope_core::agree::Agreement;
 use hopscope_core::generate::Scenario;
 use hopscope_core::partition::Partitioner;
 use hopscope_core::protocol::{ClientMessage, PartitionOffset, ServerMessage, StartFrom, Value};
+use hopscope_core::window::TimeDomain;
 use hopscope_core::window::{EventTime, TimeMode};
 use hopscope_core::{Span, Timestamp};
 use std::collections::{BTreeMap, VecDeque};
@@ -63,7 +64,7 @@ pub enum Action {
     Trigger(Scenario),
     SetSource(Source),
     SetBridge(String),
-    SetLiveTime(LiveTime),
+    SetLiveTime(TimeDomain),
     SetPartitioner(Partitioner),
     /// What the live socket reported.
     Live(LiveEvent),
@@ -95,7 +96,7 @@ pub enum LessonAction {
     SetSize(String),
     SetSlide(String),
     SetDelay(String),
-    SetTime(LessonTime),
+    SetTime(TimeDomain),
     SetParts(u32),
     TogglePartition(u32),
     /// End of input: a bounded source's last watermark fires every window.
@@ -319,7 +320,7 @@ impl Page {
     /// time only: processing-time windows hold what arrived when, which a reload cannot
     /// read again).
     pub fn live_session(&self) -> Option<String> {
-        if self.settings.source != Source::Live || self.settings.live_time != LiveTime::Event {
+        if self.settings.source != Source::Live || self.settings.live_time != TimeDomain::Event {
             return None;
         }
         let through = self.shop.history.points().last()?.end;
@@ -339,7 +340,7 @@ impl Page {
         };
         let fresh = Timestamp(now as i64).since(s.through) <= SESSION_MAX_AGE;
         if self.settings.source != Source::Live
-            || self.settings.live_time != LiveTime::Event
+            || self.settings.live_time != TimeDomain::Event
             || s.bridge != self.settings.bridge
             || !fresh
             || self.live.opened > 0
@@ -768,11 +769,11 @@ mod tests {
         // Step 3: the slide to 3 s; step 7: processing time; step 8: three partitions.
         p.handle(Action::Lesson(LessonAction::SetSlide("3s".into())), &mut c);
         p.handle(
-            Action::Lesson(LessonAction::SetTime(LessonTime::Processing)),
+            Action::Lesson(LessonAction::SetTime(TimeDomain::Processing)),
             &mut c,
         );
         p.handle(
-            Action::Lesson(LessonAction::SetTime(LessonTime::Event)),
+            Action::Lesson(LessonAction::SetTime(TimeDomain::Event)),
             &mut c,
         );
         p.handle(Action::Lesson(LessonAction::SetParts(3)), &mut c);
