@@ -5,7 +5,7 @@
 
 use crate::out::Res;
 use crate::report::{At, Kind, Reporter};
-use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
+use hopscope_core::pipeline::{Analytics, AnalyticsConfig, AnalyticsOutput};
 use std::io::Write;
 
 /// The banner: the window, then each stage with the settings it runs with.
@@ -82,25 +82,27 @@ impl Printer {
         while let Some(o) = analytics.poll() {
             wrote |= matches!(
                 &o,
-                Output::Alert(_) | Output::Suppressed(_) | Output::Window(_)
+                AnalyticsOutput::Alert(_)
+                    | AnalyticsOutput::Suppressed(_)
+                    | AnalyticsOutput::Window(_)
             );
             if let Some(r) = self.results.as_mut() {
                 match &o {
-                    Output::Window(win) => r.window(win)?,
-                    Output::Alert(al) => r.alert(al, true)?,
-                    Output::Suppressed(al) => r.alert(al, false)?,
-                    Output::Late(_) => {}
+                    AnalyticsOutput::Window(win) => r.window(win)?,
+                    AnalyticsOutput::Alert(al) => r.alert(al, true)?,
+                    AnalyticsOutput::Suppressed(al) => r.alert(al, false)?,
+                    AnalyticsOutput::Late(_) => {}
                 }
             }
             match o {
-                Output::Alert(al) => {
+                AnalyticsOutput::Alert(al) => {
                     self.alerts += 1;
                     writeln!(w, "{}\n", al.console_text())?;
                 }
-                Output::Suppressed(al) if self.suppressed => {
+                AnalyticsOutput::Suppressed(al) if self.suppressed => {
                     writeln!(w, "🔇 (cooldown) {}", al.kind.title())?;
                 }
-                Output::Window(r) if self.windows => {
+                AnalyticsOutput::Window(r) if self.windows => {
                     // Windows fired only because the input ended reach past the last sale:
                     // they empty because the input stopped, so detection skips them.
                     let skipped = analytics
@@ -113,7 +115,7 @@ impl Printer {
                     };
                     writeln!(w, "{}{note}", kpi_line(&r))?
                 }
-                Output::Late(l) if l.dropped() => {
+                AnalyticsOutput::Late(l) if l.dropped() => {
                     self.report.say(Kind::Dropped, || l.describe());
                     if let Some((at, raw)) = current {
                         let detail = format!("late: dropped (watermark {})", l.watermark);
@@ -121,7 +123,7 @@ impl Printer {
                             .dead_letter("dropped", &detail, at, Some(l.watermark), raw)?;
                     }
                 }
-                Output::Late(l) => self.report.say(Kind::Late, || l.describe()),
+                AnalyticsOutput::Late(l) => self.report.say(Kind::Late, || l.describe()),
                 _ => {}
             }
         }

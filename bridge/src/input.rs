@@ -53,7 +53,7 @@ struct Block {
     bad: Vec<(usize, u64, SaleError, usize, usize)>,
     /// Lines in this block.
     lines: u64,
-    /// Which input it is from (index into [`Input::names`]); a block never spans two.
+    /// Which input it is from (index into [`FileInput::names`]); a block never spans two.
     file: usize,
     /// Instead of lines: a block of a Parquet file's rows, to decode (`parquet_input.rs`).
     parquet: Option<(Arc<ParquetFile>, usize)>,
@@ -86,7 +86,7 @@ fn open_source(source: &Source, shaped: bool) -> io::Result<Opened> {
 }
 
 /// The sales of a file or stdin, read and decoded on threads of their own.
-pub struct Input {
+pub struct FileInput {
     /// One channel per decoder; block `k` comes from decoder `k % len`.
     decoded: Vec<Receiver<Block>>,
     recycle: SyncSender<Block>,
@@ -95,7 +95,7 @@ pub struct Input {
     names: Option<Vec<String>>,
 }
 
-impl Input {
+impl FileInput {
     /// The inputs the command line names ([`sources::expand`]: files, folders, globs;
     /// `-` or none means stdin), read one after another as one stream. `partitions` places
     /// each sale as the producer would (by its seller key); `shape` reads lines in the
@@ -104,12 +104,12 @@ impl Input {
         paths: &[PathBuf],
         partitions: u32,
         shape: Option<Arc<SaleShape>>,
-    ) -> io::Result<Input> {
+    ) -> io::Result<FileInput> {
         let list = sources::expand(paths).map_err(io::Error::other)?;
         // The first opens now, so a missing or unreadable input fails at once.
         let first = open_source(&list[0], shape.is_some())?;
         let names = (list.len() > 1).then(|| list.iter().map(Source::name).collect());
-        let mut input = Input::from_sources(
+        let mut input = FileInput::from_sources(
             first,
             list.into_iter().skip(1).collect(),
             partitions,
@@ -126,8 +126,8 @@ impl Input {
         partitions: u32,
         chunk: usize,
         shape: Option<Arc<SaleShape>>,
-    ) -> Input {
-        Input::from_sources(
+    ) -> FileInput {
+        FileInput::from_sources(
             Opened::Lines(source),
             VecDeque::new(),
             partitions,
@@ -145,7 +145,7 @@ impl Input {
         partitions: u32,
         chunk: usize,
         shape: Option<Arc<SaleShape>>,
-    ) -> Input {
+    ) -> FileInput {
         let decoders = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
         let (recycle, recycled) = sync_channel(decoders * (2 * QUEUED + 1) + 2);
         let mut to_decoders = Vec::new();
@@ -187,7 +187,7 @@ impl Input {
             }
             .run()
         }));
-        Input {
+        FileInput {
             decoded,
             recycle,
             threads,
@@ -546,7 +546,7 @@ impl Line<'_> {
 /// why)` for every line that is not one, in its place. `arrival` is the replay clock: the
 /// newest `sale_date` seen so far (what "processing time" means for a file).
 pub fn for_each_sale(
-    input: &mut Input,
+    input: &mut FileInput,
     mut f: impl FnMut(SaleView<'_>, u32, Timestamp, Line<'_>) -> io::Result<()>,
     mut bad: impl FnMut(Line<'_>, &SaleError) -> io::Result<()>,
 ) -> io::Result<Summary> {
@@ -676,7 +676,7 @@ mod tests {
     }
 
     fn threaded(source: Trickle, chunk: usize) -> (Seen, io::Result<Summary>) {
-        let mut input = Input::from_reader(Box::new(source), 6, chunk, None);
+        let mut input = FileInput::from_reader(Box::new(source), 6, chunk, None);
         let seen = std::cell::RefCell::new(Seen::default());
         let summary = for_each_sale(
             &mut input,
@@ -778,7 +778,7 @@ mod tests {
             step: 4_096,
             fail_after: None,
         };
-        let mut input = Input::from_reader(Box::new(source), 6, 4_096, None);
+        let mut input = FileInput::from_reader(Box::new(source), 6, 4_096, None);
         let mut n = 0;
         let r = for_each_sale(
             &mut input,

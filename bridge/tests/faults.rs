@@ -293,7 +293,7 @@ async fn the_relay_waits_for_a_missing_broker_and_survives_its_restart_losing_no
     let ids: Vec<String> = everything
         .iter()
         .map(|r| match &r.value {
-            hopscope_core::protocol::Value::Sale(s) => s.id_sale.clone(),
+            hopscope_core::protocol::RecordValue::Sale(s) => s.id_sale.clone(),
             other => panic!("{other:?}"),
         })
         .collect();

@@ -328,7 +328,7 @@ async fn serve_logs_and_counts_a_broken_clock_and_with_max_ahead_relays_it_as_in
         drop(srv);
         let text = std::fs::read_to_string(&log).unwrap();
         match relayed_bad.value {
-            hopscope_core::protocol::Value::Sale(_) => {
+            hopscope_core::protocol::RecordValue::Sale(_) => {
                 assert_eq!(label, "plain");
                 let warnings: Vec<&str> = text
                     .lines()
@@ -344,7 +344,7 @@ async fn serve_logs_and_counts_a_broken_clock_and_with_max_ahead_relays_it_as_in
                     "{metrics}"
                 );
             }
-            hopscope_core::protocol::Value::Invalid { ref error, .. } => {
+            hopscope_core::protocol::RecordValue::Invalid { ref error, .. } => {
                 assert_eq!(label, "guarded");
                 assert!(error.contains("quarantined: sale broken-clock"), "{error}");
                 assert!(

@@ -11,7 +11,7 @@ use common::{
 use futures_util::{SinkExt, StreamExt};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::protocol::{
-    ClientMessage, PartitionOffset, Record, ServerMessage, StartFrom, Value,
+    ClientMessage, PartitionOffset, Record, RecordValue, ServerMessage, StartFrom,
 };
 use hopscope_core::rng::Rng;
 use hopscope_core::{Sale, Timestamp, WindowResult};
@@ -97,7 +97,7 @@ async fn ten_thousand_sales_reach_a_client_exactly_once_in_order_on_the_predicte
             r.partition
         );
         *want += 1;
-        let Value::Sale(sale) = &r.value else {
+        let RecordValue::Sale(sale) = &r.value else {
             panic!("invalid record {r:?}")
         };
         assert_eq!(r.key.as_deref(), Some(sale.seller.as_str()), "key = seller");
@@ -152,8 +152,8 @@ async fn invalid_records_reach_the_client_as_invalid_and_the_stream_goes_on() {
     let reasons: Vec<String> = got
         .iter()
         .map(|r| match &r.value {
-            Value::Invalid { error, .. } => error.clone(),
-            Value::Sale(_) => "sale".into(),
+            RecordValue::Invalid { error, .. } => error.clone(),
+            RecordValue::Sale(_) => "sale".into(),
         })
         .collect();
     assert!(reasons[0].contains("UTF-8"), "{reasons:?}");
@@ -259,8 +259,8 @@ async fn fuzzed_poison_records_never_stall_the_relay_and_are_judged_as_the_decod
     for (i, (r, v)) in got.iter().zip(&values).enumerate() {
         assert_eq!((r.partition, r.offset), (1, i as i64));
         match (&r.value, Sale::from_json(v)) {
-            (Value::Sale(relayed), Ok(decoded)) => assert_eq!(relayed, &decoded),
-            (Value::Invalid { error, .. }, Err(e)) => {
+            (RecordValue::Sale(relayed), Ok(decoded)) => assert_eq!(relayed, &decoded),
+            (RecordValue::Invalid { error, .. }, Err(e)) => {
                 assert_eq!(error, &e.to_string());
                 invalid += 1;
             }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{brokers, collect, hopscope, topic};
-use hopscope_core::protocol::{StartFrom, Value};
+use hopscope_core::protocol::{RecordValue, StartFrom};
 use hopscope_core::Sale;
 use rdkafka::producer::{BaseRecord, Producer};
 use std::process::Command;
@@ -173,8 +173,8 @@ async fn a_topic_in_another_shape_gives_the_windows_of_the_seed_shape_and_pages_
     let mut invalid = 0;
     for r in records {
         match r.value {
-            Value::Sale(s) => relayed.push(s),
-            Value::Invalid { error, .. } => {
+            RecordValue::Sale(s) => relayed.push(s),
+            RecordValue::Invalid { error, .. } => {
                 assert!(error.contains("seller"), "{error}");
                 invalid += 1;
             }

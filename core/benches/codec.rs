@@ -9,7 +9,7 @@
 mod workload;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use hopscope_core::protocol::{Record, ServerMessage, Value};
+use hopscope_core::protocol::{Record, RecordValue, ServerMessage};
 use hopscope_core::{Sale, SaleBatch, Timestamp};
 use std::hint::black_box;
 
@@ -48,7 +48,7 @@ fn bench(c: &mut Criterion) {
             offset: i as i64,
             timestamp: Timestamp(1_705_831_200_000 + i as i64),
             key: Some(s.seller.clone()),
-            value: Value::Sale(s),
+            value: RecordValue::Sale(s),
         })
         .collect();
     let frames: Vec<ServerMessage> = records

@@ -24,7 +24,7 @@ pub mod window;
 pub use catalog::{Catalog, Product};
 pub use generate::{GeneratedSale, GeneratorConfig, SaleGenerator, Scenario, ScheduledScenario};
 pub use money::Cents;
-pub use pipeline::{Analytics, AnalyticsConfig, Output};
+pub use pipeline::{Analytics, AnalyticsConfig, AnalyticsOutput};
 pub use sale::{Sale, SaleBatch, SaleError, SaleErrorKind, SaleView};
 pub use time::{DurationError, IsoTimeError, Micros, Span, Timestamp};
 pub use window::{Event, EventTime, HopWindows, Pushed, TimeMode, WindowConfig, WindowResult};

@@ -70,7 +70,7 @@ impl LateSale {
 
 /// What the pipeline has to say, in order, from [`Analytics::poll`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum Output {
+pub enum AnalyticsOutput {
     Window(WindowResult),
     /// An alert that passed the cooldown.
     Alert(Alert),
@@ -86,7 +86,7 @@ pub struct Analytics {
     tracker: EventTracker,
     analyzer: EventAnalyzer,
     cooldown: AdaptiveCooldown,
-    out: VecDeque<Output>,
+    out: VecDeque<AnalyticsOutput>,
     latest: Option<WindowResult>,
     /// Newest time any sale was placed at (event or processing time).
     newest: Option<Timestamp>,
@@ -133,7 +133,7 @@ impl Analytics {
             Pushed::Dropped { windows, watermark } => Some((0, windows, watermark)),
         };
         if let Some((joined, windows, watermark)) = late {
-            self.out.push_back(Output::Late(LateSale {
+            self.out.push_back(AnalyticsOutput::Late(LateSale {
                 id_sale: sale.id_sale.to_string(),
                 event_time: sale.event_time(),
                 watermark,
@@ -187,7 +187,7 @@ impl Analytics {
     }
 
     /// The next output (window, alert, held-back alert or late sale), oldest first.
-    pub fn poll(&mut self) -> Option<Output> {
+    pub fn poll(&mut self) -> Option<AnalyticsOutput> {
         self.out.pop_front()
     }
 
@@ -243,7 +243,7 @@ impl Analytics {
             let complete = !self.flushing || self.newest.is_some_and(|n| w.window_end.0 <= n.0 + 1);
             if !complete {
                 self.latest = Some(w.clone());
-                self.out.push_back(Output::Window(w));
+                self.out.push_back(AnalyticsOutput::Window(w));
                 continue;
             }
             self.analyse(w);
@@ -257,12 +257,12 @@ impl Analytics {
             // Alerts are timed by the window that raised them, so the decision is the
             // same however fast the caller replays the stream.
             if self.cooldown.should_output(alert.kind, w.window_end) {
-                self.out.push_back(Output::Alert(alert));
+                self.out.push_back(AnalyticsOutput::Alert(alert));
             } else {
-                self.out.push_back(Output::Suppressed(alert));
+                self.out.push_back(AnalyticsOutput::Suppressed(alert));
             }
         }
         self.latest = Some(w.clone());
-        self.out.push_back(Output::Window(w));
+        self.out.push_back(AnalyticsOutput::Window(w));
     }
 }

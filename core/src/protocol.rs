@@ -24,13 +24,13 @@ pub struct Record {
     pub timestamp: Timestamp,
     pub key: Option<String>,
     #[serde(flatten)]
-    pub value: Value,
+    pub value: RecordValue,
 }
 
 /// A record's value: a valid sale, or why it is not one (with a short excerpt).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Value {
+pub enum RecordValue {
     Sale(Sale),
     Invalid { error: String, excerpt: String },
 }
@@ -268,14 +268,14 @@ mod tests {
                     offset: 7,
                     timestamp: Timestamp(1_000),
                     key: Some("s".into()),
-                    value: Value::Sale(sale),
+                    value: RecordValue::Sale(sale),
                 },
                 Record {
                     partition: 1,
                     offset: 8,
                     timestamp: Timestamp(1_001),
                     key: None,
-                    value: Value::Invalid {
+                    value: RecordValue::Invalid {
                         error: "record is not valid JSON".into(),
                         excerpt: "{oops".into(),
                     },

@@ -60,7 +60,7 @@ impl RateLimit {
 
 /// What the relay tells the session.
 #[derive(Debug)]
-pub enum Input<'a> {
+pub enum SessionInput<'a> {
     /// A text frame from the client.
     Frame(&'a str),
     /// A binary frame (not part of the protocol).
@@ -106,7 +106,7 @@ pub enum Input<'a> {
 
 /// What the session asks the relay to do.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Output {
+pub enum SessionOutput {
     /// Send this message to the client.
     Send(ServerMessage),
     /// Send the batch or records just handed in, unchanged (encoded once, shared).
@@ -114,9 +114,9 @@ pub enum Output {
     /// Stop the current reader (own or shared), if any.
     StopReader,
     /// Subscribe to the shared live reader and report what is owed with
-    /// [`Input::Following`].
+    /// [`SessionInput::Following`].
     FollowTail,
-    /// Start an own reader; report with [`Input::ReplayStarted`] or [`Input::ReplayRefused`].
+    /// Start an own reader; report with [`SessionInput::ReplayStarted`] or [`SessionInput::ReplayRefused`].
     Replay(StartFrom),
 }
 
@@ -127,7 +127,7 @@ enum Sub {
     Replay,
 }
 
-/// The session of one client: feed [`Input`]s, take [`Output`]s.
+/// The session of one client: feed [`SessionInput`]s, take [`SessionOutput`]s.
 #[derive(Clone, Debug)]
 pub struct Session {
     partitions: u32,
@@ -137,7 +137,7 @@ pub struct Session {
     paused: bool,
     /// Next offset the client is owed, per partition.
     next: BTreeMap<u32, i64>,
-    out: VecDeque<Output>,
+    out: VecDeque<SessionOutput>,
     /// Client frames refused for rate or shape.
     pub errors: u64,
 }
@@ -172,27 +172,27 @@ impl Session {
     }
 
     /// The next thing to do for this client, oldest first.
-    pub fn poll_output(&mut self) -> Option<Output> {
+    pub fn poll_output(&mut self) -> Option<SessionOutput> {
         self.out.pop_front()
     }
 
     fn error(&mut self, message: String) {
         self.out
-            .push_back(Output::Send(ServerMessage::Error { message }));
+            .push_back(SessionOutput::Send(ServerMessage::Error { message }));
     }
 
     /// Something happened, at `now` (the relay's clock: rate limits use it).
-    pub fn handle_input(&mut self, input: Input<'_>, now: Timestamp) {
+    pub fn handle_input(&mut self, input: SessionInput<'_>, now: Timestamp) {
         match input {
-            Input::Frame(text) => self.frame(text, now),
-            Input::BinaryFrame => {
+            SessionInput::Frame(text) => self.frame(text, now),
+            SessionInput::BinaryFrame => {
                 self.errors += 1;
                 self.error("binary frames are not part of the protocol; send JSON text".into());
             }
-            Input::Following { owed } => {
+            SessionInput::Following { owed } => {
                 self.next = owed.iter().copied().collect();
             }
-            Input::TailBatch { spans, after } => {
+            SessionInput::TailBatch { spans, after } => {
                 if self.sub != Sub::Tail {
                     return;
                 }
@@ -205,7 +205,7 @@ impl Session {
                         .map_or(next_after, |sp| sp.1);
                     if let Some(&want) = self.next.get(&p) {
                         if first > want {
-                            self.out.push_back(Output::Send(ServerMessage::Gap {
+                            self.out.push_back(SessionOutput::Send(ServerMessage::Gap {
                                 partition: p,
                                 from: want,
                                 to: first - 1,
@@ -214,16 +214,16 @@ impl Session {
                     }
                     self.next.insert(p, next_after);
                 }
-                self.out.push_back(Output::Forward);
+                self.out.push_back(SessionOutput::Forward);
             }
-            Input::ReplayStarted {
+            SessionInput::ReplayStarted {
                 from,
                 skipped,
                 past_end,
             } => {
                 self.next = from.iter().copied().collect();
                 for &(partition, requested, log_start) in skipped {
-                    self.out.push_back(Output::Send(ServerMessage::Gap {
+                    self.out.push_back(SessionOutput::Send(ServerMessage::Gap {
                         partition,
                         from: requested,
                         to: log_start - 1,
@@ -235,25 +235,25 @@ impl Session {
                     ));
                 }
             }
-            Input::ReplayRefused { running, max } => {
+            SessionInput::ReplayRefused { running, max } => {
                 self.sub = Sub::None;
                 self.error(format!(
                     "server busy: {running} of {max} replays running (serve --max-replays); subscribe from latest, or retry later"
                 ));
             }
-            Input::Records(records) => {
+            SessionInput::Records(records) => {
                 for &(p, o) in records {
                     self.next.insert(p, o + 1);
                 }
-                self.out.push_back(Output::Forward);
+                self.out.push_back(SessionOutput::Forward);
             }
-            Input::ReaderFailed(message) => {
+            SessionInput::ReaderFailed(message) => {
                 self.sub = Sub::None;
                 self.error(message);
             }
-            Input::StatusDue(marks, since) => {
+            SessionInput::StatusDue(marks, since) => {
                 let msg = self.status(marks, since);
-                self.out.push_back(Output::Send(msg));
+                self.out.push_back(SessionOutput::Send(msg));
             }
         }
     }
@@ -277,15 +277,15 @@ impl Session {
                     self.error(e);
                     return;
                 }
-                self.out.push_back(Output::StopReader);
+                self.out.push_back(SessionOutput::StopReader);
                 self.next.clear();
                 self.paused = false;
                 if start == StartFrom::Latest {
                     self.sub = Sub::Tail;
-                    self.out.push_back(Output::FollowTail);
+                    self.out.push_back(SessionOutput::FollowTail);
                 } else {
                     self.sub = Sub::Replay;
-                    self.out.push_back(Output::Replay(start));
+                    self.out.push_back(SessionOutput::Replay(start));
                 }
             }
             Ok(ClientMessage::Pause) => self.paused = true,
@@ -383,14 +383,14 @@ mod tests {
 
     const T0: Timestamp = Timestamp(1_000_000);
 
-    fn drain(s: &mut Session) -> Vec<Output> {
+    fn drain(s: &mut Session) -> Vec<SessionOutput> {
         std::iter::from_fn(|| s.poll_output()).collect()
     }
 
-    fn errors(out: &[Output]) -> Vec<String> {
+    fn errors(out: &[SessionOutput]) -> Vec<String> {
         out.iter()
             .filter_map(|o| match o {
-                Output::Send(ServerMessage::Error { message }) => Some(message.clone()),
+                SessionOutput::Send(ServerMessage::Error { message }) => Some(message.clone()),
                 _ => None,
             })
             .collect()
@@ -399,17 +399,23 @@ mod tests {
     #[test]
     fn subscribing_latest_follows_the_tail_and_gaps_name_every_missed_offset() {
         let mut s = Session::new(2, 20.0);
-        s.handle_input(Input::Frame(r#"{"type":"subscribe","from":"latest"}"#), T0);
-        assert_eq!(drain(&mut s), [Output::StopReader, Output::FollowTail]);
         s.handle_input(
-            Input::Following {
+            SessionInput::Frame(r#"{"type":"subscribe","from":"latest"}"#),
+            T0,
+        );
+        assert_eq!(
+            drain(&mut s),
+            [SessionOutput::StopReader, SessionOutput::FollowTail]
+        );
+        s.handle_input(
+            SessionInput::Following {
                 owed: &[(0, 10), (1, 5)],
             },
             T0,
         );
         // The ring dropped offsets 10..=14 of partition 0 and 5..=6 of partition 1.
         s.handle_input(
-            Input::TailBatch {
+            SessionInput::TailBatch {
                 spans: &[(0, 15, 16)],
                 after: &[(0, 17), (1, 7)],
             },
@@ -418,17 +424,17 @@ mod tests {
         assert_eq!(
             drain(&mut s),
             [
-                Output::Send(ServerMessage::Gap {
+                SessionOutput::Send(ServerMessage::Gap {
                     partition: 0,
                     from: 10,
                     to: 14
                 }),
-                Output::Send(ServerMessage::Gap {
+                SessionOutput::Send(ServerMessage::Gap {
                     partition: 1,
                     from: 5,
                     to: 6
                 }),
-                Output::Forward
+                SessionOutput::Forward
             ]
         );
         assert_eq!(s.lag(&[(0, 20), (1, 7)]), [(0, 3), (1, 0)]);
@@ -443,11 +449,11 @@ mod tests {
             r#"{"type":"subscribe","from":"offsets","offsets":[{"partition":1,"offset":-4}]}"#,
             r#"{"type":"subscribe","from":"nowhere"}"#,
         ] {
-            s.handle_input(Input::Frame(frame), T0);
+            s.handle_input(SessionInput::Frame(frame), T0);
             let out = drain(&mut s);
             assert_eq!(errors(&out).len(), 1, "{frame}: {out:?}");
             assert!(
-                !out.iter().any(|o| matches!(o, Output::Replay(_))),
+                !out.iter().any(|o| matches!(o, SessionOutput::Replay(_))),
                 "{frame}"
             );
         }
@@ -458,14 +464,14 @@ mod tests {
     fn a_replay_from_deleted_offsets_is_told_the_gap_and_past_the_end_is_an_error() {
         let mut s = Session::new(2, 20.0);
         s.handle_input(
-            Input::Frame(
+            SessionInput::Frame(
                 r#"{"type":"subscribe","from":"offsets","offsets":[{"partition":0,"offset":3},{"partition":1,"offset":99}]}"#,
             ),
             T0,
         );
-        assert!(matches!(drain(&mut s)[1], Output::Replay(_)));
+        assert!(matches!(drain(&mut s)[1], SessionOutput::Replay(_)));
         s.handle_input(
-            Input::ReplayStarted {
+            SessionInput::ReplayStarted {
                 from: &[(0, 40), (1, 12)],
                 skipped: &[(0, 3, 40)],
                 past_end: &[(1, 99, 12)],
@@ -475,7 +481,7 @@ mod tests {
         let out = drain(&mut s);
         assert_eq!(
             out[0],
-            Output::Send(ServerMessage::Gap {
+            SessionOutput::Send(ServerMessage::Gap {
                 partition: 0,
                 from: 3,
                 to: 39
@@ -490,13 +496,13 @@ mod tests {
     fn floods_are_refused_told_three_times_then_only_counted() {
         let mut s = Session::new(1, 10.0);
         for _ in 0..50 {
-            s.handle_input(Input::Frame(r#"{"type":"pause"}"#), T0);
+            s.handle_input(SessionInput::Frame(r#"{"type":"pause"}"#), T0);
         }
         let out = drain(&mut s);
         assert_eq!(errors(&out).len(), 3);
         assert_eq!(s.errors, 30, "a burst of 20 passes, 30 are refused");
         s.handle_input(
-            Input::Frame(r#"{"type":"resume"}"#),
+            SessionInput::Frame(r#"{"type":"resume"}"#),
             T0.plus(crate::Span(200)),
         );
         assert!(drain(&mut s).is_empty(), "tokens came back with time");
@@ -506,14 +512,14 @@ mod tests {
     fn pause_stops_batches_and_refusal_says_why() {
         let mut s = Session::new(1, 20.0);
         s.handle_input(
-            Input::Frame(r#"{"type":"subscribe","from":"earliest"}"#),
+            SessionInput::Frame(r#"{"type":"subscribe","from":"earliest"}"#),
             T0,
         );
         drain(&mut s);
         assert!(s.wants_batches());
-        s.handle_input(Input::Frame(r#"{"type":"pause"}"#), T0);
+        s.handle_input(SessionInput::Frame(r#"{"type":"pause"}"#), T0);
         assert!(!s.wants_batches());
-        s.handle_input(Input::ReplayRefused { running: 8, max: 8 }, T0);
+        s.handle_input(SessionInput::ReplayRefused { running: 8, max: 8 }, T0);
         assert!(errors(&drain(&mut s))[0].contains("8 of 8 replays"));
     }
 }

@@ -2,7 +2,7 @@
 //! tracker → analyzer → cooldown), on a simulated clock that runs hours in milliseconds.
 
 use hopscope_core::detect::AlertKind;
-use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
+use hopscope_core::pipeline::{Analytics, AnalyticsConfig, AnalyticsOutput};
 use hopscope_core::{Catalog, GeneratorConfig, SaleGenerator, ScheduledScenario, Span, Timestamp};
 use std::collections::BTreeMap;
 
@@ -53,10 +53,10 @@ fn run(seed: u64, rate: f64, scenarios: &[&str], minutes: i64) -> Run {
         analytics.advance(now);
         while let Some(o) = analytics.poll() {
             match o {
-                Output::Alert(a) => out.shown.push((a.window_end, a.kind)),
-                Output::Suppressed(a) => *out.suppressed.entry(a.kind).or_default() += 1,
-                Output::Window(_) => out.windows += 1,
-                Output::Late(l) => panic!("processing time has no late sales: {l:?}"),
+                AnalyticsOutput::Alert(a) => out.shown.push((a.window_end, a.kind)),
+                AnalyticsOutput::Suppressed(a) => *out.suppressed.entry(a.kind).or_default() += 1,
+                AnalyticsOutput::Window(_) => out.windows += 1,
+                AnalyticsOutput::Late(l) => panic!("processing time has no late sales: {l:?}"),
             }
         }
     }
@@ -188,8 +188,10 @@ fn the_cooldown_holds_back_a_second_outlier_within_its_window_of_time() {
         analytics.advance(now);
         while let Some(o) = analytics.poll() {
             match o {
-                Output::Alert(a) if a.kind == AlertKind::OutlierSale => shown.push(a.window_end),
-                Output::Suppressed(a) if a.kind == AlertKind::OutlierSale => {
+                AnalyticsOutput::Alert(a) if a.kind == AlertKind::OutlierSale => {
+                    shown.push(a.window_end)
+                }
+                AnalyticsOutput::Suppressed(a) if a.kind == AlertKind::OutlierSale => {
                     held.push(a.window_end)
                 }
                 _ => {}

@@ -7,7 +7,7 @@
 
 use hopscope_core::detect::DetectConfig;
 use hopscope_core::generate::{GeneratorConfig, Scenario};
-use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
+use hopscope_core::pipeline::{Analytics, AnalyticsConfig, AnalyticsOutput};
 use hopscope_core::snapshot::RestoreErrorKind;
 use hopscope_core::window::{EventTime, TimeMode, WindowConfig};
 use hopscope_core::{Catalog, Sale, SaleGenerator, Span, Timestamp};
@@ -80,7 +80,7 @@ fn config(size_s: i64, slide_s: i64, event: bool, idle: Option<i64>) -> Analytic
     }
 }
 
-fn apply(a: &mut Analytics, step: &Step, out: &mut Vec<Output>) {
+fn apply(a: &mut Analytics, step: &Step, out: &mut Vec<AnalyticsOutput>) {
     match step {
         Step::Sale(s, p, now) => a.push(s, *p, *now),
         Step::Advance(now) => a.advance(*now),
@@ -91,7 +91,7 @@ fn apply(a: &mut Analytics, step: &Step, out: &mut Vec<Output>) {
 }
 
 /// Runs `steps`, snapshotting and restoring at each of `cuts` (indices into `steps`).
-fn run(config: &AnalyticsConfig, steps: &[Step], cuts: &[usize]) -> Vec<Output> {
+fn run(config: &AnalyticsConfig, steps: &[Step], cuts: &[usize]) -> Vec<AnalyticsOutput> {
     let mut a = Analytics::new(config.clone()).unwrap();
     for p in 0..3 {
         a.declare_partition(p, Timestamp(1_700_000_000_000));
@@ -129,7 +129,7 @@ proptest! {
         let cuts: Vec<usize> = cuts.iter().map(|c| (c * steps.len() as f64) as usize).collect();
         let whole = run(&cfg, &steps, &[]);
         let cut = run(&cfg, &steps, &cuts);
-        prop_assert!(whole.iter().any(|o| matches!(o, Output::Window(_))));
+        prop_assert!(whole.iter().any(|o| matches!(o, AnalyticsOutput::Window(_))));
         prop_assert_eq!(whole.len(), cut.len());
         for (w, c) in whole.iter().zip(&cut) {
             prop_assert_eq!(w, c);
@@ -141,7 +141,10 @@ proptest! {
 fn the_shop_raises_alerts_so_the_cooldown_is_in_the_snapshots() {
     let steps = shop(7, 8, 3);
     let out = run(&config(60, 10, true, Some(30)), &steps, &[steps.len() / 2]);
-    assert!(out.iter().any(|o| matches!(o, Output::Alert(_))), "alerts");
+    assert!(
+        out.iter().any(|o| matches!(o, AnalyticsOutput::Alert(_))),
+        "alerts"
+    );
 }
 
 #[test]
@@ -283,7 +286,7 @@ fn after_a_restart_every_partition_counts_again_until_its_idle_timeout_passes_an
         );
         let mut late = 0;
         while let Some(o) = b.poll() {
-            late += usize::from(matches!(o, Output::Late(_)));
+            late += usize::from(matches!(o, AnalyticsOutput::Late(_)));
         }
         late
     };

@@ -8,7 +8,7 @@ mod golden;
 
 use hopscope_core::detect::AlertKind;
 use hopscope_core::partition::partition_for_key;
-use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
+use hopscope_core::pipeline::{Analytics, AnalyticsConfig, AnalyticsOutput};
 use hopscope_core::{Catalog, GeneratorConfig, Sale, SaleGenerator, Scenario, Span};
 use wasm_bindgen_test::*;
 
@@ -82,7 +82,7 @@ fn a_spike_is_detected_in_the_browser() {
         }
         a.advance(now);
         while let Some(o) = a.poll() {
-            if matches!(o, Output::Alert(ref al) if al.kind == AlertKind::ActivitySpike) {
+            if matches!(o, AnalyticsOutput::Alert(ref al) if al.kind == AlertKind::ActivitySpike) {
                 spikes += 1;
             }
         }

@@ -8,7 +8,7 @@
 #![no_main]
 
 use hopscope_core::protocol::{ServerMessage, StartFrom};
-use hopscope_core::relay::{Input, Output, Session};
+use hopscope_core::relay::{SessionInput, SessionOutput, Session};
 use hopscope_core::Timestamp;
 use libfuzzer_sys::fuzz_target;
 
@@ -39,38 +39,38 @@ fuzz_target!(|data: &[u8]| {
             .map(|c| ((c[0] as u32) % PARTITIONS, *c.get(1).unwrap_or(&0)))
             .collect();
         match op % 8 {
-            0 | 1 => s.handle_input(Input::Frame(&String::from_utf8_lossy(chunk)), now),
-            2 => s.handle_input(Input::BinaryFrame, now),
-            3 => s.handle_input(Input::Following { owed: &pairs }, now),
+            0 | 1 => s.handle_input(SessionInput::Frame(&String::from_utf8_lossy(chunk)), now),
+            2 => s.handle_input(SessionInput::BinaryFrame, now),
+            3 => s.handle_input(SessionInput::Following { owed: &pairs }, now),
             4 => {
                 let spans: Vec<(u32, i64, i64)> =
                     pairs.iter().map(|&(p, o)| (p, o, o + 3)).collect();
                 let after: Vec<(u32, i64)> = pairs.iter().map(|&(p, o)| (p, o + 4)).collect();
-                s.handle_input(Input::TailBatch { spans: &spans, after: &after }, now)
+                s.handle_input(SessionInput::TailBatch { spans: &spans, after: &after }, now)
             }
             5 => s.handle_input(
-                Input::ReplayStarted { from: &pairs, skipped: &[], past_end: &[] },
+                SessionInput::ReplayStarted { from: &pairs, skipped: &[], past_end: &[] },
                 now,
             ),
-            6 => s.handle_input(Input::Records(&pairs), now),
+            6 => s.handle_input(SessionInput::Records(&pairs), now),
             // The topic's oldest record time, when the bridge knows it.
             _ => s.handle_input(
-                Input::StatusDue(Some(&pairs), pairs.first().map(|&(_, o)| Timestamp(o))),
+                SessionInput::StatusDue(Some(&pairs), pairs.first().map(|&(_, o)| Timestamp(o))),
                 now,
             ),
         }
         while let Some(out) = s.poll_output() {
             match out {
-                Output::Replay(StartFrom::Offsets { offsets }) => {
+                SessionOutput::Replay(StartFrom::Offsets { offsets }) => {
                     for o in offsets {
                         assert!(o.partition < PARTITIONS, "unknown partition replayed");
                         assert!(o.offset >= 0, "negative offset replayed");
                     }
                 }
-                Output::Replay(StartFrom::Timestamp { timestamp }) => {
+                SessionOutput::Replay(StartFrom::Timestamp { timestamp }) => {
                     assert!(timestamp.0 >= 0, "a time before 1970 replayed");
                 }
-                Output::Send(ServerMessage::Error { message }) if message.starts_with("rate limit") => {
+                SessionOutput::Send(ServerMessage::Error { message }) if message.starts_with("rate limit") => {
                     errors_told += 1;
                     assert!(errors_told <= 3, "a flood is told at most three times");
                 }

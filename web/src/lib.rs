@@ -31,7 +31,7 @@ pub mod sim;
 pub mod sql;
 pub mod steps;
 
-use components::{Dashboard, Dispatch, Shared, Tabs, Teach};
+use components::{Dashboard, Dispatch, PageRef, Tabs, Teach};
 use page::{Action, Page};
 use settings::Tab;
 use std::cell::RefCell;
@@ -100,7 +100,7 @@ pub fn app() -> Html {
     hooks::use_clock((*dispatch).clone());
     hooks::use_page_effects(cell.0.clone(), (*dispatch).clone());
     let reduced_motion = hooks::use_reduced_motion();
-    let shared = Shared(cell.0.clone());
+    let shared = PageRef(cell.0.clone());
     let page = cell.0.borrow();
     let tab = page.settings.tab;
     let versions = page.versions;

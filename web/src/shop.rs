@@ -4,7 +4,7 @@
 use hopscope_core::agree::Agreement;
 use hopscope_core::detect::{Alert, AlertKind, CooldownState};
 use hopscope_core::generate::DEFAULT_PARTITIONS;
-use hopscope_core::pipeline::{Analytics, AnalyticsConfig, Output};
+use hopscope_core::pipeline::{Analytics, AnalyticsConfig, AnalyticsOutput};
 use hopscope_core::window::{EventTime, TimeMode, WindowConfig};
 use hopscope_core::{Sale, Span, Timestamp, WindowResult};
 use std::collections::{BTreeMap, VecDeque};
@@ -203,7 +203,7 @@ impl Shop {
     fn drain(&mut self, now: Timestamp) {
         while let Some(o) = self.analytics.poll() {
             match o {
-                Output::Window(w) => {
+                AnalyticsOutput::Window(w) => {
                     self.windows_fired += 1;
                     if let Some(a) = &mut self.agreement {
                         a.ours(&w);
@@ -228,7 +228,7 @@ impl Shop {
                         });
                     }
                 }
-                Output::Alert(a) => {
+                AnalyticsOutput::Alert(a) => {
                     let why = self.explain(&a);
                     if a.kind == AlertKind::ActivitySpike {
                         self.spikes.push_back(a.window_end);
@@ -239,8 +239,8 @@ impl Shop {
                     self.alerts.push_front((a, why));
                     self.alerts.truncate(FEED);
                 }
-                Output::Suppressed(_) => self.suppressed += 1,
-                Output::Late(l) => {
+                AnalyticsOutput::Suppressed(_) => self.suppressed += 1,
+                AnalyticsOutput::Late(l) => {
                     self.late += 1;
                     self.dropped += u64::from(l.dropped());
                 }

@@ -2,7 +2,7 @@
 
 use crate::checkpoint::{Checkpoints, Resume};
 use crate::console::{banner, Printer};
-use crate::input::{for_each_sale, Input};
+use crate::input::{for_each_sale, FileInput};
 use crate::kafka::seek::{assign, from_text, StartAt};
 use crate::out::{self, Res};
 use crate::report::{At, Kind};
@@ -575,7 +575,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
         };
         return run_live(&a, analytics, checkpoints, results);
     }
-    let mut input = Input::open(&a.files, a.window.partitions, a.shape.file_shape()?)?;
+    let mut input = FileInput::open(&a.files, a.window.partitions, a.shape.file_shape()?)?;
     let mut w = out::stdout();
     out::line(&mut w, &banner(&config))?;
     let mut printer = Printer::new(a.windows, a.suppressed, a.dead_letter.as_deref())?;

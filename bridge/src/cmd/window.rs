@@ -1,6 +1,6 @@
 //! `hopscope window`: sale JSON lines in, one JSON line per fired hopping window out.
 
-use crate::input::{for_each_sale, Input};
+use crate::input::{for_each_sale, FileInput};
 use crate::out::{self, Res};
 use crate::report::{Kind, Reporter};
 use crate::window_args::{
@@ -99,7 +99,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let mut config = a.window.config(false)?;
     config.emit_empty = a.emit_empty;
     let mut engine = HopWindows::new(config)?;
-    let mut input = Input::open(&a.files, a.window.partitions, a.shape.file_shape()?)?;
+    let mut input = FileInput::open(&a.files, a.window.partitions, a.shape.file_shape()?)?;
     let mut w = Sink::open(a.format, a.output.as_deref())?;
     let write_fired = |engine: &mut HopWindows, w: &mut Sink| -> std::io::Result<()> {
         while let Some(r) = engine.poll() {

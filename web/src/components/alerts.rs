@@ -1,13 +1,13 @@
 //! The alert feed, newest first, with why an alert fired when the window hides it, and
 //! the adaptive cooldown's state per kind.
 
-use super::Shared;
+use super::PageRef;
 use crate::format::{cooldown_rule, moved, plain};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct AlertsProps {
-    pub page: Shared,
+    pub page: PageRef,
     /// Alerts are raised (and held back) as windows fire.
     pub windows: u64,
 }

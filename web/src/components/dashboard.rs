@@ -9,7 +9,7 @@ use super::status::Status;
 use super::top_lists::TopLists;
 use super::window_charts::WindowCharts;
 use super::window_inspector::WindowInspector;
-use super::Shared;
+use super::PageRef;
 use crate::page::Versions;
 use yew::prelude::*;
 
@@ -19,7 +19,7 @@ const REDUCED_MOTION_CHART_MS: f64 = 2_000.0;
 
 #[derive(Properties, PartialEq)]
 pub struct DashboardProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub versions: Versions,
     pub reduced_motion: bool,
 }

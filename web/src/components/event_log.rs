@@ -2,7 +2,7 @@
 //! partition held or released, the end of input, a change of source) and what fired —
 //! the story the picture's lines tell, in words, newest first.
 
-use super::Shared;
+use super::PageRef;
 use crate::format::secs;
 use yew::prelude::*;
 
@@ -11,7 +11,7 @@ const SHOWN: usize = 8;
 
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
 }
 

@@ -3,13 +3,13 @@
 //! right), Check, the verdict with the misconceptions a wrong answer reveals, and "Show
 //! me", which plays the moment in the lesson beside it.
 
-use super::{use_dispatch, Shared};
+use super::{use_dispatch, PageRef};
 use crate::page::{Action, ExerciseAction};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ExercisesProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
 }
 

@@ -2,7 +2,7 @@
 //! phone the tip is one line (its title and the step buttons) that opens to its text, so
 //! the picture, the selection and the tip share the first screen.
 
-use super::{use_dispatch, Shared};
+use super::{use_dispatch, PageRef};
 use crate::hooks::use_element_width;
 use crate::page::{Action, LessonAction};
 use crate::steps::{step, STEPS};
@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct GuideProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub step: usize,
     /// The settings' version: the text quotes them.
     pub settings: u64,

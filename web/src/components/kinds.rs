@@ -3,7 +3,7 @@
 //! and the SQL of each, which runs in Flink on the lesson's sales file and gives these
 //! rows (the end-to-end test runs it). Computed only while the panel is open.
 
-use super::{use_dispatch, Shared};
+use super::{use_dispatch, PageRef};
 use crate::format::{count, secs};
 use crate::page::{Action, LessonAction};
 use crate::sql::{flink_timestamp, kind_sql};
@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct KindsProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
     pub settings: u64,
 }

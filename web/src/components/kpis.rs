@@ -1,6 +1,6 @@
 //! The newest window's figures as KPI cards.
 
-use super::{use_dispatch, Shared};
+use super::{use_dispatch, PageRef};
 use crate::format::compact_usd;
 use crate::page::Action;
 use hopscope_core::generate::SELLERS;
@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct KpisProps {
-    pub page: Shared,
+    pub page: PageRef,
     /// Version of the windows fired: the cards change only when one fires.
     pub windows: u64,
 }

@@ -1,7 +1,7 @@
 //! The lesson's settings and buttons, its partitions, and its status line.
 
 use super::timeline::MAX_ROWS;
-use super::{select_value, use_dispatch, Shared};
+use super::{select_value, use_dispatch, PageRef};
 use crate::field::Field;
 use crate::format::{count, secs};
 use crate::icon::{icon, Icon};
@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct LessonControlsProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
     pub settings: u64,
 }

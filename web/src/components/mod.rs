@@ -1,7 +1,7 @@
 //! The page's components, one per file, each a function component that draws one part of
 //! the [`Page`] and sends [`Action`]s.
 //!
-//! Every component takes the page as [`Shared`] (compared by pointer, so it never makes
+//! Every component takes the page as [`PageRef`] (compared by pointer, so it never makes
 //! props differ) and the [`Versions`](crate::page::Versions) of the parts it draws: Yew
 //! skips a component whose props are equal, so a part is drawn again only when it
 //! changed. Actions go through the [`Dispatch`] context.
@@ -44,16 +44,16 @@ use yew::prelude::*;
 /// The page, shared by every component; equal to itself always, so it is never the
 /// reason a component draws again (its versions are).
 #[derive(Clone)]
-pub struct Shared(pub Rc<RefCell<Page>>);
+pub struct PageRef(pub Rc<RefCell<Page>>);
 
-impl Shared {
+impl PageRef {
     /// The page, to read while drawing (actions change it only between draws).
     pub fn get(&self) -> Ref<'_, Page> {
         self.0.borrow()
     }
 }
 
-impl PartialEq for Shared {
+impl PartialEq for PageRef {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }

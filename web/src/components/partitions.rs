@@ -1,7 +1,7 @@
 //! The topic's partitions: sales per partition and the sellers each one holds — a card
 //! each for up to a dozen, one row per busy partition for bigger topics (bounded lists).
 
-use super::{select_value, use_dispatch, Shared};
+use super::{select_value, use_dispatch, PageRef};
 use crate::format::count;
 use crate::page::Action;
 use hopscope_core::generate::SELLERS;
@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct PartitionsProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub shop: u64,
     pub settings: u64,
 }

@@ -3,7 +3,7 @@
 //! late, dropped, windows fired, the watermark), the newest rows, the Flink SQL, and the
 //! link that plays the same sales again.
 
-use super::Shared;
+use super::PageRef;
 use crate::format::{count, secs};
 use crate::sql::flink_timestamp;
 use hopscope_core::window::TimeMode;
@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct PrintSummaryProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
     pub settings: u64,
 }

@@ -2,7 +2,7 @@
 //! fired — what Flink's SQL client prints for the query beside it. A row and its bar are
 //! one selection: click a row and its bar lights, click a bar and its row does.
 
-use super::{send_if, use_dispatch, Shared};
+use super::{send_if, use_dispatch, PageRef};
 use crate::lesson::Selected;
 use crate::page::{Action, LessonAction};
 use crate::sql::flink_timestamp;
@@ -13,7 +13,7 @@ pub const MAX_ROWS_SHOWN: usize = 40;
 
 #[derive(Properties, PartialEq)]
 pub struct RowsProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
 }
 

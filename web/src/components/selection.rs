@@ -2,7 +2,7 @@
 //! (through the [inspector](super::inspector)) everything about a window.
 
 use super::inspector::inspector;
-use super::{use_dispatch, Shared};
+use super::{use_dispatch, PageRef};
 use crate::format::{count, secs, summarised, AROUND};
 use crate::lesson::{LessonEvent, Selected};
 use crate::page::{Action, LessonAction};
@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct SelectionProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
 }
 

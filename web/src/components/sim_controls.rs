@@ -3,7 +3,7 @@
 //! sending) and Reset (windows rebuilt from the warm start); scenarios are produced on the
 //! topic, and the page says how.
 
-use super::{select_value, use_dispatch, Shared};
+use super::{select_value, use_dispatch, PageRef};
 use crate::field::Field;
 use crate::icon::{icon, Icon};
 use crate::page::Action;
@@ -14,7 +14,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct SimControlsProps {
-    pub page: Shared,
+    pub page: PageRef,
     /// Version of the settings (and the fields' messages).
     pub settings: u64,
     pub paused: bool,

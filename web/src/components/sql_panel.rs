@@ -2,7 +2,7 @@
 //! `WATERMARK`, the HOP query (slide before size), and the settings that decide its rows;
 //! a copy button, and the lesson's sales as the file the file source reads.
 
-use super::{select_value, use_dispatch, Shared};
+use super::{select_value, use_dispatch, PageRef};
 use crate::format::count;
 use crate::page::{Action, LessonAction};
 use crate::sql::{SqlSource, SALES_FILE};
@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct SqlPanelProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
     pub settings: u64,
 }

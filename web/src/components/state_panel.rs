@@ -4,7 +4,7 @@
 //! how each grows as the slide shrinks on the same sales (Flink's slicing operator, like
 //! hopscope's, keeps slices: its state stays at panes + keys).
 
-use super::Shared;
+use super::PageRef;
 use crate::format::{count, secs};
 use hopscope_core::window::StateSize;
 use hopscope_core::Span;
@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct StatePanelProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
 }
 

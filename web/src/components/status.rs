@@ -1,7 +1,7 @@
 //! Where the shop stands: the simulator's clock and pace, or the live connection, its
 //! records and Flink's agreement.
 
-use super::Shared;
+use super::PageRef;
 use crate::format::{clock_text, compact_number};
 use crate::page::Page;
 use crate::settings::Source;
@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct StatusProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub shop: u64,
     pub settings: u64,
 }

@@ -16,12 +16,12 @@ use super::sql_panel::SqlPanel;
 use super::state_panel::StatePanel;
 use super::time_plot::TimePlotPanel;
 use super::timeline::Timeline;
-use super::Shared;
+use super::PageRef;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TeachProps {
-    pub page: Shared,
+    pub page: PageRef,
     /// Versions of the lesson and of the settings: the shop running does not redraw it.
     pub lesson: u64,
     pub settings: u64,

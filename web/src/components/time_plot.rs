@@ -3,7 +3,7 @@
 //! the line. A delay slider replays the same sales with another watermark delay, and says
 //! what it buys (fewer late sales) and what it costs (windows fire later).
 
-use super::Shared;
+use super::PageRef;
 use crate::format::secs;
 use crate::lesson::TimePlot;
 use hopscope_core::window::{Pushed, TimeMode};
@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TimePlotProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
 }
 

@@ -2,7 +2,7 @@
 //! "now"; past [`MAX_ROWS`] windows per instant, the windows around the focus and a band
 //! of sales per window for all.
 
-use super::{send_if, use_dispatch, Shared};
+use super::{send_if, use_dispatch, PageRef};
 use crate::format::{clock_label, paged, secs, utc_label, AROUND};
 use crate::hooks::use_element_width;
 use crate::lesson::{Lesson, Origin, Selected};
@@ -22,7 +22,7 @@ const MAX_TIMELINE_PX: f64 = 1_600.0;
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub lesson: u64,
     /// The reader asked for reduced motion: the picture stands still under Play and turns
     /// pages instead of scrolling.

@@ -1,13 +1,13 @@
 //! The newest window's top categories and sellers.
 
-use super::Shared;
+use super::PageRef;
 use crate::charts;
 use hopscope_core::window::TopKey;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TopListsProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub windows: u64,
 }
 

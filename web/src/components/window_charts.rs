@@ -1,6 +1,6 @@
 //! Sales and revenue per window over the whole run, drawn for the width they get.
 
-use super::{use_dispatch, Shared};
+use super::{use_dispatch, PageRef};
 use crate::charts;
 use crate::format::{compact_number, history_note};
 use crate::hooks::use_element_width;
@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct WindowChartsProps {
-    pub page: Shared,
+    pub page: PageRef,
     /// When to draw again: the windows' version (or, with reduced motion, a slower beat).
     pub windows: u64,
 }

@@ -2,7 +2,7 @@
 //! are aligned there, when it fired, its figures, and Flink's row beside it when the
 //! bridge relays the Flink job's windows (`serve --windows-topic`).
 
-use super::{use_dispatch, Shared};
+use super::{use_dispatch, PageRef};
 use crate::format::count;
 use crate::page::Action;
 use hopscope_core::agree::compared_fields;
@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct WindowInspectorProps {
-    pub page: Shared,
+    pub page: PageRef,
     pub windows: u64,
 }
 

@@ -340,7 +340,7 @@ impl Page {
                     self.live.last = Some((r.partition, r.offset));
                     self.live.next.insert(r.partition, r.offset + 1);
                     match r.value {
-                        Value::Sale(s) => {
+                        RecordValue::Sale(s) => {
                             use hopscope_core::window::guard::Verdict;
                             let t = s.event_time();
                             if let Verdict::Jump { from, to } =
@@ -355,7 +355,7 @@ impl Page {
                             self.lesson.live_sale(&s, now);
                             self.versions.lesson += 1;
                         }
-                        Value::Invalid { error, .. } => {
+                        RecordValue::Invalid { error, .. } => {
                             self.live.invalid += 1;
                             self.live.last_invalid = Some(format!(
                                 "partition {} offset {}: {error}",

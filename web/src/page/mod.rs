@@ -23,7 +23,9 @@ use crate::sql::SqlSource;
 use hopscope_core::agree::Agreement;
 use hopscope_core::generate::Scenario;
 use hopscope_core::partition::Partitioner;
-use hopscope_core::protocol::{ClientMessage, PartitionOffset, ServerMessage, StartFrom, Value};
+use hopscope_core::protocol::{
+    ClientMessage, PartitionOffset, RecordValue, ServerMessage, StartFrom,
+};
 use hopscope_core::window::TimeDomain;
 use hopscope_core::window::{EventTime, TimeMode};
 use hopscope_core::{Span, Timestamp};
@@ -864,7 +866,7 @@ mod tests {
             offset,
             timestamp: Timestamp(0),
             key: Some("ana.silva".into()),
-            value: Value::Sale(Sale::from_json(json.as_bytes()).unwrap()),
+            value: RecordValue::Sale(Sale::from_json(json.as_bytes()).unwrap()),
         }
     }
 
@@ -935,7 +937,7 @@ mod tests {
         let records: Vec<Record> = (0..400i64)
             .map(|k| {
                 let mut r = sale_record((k % 2) as u32, k / 2);
-                if let Value::Sale(s) = &mut r.value {
+                if let RecordValue::Sale(s) = &mut r.value {
                     s.sale_date = hopscope_core::Micros::from_timestamp(t0.plus(Span(k * 500)));
                 }
                 r
@@ -946,7 +948,7 @@ mod tests {
                 let now = chunk
                     .last()
                     .and_then(|r| match &r.value {
-                        Value::Sale(s) => Some(s.event_time().0 as f64 + 300.0),
+                        RecordValue::Sale(s) => Some(s.event_time().0 as f64 + 300.0),
                         _ => None,
                     })
                     .unwrap_or(0.0);
@@ -1061,7 +1063,7 @@ mod tests {
         let at = |t: f64| move || t;
         p.handle(Action::Live(LiveEvent::Open), &mut at(now));
         let mut broken = sale_record(0, 9);
-        if let Value::Sale(s) = &mut broken.value {
+        if let RecordValue::Sale(s) = &mut broken.value {
             s.id_sale = "broken-clock".into();
             s.sale_date = hopscope_core::Micros::parse_iso("2100-01-01T00:00:00Z").unwrap();
         }
@@ -1109,7 +1111,7 @@ mod tests {
             &mut at(11.0),
         );
         let bad = Record {
-            value: Value::Invalid {
+            value: RecordValue::Invalid {
                 error: "price: expected a number".into(),
                 excerpt: "{\"price\":\"x\"".into(),
             },

@@ -4,10 +4,10 @@
 
 use super::readers::{read_topic, ReaderEvent, TailBatch};
 use super::windows::WindowsRelay;
-use super::Shared;
+use super::ServeState;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use hopscope_core::protocol::{Record, ServerMessage, PROTOCOL_VERSION};
-use hopscope_core::relay::{Input, Output, Session};
+use hopscope_core::relay::{Session, SessionInput, SessionOutput};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,10 +45,10 @@ impl Reader {
 /// Counts its client in `hopscope_clients_following` for as long as it follows the live
 /// tail: from the moment its subscription is in place (records produced after that reach
 /// it) until the reader is replaced or the client leaves.
-struct Following(Arc<Shared>);
+struct Following(Arc<ServeState>);
 
 impl Following {
-    fn new(s: &Arc<Shared>) -> Following {
+    fn new(s: &Arc<ServeState>) -> Following {
         s.metrics.following.fetch_add(1, Ordering::Relaxed);
         Following(s.clone())
     }
@@ -86,7 +86,7 @@ impl Conn {
     }
 }
 
-pub async fn client(socket: WebSocket, s: Arc<Shared>) {
+pub async fn client(socket: WebSocket, s: Arc<ServeState>) {
     s.metrics.clients.fetch_add(1, Ordering::Relaxed);
     let id = s.next_client.fetch_add(1, Ordering::Relaxed);
     let mut conn = Conn {
@@ -114,7 +114,7 @@ pub async fn client(socket: WebSocket, s: Arc<Shared>) {
     s.metrics.clients.fetch_sub(1, Ordering::Relaxed);
 }
 
-async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
+async fn session(conn: &mut Conn, s: &Arc<ServeState>, id: u64) -> Result<(), End> {
     let partitions = s.partitions.load(Ordering::Relaxed);
     let mut session = Session::new(partitions, s.client_rate);
     let mut reader = Reader::None;
@@ -146,7 +146,7 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
     let mut counted_errors = 0;
     let mut last_owed = std::collections::BTreeMap::new();
     let result = loop {
-        // What the session handed in last, for `Output::Forward`.
+        // What the session handed in last, for `SessionOutput::Forward`.
         let mut forward: Option<WsMessage> = None;
         let mut forwarded = 0u64;
         let wants = session.wants_batches();
@@ -160,30 +160,30 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
         tokio::select! {
             incoming = conn.socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => break Ok(()),
-                Some(Ok(WsMessage::Text(t))) => session.handle_input(Input::Frame(t.as_str()), now()),
-                Some(Ok(WsMessage::Binary(_))) => session.handle_input(Input::BinaryFrame, now()),
+                Some(Ok(WsMessage::Text(t))) => session.handle_input(SessionInput::Frame(t.as_str()), now()),
+                Some(Ok(WsMessage::Binary(_))) => session.handle_input(SessionInput::BinaryFrame, now()),
                 Some(Ok(_)) => continue,
             },
             event = batch => match event {
                 Event::Tail(Ok(b)) => {
-                    session.handle_input(Input::TailBatch { spans: &b.spans, after: &b.after }, now());
+                    session.handle_input(SessionInput::TailBatch { spans: &b.spans, after: &b.after }, now());
                     forward = Some(WsMessage::Text(b.json.clone()));
                     forwarded = b.count;
                 }
                 Event::Tail(Err(broadcast::error::RecvError::Lagged(_))) => {}
                 Event::Tail(Err(broadcast::error::RecvError::Closed)) => reader = Reader::None,
                 Event::Own(Some(ReaderEvent::Started(st))) => {
-                    session.handle_input(Input::ReplayStarted { from: &st.from, skipped: &st.skipped, past_end: &st.past_end }, now());
+                    session.handle_input(SessionInput::ReplayStarted { from: &st.from, skipped: &st.skipped, past_end: &st.past_end }, now());
                 }
                 Event::Own(Some(ReaderEvent::Records(records))) => {
                     let at: Vec<(u32, i64)> = records.iter().map(|r: &Record| (r.partition, r.offset)).collect();
-                    session.handle_input(Input::Records(&at), now());
+                    session.handle_input(SessionInput::Records(&at), now());
                     forwarded = records.len() as u64;
                     forward = Some(text(&ServerMessage::Records { records }));
                 }
                 Event::Own(Some(ReaderEvent::Failed(message))) => {
                     reader.stop();
-                    session.handle_input(Input::ReaderFailed(message), now());
+                    session.handle_input(SessionInput::ReaderFailed(message), now());
                 }
                 Event::Own(None) => reader.stop(),
             },
@@ -221,7 +221,7 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
             _ = status.tick() => {
                 let marks = s.watermarks.lock().expect("not poisoned").clone();
                 let since = s.since.lock().expect("not poisoned").0;
-                session.handle_input(Input::StatusDue(marks.as_deref(), since), now());
+                session.handle_input(SessionInput::StatusDue(marks.as_deref(), since), now());
             }
         }
         // What the client is owed, for /metrics' lag: recorded before the sends below, so
@@ -236,8 +236,8 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
         let mut outcome = Ok(());
         while let Some(out) = session.poll_output() {
             let step = match out {
-                Output::Send(m) => conn.send(text(&m)).await,
-                Output::Forward => match forward.take() {
+                SessionOutput::Send(m) => conn.send(text(&m)).await,
+                SessionOutput::Forward => match forward.take() {
                     Some(m) => {
                         let r = conn.send(m).await;
                         if r.is_ok() {
@@ -249,11 +249,11 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
                     }
                     None => Ok(()),
                 },
-                Output::StopReader => {
+                SessionOutput::StopReader => {
                     reader.stop();
                     Ok(())
                 }
-                Output::FollowTail => {
+                SessionOutput::FollowTail => {
                     let owed: Vec<(u32, i64)> = {
                         let owed = s.tail_next.lock().expect("not poisoned");
                         reader = Reader::Tail {
@@ -262,10 +262,10 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
                         };
                         owed.iter().map(|(p, o)| (*p, *o)).collect()
                     };
-                    session.handle_input(Input::Following { owed: &owed }, now());
+                    session.handle_input(SessionInput::Following { owed: &owed }, now());
                     Ok(())
                 }
-                Output::Replay(start) => {
+                SessionOutput::Replay(start) => {
                     match s.replays.clone().try_acquire_owned() {
                         Ok(permit) => {
                             let (tx, rx) = mpsc::channel(4);
@@ -279,7 +279,7 @@ async fn session(conn: &mut Conn, s: &Arc<Shared>, id: u64) -> Result<(), End> {
                         Err(_) => {
                             s.metrics.replays_refused.fetch_add(1, Ordering::Relaxed);
                             session.handle_input(
-                                Input::ReplayRefused {
+                                SessionInput::ReplayRefused {
                                     running: s.max_replays,
                                     max: s.max_replays,
                                 },

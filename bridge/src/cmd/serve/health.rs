@@ -4,7 +4,7 @@
 //! Neither route ever waits on the broker: both read the snapshot, so a flood of health
 //! checks during an outage costs nothing (it once spent a blocking thread for 2 s each).
 
-use super::Shared;
+use super::ServeState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -43,7 +43,7 @@ pub struct Metrics {
 /// Refreshes the broker snapshot: every partition's high watermark once a second (`None`
 /// while the broker does not answer), the partition count every five seconds. New
 /// partitions are announced to the live reader and to clients.
-pub async fn watch_broker(s: Arc<Shared>, grew: tokio::sync::watch::Sender<u32>) {
+pub async fn watch_broker(s: Arc<ServeState>, grew: tokio::sync::watch::Sender<u32>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut n = 0u64;
     let mut was_up = true;
@@ -124,7 +124,7 @@ pub async fn watch_broker(s: Arc<Shared>, grew: tokio::sync::watch::Sender<u32>)
     }
 }
 
-pub async fn healthz(State(s): State<Arc<Shared>>) -> Response {
+pub async fn healthz(State(s): State<Arc<ServeState>>) -> Response {
     if s.watermarks.lock().expect("not poisoned").is_some() {
         (StatusCode::OK, "ok\n").into_response()
     } else {
@@ -145,7 +145,7 @@ pub fn unavailable(why: &str) -> Response {
         .into_response()
 }
 
-pub async fn metrics(State(s): State<Arc<Shared>>) -> Response {
+pub async fn metrics(State(s): State<Arc<ServeState>>) -> Response {
     let m = &s.metrics;
     let mut text = String::new();
     let counters: [(&str, &str, &str, &AtomicU64); 19] = [

@@ -134,7 +134,7 @@ pub struct Args {
     dead_letter_topic: Option<String>,
 }
 
-pub(crate) struct Shared {
+pub(crate) struct ServeState {
     conn: kafka::Connection,
     /// The topic's shape (`None`: the seed's); records are relayed as ordinary sales.
     shape: Option<Arc<hopscope_core::sale::SaleShape>>,
@@ -174,7 +174,7 @@ pub(crate) struct Shared {
     max_ahead: Option<hopscope_core::Span>,
 }
 
-impl Shared {
+impl ServeState {
     /// Every partition's high watermark (blocking: call from a blocking task).
     fn high_watermarks(&self, timeout_secs: u64) -> Result<Vec<(u32, i64)>, String> {
         (0..self.partitions.load(Ordering::Relaxed))
@@ -337,7 +337,7 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
     let probe: BaseConsumer<kafka::Watch> = kafka::consumer_config(&conn, "serve-probe", &[])
         .create_with_context(kafka::Watch::new(&conn))
         .map_err(|e| conn.redact(&e.to_string()))?;
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(ServeState {
         conn: conn.clone(),
         shape: a.shape.shape()?,
         topic: a.kafka.topic.clone(),
@@ -449,7 +449,7 @@ struct Gate {
 async fn accept(
     listener: &tokio::net::TcpListener,
     app: Router,
-    s: Option<Arc<Shared>>,
+    s: Option<Arc<ServeState>>,
     gate: &Gate,
 ) {
     let slots = &gate.slots;
@@ -525,7 +525,7 @@ where
 }
 
 /// Every route: a Host that does not name this server is refused (DNS rebinding).
-async fn check_host(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+async fn check_host(State(s): State<Arc<ServeState>>, req: Request, next: Next) -> Response {
     match s.admission.check_host(req.headers()) {
         Ok(()) => next.run(req).await,
         Err(r) => refuse(&s, r),
@@ -534,7 +534,7 @@ async fn check_host(State(s): State<Arc<Shared>>, req: Request, next: Next) -> R
 
 /// A refused request: counted (Host refusals apart: they are DNS rebinding, not a
 /// misconfigured page), then answered with its status and the option that admits it.
-fn refuse(s: &Shared, r: Refusal) -> Response {
+fn refuse(s: &ServeState, r: Refusal) -> Response {
     let counter = match r {
         Refusal::Host(_) => &s.metrics.hosts_refused,
         Refusal::Origin(_) | Refusal::Token => &s.metrics.refused,
@@ -589,7 +589,7 @@ async fn ws_upgrade(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-    State(s): State<Arc<Shared>>,
+    State(s): State<Arc<ServeState>>,
 ) -> Response {
     match s
         .admission

@@ -4,10 +4,10 @@
 //! Readers batch only what has already arrived (no linger), so a client's loop never waits
 //! on the broker; each reader's prefetch is bounded, so memory per replay is too.
 
-use super::Shared;
+use super::ServeState;
 use crate::kafka;
 use crate::kafka::records::{Queue, Taken, Trouble, Troubles};
-use hopscope_core::protocol::{PartitionOffset, Record, ServerMessage, StartFrom, Value};
+use hopscope_core::protocol::{PartitionOffset, Record, RecordValue, ServerMessage, StartFrom};
 use hopscope_core::Timestamp;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
@@ -49,7 +49,7 @@ pub enum ReaderEvent {
 /// Positions the shared live reader at the topic's current end, as explicit offsets, so the
 /// next offset of every partition is known before any client can connect: a client joining
 /// is owed exactly what comes after.
-pub async fn tail_start(s: &Arc<Shared>) -> Vec<PartitionOffset> {
+pub async fn tail_start(s: &Arc<ServeState>) -> Vec<PartitionOffset> {
     let ends = loop {
         let probe = s.clone();
         let marks = tokio::task::spawn_blocking(move || probe.high_watermarks(5)).await;
@@ -77,7 +77,7 @@ pub async fn tail_start(s: &Arc<Shared>) -> Vec<PartitionOffset> {
 /// The shared live reader: reads new records once and broadcasts each batch. Partitions
 /// added to the topic later get a reader of their own from their first offset, feeding the
 /// same broadcast.
-pub async fn follow_tail(s: Arc<Shared>, ends: Vec<PartitionOffset>) {
+pub async fn follow_tail(s: Arc<ServeState>, ends: Vec<PartitionOffset>) {
     let (tx, mut rx) = mpsc::channel(4);
     let known: Vec<u32> = ends.iter().map(|o| o.partition).collect();
     tokio::spawn(read_topic(
@@ -144,7 +144,7 @@ pub async fn follow_tail(s: Arc<Shared>, ends: Vec<PartitionOffset>) {
 /// batches. The channel holds at most four batches: a client that does not keep up slows
 /// only its own reader. While the broker is away the reader waits for it, saying so once.
 pub async fn read_topic(
-    s: Arc<Shared>,
+    s: Arc<ServeState>,
     client: u64,
     start: StartFrom,
     tx: mpsc::Sender<ReaderEvent>,
@@ -236,7 +236,7 @@ pub async fn read_topic(
 /// the previous batch is being sent and batches grow by themselves), at most `s.batch`
 /// records each.
 fn take_batches(
-    s: &Shared,
+    s: &ServeState,
     client: u64,
     who: &str,
     consumer: &BaseConsumer<kafka::Watch>,
@@ -290,7 +290,7 @@ fn take_batches(
 /// Turns a start into explicit offsets per partition, against the log's current bounds:
 /// requests before the log start (deleted by retention) and past the end are reported,
 /// never silently moved.
-fn resolve(s: &Shared, start: &StartFrom, only: Option<&[u32]>) -> Result<Start, String> {
+fn resolve(s: &ServeState, start: &StartFrom, only: Option<&[u32]>) -> Result<Start, String> {
     let partitions = s.partitions.load(Ordering::Relaxed);
     let mut bounds = BTreeMap::new();
     for p in (0..partitions).filter(|p| only.is_none_or(|o| o.contains(p))) {
@@ -340,7 +340,13 @@ fn resolve(s: &Shared, start: &StartFrom, only: Option<&[u32]>) -> Result<Start,
 /// The event-time guard on a sale: the live reader logs (and counts) a record that moves its
 /// partition's newest time by more than `--max-jump`; every reader relays a record further
 /// than `--max-ahead` ahead of processing time as invalid, so no page windows it.
-fn guard(s: &Shared, live: bool, partition: u32, offset: i64, sale: hopscope_core::Sale) -> Value {
+fn guard(
+    s: &ServeState,
+    live: bool,
+    partition: u32,
+    offset: i64,
+    sale: hopscope_core::Sale,
+) -> RecordValue {
     use hopscope_core::window::guard::Verdict;
     let t = sale.event_time();
     let now = crate::wall_now();
@@ -348,7 +354,7 @@ fn guard(s: &Shared, live: bool, partition: u32, offset: i64, sale: hopscope_cor
         let ahead = t.since(now);
         if ahead > max {
             s.metrics.quarantined.fetch_add(1, Ordering::Relaxed);
-            return Value::Invalid {
+            return RecordValue::Invalid {
                 error: format!(
                     "quarantined: sale {} at {t} is {ahead} ahead of processing time (--max-ahead {max})",
                     sale.id_sale
@@ -376,12 +382,12 @@ fn guard(s: &Shared, live: bool, partition: u32, offset: i64, sale: hopscope_cor
             }
         }
     }
-    Value::Sale(sale)
+    RecordValue::Sale(sale)
 }
 
 /// `client` 0 is the shared live reader: only its records count as arriving.
 fn to_record(
-    s: &Shared,
+    s: &ServeState,
     client: u64,
     partition: u32,
     offset: i64,
@@ -397,14 +403,14 @@ fn to_record(
     }
     let raw = value;
     let value = match raw {
-        None => Value::Invalid {
+        None => RecordValue::Invalid {
             error: "record has no value".into(),
             excerpt: String::new(),
         },
         Some(bytes) => {
             match crate::shape::decode(s.shape.as_deref(), bytes, timestamp.map(Timestamp)) {
                 Ok(sale) => guard(s, live, partition, offset, sale),
-                Err(e) => Value::Invalid {
+                Err(e) => RecordValue::Invalid {
                     error: e.to_string(),
                     excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).into_owned(),
                 },
@@ -412,7 +418,7 @@ fn to_record(
         }
     };
     if live {
-        if let Value::Invalid { error, .. } = &value {
+        if let RecordValue::Invalid { error, .. } = &value {
             s.metrics.invalid.fetch_add(1, Ordering::Relaxed);
             if let Some(dead) = &s.dead {
                 let reason = if error.starts_with("quarantined") {

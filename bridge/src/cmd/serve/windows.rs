@@ -7,7 +7,7 @@
 //! A row that is not a window is logged with partition and offset, counted in /metrics
 //! (`hopscope_window_rows_invalid_total`) and never reaches a client.
 
-use super::Shared;
+use super::ServeState;
 use crate::kafka;
 use axum::extract::ws::Utf8Bytes;
 use hopscope_core::protocol::{ServerMessage, WindowRow};
@@ -121,7 +121,7 @@ impl WindowsRelay {
 
 /// Reads the results topic for as long as serve runs (waiting for it to exist: the Flink
 /// job may start after the bridge).
-pub async fn follow(s: Arc<Shared>, relay: Arc<WindowsRelay>) {
+pub async fn follow(s: Arc<ServeState>, relay: Arc<WindowsRelay>) {
     let partitions = super::wait_for_topic(&s.conn, &relay.topic, None).await;
     let consumer: StreamConsumer<kafka::Watch> =
         match kafka::consumer_config(&s.conn, "serve-windows", &[])
