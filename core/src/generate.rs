@@ -10,6 +10,7 @@
 //! activity spike, one seller taking most sales, one category surging, an outlier sale.
 
 use crate::catalog::{Catalog, Product};
+use crate::money::Cents;
 use crate::rng::Rng;
 use crate::sale::Sale;
 use crate::time::{Micros, Span, Timestamp};
@@ -66,6 +67,28 @@ pub struct GeneratedSale {
     pub key: String,
     /// The partition Kafka's default partitioner will choose for `key`.
     pub partition: u32,
+}
+
+impl GeneratedSale {
+    /// A sale with empty fields, for [`SaleGenerator::poll_into`] to write over.
+    pub fn empty() -> GeneratedSale {
+        GeneratedSale {
+            sale: Sale {
+                id_sale: String::new(),
+                id_product: String::new(),
+                nm_product: String::new(),
+                nm_category: String::new(),
+                nm_brand: String::new(),
+                seller: String::new(),
+                price: Cents(0),
+                quantity: 0,
+                tp_payment: String::new(),
+                sale_date: Micros(0),
+            },
+            key: String::new(),
+            partition: 0,
+        }
+    }
 }
 
 /// How the generator sells: seed, mean rate, simulated start time, topic partitions.
@@ -281,6 +304,14 @@ impl SaleGenerator {
 
     /// The next sale at or before `now`, in time order; `None` when the next one is later.
     pub fn poll(&mut self, now: Timestamp) -> Option<GeneratedSale> {
+        let mut out = GeneratedSale::empty();
+        self.poll_into(now, &mut out).then_some(out)
+    }
+
+    /// [`SaleGenerator::poll`] written over `out`, reusing its strings' allocations (a
+    /// bulk producer makes millions of sales; a fresh one allocates nine strings each).
+    /// `false`, and `out` untouched, when no sale is due by `now`.
+    pub fn poll_into(&mut self, now: Timestamp, out: &mut GeneratedSale) -> bool {
         let now_us = to_us(now).saturating_add(999);
         // Start every scheduled scenario due before the next sale.
         loop {
@@ -309,16 +340,17 @@ impl SaleGenerator {
             .map(|(i, _)| i);
         if let Some(i) = outlier {
             let at = self.outliers_due.swap_remove(i);
-            return Some(self.make_sale(at, true));
+            self.make_sale(at, true, out);
+            return true;
         }
         if self.next_us > now_us || self.effective_rate(self.next_us) <= 0.0 {
-            return None;
+            return false;
         }
         let at = self.next_us;
-        let sale = self.make_sale(at, false);
+        self.make_sale(at, false, out);
         self.next_us = self.draw_next(at);
         self.active.retain(|a| a.until_us > at);
-        Some(sale)
+        true
     }
 
     fn effective_rate(&self, at_us: i64) -> f64 {
@@ -345,7 +377,7 @@ impl SaleGenerator {
         from_us.saturating_add((gap.round() as i64).clamp(1, 86_400_000_000))
     }
 
-    fn make_sale(&mut self, at_us: i64, outlier: bool) -> GeneratedSale {
+    fn make_sale(&mut self, at_us: i64, outlier: bool, out: &mut GeneratedSale) {
         let catalog = Arc::clone(&self.catalog);
         let products = catalog.products();
         let mut seller_override = None;
@@ -384,34 +416,37 @@ impl SaleGenerator {
         } else {
             &products[self.rng.pick_cumulative(&self.product_weights)]
         };
-        let seller = seller_override
-            .unwrap_or_else(|| SELLERS[self.rng.pick_cumulative(&self.seller_weights)].into());
+        let seller: &str = match &seller_override {
+            Some(s) => s,
+            None => SELLERS[self.rng.pick_cumulative(&self.seller_weights)],
+        };
         let quantity = if outlier {
             20 + self.rng.below(31) as u32
         } else {
             1 + self.rng.pick_cumulative(&self.quantity_weights) as u32
         };
         let payment = PAYMENT_METHODS[self.rng.pick_cumulative(&self.payment_weights)].0;
-        let sale = Sale {
-            id_sale: self.rng.uuid4(),
-            id_product: product.id.clone(),
-            nm_product: product.title.clone(), // cut to TITLE_CHARS by the catalog
-            nm_category: product.category.clone(),
-            nm_brand: product.brand.clone(),
-            seller: seller.clone(),
-            price: product.price,
-            quantity,
-            tp_payment: payment.to_string(),
-            sale_date: Micros(at_us),
-        };
-        self.emitted += 1;
-        GeneratedSale {
-            partition: self
-                .partitioner
-                .partition(seller.as_bytes(), self.partitions),
-            key: seller,
-            sale,
+        let sale = &mut out.sale;
+        self.rng.uuid4_into(&mut sale.id_sale);
+        for (field, value) in [
+            (&mut sale.id_product, product.id.as_str()),
+            (&mut sale.nm_product, product.title.as_str()), // cut to TITLE_CHARS by the catalog
+            (&mut sale.nm_category, product.category.as_str()),
+            (&mut sale.nm_brand, product.brand.as_str()),
+            (&mut sale.seller, seller),
+            (&mut sale.tp_payment, payment),
+            (&mut out.key, seller),
+        ] {
+            field.clear();
+            field.push_str(value);
         }
+        sale.price = product.price;
+        sale.quantity = quantity;
+        sale.sale_date = Micros(at_us);
+        out.partition = self
+            .partitioner
+            .partition(seller.as_bytes(), self.partitions);
+        self.emitted += 1;
     }
 }
 
@@ -424,6 +459,32 @@ fn to_us(t: Timestamp) -> i64 {
 mod tests {
     use super::*;
     use crate::partition::partition_for_key;
+
+    /// A reused sale, whatever it held, is written over completely: `poll_into` and
+    /// `poll` make the same stream, scenarios and outliers included.
+    #[test]
+    fn poll_into_a_reused_sale_equals_poll() {
+        let (mut a, mut b) = (gen(9, 40.0), gen(9, 40.0));
+        let start = GeneratorConfig::default().start;
+        for (g, after) in [(&mut a, 10), (&mut b, 10)] {
+            g.trigger(Scenario::concentration(), start.plus(Span::seconds(after)));
+            g.trigger(Scenario::surge(), start.plus(Span::seconds(after * 2)));
+            g.trigger(Scenario::OutlierSale, start.plus(Span::seconds(after * 3)));
+            g.trigger(Scenario::spike(), start.plus(Span::seconds(after * 4)));
+        }
+        let mut reused = GeneratedSale::empty();
+        reused.sale.nm_product = "x".repeat(500);
+        reused.key = "left over".into();
+        let end = start.plus(Span::seconds(60));
+        let mut n = 0;
+        while let Some(want) = a.poll(end) {
+            assert!(b.poll_into(end, &mut reused));
+            assert_eq!(reused, want);
+            n += 1;
+        }
+        assert!(!b.poll_into(end, &mut reused), "both end together");
+        assert!(n > 2_000, "{n}");
+    }
 
     fn gen(seed: u64, rate: f64) -> SaleGenerator {
         SaleGenerator::new(

@@ -46,6 +46,27 @@ impl Cents {
         self.0 as f64 / 100.0
     }
 
+    /// Appends the JSON number serde_json writes for [`Cents::dollars`] (`1299.99`,
+    /// `1300.0`, `0.05`) without going through the float: below 10^13 dollars a float's
+    /// shortest form is exactly the cents' decimal with trailing zeros dropped (its ulp is
+    /// far below a cent, so no shorter decimal names the same float). Larger amounts take
+    /// serde_json's own formatting.
+    pub fn write_json_dollars(self, out: &mut String) {
+        const EXACT: i64 = 1_000_000_000_000_000;
+        if !(-EXACT < self.0 && self.0 < EXACT) {
+            out.push_str(&serde_json::to_string(&self.dollars()).unwrap_or_default());
+            return;
+        }
+        use std::fmt::Write;
+        let (whole, frac) = (self.0.abs() / 100, self.0.abs() % 100);
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let _ = match frac {
+            0 => write!(out, "{sign}{whole}.0"),
+            f if f % 10 == 0 => write!(out, "{sign}{whole}.{}", f / 10),
+            f => write!(out, "{sign}{whole}.{f:02}"),
+        };
+    }
+
     /// `2847.50`: as SQL prints a `DECIMAL(…, 2)` (no sign for dollars, no grouping).
     pub fn display_plain(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };

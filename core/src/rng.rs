@@ -70,12 +70,19 @@ impl Rng {
     /// A random version-4 UUID in its canonical text form. Written digit by digit: every
     /// generated sale has one, and `format!` was a visible share of producing a sale.
     pub fn uuid4(&mut self) -> String {
+        let mut out = String::with_capacity(36);
+        self.uuid4_into(&mut out);
+        out
+    }
+
+    /// [`Rng::uuid4`] written over `out` (its allocation reused).
+    pub fn uuid4_into(&mut self, out: &mut String) {
         let a = self.next_u64();
         let b = self.next_u64();
         let a = (a & 0xffff_ffff_ffff_0fff) | 0x4000; // version 4
         let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000; // RFC 4122 variant
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(36);
+        out.clear();
         for (word, nibbles) in [(a, 16), (b, 16)] {
             for i in (0..nibbles).rev() {
                 out.push(char::from(HEX[((word >> (4 * i)) & 0xf) as usize]));
@@ -84,7 +91,6 @@ impl Rng {
                 }
             }
         }
-        out
     }
 }
 

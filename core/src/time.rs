@@ -218,8 +218,16 @@ impl Micros {
 
     /// The seed's `sale_date` shape: `2024-01-21T10:00:00.123456+00:00`.
     pub fn to_iso(self) -> String {
+        let mut out = String::with_capacity(32);
+        self.write_iso(&mut out);
+        out
+    }
+
+    /// [`Micros::to_iso`] appended to `out`.
+    pub fn write_iso(self, out: &mut String) {
         let (date, us_of_day) = split_day(self.0, 86_400_000_000);
-        iso(
+        iso_into(
+            out,
             date,
             us_of_day / 1_000_000,
             us_of_day % 1_000_000,
@@ -386,12 +394,23 @@ fn decimal(digits: &[u8]) -> Option<i64> {
 /// the formatting machinery was a third of the cost of encoding a frame. Years outside
 /// 0..=9999 (never a sale date, possible in a Kafka timestamp) take the general path.
 fn iso(days: i64, secs_of_day: i64, frac: i64, digits: usize, suffix: &str) -> String {
+    let mut out = String::with_capacity(26 + suffix.len());
+    iso_into(&mut out, days, secs_of_day, frac, digits, suffix);
+    out
+}
+
+/// [`iso`] appended to `out`.
+fn iso_into(out: &mut String, days: i64, secs_of_day: i64, frac: i64, digits: usize, suffix: &str) {
     let (y, m, d) = civil_from_days(days);
     let (hh, mm, ss) = (secs_of_day / 3_600, secs_of_day / 60 % 60, secs_of_day % 60);
     if !(0..=9_999).contains(&y) {
-        return format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{frac:0digits$}{suffix}");
+        use std::fmt::Write;
+        let _ = write!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{frac:0digits$}{suffix}"
+        );
+        return;
     }
-    let mut out = String::with_capacity(26 + suffix.len());
     for (value, width, sep) in [
         (y, 4, '-'),
         (m, 2, '-'),
@@ -400,12 +419,11 @@ fn iso(days: i64, secs_of_day: i64, frac: i64, digits: usize, suffix: &str) -> S
         (mm, 2, ':'),
         (ss, 2, '.'),
     ] {
-        push_digits(&mut out, value, width);
+        push_digits(out, value, width);
         out.push(sep);
     }
-    push_digits(&mut out, frac, digits);
+    push_digits(out, frac, digits);
     out.push_str(suffix);
-    out
 }
 
 /// The last `width` decimal digits of a non-negative `value`, zero-padded.

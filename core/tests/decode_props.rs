@@ -61,6 +61,39 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+    /// The hand-written encoder writes exactly what serde's `Serialize` does: any text
+    /// (quotes, backslashes, every control character, non-ASCII), any price in cents
+    /// (the exact path and the float fallback past 10^13 dollars), any date.
+    #[test]
+    fn write_json_is_serdes_json_byte_for_byte(
+        texts in prop::collection::vec("(\\PC|[\\x00-\\x1f\"\\\\\\x7f])*", 7),
+        cents in prop_oneof![
+            -1_000_000i64..1_000_000,
+            any::<i64>(),
+            (-2i64..3).prop_map(|d| d * 1_000_000_000_000_000 + d.signum() * 7),
+        ],
+        quantity in any::<u32>(),
+        micros in -62_000_000_000_000_000i64..253_000_000_000_000_000,
+    ) {
+        let sale = Sale {
+            id_sale: texts[0].clone(),
+            id_product: texts[1].clone(),
+            nm_product: texts[2].clone(),
+            nm_category: texts[3].clone(),
+            nm_brand: texts[4].clone(),
+            seller: texts[5].clone(),
+            price: hopscope_core::Cents(cents),
+            quantity,
+            tp_payment: texts[6].clone(),
+            sale_date: hopscope_core::Micros(micros),
+        };
+        prop_assert_eq!(sale.to_json(), serde_json::to_string(&sale).unwrap());
+    }
+}
+
 /// The fuzzers start from `fuzz/seeds/`: seeds that no longer decode would start them from
 /// nothing useful, so each must still be a valid message of its kind.
 #[test]

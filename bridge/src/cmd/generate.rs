@@ -75,14 +75,10 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let limit = a.count.unwrap_or(u64::MAX);
     let mut w = out::stdout();
     let mut n = 0;
-    while n < limit {
-        match gen.poll(end) {
-            Some(g) if g.sale.event_time() < end => {
-                out::line(&mut w, &g.sale.to_json())?;
-                n += 1;
-            }
-            _ => break,
-        }
+    let mut g = hopscope_core::GeneratedSale::empty();
+    while n < limit && gen.poll_into(end, &mut g) && g.sale.event_time() < end {
+        out::line(&mut w, &g.sale.to_json())?;
+        n += 1;
     }
     w.flush()?;
     Ok(ExitCode::SUCCESS)
