@@ -842,15 +842,37 @@ async fn each_partitioner_places_sellers_where_core_predicts() {
         return;
     }
     use hopscope_core::partition::Partitioner;
-    for (name, partitioner) in [
-        ("consistent-random", Partitioner::ConsistentRandom),
-        ("murmur2", Partitioner::Murmur2),
+    // With several producer clients (the throughput profile's) hopscope picks each
+    // record's partition itself: it must be librdkafka's choice, and each partition's
+    // records must keep the order they were made in.
+    for (name, partitioner, clients) in [
+        ("consistent-random", Partitioner::ConsistentRandom, "1"),
+        ("murmur2", Partitioner::Murmur2, "1"),
+        ("consistent-random", Partitioner::ConsistentRandom, "3"),
+        ("murmur2", Partitioner::Murmur2, "3"),
     ] {
-        let t = topic(&format!("partitioner-{name}"));
-        produce(
+        let t = topic(&format!("partitioner-{name}-{clients}"));
+        let out = produce(
             &brokers(),
             &t,
-            &["--no-pace", "--count", "2000", "--partitioner", name],
+            &[
+                "--no-pace",
+                "--count",
+                "2000",
+                "--partitioner",
+                name,
+                "--profile",
+                if clients == "1" { "seed" } else { "throughput" },
+                "--clients",
+                clients,
+                "--start",
+                "2024-01-21T10:00:00Z",
+            ],
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("2000 acknowledged, 0 failed"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
         let s = serve(&t).await;
         let mut ws = connect(s.1, StartFrom::Earliest).await;
@@ -872,6 +894,38 @@ async fn each_partitioner_places_sellers_where_core_predicts() {
         );
         let spread: HashSet<u32> = got.iter().map(|r| r.partition).collect();
         assert!(spread.len() > 1, "{name} spreads sellers");
+        // Each partition holds its sales in the order they were generated.
+        let gen = hopscope(&[
+            "generate",
+            "--count",
+            "2000",
+            "--start",
+            "2024-01-21T10:00:00Z",
+        ]);
+        let made: Vec<String> = String::from_utf8_lossy(&gen.stdout)
+            .lines()
+            .map(|l| Sale::from_json(l.as_bytes()).unwrap().id_sale)
+            .collect();
+        for p in spread {
+            let mut on_p: Vec<(i64, String)> = got
+                .iter()
+                .filter(|r| r.partition == p)
+                .map(|r| match &r.value {
+                    RecordValue::Sale(s) => (r.offset, s.id_sale.clone()),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            on_p.sort();
+            let ids: Vec<&String> = on_p.iter().map(|(_, id)| id).collect();
+            let want: Vec<&String> = made
+                .iter()
+                .filter(|id| on_p.iter().any(|(_, x)| x == *id))
+                .collect();
+            assert_eq!(
+                ids, want,
+                "{name} × {clients} clients: partition {p} in order"
+            );
+        }
     }
 }
 

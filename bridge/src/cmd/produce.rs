@@ -80,6 +80,13 @@ pub struct Args {
     /// Sales per transaction.
     #[arg(long, default_value_t = 1_000, requires = "transactional_id")]
     transaction_size: u64,
+    /// Producer clients sharing the partitions, each with its own connection and
+    /// compression thread (a partition always goes through the same one, so its order
+    /// and idempotence hold). Default: 1 with the seed's profile, one per core (up to 4)
+    /// with `--profile throughput`.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64),
+          conflicts_with = "transactional_id")]
+    clients: Option<u16>,
 }
 
 /// Tests widen the moment between a transaction's records and its commit, to kill the
@@ -216,14 +223,47 @@ pub fn run(a: Args) -> Res<ExitCode> {
     if let Some(id) = &a.transactional_id {
         config.set("transactional.id", id);
     }
-    let producer: ThreadedProducer<Delivery> = config
-        .create_with_context(Delivery(counts.clone(), watch.clone()))
-        .map_err(|e| {
-            conn.redact(&format!(
-                "cannot create a Kafka producer for {}: {e}",
-                conn.brokers()
-            ))
-        })?;
+    let clients = a
+        .clients
+        .map_or_else(
+            || a.profile.clients(a.transactional_id.is_some(), partitions),
+            usize::from,
+        )
+        .min(partitions.max(1) as usize);
+    let producers = (0..clients)
+        .map(|i| {
+            let mut config = config.clone();
+            if clients > 1 {
+                config.set("client.id", format!("hopscope-producer-{i}"));
+            }
+            config
+                .create_with_context::<_, ThreadedProducer<Delivery>>(Delivery(
+                    counts.clone(),
+                    watch.clone(),
+                ))
+                .map_err(|e| {
+                    conn.redact(&format!(
+                        "cannot create a Kafka producer for {}: {e}",
+                        conn.brokers()
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let producer = &producers[0];
+    // An idempotent producer sends nothing before it has a producer id, and librdkafka
+    // asks for one on a 500 ms timer from its creation, or sooner when a metadata answer
+    // arrives while a broker connection is up: asking for the topic's metadata now gets
+    // the id at once instead of holding the first half second of sales back (a bulk
+    // load's whole run, at 300k sales). Twice: the first answer can come before its
+    // connection counts as up (then the timer still decided, in about one run of three
+    // here). A failure here is not one: delivery reports whatever stays wrong.
+    for p in &producers {
+        for _ in 0..2 {
+            let _ = p
+                .client()
+                .fetch_metadata(Some(&a.kafka.topic), kafka::CONNECT_DEADLINE);
+        }
+    }
     // Transactions: the id is registered (fencing any earlier producer with it, whose
     // open transaction is aborted), then one is begun.
     let mut txn = match &a.transactional_id {
@@ -242,7 +282,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
                 since: Instant::now(),
                 committed: 0,
             };
-            t.begin(&producer, &conn)?;
+            t.begin(producer, &conn)?;
             Some(t)
         }
         None => None,
@@ -272,7 +312,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
     let progress = std::io::stderr().is_terminal();
     let mut last_report = Instant::now();
     let mut sent = 0u64;
-    let mut payload: Vec<u8> = Vec::with_capacity(1024);
+    let mut payload = String::with_capacity(1024);
+    // One sale written over for every sale: the generator reuses its strings.
+    let mut g = hopscope_core::GeneratedSale::empty();
     while sent < limit && !stop.load(Ordering::SeqCst) {
         let now = if a.no_pace {
             end.unwrap_or(start.plus(Span::minutes(100 * 365 * 1_440)))
@@ -283,30 +325,44 @@ pub fn run(a: Args) -> Res<ExitCode> {
             }
             wall
         };
-        let Some(g) = gen.poll(now) else {
+        if !gen.poll_into(now, &mut g) {
             if a.no_pace {
                 break;
             }
             let wait = gen.next_arrival().since(now).0.clamp(1, 100);
             std::thread::sleep(Duration::from_millis(wait as u64));
             continue;
-        };
+        }
         if end.is_some_and(|e| g.sale.event_time() >= e) {
             break;
         }
         // One buffer for every sale: librdkafka copies the payload on send.
         payload.clear();
         match &shape {
-            None => serde_json::to_writer(&mut payload, &g.sale),
-            Some(shape) => serde_json::to_writer(&mut payload, &shape.encode(&g.sale)),
+            None => g.sale.write_json(&mut payload),
+            Some(shape) => payload.push_str(
+                &serde_json::to_string(&shape.encode(&g.sale))
+                    .map_err(|e| format!("cannot encode a sale: {e}"))?,
+            ),
         }
-        .map_err(|e| format!("cannot encode a sale: {e}"))?;
-        let mut record = BaseRecord::to(&a.kafka.topic).key(&g.key).payload(&payload);
+        let mut record = BaseRecord::to(&a.kafka.topic)
+            .key(&g.key)
+            .payload(payload.as_bytes());
+        // With several clients each partition has one of them, so its records stay in
+        // order and each client's idempotence covers them; the partition is the one the
+        // configured partitioner gives (librdkafka's own choice with one client).
+        let client = if clients > 1 {
+            let p = partitioner.partition(g.key.as_bytes(), partitions);
+            record = record.partition(p as i32);
+            &producers[p as usize % clients]
+        } else {
+            producer
+        };
         if shape.as_ref().is_some_and(|s| s.uses_record_timestamp()) {
             record = record.timestamp(g.sale.event_time().0);
         }
         loop {
-            match producer.send(record) {
+            match client.send(record) {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
                     record = r;
@@ -320,7 +376,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
         sent += 1;
         if let Some(t) = txn.as_mut() {
             t.open += 1;
-            t.maybe_commit(&producer, &conn, false)?;
+            t.maybe_commit(producer, &conn, false)?;
         }
         if progress && last_report.elapsed() >= Duration::from_secs(1) {
             last_report = Instant::now();
@@ -338,8 +394,10 @@ pub fn run(a: Args) -> Res<ExitCode> {
     // The last transaction commits (which flushes it).
     let uncommitted = txn
         .as_mut()
-        .and_then(|t| t.maybe_commit(&producer, &conn, true).err());
-    let flushed = producer.flush(Duration::from_secs(30));
+        .and_then(|t| t.maybe_commit(producer, &conn, true).err());
+    let flushed = producers
+        .iter()
+        .try_for_each(|p| p.flush(Duration::from_secs(30)));
     let (acked, failed) = (
         counts.acked.load(Ordering::SeqCst),
         counts.failed.load(Ordering::SeqCst),

@@ -93,6 +93,22 @@ pub enum ProducerProfile {
 }
 
 impl ProducerProfile {
+    /// How many producer clients share the partitions. librdkafka compresses and builds
+    /// requests on one thread per broker connection, and with large lz4 batches that
+    /// thread is the bottleneck (BENCHMARKS.md): the throughput profile runs one client per
+    /// core, each with its own connection and thread, up to one per partition. The seed's
+    /// profile keeps the seed's single producer; transactions keep one (one id, one
+    /// producer).
+    pub fn clients(self, transactional: bool, partitions: u32) -> usize {
+        match self {
+            ProducerProfile::Throughput if !transactional => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, 4)
+                .min(partitions.max(1) as usize),
+            _ => 1,
+        }
+    }
+
     /// The settings this profile changes from the seed's.
     pub fn settings(self) -> &'static [(&'static str, &'static str)] {
         match self {
