@@ -87,8 +87,8 @@ pub enum ProducerProfile {
     Seed,
     /// Large batches for bulk loads: lz4 (cheaper to compress and to read back than
     /// snappy), batch.size=1000000, linger.ms=50, a queue of up to 1,000,000 records or
-    /// 256 MiB. About twice the seed's rate here (BENCHMARKS.md), each record up to
-    /// 50 ms later.
+    /// 256 MiB, and one producer client per core. Two to three times the seed's rate here
+    /// (BENCHMARKS.md), each record up to 50 ms later.
     Throughput,
 }
 
