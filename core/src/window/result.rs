@@ -152,6 +152,24 @@ pub const COLUMNS: [Column; 12] = [
 mod tests {
     use super::*;
 
+    /// The Flink referees compare columns of the one table, each one the table says two
+    /// engines' rows are compared on.
+    #[test]
+    fn the_flink_referees_columns_are_compared_columns_of_the_table() {
+        let py = include_str!("../../../tests/flink/referee.py");
+        let list = &py[py.find("NAMES = [").unwrap() + 9..];
+        let names: Vec<&str> = list[..list.find(']').unwrap()]
+            .split(',')
+            .map(|n| n.trim().trim_matches('"'))
+            .filter(|n| !n.is_empty())
+            .collect();
+        assert!(names.len() >= 7, "{names:?}");
+        for n in names {
+            let c = COLUMNS.iter().find(|c| c.name == n);
+            assert!(c.is_some_and(|c| c.compared), "{n} is a compared column");
+        }
+    }
+
     /// The shipped Flink job's sink table declares exactly the row's columns, in order.
     #[test]
     fn the_flink_jobs_sink_table_has_the_rows_columns() {

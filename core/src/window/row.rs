@@ -250,6 +250,33 @@ mod tests {
         assert_eq!(WindowResult::from_json(w.to_json().as_bytes()).unwrap(), w);
     }
 
+    /// Every column of the one table (`COLUMNS`) is read: a wrong value in any is named,
+    /// and a missing one is refused unless it is one of the optional top keys — so a
+    /// column added to the table and not read here fails this test.
+    #[test]
+    fn every_column_of_the_table_is_read_and_named_when_bad() {
+        const OPTIONAL: [&str; 2] = ["top_category", "top_seller"];
+        for c in &crate::window::COLUMNS {
+            let e = error_of(|o| {
+                o.insert(c.name.to_string(), Value::from(vec![Value::Null]));
+            });
+            assert_eq!(e.field, Some(c.name), "{}: {e}", c.name);
+            let mut v: Value = serde_json::from_str(FLINK_ROW).unwrap();
+            v.as_object_mut().unwrap().remove(c.name);
+            let read = WindowResult::from_json(v.to_string().as_bytes());
+            if OPTIONAL.contains(&c.name) {
+                assert!(read.is_ok(), "{} is optional", c.name);
+            } else {
+                assert_eq!(
+                    read.unwrap_err().field,
+                    Some(c.name),
+                    "{} is required",
+                    c.name
+                );
+            }
+        }
+    }
+
     fn error_of(edit: impl Fn(&mut Map<String, Value>)) -> WindowRowError {
         let mut v: Value = serde_json::from_str(FLINK_ROW).unwrap();
         edit(v.as_object_mut().unwrap());
