@@ -97,6 +97,17 @@ fn generate_rejects_bad_arguments_clearly() {
             &["window", "--size", "1s", "--slide", "5s"],
             "must not exceed size",
         ),
+        // Producer clients: at least one, and one producer per transactional id. Refused
+        // before any broker is asked.
+        (&["produce", "--clients", "0"], "--clients"),
+        (
+            &["produce", "--clients", "2", "--transactional-id", "t"],
+            "cannot be used with",
+        ),
+        (
+            &["window", "--time", "wall"],
+            "possible values: event, processing",
+        ),
         (
             &[
                 "generate",
