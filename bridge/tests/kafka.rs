@@ -845,30 +845,36 @@ async fn each_partitioner_places_sellers_where_core_predicts() {
     // With several producer clients (the throughput profile's) hopscope picks each
     // record's partition itself: it must be librdkafka's choice, and each partition's
     // records must keep the order they were made in.
-    for (name, partitioner, clients) in [
-        ("consistent-random", Partitioner::ConsistentRandom, "1"),
-        ("murmur2", Partitioner::Murmur2, "1"),
-        ("consistent-random", Partitioner::ConsistentRandom, "3"),
-        ("murmur2", Partitioner::Murmur2, "3"),
+    // A `-X partitioner=` setting wins over --partitioner, with several clients too.
+    let user_setting: &[&str] = &["-X", "partitioner=consistent_random"];
+    for (name, partitioner, clients, extra) in [
+        (
+            "consistent-random",
+            Partitioner::ConsistentRandom,
+            "1",
+            &[][..],
+        ),
+        ("murmur2", Partitioner::Murmur2, "1", &[]),
+        ("consistent-random", Partitioner::ConsistentRandom, "3", &[]),
+        ("murmur2", Partitioner::Murmur2, "3", &[]),
+        ("murmur2", Partitioner::ConsistentRandom, "3", user_setting),
     ] {
-        let t = topic(&format!("partitioner-{name}-{clients}"));
-        let out = produce(
-            &brokers(),
-            &t,
-            &[
-                "--no-pace",
-                "--count",
-                "2000",
-                "--partitioner",
-                name,
-                "--profile",
-                if clients == "1" { "seed" } else { "throughput" },
-                "--clients",
-                clients,
-                "--start",
-                "2024-01-21T10:00:00Z",
-            ],
-        );
+        let t = topic(&format!("partitioner-{name}-{clients}-{}", extra.len()));
+        let mut args = vec![
+            "--no-pace",
+            "--count",
+            "2000",
+            "--partitioner",
+            name,
+            "--profile",
+            if clients == "1" { "seed" } else { "throughput" },
+            "--clients",
+            clients,
+            "--start",
+            "2024-01-21T10:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        let out = produce(&brokers(), &t, &args);
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("2000 acknowledged, 0 failed"),
             "{}",
@@ -887,7 +893,11 @@ async fn each_partitioner_places_sellers_where_core_predicts() {
             );
         }
         let seller = got[0].key.as_deref().unwrap();
-        let cli = hopscope(&["partition", "--partitioner", name, seller]);
+        let in_effect = match partitioner {
+            Partitioner::Murmur2 => "murmur2",
+            _ => "consistent-random",
+        };
+        let cli = hopscope(&["partition", "--partitioner", in_effect, seller]);
         assert_eq!(
             String::from_utf8_lossy(&cli.stdout).trim(),
             got[0].partition.to_string()

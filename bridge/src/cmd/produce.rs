@@ -223,13 +223,23 @@ pub fn run(a: Args) -> Res<ExitCode> {
     if let Some(id) = &a.transactional_id {
         config.set("transactional.id", id);
     }
-    let clients = a
-        .clients
-        .map_or_else(
-            || a.profile.clients(a.transactional_id.is_some(), partitions),
-            usize::from,
-        )
-        .min(partitions.max(1) as usize);
+    // With several clients hopscope places each record itself, so it must know the
+    // partitioner in effect: a `-X partitioner=` it cannot reproduce keeps one client and
+    // leaves placement to librdkafka.
+    let placement = match conn.get("partitioner") {
+        None => Some(partitioner),
+        Some(name) => hopscope_core::partition::Partitioner::parse(name).ok(),
+    };
+    let clients = match placement {
+        Some(_) => a
+            .clients
+            .map_or_else(
+                || a.profile.clients(a.transactional_id.is_some(), partitions),
+                usize::from,
+            )
+            .min(partitions.max(1) as usize),
+        None => 1,
+    };
     let producers = (0..clients)
         .map(|i| {
             let mut config = config.clone();
@@ -351,8 +361,8 @@ pub fn run(a: Args) -> Res<ExitCode> {
         // With several clients each partition has one of them, so its records stay in
         // order and each client's idempotence covers them; the partition is the one the
         // configured partitioner gives (librdkafka's own choice with one client).
-        let client = if clients > 1 {
-            let p = partitioner.partition(g.key.as_bytes(), partitions);
+        let client = if let Some(placement) = placement.filter(|_| clients > 1) {
+            let p = placement.partition(g.key.as_bytes(), partitions);
             record = record.partition(p as i32);
             &producers[p as usize % clients]
         } else {
