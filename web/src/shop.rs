@@ -171,7 +171,7 @@ impl Shop {
         } else {
             now
         };
-        self.first_sale = Some(self.first_sale.map_or(counted_at, |f| f.min(counted_at)));
+        let dropped_before = self.dropped;
         let p = partition as usize;
         // A partition number comes from the bridge: it must not size the page's memory.
         if p < MAX_PARTITIONS {
@@ -193,6 +193,11 @@ impl Shop {
         }
         self.analytics.push(sale, partition, now);
         self.drain(now);
+        // A sale every window of which had fired is dropped (and counted): it is no data
+        // the windows hold, however early it is dated.
+        if self.dropped == dropped_before {
+            self.first_sale = Some(self.first_sale.map_or(counted_at, |f| f.min(counted_at)));
+        }
     }
 
     pub fn advance(&mut self, now: Timestamp) {
@@ -425,6 +430,16 @@ mod tests {
             held >= Span::minutes(19) && held <= Span::minutes(20),
             "{held:?}"
         );
+        // A sale dated a day earlier arrives too late for any window: dropped, counted,
+        // and no data the windows hold.
+        let mut stale = hopscope_core::GeneratedSale::empty();
+        SaleGenerator::new(Catalog::embedded(), &config).poll_into(end, &mut stale);
+        stale.sale.sale_date =
+            hopscope_core::Micros(config.start.plus(Span::minutes(-1_440)).0 * 1_000);
+        let dropped = shop.dropped;
+        shop.push(&stale.sale, stale.partition, read_at.plus(Span::seconds(1)));
+        assert_eq!(shop.dropped, dropped + 1, "the stale sale is dropped");
+        assert_eq!(shop.ran_for(), held, "and the data held is unchanged");
         // In processing time the same records arrived within a second: no window of data yet.
         sim.advance(read_at.plus(Span::seconds(2)));
         assert!(sim.ran_for() <= Span::seconds(2), "{:?}", sim.ran_for());
