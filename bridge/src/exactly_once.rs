@@ -66,7 +66,9 @@ pub fn committed(
     for p in 0..partitions as i32 {
         tpl.add_partition(source, p);
     }
-    let got = consumer.committed_offsets(tpl, TIMEOUT).map_err(|e| {
+    let got = consumer.committed_offsets(tpl, TIMEOUT);
+    kafka::close(consumer);
+    let got = got.map_err(|e| {
         conn.redact(&format!(
             "cannot read the offsets committed for {group}: {e}"
         ))
@@ -110,9 +112,9 @@ impl Results {
         let group_consumer: BaseConsumer<Watch> = kafka::consumer_config(conn, id, &[])
             .create_with_context(Watch::new(conn))
             .map_err(|e| conn.redact(&e.to_string()))?;
-        let group = group_consumer
-            .group_metadata()
-            .ok_or("the consumer has no group metadata")?;
+        let group = group_consumer.group_metadata();
+        kafka::close(group_consumer);
+        let group = group.ok_or("the consumer has no group metadata")?;
         Ok(Results {
             producer,
             group,

@@ -152,7 +152,7 @@ fn follow(
     for w in conn.warnings(crate::kafka::Role::Consumer) {
         eprintln!("hopscope: {w}");
     }
-    crate::kafka::check_connection(&conn, topic, crate::kafka::CONNECT_DEADLINE)?;
+    let known = crate::kafka::check_connection(&conn, topic, crate::kafka::CONNECT_DEADLINE)?;
     let brokers = conn.describe();
     let start = a.start();
     // A time start seeks by the records' Kafka timestamps.
@@ -165,6 +165,7 @@ fn follow(
     let (consumer, partitions, ends) = assign(
         &conn,
         topic,
+        known,
         start,
         seek_to,
         resume.as_ref().map(|r| r.offsets),
@@ -550,7 +551,11 @@ pub fn run(a: Args) -> Res<ExitCode> {
             Some(dir) if a.windows_out.is_some() || a.alerts_out.is_some() => {
                 let c = Checkpoints::open(dir, &a.topic, a.checkpoint_reset)?;
                 let conn = crate::kafka::Connection::from_args(&a.kafka)?;
-                crate::kafka::check_connection(&conn, &a.topic, crate::kafka::CONNECT_DEADLINE)?;
+                let known = crate::kafka::check_connection(
+                    &conn,
+                    &a.topic,
+                    crate::kafka::CONNECT_DEADLINE,
+                )?;
                 let id = crate::exactly_once::ids(dir, &a.topic);
                 // Fence an earlier analyze with this id first (its open transaction is
                 // aborted), then read which checkpoint the committed results belong to.
@@ -561,7 +566,10 @@ pub fn run(a: Args) -> Res<ExitCode> {
                     a.windows_out.clone(),
                     a.alerts_out.clone(),
                 )?;
-                let partitions = crate::kafka::partition_count(&conn, &a.topic)?;
+                let partitions = match known {
+                    Some(n) => n,
+                    None => crate::kafka::partition_count(&conn, &a.topic)?,
+                };
                 let committed = crate::exactly_once::committed(&conn, &id, &a.topic, partitions)?;
                 let resume = c.load_committed(&config, committed.as_ref())?;
                 (Some((c, resume)), Some(results))

@@ -155,13 +155,38 @@ pub fn consumer_config(conn: &Connection, id: &str, tune: &[(&str, &str)]) -> Cl
     conn.config(c)
 }
 
+/// Closes and drops a consumer without rust-rdkafka's wait.
+///
+/// Why: rust-rdkafka's `Drop` closes a consumer that has a group and then polls in steps of
+/// 100 ms until librdkafka says it is closed. The close itself takes about a millisecond,
+/// so each consumer dropped cost up to 100 ms: a tenth of a second at the end of every
+/// `analyze --until end`, and another on its start (the metadata client). Closed here,
+/// checked every millisecond (at most [`CLOSE_DEADLINE`]), the drop has nothing left to
+/// wait for.
+pub fn close<C: rdkafka::consumer::ConsumerContext>(consumer: BaseConsumer<C>) {
+    if consumer.close_queue().is_ok() {
+        let t0 = Instant::now();
+        while !consumer.closed() && t0.elapsed() < CLOSE_DEADLINE {
+            consumer.poll(Duration::from_millis(1));
+        }
+    }
+}
+
+/// How long [`close`] waits for librdkafka to close a consumer.
+pub const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
+
 /// How long a command waits for the broker to accept it before giving up.
 pub const CONNECT_DEADLINE: Duration = Duration::from_secs(25);
 
-/// Connects once and reads `topic`'s metadata: `Ok` as soon as the broker answers, an
+/// Connects once and reads `topic`'s metadata: `Ok` as soon as the broker answers (with
+/// the topic's partition count if it has partitions: callers need not ask again), an
 /// error naming the cause as soon as it is one retrying cannot cure (a refused password,
 /// an untrusted certificate, …), or after `within`.
-pub fn check_connection(conn: &Connection, topic: &str, within: Duration) -> Result<(), String> {
+pub fn check_connection(
+    conn: &Connection,
+    topic: &str,
+    within: Duration,
+) -> Result<Option<u32>, String> {
     let watch = Watch::new(conn);
     // No group.id: metadata only, and librdkafka's messages reach the watch directly.
     let mut cfg = consumer_config(conn, "check", &[]);
@@ -174,7 +199,7 @@ pub fn check_connection(conn: &Connection, topic: &str, within: Duration) -> Res
     loop {
         let left = within.saturating_sub(t0.elapsed());
         let last = match client.fetch_metadata(Some(topic), left.min(Duration::from_secs(1))) {
-            Ok(_) => return Ok(()),
+            Ok(md) => return Ok(partitions_in(&md, topic)),
             Err(e) => e.to_string(),
         };
         // librdkafka queues its log and error events: serving them hands their text to
@@ -265,7 +290,10 @@ fn ensure_topic_with(conn: &Connection, topic: &str, partitions: u32) -> Result<
 /// How many partitions `topic` has, from the broker's metadata.
 pub fn partition_count(conn: &Connection, topic: &str) -> Result<u32, String> {
     let brokers = conn.brokers();
-    let c: BaseConsumer<Watch> = consumer_config(conn, "metadata", &[])
+    // No group.id: metadata only (a group consumer's close costs time, see `close`).
+    let mut cfg = consumer_config(conn, "metadata", &[]);
+    cfg.remove("group.id");
+    let c: BaseConsumer<Watch> = cfg
         .create_with_context(Watch::new(conn))
         .map_err(|e| conn.redact(&format!("cannot create a Kafka client for {brokers}: {e}")))?;
     for _ in 0..40 {
@@ -276,12 +304,16 @@ pub fn partition_count(conn: &Connection, topic: &str) -> Result<u32, String> {
                     "cannot read metadata of {topic:?} from {brokers}: {e}"
                 ))
             })?;
-        if let Some(t) = md.topics().iter().find(|t| t.name() == topic) {
-            if t.error().is_none() && !t.partitions().is_empty() {
-                return Ok(t.partitions().len() as u32);
-            }
+        if let Some(n) = partitions_in(&md, topic) {
+            return Ok(n);
         }
         std::thread::sleep(Duration::from_millis(250));
     }
     Err(format!("topic {topic:?} has no partitions on {brokers}"))
+}
+
+/// `topic`'s partition count in `md`, if it is there without error and has partitions.
+fn partitions_in(md: &rdkafka::metadata::Metadata, topic: &str) -> Option<u32> {
+    let t = md.topics().iter().find(|t| t.name() == topic)?;
+    (t.error().is_none() && !t.partitions().is_empty()).then(|| t.partitions().len() as u32)
 }

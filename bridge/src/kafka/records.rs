@@ -238,7 +238,8 @@ impl Drop for Records {
     }
 }
 
-/// The reading thread: batches until the caller hangs up.
+/// The reading thread: batches until the caller hangs up, then the consumer closed (at
+/// once, [`super::close`]: the caller joins this thread).
 fn read(
     consumer: BaseConsumer<super::Watch>,
     conn: &super::Connection,
@@ -248,7 +249,20 @@ fn read(
     recycled: Receiver<Block>,
     stop: &AtomicBool,
 ) {
-    let mut queue = Queue::of(&consumer);
+    read_batches(&consumer, conn, decode, until_end, tx, recycled, stop);
+    super::close(consumer);
+}
+
+fn read_batches(
+    consumer: &BaseConsumer<super::Watch>,
+    conn: &super::Connection,
+    decode: Decode,
+    until_end: Option<BTreeMap<u32, i64>>,
+    tx: SyncSender<Fetched>,
+    recycled: Receiver<Block>,
+    stop: &AtomicBool,
+) {
+    let mut queue = Queue::of(consumer);
     // Partitions not yet at their end (`until_end`).
     let mut left: Option<BTreeMap<u32, i64>> = until_end;
     let mut trouble = Troubles::default();
@@ -310,7 +324,7 @@ fn read(
                 return;
             }
         }
-        if let Trouble::New(why) = trouble.after(&consumer, flowing, failure) {
+        if let Trouble::New(why) = trouble.after(consumer, flowing, failure) {
             if tx.send(Fetched::Error(conn.redact(&why))).is_err() {
                 return;
             }

@@ -89,7 +89,8 @@ pub fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
         .collect()
 }
 
-/// A consumer assigned every partition of `topic`, each at `start` (a time is looked up
+/// A consumer assigned every partition of `topic` (`known_partitions` of them if the
+/// connection check read that; asked otherwise), each at `start` (a time is looked up
 /// with offsets-for-times on the record timestamps). `bounded`: also the end offset of
 /// every partition now (the last stable offset: what a `read_committed` reader can reach),
 /// and the consumer reports each partition's end. (Two consumers, each with half the
@@ -98,6 +99,7 @@ pub fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
 pub fn assign(
     conn: &super::Connection,
     topic: &str,
+    known_partitions: Option<u32>,
     start: StartAt,
     seek_to: Option<hopscope_core::Timestamp>,
     resume: Option<&BTreeMap<u32, i64>>,
@@ -113,7 +115,10 @@ pub fn assign(
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::{Offset, TopicPartitionList};
     use std::time::Duration;
-    let partitions = super::partition_count(conn, topic)?;
+    let partitions = match known_partitions {
+        Some(n) => n,
+        None => super::partition_count(conn, topic)?,
+    };
     let eof = if bounded { "true" } else { "false" };
     let consumer: BaseConsumer<super::Watch> =
         super::consumer_config(conn, "analyze", &[("enable.partition.eof", eof)])

@@ -202,7 +202,6 @@ impl ServeState {
     /// The Kafka timestamp of the oldest record at the partitions' log starts (blocking):
     /// one record read from each non-empty partition, within a few seconds.
     fn oldest_record(&self, bounds: &[(u32, i64, i64)]) -> Option<hopscope_core::Timestamp> {
-        use rdkafka::message::Message;
         let consumer: BaseConsumer<kafka::Watch> =
             kafka::consumer_config(&self.conn, "serve-age", &[])
                 .create_with_context(kafka::Watch::new(&self.conn))
@@ -217,6 +216,14 @@ impl ServeState {
             }
         }
         consumer.assign(&tpl).ok()?;
+        let oldest = Self::first_timestamps(&consumer, left);
+        kafka::close(consumer);
+        oldest.map(hopscope_core::Timestamp)
+    }
+
+    /// The oldest Kafka timestamp among the first records of the partitions `left`.
+    fn first_timestamps(consumer: &BaseConsumer<kafka::Watch>, mut left: Vec<u32>) -> Option<i64> {
+        use rdkafka::message::Message;
         let mut oldest: Option<i64> = None;
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while !left.is_empty() && std::time::Instant::now() < deadline {
@@ -230,7 +237,7 @@ impl ServeState {
                 }
             }
         }
-        oldest.map(hopscope_core::Timestamp)
+        oldest
     }
 
     /// The topic's partition count from fresh metadata (blocking), if the broker answers.
@@ -559,8 +566,10 @@ async fn wait_for_topic(
     loop {
         let (c, t) = (conn.clone(), topic.to_string());
         let attempt = tokio::task::spawn_blocking(move || {
-            kafka::check_connection(&c, &t, Duration::from_secs(10))?;
-            kafka::partition_count(&c, &t)
+            match kafka::check_connection(&c, &t, Duration::from_secs(10))? {
+                Some(n) => Ok(n),
+                None => kafka::partition_count(&c, &t),
+            }
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));

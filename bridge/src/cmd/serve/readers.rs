@@ -226,9 +226,13 @@ pub async fn read_topic(
     }
     // Records are taken in batches on a thread of the blocking pool (librdkafka's batch
     // call, `kafka::records`): per record, one record to build, no clock read or waker.
-    // The thread ends when its client (or the broadcast) hangs up.
-    let _ =
-        tokio::task::spawn_blocking(move || take_batches(&s, client, &who, &consumer, &tx)).await;
+    // The thread ends when its client (or the broadcast) hangs up, and closes the consumer
+    // there: closing blocks (never on the runtime's threads).
+    let _ = tokio::task::spawn_blocking(move || {
+        take_batches(&s, client, &who, &consumer, &tx);
+        kafka::close(consumer);
+    })
+    .await;
 }
 
 /// The blocking half of [`read_topic`]: batches of what has already arrived (never waiting
