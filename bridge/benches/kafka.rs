@@ -377,6 +377,33 @@ fn bench_read(n: u64) {
             rate(a1)
         );
     }
+    bench_read_fixed(kcat);
+}
+
+/// What a read costs whatever the topic's size (start, connection, offsets, the end):
+/// both tools on a topic of ten sales, best of three each.
+fn bench_read_fixed(kcat: bool) {
+    let t = topic("bench-read-fixed");
+    produce(&t, &["--no-pace", "--count", "10", "--seed", "5"]);
+    let b = brokers();
+    let best = |f: &dyn Fn()| (0..3).map(|_| timed(f).1).fold(f64::INFINITY, f64::min);
+    let analyze_s = best(&|| {
+        analyze(&["--topic", &t, "--from", "earliest", "--until", "end"]);
+    });
+    let kcat_s = if kcat {
+        let s = best(&|| {
+            let out = Command::new("kcat")
+                .args(["-b", &b, "-C", "-t", &t, "-e", "-o", "beginning", "-q"])
+                .stdout(Stdio::null())
+                .status()
+                .expect("kcat runs");
+            assert!(out.success());
+        });
+        format!("{s:.3}")
+    } else {
+        "missing".into()
+    };
+    println!("bench=read_fixed sales=10 partitions=6 kcat_s={kcat_s} analyze_s={analyze_s:.3}");
 }
 
 /// Produce → insight in processing time at 1,000 sales/s: `analyze --time processing

@@ -17,12 +17,13 @@
 //! checkpoint directory (its canonical path), so a restart fences its own zombie and two
 //! analyses with different directories never fence each other.
 
+use crate::kafka::producer::PolledProducer;
 use crate::kafka::{self, Connection, Watch};
 use crate::out::Res;
 use hopscope_core::detect::Alert;
 use hopscope_core::WindowResult;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerGroupMetadata};
-use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,7 +33,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The results topics and the transaction they are written in.
 pub struct Results {
-    producer: ThreadedProducer<Watch>,
+    producer: PolledProducer<Watch>,
     group: ConsumerGroupMetadata,
     source: String,
     windows: Option<String>,
@@ -100,8 +101,7 @@ impl Results {
         }
         let mut config = kafka::producer_config(conn, "murmur2_random", &[]);
         config.set("transactional.id", id);
-        let producer: ThreadedProducer<Watch> = config
-            .create_with_context(Watch::new(conn))
+        let producer = PolledProducer::create(&config, Watch::new(conn))
             .map_err(|e| conn.redact(&e.to_string()))?;
         producer
             .init_transactions(TIMEOUT)

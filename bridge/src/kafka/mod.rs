@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod diagnose;
+pub mod producer;
 pub mod records;
 pub mod seek;
 mod tls_probe;

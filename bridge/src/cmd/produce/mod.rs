@@ -1,8 +1,11 @@
 //! `hopscope produce`: generated sales into a Kafka topic, keyed by seller, with the
 //! seed's durable producer settings.
 
+mod generated;
+
 use crate::catalog_file;
 use crate::kafka;
+use crate::kafka::producer::PolledProducer;
 use crate::out::Res;
 use clap::Parser;
 use hopscope_core::generate::{
@@ -11,7 +14,7 @@ use hopscope_core::generate::{
 use hopscope_core::{Span, Timestamp};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Message};
-use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, Producer, ProducerContext};
 use rdkafka::ClientContext;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -115,7 +118,7 @@ impl Transactions {
     /// Commits the open transaction when it is full or a second old (`force`: any).
     fn maybe_commit(
         &mut self,
-        producer: &ThreadedProducer<Delivery>,
+        producer: &PolledProducer<Delivery>,
         conn: &kafka::Connection,
         force: bool,
     ) -> Res<()> {
@@ -136,11 +139,7 @@ impl Transactions {
         Ok(())
     }
 
-    fn begin(
-        &mut self,
-        producer: &ThreadedProducer<Delivery>,
-        conn: &kafka::Connection,
-    ) -> Res<()> {
+    fn begin(&mut self, producer: &PolledProducer<Delivery>, conn: &kafka::Connection) -> Res<()> {
         producer
             .begin_transaction()
             .map_err(|e| conn.redact(&format!("cannot begin a transaction: {e}")))?;
@@ -198,9 +197,14 @@ pub fn run(a: Args) -> Res<ExitCode> {
     for w in conn.warnings(kafka::Role::Producer) {
         eprintln!("hopscope: {w}");
     }
-    kafka::check_connection(&conn, &a.kafka.topic, kafka::CONNECT_DEADLINE)?;
+    let known = kafka::check_connection(&conn, &a.kafka.topic, kafka::CONNECT_DEADLINE)?;
     let rt = tokio::runtime::Runtime::new()?;
-    let partitions = rt.block_on(kafka::ensure_topic(&conn, &a.kafka.topic, a.partitions))?;
+    // A topic that exists is used as it is (the check counted its partitions): creating
+    // one takes an admin client, and dropping that waits up to 100 ms.
+    let partitions = match known {
+        Some(n) => n,
+        None => rt.block_on(kafka::ensure_topic(&conn, &a.kafka.topic, a.partitions))?,
+    };
     let catalog = catalog_file::load(a.catalog.as_deref())?;
     let start = a.start.unwrap_or_else(crate::wall_now);
     let mut gen = SaleGenerator::new(
@@ -246,17 +250,12 @@ pub fn run(a: Args) -> Res<ExitCode> {
             if clients > 1 {
                 config.set("client.id", format!("hopscope-producer-{i}"));
             }
-            config
-                .create_with_context::<_, ThreadedProducer<Delivery>>(Delivery(
-                    counts.clone(),
-                    watch.clone(),
+            PolledProducer::create(&config, Delivery(counts.clone(), watch.clone())).map_err(|e| {
+                conn.redact(&format!(
+                    "cannot create a Kafka producer for {}: {e}",
+                    conn.brokers()
                 ))
-                .map_err(|e| {
-                    conn.redact(&format!(
-                        "cannot create a Kafka producer for {}: {e}",
-                        conn.brokers()
-                    ))
-                })
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let producer = &producers[0];
@@ -319,87 +318,75 @@ pub fn run(a: Args) -> Res<ExitCode> {
         }
     );
     let t0 = Instant::now();
-    let end = a.duration.map(|d| start.plus(d));
-    let limit = a.count.unwrap_or(u64::MAX);
+    let uses_record_timestamp = shape.as_ref().is_some_and(|s| s.uses_record_timestamp());
+    let sales = generated::Sales::start(
+        gen,
+        generated::Plan {
+            paced: !a.no_pace,
+            start,
+            end: a.duration.map(|d| start.plus(d)),
+            limit: a.count.unwrap_or(u64::MAX),
+            shape,
+        },
+        stop.clone(),
+        t0,
+    );
     let progress = std::io::stderr().is_terminal();
     let mut last_report = Instant::now();
     let mut sent = 0u64;
-    let mut payload = String::with_capacity(1024);
-    // One sale written over for every sale: the generator reuses its strings.
-    let mut g = hopscope_core::GeneratedSale::empty();
-    while sent < limit && !stop.load(Ordering::SeqCst) {
-        let now = if a.no_pace {
-            end.unwrap_or(start.plus(Span::minutes(100 * 365 * 1_440)))
-        } else {
-            let wall = start.plus(Span(t0.elapsed().as_millis() as i64));
-            if end.is_some_and(|e| wall >= e) {
-                break;
-            }
-            wall
+    'batches: while let Ok(batch) = sales.rx.recv() {
+        let batch = match batch {
+            generated::Generated::Sales(b) => b,
+            generated::Generated::Failed(e) => return Err(e.into()),
         };
-        if !gen.poll_into(now, &mut g) {
-            if a.no_pace {
-                break;
+        for g in batch.iter() {
+            if stop.load(Ordering::SeqCst) {
+                break 'batches;
             }
-            let wait = gen.next_arrival().since(now).0.clamp(1, 100);
-            std::thread::sleep(Duration::from_millis(wait as u64));
-            continue;
-        }
-        if end.is_some_and(|e| g.sale.event_time() >= e) {
-            break;
-        }
-        // One buffer for every sale: librdkafka copies the payload on send.
-        payload.clear();
-        match &shape {
-            None => g.sale.write_json(&mut payload),
-            Some(shape) => payload.push_str(
-                &serde_json::to_string(&shape.encode(&g.sale))
-                    .map_err(|e| format!("cannot encode a sale: {e}"))?,
-            ),
-        }
-        let mut record = BaseRecord::to(&a.kafka.topic)
-            .key(&g.key)
-            .payload(payload.as_bytes());
-        // With several clients each partition has one of them, so its records stay in
-        // order and each client's idempotence covers them; the partition is the one the
-        // configured partitioner gives (librdkafka's own choice with one client).
-        let client = if let Some(placement) = placement.filter(|_| clients > 1) {
-            let p = placement.partition(g.key.as_bytes(), partitions);
-            record = record.partition(p as i32);
-            &producers[p as usize % clients]
-        } else {
-            producer
-        };
-        if shape.as_ref().is_some_and(|s| s.uses_record_timestamp()) {
-            record = record.timestamp(g.sale.event_time().0);
-        }
-        loop {
-            match client.send(record) {
-                Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
-                    record = r;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err((e, _)) => {
-                    return Err(conn.redact(&format!("cannot enqueue a sale: {e}")).into())
+            let mut record = BaseRecord::to(&a.kafka.topic).key(g.key).payload(g.value);
+            // With several clients each partition has one of them, so its records stay in
+            // order and each client's idempotence covers them; the partition is the one
+            // the configured partitioner gives (librdkafka's own choice with one client).
+            let client = if let Some(placement) = placement.filter(|_| clients > 1) {
+                let p = placement.partition(g.key.as_bytes(), partitions);
+                record = record.partition(p as i32);
+                &producers[p as usize % clients]
+            } else {
+                producer
+            };
+            if uses_record_timestamp {
+                record = record.timestamp(g.time.0);
+            }
+            loop {
+                match client.send(record) {
+                    Ok(()) => break,
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                        record = r;
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err((e, _)) => {
+                        return Err(conn.redact(&format!("cannot enqueue a sale: {e}")).into())
+                    }
                 }
             }
+            sent += 1;
+            if let Some(t) = txn.as_mut() {
+                t.open += 1;
+                t.maybe_commit(producer, &conn, false)?;
+            }
+            if progress && last_report.elapsed() >= Duration::from_secs(1) {
+                last_report = Instant::now();
+                eprint!(
+                    "\r📤 sent {sent} · acknowledged {} · failed {} · {:.0} sales/s   ",
+                    counts.acked.load(Ordering::Relaxed),
+                    counts.failed.load(Ordering::Relaxed),
+                    sent as f64 / t0.elapsed().as_secs_f64()
+                );
+            }
         }
-        sent += 1;
-        if let Some(t) = txn.as_mut() {
-            t.open += 1;
-            t.maybe_commit(producer, &conn, false)?;
-        }
-        if progress && last_report.elapsed() >= Duration::from_secs(1) {
-            last_report = Instant::now();
-            eprint!(
-                "\r📤 sent {sent} · acknowledged {} · failed {} · {:.0} sales/s   ",
-                counts.acked.load(Ordering::Relaxed),
-                counts.failed.load(Ordering::Relaxed),
-                sent as f64 / t0.elapsed().as_secs_f64()
-            );
-        }
+        sales.recycle(batch);
     }
+    drop(sales);
     if stop.load(Ordering::SeqCst) {
         eprintln!("\n⏹  interrupted: flushing what is in flight…");
     }
