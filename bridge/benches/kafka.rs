@@ -338,14 +338,7 @@ fn bench_read(n: u64) {
     for _ in 0..3 {
         for (what, runs) in times.iter_mut() {
             let (_, wall, _) = timed(|| match *what {
-                "kcat" if kcat => {
-                    let out = Command::new("kcat")
-                        .args(["-b", &b, "-C", "-t", &t, "-e", "-o", "beginning", "-q"])
-                        .stdout(Stdio::null())
-                        .status()
-                        .expect("kcat runs");
-                    assert!(out.success());
-                }
+                "kcat" if kcat => kcat_read(&b, &t),
                 "kcat" => {}
                 slide => {
                     analyze(&[
@@ -380,6 +373,26 @@ fn bench_read(n: u64) {
     bench_read_fixed(kcat);
 }
 
+/// kcat's raw read of `topic` from its beginning to its end, the output thrown away.
+fn kcat_read(brokers: &str, topic: &str) {
+    let out = Command::new("kcat")
+        .args([
+            "-b",
+            brokers,
+            "-C",
+            "-t",
+            topic,
+            "-e",
+            "-o",
+            "beginning",
+            "-q",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("kcat runs");
+    assert!(out.success());
+}
+
 /// What a read costs whatever the topic's size (start, connection, offsets, the end):
 /// both tools on a topic of ten sales, best of three each.
 fn bench_read_fixed(kcat: bool) {
@@ -391,14 +404,7 @@ fn bench_read_fixed(kcat: bool) {
         analyze(&["--topic", &t, "--from", "earliest", "--until", "end"]);
     });
     let kcat_s = if kcat {
-        let s = best(&|| {
-            let out = Command::new("kcat")
-                .args(["-b", &b, "-C", "-t", &t, "-e", "-o", "beginning", "-q"])
-                .stdout(Stdio::null())
-                .status()
-                .expect("kcat runs");
-            assert!(out.success());
-        });
+        let s = best(&|| kcat_read(&b, &t));
         format!("{s:.3}")
     } else {
         "missing".into()

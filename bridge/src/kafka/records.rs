@@ -197,7 +197,11 @@ impl Records {
         let stopping = stop.clone();
         let thread = std::thread::Builder::new()
             .name("hopscope-kafka-read".into())
-            .spawn(move || read(consumer, &conn, decode, until_end, tx, recycled, &stopping))
+            .spawn(move || {
+                read(&consumer, &conn, decode, until_end, tx, recycled, &stopping);
+                // At once (the caller joins this thread): see `close`.
+                super::close(consumer);
+            })
             .expect("spawning the topic reader");
         Records {
             rx,
@@ -238,22 +242,8 @@ impl Drop for Records {
     }
 }
 
-/// The reading thread: batches until the caller hangs up, then the consumer closed (at
-/// once, [`super::close`]: the caller joins this thread).
+/// The reading thread: batches until the caller hangs up.
 fn read(
-    consumer: BaseConsumer<super::Watch>,
-    conn: &super::Connection,
-    decode: Decode,
-    until_end: Option<BTreeMap<u32, i64>>,
-    tx: SyncSender<Fetched>,
-    recycled: Receiver<Block>,
-    stop: &AtomicBool,
-) {
-    read_batches(&consumer, conn, decode, until_end, tx, recycled, stop);
-    super::close(consumer);
-}
-
-fn read_batches(
     consumer: &BaseConsumer<super::Watch>,
     conn: &super::Connection,
     decode: Decode,
