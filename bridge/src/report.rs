@@ -89,7 +89,7 @@ impl std::fmt::Display for At<'_> {
 /// A dead-letter topic: every record not windowed, unchanged (key and value), with why in
 /// its headers, as Kafka Connect's `errors.deadletterqueue.topic.name` does.
 pub struct DeadTopic {
-    pub producer: rdkafka::producer::BaseProducer<crate::kafka::Watch>,
+    pub producer: crate::kafka::producer::PolledProducer<crate::kafka::Watch>,
     pub topic: String,
     /// The topic the records came from (a header).
     pub source: String,
@@ -322,8 +322,9 @@ impl DeadTopic {
                     ),
                     r,
                 )) => {
+                    // The producer's event thread frees room as reports come back.
                     record = r;
-                    t.producer.poll(Duration::from_millis(10));
+                    std::thread::sleep(Duration::from_millis(5));
                 }
                 Err((e, _)) => {
                     return Err(io::Error::other(format!(
@@ -333,7 +334,6 @@ impl DeadTopic {
                 }
             }
         }
-        t.producer.poll(Duration::ZERO);
         Ok(())
     }
 }

@@ -193,9 +193,11 @@ fn follow(
     if let Some(dlq) = &a.dead_letter_topic {
         crate::kafka::ensure_topic_blocking(&conn, dlq)?;
         printer.report.dead_topic = Some(crate::report::DeadTopic {
-            producer: crate::kafka::producer_config(&conn, "murmur2_random", &[])
-                .create_with_context(crate::kafka::Watch::new(&conn))
-                .map_err(|e| conn.redact(&e.to_string()))?,
+            producer: crate::kafka::producer::PolledProducer::create(
+                &crate::kafka::producer_config(&conn, "murmur2_random", &[]),
+                crate::kafka::Watch::new(&conn),
+            )
+            .map_err(|e| conn.redact(&e.to_string()))?,
             topic: dlq.clone(),
             source: topic.to_string(),
         });

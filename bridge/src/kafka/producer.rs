@@ -44,8 +44,8 @@ impl Events {
 /// Called by librdkafka (holding the queue's lock) when its event queue stops being
 /// empty: wakes the event thread.
 unsafe extern "C" fn wake(_: *mut rd::rd_kafka_t, thread: *mut std::ffi::c_void) {
-    // SAFETY: `thread` is the boxed handle registered in `create`, freed only after this
-    // callback was disabled (under the same lock).
+    // SAFETY: `thread` points to the boxed handle registered in `create`, freed only
+    // after this callback was disabled (under the same lock).
     unsafe { (*(thread as *const Thread)).unpark() };
 }
 
@@ -54,8 +54,9 @@ pub struct PolledProducer<C: ProducerContext + 'static> {
     events: Arc<Events>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    /// The event thread's handle, as registered with librdkafka.
-    woken: *mut Thread,
+    /// The event thread's handle, registered with librdkafka (which holds a pointer to it
+    /// until drop disables the callback).
+    _woken: Box<Thread>,
 }
 
 impl<C: ProducerContext + 'static> PolledProducer<C> {
@@ -83,16 +84,17 @@ impl<C: ProducerContext + 'static> PolledProducer<C> {
                 })
                 .expect("spawning the producer's event thread")
         };
-        let woken = Box::into_raw(Box::new(thread.thread().clone()));
-        // SAFETY: the queue handle is live; `woken` stays valid until the callback is
-        // disabled in drop.
-        unsafe { rd::rd_kafka_queue_cb_event_enable(events.0, Some(wake), woken.cast()) };
+        let woken = Box::new(thread.thread().clone());
+        let opaque = &*woken as *const Thread as *mut std::ffi::c_void;
+        // SAFETY: the queue handle is live; the boxed handle stays where it is until the
+        // callback is disabled in drop.
+        unsafe { rd::rd_kafka_queue_cb_event_enable(events.0, Some(wake), opaque) };
         Ok(PolledProducer {
             producer,
             events,
             stop,
             thread: Some(thread),
-            woken,
+            _woken: woken,
         })
     }
 
@@ -124,11 +126,11 @@ impl<C: ProducerContext + 'static> Drop for PolledProducer<C> {
             let _ = t.join();
         }
         // SAFETY: disabling takes the queue's lock, under which the callback runs: once it
-        // returns the callback neither runs nor will, and `woken` can be freed; the queue
-        // handle is released once (the thread that shared it has ended).
+        // returns the callback neither runs nor will, so `woken` may be freed after this
+        // (with the other fields); the queue handle is released once (the thread that
+        // shared it has ended).
         unsafe {
             rd::rd_kafka_queue_cb_event_enable(self.events.0, None, std::ptr::null_mut());
-            drop(Box::from_raw(self.woken));
             rd::rd_kafka_queue_destroy(self.events.0);
         }
     }

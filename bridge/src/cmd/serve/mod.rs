@@ -382,9 +382,11 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
                     .await
                     .map_err(|e| e.to_string())??;
                 Some(crate::report::DeadTopic {
-                    producer: kafka::producer_config(&conn, "murmur2_random", &[])
-                        .create_with_context(kafka::Watch::new(&conn))
-                        .map_err(|e| conn.redact(&e.to_string()))?,
+                    producer: kafka::producer::PolledProducer::create(
+                        &kafka::producer_config(&conn, "murmur2_random", &[]),
+                        kafka::Watch::new(&conn),
+                    )
+                    .map_err(|e| conn.redact(&e.to_string()))?,
                     topic: dlq.clone(),
                     source: a.kafka.topic.clone(),
                 })
@@ -437,7 +439,6 @@ async fn serve(a: Args, conn: kafka::Connection, tls: Option<Arc<tls::Tls>>) -> 
     };
     accept(&listener, app, Some(shared.clone()), &gate).await;
     if let Some(dead) = &shared.dead {
-        use rdkafka::producer::Producer;
         // Ctrl-C: the dead letters in flight reach their topic first.
         let _ = dead.producer.flush(Duration::from_secs(10));
     }

@@ -204,9 +204,14 @@ pub async fn read_topic(
         }
     };
 
+    // Closing a consumer blocks: never on the runtime's threads.
+    let close = |consumer| {
+        tokio::task::spawn_blocking(move || kafka::close(consumer));
+    };
     let mut tpl = TopicPartitionList::new();
     for &(p, o) in &resolved.from {
         if let Err(e) = tpl.add_partition_offset(&s.topic, p as i32, Offset::Offset(o)) {
+            close(consumer);
             let _ = tx
                 .send(ReaderEvent::Failed(format!("partition {p}: {e}")))
                 .await;
@@ -214,6 +219,7 @@ pub async fn read_topic(
         }
     }
     if let Err(e) = consumer.assign(&tpl) {
+        close(consumer);
         let _ = tx
             .send(ReaderEvent::Failed(format!(
                 "cannot assign partitions: {e}"
@@ -222,12 +228,13 @@ pub async fn read_topic(
         return;
     }
     if tx.send(ReaderEvent::Started(resolved)).await.is_err() {
+        close(consumer);
         return;
     }
     // Records are taken in batches on a thread of the blocking pool (librdkafka's batch
     // call, `kafka::records`): per record, one record to build, no clock read or waker.
     // The thread ends when its client (or the broadcast) hangs up, and closes the consumer
-    // there: closing blocks (never on the runtime's threads).
+    // there.
     let _ = tokio::task::spawn_blocking(move || {
         take_batches(&s, client, &who, &consumer, &tx);
         kafka::close(consumer);
