@@ -39,6 +39,7 @@ struct Item {
     key: Range<usize>,
     value: Range<usize>,
     time: Timestamp,
+    partition: u32,
 }
 
 /// One encoded sale.
@@ -47,6 +48,8 @@ pub struct EncodedSale<'a> {
     pub value: &'a [u8],
     /// The sale's own time (event time).
     pub time: Timestamp,
+    /// Its partition with the generator's partitioner.
+    pub partition: u32,
 }
 
 impl Encoded {
@@ -70,6 +73,7 @@ impl Encoded {
             value: key.end..self.text.len(),
             key,
             time: g.sale.event_time(),
+            partition: g.partition,
         });
         Ok(())
     }
@@ -79,6 +83,7 @@ impl Encoded {
             key: &self.text[i.key.clone()],
             value: self.text[i.value.clone()].as_bytes(),
             time: i.time,
+            partition: i.partition,
         })
     }
 
@@ -265,8 +270,13 @@ mod tests {
                 json.clear();
                 g.sale.write_json(&mut json);
                 assert_eq!(
-                    (s.key, s.value, s.time),
-                    (g.key.as_str(), json.as_bytes(), g.sale.event_time())
+                    (s.key, s.value, s.time, s.partition),
+                    (
+                        g.key.as_str(),
+                        json.as_bytes(),
+                        g.sale.event_time(),
+                        g.partition
+                    )
                 );
             }
             sales.recycle(batch);

@@ -321,6 +321,11 @@ pub fn run(a: Args) -> Res<ExitCode> {
     for s in &a.scenarios {
         gen.trigger(s.scenario.clone(), start.plus(s.after));
     }
+    // The generator places each sale with the partitioner in effect (used with several
+    // clients), on its own thread.
+    if let Some(p) = placement {
+        gen.set_partitioner(p);
+    }
     let uses_record_timestamp = shape.as_ref().is_some_and(|s| s.uses_record_timestamp());
     let sales = generated::Sales::start(
         gen,
@@ -350,10 +355,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
             // With several clients each partition has one of them, so its records stay in
             // order and each client's idempotence covers them; the partition is the one
             // the configured partitioner gives (librdkafka's own choice with one client).
-            let client = if let Some(placement) = placement.filter(|_| clients > 1) {
-                let p = placement.partition(g.key.as_bytes(), partitions);
-                record = record.partition(p as i32);
-                &producers[p as usize % clients]
+            let client = if placement.is_some() && clients > 1 {
+                record = record.partition(g.partition as i32);
+                &producers[g.partition as usize % clients]
             } else {
                 producer
             };
