@@ -152,7 +152,7 @@ fn follow(
     for w in conn.warnings(crate::kafka::Role::Consumer) {
         eprintln!("hopscope: {w}");
     }
-    let known = crate::kafka::check_connection(&conn, topic, crate::kafka::CONNECT_DEADLINE)?;
+    let partitions = crate::kafka::connect_and_count(&conn, topic, crate::kafka::CONNECT_DEADLINE)?;
     let brokers = conn.describe();
     let start = a.start();
     // A time start seeks by the records' Kafka timestamps.
@@ -162,10 +162,10 @@ fn follow(
         hopscope_core::Span(0)
     };
     let seek_to = start.time(crate::wall_now(), a.window.size, delay);
-    let (consumer, partitions, ends) = assign(
+    let (consumer, ends) = assign(
         &conn,
         topic,
-        known,
+        partitions,
         start,
         seek_to,
         resume.as_ref().map(|r| r.offsets),
@@ -553,7 +553,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
             Some(dir) if a.windows_out.is_some() || a.alerts_out.is_some() => {
                 let c = Checkpoints::open(dir, &a.topic, a.checkpoint_reset)?;
                 let conn = crate::kafka::Connection::from_args(&a.kafka)?;
-                let known = crate::kafka::check_connection(
+                let partitions = crate::kafka::connect_and_count(
                     &conn,
                     &a.topic,
                     crate::kafka::CONNECT_DEADLINE,
@@ -568,10 +568,6 @@ pub fn run(a: Args) -> Res<ExitCode> {
                     a.windows_out.clone(),
                     a.alerts_out.clone(),
                 )?;
-                let partitions = match known {
-                    Some(n) => n,
-                    None => crate::kafka::partition_count(&conn, &a.topic)?,
-                };
                 let committed = crate::exactly_once::committed(&conn, &id, &a.topic, partitions)?;
                 let resume = c.load_committed(&config, committed.as_ref())?;
                 (Some((c, resume)), Some(results))

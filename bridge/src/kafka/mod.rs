@@ -174,7 +174,7 @@ pub fn close<C: rdkafka::consumer::ConsumerContext>(consumer: BaseConsumer<C>) {
 }
 
 /// How long [`close`] waits for librdkafka to close a consumer.
-pub const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
+const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
 
 /// How long a command waits for the broker to accept it before giving up.
 pub const CONNECT_DEADLINE: Duration = Duration::from_secs(25);
@@ -288,8 +288,17 @@ fn ensure_topic_with(conn: &Connection, topic: &str, partitions: u32) -> Result<
         .block_on(ensure_topic(conn, topic, partitions))
 }
 
+/// [`check_connection`], then `topic`'s partition count: the one the check read, or (a
+/// topic without partitions yet) [`partition_count`]'s.
+pub fn connect_and_count(conn: &Connection, topic: &str, within: Duration) -> Result<u32, String> {
+    match check_connection(conn, topic, within)? {
+        Some(n) => Ok(n),
+        None => partition_count(conn, topic),
+    }
+}
+
 /// How many partitions `topic` has, from the broker's metadata.
-pub fn partition_count(conn: &Connection, topic: &str) -> Result<u32, String> {
+fn partition_count(conn: &Connection, topic: &str) -> Result<u32, String> {
     let brokers = conn.brokers();
     // No group.id: metadata only (a group consumer's close costs time, see `close`).
     let mut cfg = consumer_config(conn, "metadata", &[]);

@@ -89,9 +89,8 @@ pub fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
         .collect()
 }
 
-/// A consumer assigned every partition of `topic` (`known_partitions` of them if the
-/// connection check read that; asked otherwise), each at `start` (a time is looked up
-/// with offsets-for-times on the record timestamps). `bounded`: also the end offset of
+/// A consumer assigned every one of the `partitions` of `topic`, each at `start` (a time
+/// is looked up with offsets-for-times on the record timestamps). `bounded`: also the end offset of
 /// every partition now (the last stable offset: what a `read_committed` reader can reach),
 /// and the consumer reports each partition's end. (Two consumers, each with half the
 /// partitions and a broker thread of its own, read slower on two cores: BENCHMARKS.md.)
@@ -99,7 +98,7 @@ pub fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
 pub fn assign(
     conn: &super::Connection,
     topic: &str,
-    known_partitions: Option<u32>,
+    partitions: u32,
     start: StartAt,
     seek_to: Option<hopscope_core::Timestamp>,
     resume: Option<&BTreeMap<u32, i64>>,
@@ -107,7 +106,6 @@ pub fn assign(
 ) -> Result<
     (
         rdkafka::consumer::BaseConsumer<super::Watch>,
-        u32,
         Option<BTreeMap<u32, i64>>,
     ),
     Box<dyn std::error::Error>,
@@ -115,10 +113,6 @@ pub fn assign(
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::{Offset, TopicPartitionList};
     use std::time::Duration;
-    let partitions = match known_partitions {
-        Some(n) => n,
-        None => super::partition_count(conn, topic)?,
-    };
     let eof = if bounded { "true" } else { "false" };
     let consumer: BaseConsumer<super::Watch> =
         super::consumer_config(conn, "analyze", &[("enable.partition.eof", eof)])
@@ -163,5 +157,5 @@ pub fn assign(
         None
     };
     consumer.assign(&tpl)?;
-    Ok((consumer, partitions, ends))
+    Ok((consumer, ends))
 }

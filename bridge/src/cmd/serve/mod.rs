@@ -567,10 +567,7 @@ async fn wait_for_topic(
     loop {
         let (c, t) = (conn.clone(), topic.to_string());
         let attempt = tokio::task::spawn_blocking(move || {
-            match kafka::check_connection(&c, &t, Duration::from_secs(10))? {
-                Some(n) => Ok(n),
-                None => kafka::partition_count(&c, &t),
-            }
+            kafka::connect_and_count(&c, &t, Duration::from_secs(10))
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
