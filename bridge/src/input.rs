@@ -87,8 +87,12 @@ fn open_source(source: &Source, shaped: bool) -> io::Result<Opened> {
 
 /// The sales of a file or stdin, read and decoded on threads of their own.
 pub struct FileInput {
-    /// One channel per decoder; block `k` comes from decoder `k % len`.
+    /// One channel per decoder.
     decoded: Vec<Receiver<Block>>,
+    /// Which decoder each block went to, in the input's order: the next block comes from
+    /// the next decoder named here (in turn for lines; a Parquet file's blocks by
+    /// [`ParquetFile::thread_for`]).
+    route: Receiver<usize>,
     recycle: SyncSender<Block>,
     threads: Vec<JoinHandle<()>>,
     /// The inputs' names, when there are several: reports say which file a line is in.
@@ -158,8 +162,9 @@ impl FileInput {
             to_decoders.push(tx);
             decoded.push(back);
             threads.push(spawn(&format!("hopscope-decode-{k}"), move || {
+                let mut cursor = crate::parquet_input::Cursor::default();
                 for mut block in rx {
-                    decode(&mut block, partitions, shape.as_deref());
+                    decode(&mut block, partitions, shape.as_deref(), &mut cursor);
                     if out.send(block).is_err() {
                         return;
                     }
@@ -167,6 +172,8 @@ impl FileInput {
             }));
         }
         let pool = decoders * (2 * QUEUED + 1) + 2;
+        // Never more routes waiting than blocks exist.
+        let (routes, route) = sync_channel(pool);
         let shaped = shape.is_some();
         let (source, parquet): (Box<dyn Read + Send>, _) = match source {
             Opened::Lines(r) => (r, None),
@@ -181,6 +188,7 @@ impl FileInput {
                 file: 0,
                 chunk,
                 to_decoders,
+                routes,
                 recycled,
                 made: 0,
                 pool,
@@ -189,6 +197,7 @@ impl FileInput {
         }));
         FileInput {
             decoded,
+            route,
             recycle,
             threads,
             names: None,
@@ -216,6 +225,8 @@ struct Reader {
     file: usize,
     chunk: usize,
     to_decoders: Vec<SyncSender<Block>>,
+    /// Which decoder each block went to, in order (see [`FileInput::route`]).
+    routes: SyncSender<usize>,
     recycled: Receiver<Block>,
     made: usize,
     pool: usize,
@@ -257,8 +268,11 @@ impl Reader {
                 }
                 let failed = error.is_some();
                 block.error = error;
-                let k = sent % self.to_decoders.len();
-                if self.to_decoders[k].send(block).is_err() || failed {
+                let k = match &block.parquet {
+                    Some((file, part)) => file.thread_for(*part, self.to_decoders.len()),
+                    None => sent % self.to_decoders.len(),
+                };
+                if self.send(k, block).is_none() || failed {
                     return;
                 }
                 sent += 1;
@@ -309,7 +323,7 @@ impl Reader {
             let empty = block.raw.is_empty() && block.too_long.is_none() && block.error.is_none();
             if !empty {
                 let k = sent % self.to_decoders.len();
-                if self.to_decoders[k].send(block).is_err() {
+                if self.send(k, block).is_none() {
                     return;
                 }
                 sent += 1;
@@ -321,13 +335,19 @@ impl Reader {
                 failed.file = self.file + 1;
                 failed.error = Some(e);
                 let k = sent % self.to_decoders.len();
-                let _ = self.to_decoders[k].send(failed);
+                let _ = self.send(k, failed);
                 return;
             }
             if stop {
                 return;
             }
         }
+    }
+
+    /// Hands `block` to decoder `k`, its route first (`None`: the caller is gone).
+    fn send(&self, k: usize, block: Block) -> Option<()> {
+        self.routes.send(k).ok()?;
+        self.to_decoders[k].send(block).ok()
     }
 
     /// Reads `opened` next.
@@ -407,12 +427,18 @@ impl Reader {
 }
 
 /// A decoding thread's work on one block: every line to a sale or a reason.
-fn decode(block: &mut Block, partitions: u32, shape: Option<&SaleShape>) {
+fn decode(
+    block: &mut Block,
+    partitions: u32,
+    shape: Option<&SaleShape>,
+    cursor: &mut crate::parquet_input::Cursor,
+) {
     if let Some((file, part)) = block.parquet.take() {
         let b = &mut *block;
         let b = std::cell::RefCell::new(b);
         let rows = file.decode_part(
             part,
+            cursor,
             |row, sale| {
                 let b = &mut *b.borrow_mut();
                 match sale {
@@ -552,12 +578,12 @@ pub fn for_each_sale(
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     let mut clock = Timestamp(i64::MIN);
-    let decoders = input.decoded.len();
     let names = input.names.clone();
     let (mut file, mut file_lines) = (usize::MAX, 0u64);
-    let mut k = 0;
-    while let Ok(mut block) = input.decoded[k % decoders].recv() {
-        k += 1;
+    while let Ok(k) = input.route.recv() {
+        let Ok(mut block) = input.decoded[k].recv() else {
+            break; // a decoder stopped: said when its thread is joined below
+        };
         if block.file != file {
             (file, file_lines) = (block.file, 0);
         }
