@@ -436,6 +436,7 @@ fn decode(
     if let Some((file, part)) = block.parquet.take() {
         let b = &mut *block;
         let b = std::cell::RefCell::new(b);
+        let mut keys = crate::parquet_input::SharedKeys::default();
         let rows = file.decode_part(
             part,
             cursor,
@@ -457,16 +458,7 @@ fn decode(
             },
             |row, c| {
                 let b = &mut *b.borrow_mut();
-                b.sales.push_checked(
-                    c.id_sale,
-                    c.seller,
-                    c.category,
-                    c.product,
-                    c.sale_date,
-                    c.value,
-                );
-                b.partitions
-                    .push(partition_for_key(c.seller.as_bytes(), partitions));
+                keys.push(&c, &mut b.sales, &mut b.partitions, partitions);
                 b.spans.push((row, 0, 0));
             },
         );

@@ -15,7 +15,9 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
-use hopscope_core::{Micros, Sale, SaleError};
+use hopscope_core::partition::partition_for_key;
+use hopscope_core::sale::SharedText;
+use hopscope_core::{Micros, Sale, SaleBatch, SaleError};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
     ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
@@ -218,7 +220,9 @@ impl ParquetFile {
         // Set again once the whole block is read: a failure reopens at the next block.
         cursor.at = None;
         let mut row = 0u64;
+        let mut batches = 0;
         while (row as usize) < len {
+            batches += 1;
             let batch = match cursor.pending.take() {
                 Some(b) => b,
                 None => match reader.next() {
@@ -245,7 +249,8 @@ impl ParquetFile {
                 row += 1;
                 // The common shapes of the common types straight into the batch; anything
                 // else (and every bad row) through the exact decoder.
-                if let Some(fast) = typed.as_ref().and_then(|t| t.row(r)) {
+                if let Some(mut fast) = typed.as_ref().and_then(|t| t.row(r)) {
+                    fast.batch = batches;
                     push(row, fast);
                     continue;
                 }
@@ -323,12 +328,95 @@ fn with_dictionaries(meta: ArrowReaderMetadata) -> Result<ArrowReaderMetadata, S
 /// A sale's fields as the fast path read and checked them (see [`Typed::row`]).
 pub struct Checked<'a> {
     pub id_sale: &'a str,
-    pub seller: &'a str,
+    pub seller: Key<'a>,
     /// `None`: the seed's default category.
-    pub category: Option<&'a str>,
-    pub product: &'a str,
+    pub category: Option<Key<'a>>,
+    pub product: Key<'a>,
     pub sale_date: Micros,
     pub value: hopscope_core::Cents,
+    /// Which of the block's batches the row is in: a [`Key::slot`] means the same text
+    /// for every row of one batch.
+    pub batch: usize,
+}
+
+/// A key's text, and its place in its column's dictionary when that dictionary is
+/// [`Text::proven`] (so at most as large as the batch).
+#[derive(Clone, Copy)]
+pub struct Key<'a> {
+    pub text: &'a str,
+    pub slot: Option<usize>,
+}
+
+/// The keys of a block's rows in its [`SaleBatch`]: a dictionary's text copied in once
+/// per batch and its seller's partition computed once, not once per row.
+#[derive(Default)]
+pub struct SharedKeys {
+    batch: usize,
+    sellers: Vec<Option<(SharedText, u32)>>,
+    categories: Vec<Option<SharedText>>,
+    products: Vec<Option<SharedText>>,
+}
+
+impl SharedKeys {
+    /// Row `c` onto `sales`, its partition (of `partitions`) onto `placed`.
+    pub fn push(
+        &mut self,
+        c: &Checked<'_>,
+        sales: &mut SaleBatch,
+        placed: &mut Vec<u32>,
+        partitions: u32,
+    ) {
+        if c.batch != self.batch {
+            self.batch = c.batch;
+            self.sellers.clear();
+            self.categories.clear();
+            self.products.clear();
+        }
+        let (seller, partition) = match cached(&mut self.sellers, c.seller.slot) {
+            Some(Some(known)) => known.clone(),
+            slot => {
+                let new = (
+                    sales.share(c.seller.text),
+                    partition_for_key(c.seller.text.as_bytes(), partitions),
+                );
+                if let Some(slot) = slot {
+                    *slot = Some(new.clone());
+                }
+                new
+            }
+        };
+        let mut text =
+            |cache: &mut Vec<Option<SharedText>>, key: Key<'_>| match cached(cache, key.slot) {
+                Some(Some(known)) => known.clone(),
+                slot => {
+                    let new = sales.share(key.text);
+                    if let Some(slot) = slot {
+                        *slot = Some(new.clone());
+                    }
+                    new
+                }
+            };
+        let category = c.category.map(|k| text(&mut self.categories, k));
+        let product = text(&mut self.products, c.product);
+        sales.push_checked(
+            c.id_sale,
+            &seller,
+            category.as_ref(),
+            &product,
+            c.sale_date,
+            c.value,
+        );
+        placed.push(partition);
+    }
+}
+
+/// The cache entry for dictionary slot `slot` (grown to hold it), `None` without a slot.
+fn cached<T: Clone>(cache: &mut Vec<Option<T>>, slot: Option<usize>) -> Option<&mut Option<T>> {
+    let slot = slot?;
+    if cache.len() <= slot {
+        cache.resize(slot + 1, None);
+    }
+    cache.get_mut(slot)
 }
 
 /// A text column of one of Arrow's string layouts.
@@ -378,6 +466,14 @@ impl<'a> Text<'a> {
             Text::Dict(_, Plain::Utf8(a)) => a.len() <= rows.max(1024) && a.iter().all(ok),
             Text::Dict(_, Plain::Large(a)) => a.len() <= rows.max(1024) && a.iter().all(ok),
             _ => false,
+        }
+    }
+
+    /// Row `r`'s index into its dictionary (`None`: not a dictionary, or a null cell).
+    fn slot(self, r: usize) -> Option<usize> {
+        match self {
+            Text::Dict(keys, _) => usize::try_from(keys.is_valid(r).then(|| keys.value(r))?).ok(),
+            _ => None,
         }
     }
 
@@ -558,13 +654,25 @@ impl<'a> Typed<'a> {
             }
             When::Iso(t) => Micros::parse_iso(t.get(r)?).ok()?,
         };
+        let key = |t: (Text<'a>, bool)| {
+            Some(Key {
+                text: required(t)?,
+                slot: t.1.then(|| t.0.slot(r)).flatten(),
+            })
+        };
         Some(Checked {
             id_sale: required(self.id_sale)?,
-            seller: required(self.seller)?,
-            category,
-            product: required(self.nm_product)?,
+            seller: key(self.seller)?,
+            category: category.map(|text| Key {
+                text,
+                slot: self
+                    .nm_category
+                    .and_then(|(t, proven)| proven.then(|| t.slot(r)).flatten()),
+            }),
+            product: key(self.nm_product)?,
             sale_date,
             value: hopscope_core::Cents(price.0.checked_mul(quantity)?),
+            batch: 0,
         })
     }
 }
@@ -871,12 +979,16 @@ mod tests {
                         panic!("row {r}: fast read a row the exact decoder refuses: {e}")
                     });
                     assert_eq!(c.id_sale, sale.id_sale);
-                    assert_eq!(c.seller, sale.seller);
-                    assert_eq!(c.product, sale.nm_product);
+                    assert_eq!(c.seller.text, sale.seller);
+                    assert_eq!(c.product.text, sale.nm_product);
                     assert_eq!(
-                        c.category.unwrap_or(hopscope_core::sale::DEFAULT_CATEGORY),
+                        c.category
+                            .map_or(hopscope_core::sale::DEFAULT_CATEGORY, |k| k.text),
                         sale.nm_category
                     );
+                    // Only a proven dictionary's rows name their slot.
+                    assert_eq!(c.product.slot.is_some(), dictionaries);
+                    assert_eq!(c.seller.slot, None);
                     assert_eq!(c.sale_date, sale.sale_date, "row {r}");
                     assert_eq!(c.value, sale.value(), "row {r}");
                 }
@@ -1027,6 +1139,48 @@ mod tests {
             twin_ids[BLOCK_ROWS..BLOCK_ROWS + 5000]
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A dictionary's text is copied into the block once per batch and its rows point to
+    /// it; the same slot in the next batch (another dictionary) is another text.
+    #[test]
+    fn rows_of_a_batch_share_their_dictionary_texts() {
+        let (mut sales, mut placed, mut keys) =
+            (SaleBatch::new(), Vec::new(), SharedKeys::default());
+        let rows = [
+            (1, "ana", Some(0), "TV", Some(0)),
+            (1, "bia", Some(1), "TV", Some(0)),
+            (1, "ana", Some(0), "Radio", None),
+            (2, "caio", Some(0), "Fan", Some(0)),
+            (2, "ana", None, "Fan", Some(0)),
+        ];
+        for (batch, seller, seller_slot, product, product_slot) in rows {
+            let c = Checked {
+                id_sale: "id",
+                seller: Key {
+                    text: seller,
+                    slot: seller_slot,
+                },
+                category: None,
+                product: Key {
+                    text: product,
+                    slot: product_slot,
+                },
+                sale_date: Micros(0),
+                value: hopscope_core::Cents(1),
+                batch,
+            };
+            keys.push(&c, &mut sales, &mut placed, 6);
+        }
+        let read: Vec<(&str, &str)> = sales.iter().map(|s| (s.seller, s.nm_product)).collect();
+        let want: Vec<(&str, &str)> = rows.iter().map(|r| (r.1, r.3)).collect();
+        assert_eq!(read, want);
+        // Copied once: rows with one slot in one batch read the same bytes.
+        assert_eq!(sales.get(0).seller.as_ptr(), sales.get(2).seller.as_ptr());
+        assert_eq!(sales.get(0).nm_product.as_ptr(), sales.get(1).nm_product.as_ptr());
+        assert_ne!(sales.get(1).nm_product.as_ptr(), sales.get(3).nm_product.as_ptr());
+        let partition = |s: &str| partition_for_key(s.as_bytes(), 6);
+        assert_eq!(placed, rows.map(|r| partition(r.1)));
     }
 
     #[test]

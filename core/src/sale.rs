@@ -17,7 +17,7 @@ mod batch;
 mod scan;
 pub mod shape;
 
-pub use batch::{SaleBatch, SaleView, DEFAULT_CATEGORY};
+pub use batch::{SaleBatch, SaleView, SharedText, DEFAULT_CATEGORY};
 pub use shape::{SaleShape, TimeFormat};
 
 /// Largest quantity one sale may carry. The seed's generator never goes above 10; real

@@ -48,6 +48,10 @@ impl<'a> From<&'a Sale> for SaleView<'a> {
     }
 }
 
+/// A text in a [`SaleBatch`] that many rows can point to ([`SaleBatch::share`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedText(Range<usize>);
+
 /// A run of decoded sales. Clear and reuse it: its buffers keep their capacity.
 #[derive(Clone, Debug, Default)]
 pub struct SaleBatch {
@@ -109,30 +113,37 @@ impl SaleBatch {
         self.rows.push(row);
     }
 
+    /// Copies `s` into the batch once, for any number of rows to point to until the batch
+    /// is cleared: a columnar reader's dictionary text is copied once per batch instead of
+    /// once per row, and the windows then read the same bytes for every row that has it.
+    pub fn share(&mut self, s: &str) -> SharedText {
+        let start = self.text.len();
+        self.text.push_str(s);
+        SharedText(start..self.text.len())
+    }
+
     /// Adds a sale whose fields a columnar reader has already checked by the rules of
     /// [`Sale::from_json`] (its caller proves it: `bridge`'s Parquet fast path is tested
-    /// against [`Sale::from_named`]). `category: None` is the seed's default.
+    /// against [`Sale::from_named`]). `category: None` is the seed's default. The keys
+    /// are texts [`SaleBatch::share`]d since this batch was last cleared (one from another
+    /// batch makes reading the row panic, like indexing out of bounds).
     pub fn push_checked(
         &mut self,
         id_sale: &str,
-        seller: &str,
-        category: Option<&str>,
-        product: &str,
+        seller: &SharedText,
+        category: Option<&SharedText>,
+        product: &SharedText,
         sale_date: Micros,
         value: Cents,
     ) {
-        let mut copy = |s: &str| {
-            let start = self.text.len();
-            self.text.push_str(s);
-            start..self.text.len()
-        };
+        let id_sale = self.share(id_sale).0;
         let row = Row {
             sale_date,
             value,
-            id_sale: copy(id_sale),
-            seller: copy(seller),
-            category: category.map(&mut copy),
-            product: copy(product),
+            id_sale,
+            seller: seller.0.clone(),
+            category: category.map(|c| c.0.clone()),
+            product: product.0.clone(),
         };
         self.rows.push(row);
     }
@@ -220,5 +231,42 @@ mod tests {
         assert_eq!(batch.get(1).id_sale, "b");
         batch.clear();
         assert!(batch.is_empty());
+    }
+
+    #[test]
+    fn rows_share_a_text_copied_once() {
+        let mut batch = SaleBatch::new();
+        let seller = batch.share("ana");
+        let (tv, radio) = (batch.share("TV"), batch.share("Radio"));
+        let category = batch.share("Audio");
+        for (i, product) in [&tv, &radio, &tv].into_iter().enumerate() {
+            let id = format!("sale-{i}");
+            let category = (i != 1).then_some(&category);
+            batch.push_checked(
+                &id,
+                &seller,
+                category,
+                product,
+                Micros(i as i64),
+                Cents(100),
+            );
+        }
+        let read: Vec<(&str, &str, &str, &str)> = batch
+            .iter()
+            .map(|s| (s.id_sale, s.seller, s.nm_category, s.nm_product))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("sale-0", "ana", "Audio", "TV"),
+                ("sale-1", "ana", DEFAULT_CATEGORY, "Radio"),
+                ("sale-2", "ana", "Audio", "TV"),
+            ]
+        );
+        // The shared texts once, then each row's own id.
+        assert_eq!(
+            batch.text.len(),
+            "anaTVRadioAudio".len() + 3 * "sale-0".len()
+        );
     }
 }
