@@ -1,5 +1,5 @@
 //! Reading sale JSON lines from files (plain, gzip or zstd: see `sources.rs`) and Parquet
-//! files (`parquet_input.rs`: blocks of at most 32k rows), folders,
+//! files (`parquet_input.rs`: blocks of at most 8k rows), folders,
 //! globs or stdin: threads read and decode, the caller windows.
 //!
 //! `hopscope window` and `analyze` on a file spent their time decoding JSON, not

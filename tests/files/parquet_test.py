@@ -56,7 +56,7 @@ def main():
     groups = con.execute("SELECT count(DISTINCT row_group_id) FROM parquet_metadata('duck_typed.parquet')").fetchone()[0]
     check(groups > 4, f"DuckDB wrote {groups} row groups (decoded in parallel)")
     biggest = con.execute("SELECT max(row_group_num_rows) FROM parquet_metadata('duck_text.parquet')").fetchone()[0]
-    check(biggest > 32 * 1024, f"a row group of {biggest} rows: read in blocks of at most 32k rows")
+    check(biggest > 8 * 1024, f"a row group of {biggest} rows: read in blocks of at most 8k rows")
     pl.read_ndjson("sales.jsonl").write_parquet("polars.parquet")
 
     for shape in SHAPES:
