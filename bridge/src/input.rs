@@ -68,18 +68,15 @@ enum Opened {
     Parquet(Arc<ParquetFile>),
 }
 
-/// Opens `source`: a Parquet file by its magic bytes, anything else as (compressed) lines.
-/// Parquet with `--field`/`--time-format` is refused: those map JSON records.
-fn open_source(source: &Source, shaped: bool) -> io::Result<Opened> {
+/// Opens `source`: a Parquet file by its magic bytes (its columns named by the seed or by
+/// `shape`), anything else as (compressed) lines.
+fn open_source(source: &Source, shape: Option<&Arc<SaleShape>>) -> io::Result<Opened> {
     if let Source::File(p) = source {
         if crate::parquet_input::is_parquet(p) {
-            if shaped {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("{}: --field and --time-format map JSON records; a Parquet file is read by the seed's column names", p.display()),
-                ));
-            }
-            return Ok(Opened::Parquet(Arc::new(ParquetFile::open(p)?)));
+            return Ok(Opened::Parquet(Arc::new(ParquetFile::open(
+                p,
+                shape.cloned(),
+            )?)));
         }
     }
     sources::open(source).map(Opened::Lines)
@@ -111,7 +108,7 @@ impl FileInput {
     ) -> io::Result<FileInput> {
         let list = sources::expand(paths).map_err(io::Error::other)?;
         // The first opens now, so a missing or unreadable input fails at once.
-        let first = open_source(&list[0], shape.is_some())?;
+        let first = open_source(&list[0], shape.as_ref())?;
         let names = (list.len() > 1).then(|| list.iter().map(Source::name).collect());
         let mut input = FileInput::from_sources(
             first,
@@ -174,7 +171,7 @@ impl FileInput {
         let pool = decoders * (2 * QUEUED + 1) + 2;
         // Never more routes waiting than blocks exist.
         let (routes, route) = sync_channel(pool);
-        let shaped = shape.is_some();
+        let shaped = shape.clone();
         let (source, parquet): (Box<dyn Read + Send>, _) = match source {
             Opened::Lines(r) => (r, None),
             Opened::Parquet(f) => (Box::new(io::empty()), Some((f, 0))),
@@ -217,8 +214,8 @@ struct Reader {
     source: Box<dyn Read + Send>,
     /// Reading a Parquet file instead: it, and its next block of rows.
     parquet: Option<(Arc<ParquetFile>, usize)>,
-    /// `--field`/`--time-format` given (Parquet refused).
-    shaped: bool,
+    /// `--field`/`--time-format`, for the Parquet files opened in turn.
+    shaped: Option<Arc<SaleShape>>,
     /// The inputs after this one, opened when their turn comes.
     more: VecDeque<Source>,
     /// The index of the input being read.
@@ -252,7 +249,7 @@ impl Reader {
                     self.parquet = None;
                     match self.more.pop_front() {
                         None => return,
-                        Some(src) => match open_source(&src, self.shaped) {
+                        Some(src) => match open_source(&src, self.shaped.as_ref()) {
                             Ok(opened) => {
                                 self.file += 1;
                                 self.start(opened);
@@ -308,7 +305,7 @@ impl Reader {
             let mut next_error = None;
             if end && block.error.is_none() {
                 if let Some(src) = self.more.pop_front() {
-                    match open_source(&src, self.shaped) {
+                    match open_source(&src, self.shaped.as_ref()) {
                         Ok(opened) => {
                             self.start(opened);
                             self.file += 1;

@@ -3,8 +3,10 @@
 //! blocks of JSON lines are (`input.rs`), so row groups decode in parallel and results
 //! keep the file's order.
 //!
-//! Columns are the seed's field names (`sale_date`, `price`, `seller`, …); each cell
-//! becomes the value the JSON decoder would have read and goes through
+//! Columns are the seed's field names (`sale_date`, `price`, `seller`, …) or the user's
+//! (`--field seller=merchant_id`, a column's name; `--time-format` for a sale_date of text
+//! or numbers); each cell becomes the value the JSON decoder would have read (a mapped one
+//! through [`SaleShape::normalize`], as a mapped JSON key is) and goes through
 //! [`Sale::from_named`] — the same required fields, defaults, limits and error messages
 //! as a JSON line. `sale_date` may be an ISO-8601 string or a Parquet timestamp (any
 //! unit; with or without a time zone, read as UTC) or date; `price` a double, a decimal
@@ -16,7 +18,7 @@ use arrow_array::types::*;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use hopscope_core::partition::partition_for_key;
-use hopscope_core::sale::SharedText;
+use hopscope_core::sale::{SaleShape, SharedText, TimeFormat};
 use hopscope_core::{Micros, Sale, SaleBatch, SaleError};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
@@ -44,8 +46,12 @@ pub fn is_parquet(path: &Path) -> bool {
 pub struct ParquetFile {
     pub path: Arc<PathBuf>,
     meta: ArrowReaderMetadata,
-    /// The sale fields present, by their index among the file's top-level columns.
-    columns: Vec<(usize, &'static str)>,
+    /// The sale fields present: (index among the file's top-level columns, the field, the
+    /// column's name).
+    columns: Vec<(usize, &'static str, String)>,
+    /// `--field`/`--time-format`: each cell the exact path reads is normalised as a mapped
+    /// JSON value is ([`SaleShape::normalize`]).
+    shape: Option<Arc<SaleShape>>,
     /// The blocks it is read in: (row group, first row in it, rows), at most
     /// [`BLOCK_ROWS`] each, so a file written with huge row groups (Spark's 128 MB) is
     /// held a block at a time, as a JSON file is.
@@ -85,8 +91,69 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> io::Error {
     )
 }
 
+/// The columns a sale is read from: (index among the file's top-level columns, the sale's
+/// field, the column's name) — the seed's names, or where `shape` (`--field`) maps them. A
+/// missing required column is refused here, naming it and the file's columns.
+fn mapped_columns(
+    path: &Path,
+    schema: &arrow_schema::Schema,
+    shape: Option<&SaleShape>,
+) -> io::Result<Vec<(usize, &'static str, String)>> {
+    use hopscope_core::sale::shape::Source;
+    // The seed's generator wrote the product id as `asin`; a mapped id_product is the id.
+    let mapped_id =
+        shape.is_some_and(|s| s.source("id_product") != Source::Key("id_product".into()));
+    let mut columns = Vec::new();
+    let mut missing = Vec::new();
+    for name in Sale::field_names() {
+        let column = match shape.map(|s| s.source(name)) {
+            None => name.to_string(),
+            Some(Source::Key(k)) => k,
+            Some(Source::Pointer(p)) => {
+                return Err(bad(
+                    path,
+                    format!("--field {name}={p}: a Parquet file's values are in named columns, not at JSON pointers; give the column's name"),
+                ))
+            }
+            Some(Source::RecordTimestamp) => {
+                return Err(bad(
+                    path,
+                    format!("--field {name}=@timestamp: a Parquet file's rows have no record timestamp"),
+                ))
+            }
+        };
+        if name == "asin" && mapped_id {
+            continue;
+        }
+        match schema.column_with_name(&column) {
+            Some((i, _)) => columns.push((i, name, column)),
+            None if Sale::REQUIRED.contains(&name) => missing.push(match column == name {
+                true => column,
+                false => format!("{column} (its {name})"),
+            }),
+            None => {}
+        }
+    }
+    if !missing.is_empty() {
+        let has: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        return Err(bad(
+            path,
+            format!(
+                "no column {} (a sale needs {}); its columns: {}",
+                missing.join(", "),
+                Sale::REQUIRED.join(", "),
+                has.join(", ")
+            ),
+        ));
+    }
+    Ok(columns)
+}
+
 impl ParquetFile {
-    pub fn open(path: &Path) -> io::Result<ParquetFile> {
+    /// Opens `path`, its columns named by the seed or mapped by `shape` (`--field`; a
+    /// `--time-format` applies to a sale_date column of text or numbers — a timestamp
+    /// column is read as the time it holds).
+    pub fn open(path: &Path, shape: Option<Arc<SaleShape>>) -> io::Result<ParquetFile> {
         let f = File::open(path).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
         })?;
@@ -97,39 +164,19 @@ impl ParquetFile {
                 .with_offset_index_policy(parquet::file::metadata::PageIndexPolicy::Optional),
         )
         .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
-        let meta = with_dictionaries(meta).map_err(|e| bad(path, e))?;
-        let schema = meta.schema().clone();
-        let mut columns = Vec::new();
-        for name in Sale::field_names() {
-            if let Some((i, field)) = schema.column_with_name(name) {
-                if !supported(field.data_type()) {
-                    return Err(bad(
-                        path,
-                        format!(
-                            "column {name:?} is {}, which cannot be a sale's {name} (text, a UUID, a number, a decimal, a timestamp or a date)",
-                            field.data_type()
-                        ),
-                    ));
-                }
-                columns.push((i, name));
+        let columns = mapped_columns(path, meta.schema(), shape.as_deref())?;
+        let read: Vec<usize> = columns.iter().map(|c| c.0).collect();
+        let meta = with_dictionaries(meta, &read).map_err(|e| bad(path, e))?;
+        for (i, name, column) in &columns {
+            let t = meta.schema().field(*i).data_type();
+            if !supported(t) {
+                return Err(bad(
+                    path,
+                    format!(
+                        "column {column:?} is {t}, which cannot be a sale's {name} (text, a UUID, a number, a decimal, a timestamp or a date)"
+                    ),
+                ));
             }
-        }
-        let missing: Vec<&str> = Sale::REQUIRED
-            .iter()
-            .copied()
-            .filter(|r| !columns.iter().any(|(_, n)| n == r))
-            .collect();
-        if !missing.is_empty() {
-            let has: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            return Err(bad(
-                path,
-                format!(
-                    "no column {} (a sale needs {}); its columns: {}",
-                    missing.join(", "),
-                    Sale::REQUIRED.join(", "),
-                    has.join(", ")
-                ),
-            ));
         }
         let mut parts = Vec::new();
         for (g, group) in meta.metadata().row_groups().iter().enumerate() {
@@ -147,6 +194,7 @@ impl ParquetFile {
             paged: meta.metadata().offset_index().is_some(),
             meta,
             columns,
+            shape,
             parts,
             id: FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
@@ -180,7 +228,7 @@ impl ParquetFile {
         let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone());
         let mask = ProjectionMask::roots(
             builder.parquet_schema(),
-            self.columns.iter().map(|(i, _)| *i),
+            self.columns.iter().map(|(i, ..)| *i),
         );
         let selection = RowSelection::from(vec![
             RowSelector::skip(first),
@@ -243,9 +291,14 @@ impl ParquetFile {
             let cols: Vec<(&'static str, &dyn Array)> = self
                 .columns
                 .iter()
-                .filter_map(|(_, name)| batch_column(&batch, name).map(|c| (*name, c)))
+                .filter_map(|(_, name, column)| batch_column(&batch, column).map(|c| (*name, c)))
                 .collect();
-            let typed = Typed::of(&cols, batch.num_rows());
+            // Text times in another format than ISO-8601 take the exact path.
+            let iso = self
+                .shape
+                .as_ref()
+                .is_none_or(|s| s.time == TimeFormat::Iso8601);
+            let typed = Typed::of(&cols, batch.num_rows(), iso);
             for r in 0..batch.num_rows() {
                 row += 1;
                 // The common shapes of the common types straight into the batch; anything
@@ -255,8 +308,14 @@ impl ParquetFile {
                     push(row, fast);
                     continue;
                 }
-                let values = cols.iter().map(|(name, c)| (*name, cell(*c, r)));
-                match Sale::from_named(values) {
+                let values = cols.iter().map(|(name, c)| match &self.shape {
+                    None => Ok((*name, cell(*c, r))),
+                    Some(shape) => shape.normalize(name, cell(*c, r)).map(|v| (*name, v)),
+                });
+                let sale = values
+                    .collect::<Result<Vec<_>, SaleError>>()
+                    .and_then(Sale::from_named);
+                match sale {
                     Ok(sale) => f(row, Ok(sale)),
                     // Only a bad row is rebuilt whole, for the report and dead letters.
                     Err(e) => {
@@ -278,7 +337,10 @@ impl ParquetFile {
 /// distinct texts once and an index per row, instead of each row's text copied out of the
 /// dictionary (what Arrow's reader does by default — the biggest copy in a DuckDB or
 /// Spark file, whose text columns are dictionary-encoded).
-fn with_dictionaries(meta: ArrowReaderMetadata) -> Result<ArrowReaderMetadata, String> {
+fn with_dictionaries(
+    meta: ArrowReaderMetadata,
+    read: &[usize],
+) -> Result<ArrowReaderMetadata, String> {
     let file = meta.metadata();
     let descr = file.file_metadata().schema_descr();
     let mut dictionary = vec![false; meta.schema().fields().len()];
@@ -296,13 +358,14 @@ fn with_dictionaries(meta: ArrowReaderMetadata) -> Result<ArrowReaderMetadata, S
         .fields()
         .iter()
         .zip(&dictionary)
-        .map(|(f, &d)| {
+        .enumerate()
+        .map(|(i, (f, &d))| {
             let value = match f.data_type() {
                 DataType::Utf8 | DataType::Utf8View => DataType::Utf8,
                 DataType::LargeUtf8 => DataType::LargeUtf8,
                 _ => return f.clone(),
             };
-            match d && Sale::field_names().any(|n| n == f.name()) {
+            match d && read.contains(&i) {
                 true => Arc::new(f.as_ref().clone().with_data_type(DataType::Dictionary(
                     Box::new(DataType::Int32),
                     Box::new(value),
@@ -532,7 +595,8 @@ enum When<'a> {
 
 impl<'a> Typed<'a> {
     /// The batch's columns, `rows` long.
-    fn of(cols: &[(&'static str, &'a dyn Array)], rows: usize) -> Option<Typed<'a>> {
+    /// `iso`: a sale_date of text is ISO-8601 (else the batch takes the exact path).
+    fn of(cols: &[(&'static str, &'a dyn Array)], rows: usize, iso: bool) -> Option<Typed<'a>> {
         let col = |name: &str| cols.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
         let text = |name: &str| col(name).map(|c| Text::of(c).map(|t| (t, t.proven(rows))));
         let mut others = Vec::new();
@@ -563,7 +627,8 @@ impl<'a> Typed<'a> {
             DataType::Timestamp(TimeUnit::Millisecond, _) => When::Stamp(date, 1_000),
             DataType::Timestamp(TimeUnit::Microsecond, _) => When::Stamp(date, 1),
             DataType::Timestamp(TimeUnit::Nanosecond, _) => When::Stamp(date, -1_000),
-            _ => When::Iso(Text::of(date)?),
+            _ if iso => When::Iso(Text::of(date)?),
+            _ => return None,
         };
         Some(Typed {
             id_sale: text("id_sale")??,
@@ -971,7 +1036,7 @@ mod tests {
                     ("quantity", &quantity),
                     ("sale_date", date),
                 ];
-                let typed = Typed::of(&cols, n).expect("common types");
+                let typed = Typed::of(&cols, n, true).expect("common types");
                 for r in 0..n {
                     let exact = Sale::from_named(cols.iter().map(|(k, c)| (*k, cell(*c, r))));
                     let Some(c) = typed.row(r) else { continue };
@@ -1100,10 +1165,10 @@ mod tests {
         // The same shape as `a`, other sales: where a cursor stopped in one is not the other.
         let twin = dir.join("twin.parquet");
         let twin_ids = sales_parquet(&twin, 2 * BLOCK_ROWS + 1000, BLOCK_ROWS + 5000, false, 3);
-        let twin = ParquetFile::open(&twin).unwrap();
+        let twin = ParquetFile::open(&twin, None).unwrap();
         let (a, b) = (
-            ParquetFile::open(&a).unwrap(),
-            ParquetFile::open(&b).unwrap(),
+            ParquetFile::open(&a, None).unwrap(),
+            ParquetFile::open(&b, None).unwrap(),
         );
         // Groups of a block and 5,000 rows, and of 4,192 rows: three blocks.
         assert_eq!(a.parts(), 3);
@@ -1188,6 +1253,118 @@ mod tests {
         );
         let partition = |s: &str| partition_for_key(s.as_bytes(), 6);
         assert_eq!(placed, rows.map(|r| partition(r.1)));
+    }
+
+    /// A table in its own names (`--field`): a seller id as a number, times in epoch
+    /// milliseconds; each row is the sale the mapped JSON record gives.
+    #[test]
+    fn mapped_columns_read_as_mapped_json_does() {
+        use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
+        use hopscope_core::sale::TimeFormat;
+        let dir = std::env::temp_dir().join(format!("hopscope-mapped-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("orders.parquet");
+        let batch = RecordBatch::try_from_iter([
+            (
+                "order_id",
+                Arc::new(StringArray::from(vec!["o-1", "o-2", "o-3"])) as ArrayRef,
+            ),
+            (
+                "item",
+                Arc::new(StringArray::from(vec!["TV", "Fan", "TV"])) as ArrayRef,
+            ),
+            (
+                "merchant",
+                Arc::new(Int64Array::from(vec![42, 7, 42])) as ArrayRef,
+            ),
+            (
+                "amount",
+                Arc::new(Float64Array::from(vec![20.5, 3.0, -1.0])) as ArrayRef,
+            ),
+            (
+                "ts",
+                Arc::new(Int64Array::from(vec![
+                    1_705_831_200_123,
+                    1_705_831_201_000,
+                    1_705_831_202_000,
+                ])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            File::create(&path).unwrap(),
+            batch.schema(),
+            None,
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let specs: Vec<String> = [
+            "id_sale=order_id",
+            "nm_product=item",
+            "seller=merchant",
+            "price=amount",
+            "sale_date=ts",
+        ]
+        .map(String::from)
+        .to_vec();
+        let shape = Arc::new(SaleShape::new(&specs, TimeFormat::EpochMs).unwrap());
+        let file = ParquetFile::open(&path, Some(shape.clone())).unwrap();
+        let mut rows = Vec::new();
+        file.decode_part(
+            0,
+            &mut Cursor::default(),
+            |row, sale| rows.push((row, sale)),
+            |row, _| panic!("row {row}: epoch-ms integers are not the fast path's"),
+        )
+        .unwrap();
+        let json = |i: usize| {
+            format!(
+                r#"{{"order_id":"o-{}","item":"{}","merchant":{},"amount":{},"ts":{}}}"#,
+                i + 1,
+                ["TV", "Fan", "TV"][i],
+                [42, 7, 42][i],
+                [20.5, 3.0, -1.0][i],
+                [1_705_831_200_123i64, 1_705_831_201_000, 1_705_831_202_000][i]
+            )
+        };
+        assert_eq!(rows.len(), 3);
+        for (i, (row, sale)) in rows.into_iter().enumerate() {
+            assert_eq!(row, i as u64 + 1);
+            let want = shape.decode(json(i).as_bytes(), None);
+            match (sale, want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want),
+                (Err((got, _)), Err(want)) => assert_eq!(got, want, "row {row}"),
+                (got, want) => panic!("row {row}: {got:?} vs the JSON's {want:?}"),
+            }
+        }
+
+        // A pointer, and a mapped column the file lacks, are refused naming the cause.
+        let open = |specs: &[&str]| {
+            let specs: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
+            let shape = SaleShape::new(&specs, TimeFormat::Iso8601).unwrap();
+            ParquetFile::open(&path, Some(Arc::new(shape)))
+                .err()
+                .map(|e| e.to_string())
+        };
+        let e = open(&["seller=/merchant/id"]).unwrap();
+        assert!(
+            e.contains("--field seller=/merchant/id") && e.contains("named columns"),
+            "{e}"
+        );
+        let e = open(&[
+            "id_sale=order_id",
+            "nm_product=item",
+            "seller=merchant",
+            "price=amount",
+            "sale_date=when",
+        ])
+        .unwrap();
+        assert!(
+            e.contains("no column when (its sale_date)") && e.contains("its columns: order_id"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

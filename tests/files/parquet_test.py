@@ -24,6 +24,13 @@ import polars as pl
 SHAPES = [["--size", "15m", "--slide", "5m"], ["--size", "60s", "--slide", "20s"]]
 
 
+def iso_ms(text):
+    """2024-01-21T09:50:00.000615+00:00 → epoch milliseconds (a whole number, as tables keep them)."""
+    from datetime import datetime
+    t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return int(t.timestamp() * 1000)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hopscope", default="target/debug/hopscope")
@@ -85,6 +92,31 @@ def main():
         got, want = window(*shape, "mixed.parquet"), window(*shape, "mixed.jsonl")
         check(got.returncode == 0 and want.stdout.count(b"\n") > 3 and got.stdout == want.stdout,
               f"{' '.join(shape)}: dictionary and plain row groups give the JSON's windows")
+
+    # A table in its own names (--field): a numeric seller id, times in epoch milliseconds,
+    # beside the same mapping on JSON lines; and a mapping Parquet cannot follow is refused.
+    mapping = ["--field", "seller=merchant", "--field", "price=amount", "--field", "sale_date=ts",
+               "--time-format", "epoch-ms"]
+    own = []
+    for i, line in enumerate(sales.splitlines()):
+        r = json.loads(line)
+        r["merchant"] = 1000 + sum(map(ord, r.pop("seller")))
+        r["amount"] = r.pop("price")
+        r["ts"] = iso_ms(r.pop("sale_date"))
+        own.append(r)
+    open("own.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in own))
+    con.execute("COPY (SELECT * FROM read_json_auto('own.jsonl')) TO 'own.parquet' (FORMAT parquet)")
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM 'own.parquet')").fetchall())
+    for shape in SHAPES:
+        got, want = window(*shape, *mapping, "own.parquet"), window(*shape, *mapping, "own.jsonl")
+        check(got.returncode == 0 and want.stdout.count(b"\n") > 3 and got.stdout == want.stdout,
+              f"{' '.join(shape)}: --field on Parquet ({types['merchant']} seller, {types['ts']} ms) gives the mapped JSON's windows")
+    e = window(*SHAPES[0], "--field", "seller=/merchant/id", "own.parquet")
+    check(e.returncode != 0 and "named columns" in e.stderr.decode(),
+          f"a JSON pointer on Parquet is refused: {e.stderr.decode().strip()}")
+    e = window(*SHAPES[0], *mapping[:4], "--field", "sale_date=when", "own.parquet")
+    check(e.returncode != 0 and "no column when (its sale_date)" in e.stderr.decode(),
+          f"a mapped column the file lacks is named: {e.stderr.decode().strip()[:160]}")
 
     # A folder of hourly files, JSON and Parquet mixed, is one stream in name order.
     os.mkdir("hours")

@@ -246,15 +246,7 @@ impl SaleShape {
                     record_time.map(|t| Value::String(Micros::from_timestamp(t).to_iso()))
                 }
             };
-            let value = match value {
-                Some(v) if *name == "sale_date" => Some(self.iso_time(v)?),
-                // Ids and names are often numbers in real topics: read them as text.
-                Some(Value::Number(n)) if !matches!(*name, "price" | "quantity") => {
-                    Some(Value::String(n.to_string()))
-                }
-                v => v,
-            };
-            fields.0[field as usize] = value;
+            fields.0[field as usize] = value.map(|v| self.normalize(name, v)).transpose()?;
         }
         // The seed's generator wrote the product id as `asin`; a mapped topic has its own.
         if self.sources[1].is_none() && fields.0[Field::IdProduct as usize].is_none() {
@@ -295,6 +287,20 @@ impl SaleShape {
             }
         }
         out
+    }
+
+    /// A mapped field's value as the strict decoder reads the seed's: `sale_date` in this
+    /// shape's time format → ISO text, and ids and names written as numbers (common in
+    /// real topics and tables) → text. `field` is one of [`FIELDS`]; the error names it.
+    /// Columnar inputs use it too, so a mapped Parquet column is judged as a mapped JSON key.
+    pub fn normalize(&self, field: &str, v: Value) -> Result<Value, SaleError> {
+        Ok(match v {
+            v if field == "sale_date" => self.iso_time(v)?,
+            Value::Number(n) if !matches!(field, "price" | "quantity") => {
+                Value::String(n.to_string())
+            }
+            v => v,
+        })
     }
 
     /// `sale_date` in this shape's format → the ISO text the strict decoder reads.
