@@ -293,12 +293,8 @@ impl ParquetFile {
                 .iter()
                 .filter_map(|(_, name, column)| batch_column(&batch, column).map(|c| (*name, c)))
                 .collect();
-            // Text times in another format than ISO-8601 take the exact path.
-            let iso = self
-                .shape
-                .as_ref()
-                .is_none_or(|s| s.time == TimeFormat::Iso8601);
-            let typed = Typed::of(&cols, batch.num_rows(), iso);
+            let time = self.shape.as_ref().map_or(TimeFormat::Iso8601, |s| s.time);
+            let typed = Typed::of(&cols, batch.num_rows(), time);
             for r in 0..batch.num_rows() {
                 row += 1;
                 // The common shapes of the common types straight into the batch; anything
@@ -591,12 +587,19 @@ enum When<'a> {
     /// Micros per unit (negative: units per micro).
     Stamp(&'a dyn Array, i64),
     Iso(Text<'a>),
+    /// Whole milliseconds (`--time-format epoch-ms`) or seconds (`epoch-s`) since the epoch.
+    EpochMs(&'a arrow_array::Int64Array),
+    EpochS(&'a arrow_array::Int64Array),
 }
 
 impl<'a> Typed<'a> {
     /// The batch's columns, `rows` long.
-    /// `iso`: a sale_date of text is ISO-8601 (else the batch takes the exact path).
-    fn of(cols: &[(&'static str, &'a dyn Array)], rows: usize, iso: bool) -> Option<Typed<'a>> {
+    /// `time`: how a sale_date of text or numbers is written (`--time-format`).
+    fn of(
+        cols: &[(&'static str, &'a dyn Array)],
+        rows: usize,
+        time: TimeFormat,
+    ) -> Option<Typed<'a>> {
         let col = |name: &str| cols.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
         let text = |name: &str| col(name).map(|c| Text::of(c).map(|t| (t, t.proven(rows))));
         let mut others = Vec::new();
@@ -627,7 +630,13 @@ impl<'a> Typed<'a> {
             DataType::Timestamp(TimeUnit::Millisecond, _) => When::Stamp(date, 1_000),
             DataType::Timestamp(TimeUnit::Microsecond, _) => When::Stamp(date, 1),
             DataType::Timestamp(TimeUnit::Nanosecond, _) => When::Stamp(date, -1_000),
-            _ if iso => When::Iso(Text::of(date)?),
+            DataType::Int64 if time == TimeFormat::EpochMs => {
+                When::EpochMs(date.as_primitive::<Int64Type>())
+            }
+            DataType::Int64 if time == TimeFormat::EpochS => {
+                When::EpochS(date.as_primitive::<Int64Type>())
+            }
+            _ if time == TimeFormat::Iso8601 => When::Iso(Text::of(date)?),
             _ => return None,
         };
         Some(Typed {
@@ -719,6 +728,8 @@ impl<'a> Typed<'a> {
                 Micros(micros)
             }
             When::Iso(t) => Micros::parse_iso(t.get(r)?).ok()?,
+            When::EpochMs(a) => epoch_micros(a.is_valid(r).then(|| a.value(r))? as f64)?,
+            When::EpochS(a) => epoch_micros(a.is_valid(r).then(|| a.value(r))? as f64 * 1000.0)?,
         };
         let key = |t: (Text<'a>, bool)| {
             Some(Key {
@@ -741,6 +752,16 @@ impl<'a> Typed<'a> {
             batch: 0,
         })
     }
+}
+
+/// `ms` since the epoch as the exact path reads a mapped number ([`SaleShape::normalize`]:
+/// the same float steps), within years 1 to 9999 (else `None`: the exact path decides).
+fn epoch_micros(ms: f64) -> Option<Micros> {
+    const MAX_MS: f64 = 253_402_300_799_999.0;
+    if !(-62_135_596_800_000.0..=MAX_MS).contains(&ms) {
+        return None;
+    }
+    Some(Micros((ms * 1000.0).round() as i64))
 }
 
 fn batch_column<'a>(batch: &'a RecordBatch, name: &str) -> Option<&'a dyn Array> {
@@ -1036,7 +1057,7 @@ mod tests {
                     ("quantity", &quantity),
                     ("sale_date", date),
                 ];
-                let typed = Typed::of(&cols, n, true).expect("common types");
+                let typed = Typed::of(&cols, n, TimeFormat::Iso8601).expect("common types");
                 for r in 0..n {
                     let exact = Sale::from_named(cols.iter().map(|(k, c)| (*k, cell(*c, r))));
                     let Some(c) = typed.row(r) else { continue };
@@ -1365,6 +1386,74 @@ mod tests {
             "{e}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Whole epoch milliseconds and seconds (`--time-format`) are read fast exactly as the
+    /// exact path reads the mapped number, and only within the years it can write.
+    #[test]
+    fn epoch_numbers_read_fast_as_the_exact_path_reads_them() {
+        use arrow_array::{Float64Array, Int64Array, StringArray};
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for (time, per_ms) in [(TimeFormat::EpochMs, 1), (TimeFormat::EpochS, 1000)] {
+            let mut values = vec![
+                0,
+                1,
+                -1,
+                1_705_831_200_123 / per_ms,
+                -62_135_596_800_000 / per_ms,
+                -62_135_596_800_000 / per_ms - 1,
+                253_402_300_799_999 / per_ms,
+                253_402_300_799_999 / per_ms + 1,
+                i64::MAX,
+                i64::MIN,
+            ];
+            for _ in 0..20_000 {
+                values.push(
+                    (next() % 315_000_000_000_000) as i64 / per_ms - 62_000_000_000_000 / per_ms,
+                );
+            }
+            let n = values.len();
+            let (id, product, seller) = (
+                StringArray::from(vec!["a"; n]),
+                StringArray::from(vec!["p"; n]),
+                StringArray::from(vec!["s"; n]),
+            );
+            let price = Float64Array::from(vec![1.0; n]);
+            let when = Int64Array::from(values);
+            let cols: Vec<(&'static str, &dyn Array)> = vec![
+                ("id_sale", &id),
+                ("nm_product", &product),
+                ("seller", &seller),
+                ("price", &price),
+                ("sale_date", &when),
+            ];
+            let shape = SaleShape::new(&[], time).unwrap();
+            let typed = Typed::of(&cols, n, time).expect("an integer time column");
+            let mut fast = 0;
+            for r in 0..n {
+                let exact = cols
+                    .iter()
+                    .map(|(k, c)| shape.normalize(k, cell(*c, r)).map(|v| (*k, v)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .and_then(Sale::from_named);
+                let Some(c) = typed.row(r) else { continue };
+                fast += 1;
+                let sale = exact.unwrap_or_else(|e| {
+                    panic!(
+                        "{:?}: fast read what the exact path refuses: {e}",
+                        when.value(r)
+                    )
+                });
+                assert_eq!(c.sale_date, sale.sale_date, "{time:?} {}", when.value(r));
+            }
+            assert!(fast > n * 9 / 10, "{time:?}: {fast} of {n} fast");
+        }
     }
 
     #[test]
