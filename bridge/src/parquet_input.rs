@@ -15,7 +15,7 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use hopscope_core::partition::partition_for_key;
 use hopscope_core::sale::{SaleShape, SharedText, TimeFormat};
@@ -294,7 +294,23 @@ impl ParquetFile {
                 .filter_map(|(_, name, column)| batch_column(&batch, column).map(|c| (*name, c)))
                 .collect();
             let time = self.shape.as_ref().map_or(TimeFormat::Iso8601, |s| s.time);
-            let typed = Typed::of(&cols, batch.num_rows(), time);
+            // With a mapping, integer ids as the text a mapped number becomes (the exact
+            // path, and the dead letters, keep the numbers).
+            let texts: Vec<(&'static str, ArrayRef)> = match self.shape {
+                None => Vec::new(),
+                Some(_) => cols
+                    .iter()
+                    .filter_map(|(name, c)| ids_as_text(name, *c).map(|t| (*name, t)))
+                    .collect(),
+            };
+            let fast_cols: Vec<(&'static str, &dyn Array)> = cols
+                .iter()
+                .map(|(name, c)| match texts.iter().find(|(n, _)| n == name) {
+                    Some((_, t)) => (*name, t.as_ref()),
+                    None => (*name, *c),
+                })
+                .collect();
+            let typed = Typed::of(&fast_cols, batch.num_rows(), time);
             for r in 0..batch.num_rows() {
                 row += 1;
                 // The common shapes of the common types straight into the batch; anything
@@ -752,6 +768,38 @@ impl<'a> Typed<'a> {
             batch: 0,
         })
     }
+}
+
+/// An integer column read for a text field (a seller id kept as a BIGINT) as the text a
+/// mapped JSON number becomes ([`SaleShape::normalize`]: its decimal digits); `None` for
+/// any other column.
+fn ids_as_text(field: &str, c: &dyn Array) -> Option<ArrayRef> {
+    use arrow_array::StringArray;
+    if matches!(field, "price" | "quantity" | "sale_date") {
+        return None;
+    }
+    fn digits<T: arrow_array::ArrowPrimitiveType>(c: &dyn Array) -> ArrayRef
+    where
+        T::Native: std::fmt::Display,
+    {
+        let a = c.as_primitive::<T>();
+        Arc::new(
+            a.iter()
+                .map(|v| v.map(|v| v.to_string()))
+                .collect::<StringArray>(),
+        )
+    }
+    Some(match c.data_type() {
+        DataType::Int8 => digits::<Int8Type>(c),
+        DataType::Int16 => digits::<Int16Type>(c),
+        DataType::Int32 => digits::<Int32Type>(c),
+        DataType::Int64 => digits::<Int64Type>(c),
+        DataType::UInt8 => digits::<UInt8Type>(c),
+        DataType::UInt16 => digits::<UInt16Type>(c),
+        DataType::UInt32 => digits::<UInt32Type>(c),
+        DataType::UInt64 => digits::<UInt64Type>(c),
+        _ => return None,
+    })
 }
 
 /// `ms` since the epoch as the exact path reads a mapped number ([`SaleShape::normalize`]:
@@ -1331,14 +1379,26 @@ mod tests {
         .to_vec();
         let shape = Arc::new(SaleShape::new(&specs, TimeFormat::EpochMs).unwrap());
         let file = ParquetFile::open(&path, Some(shape.clone())).unwrap();
-        let mut rows = Vec::new();
+        // Each row: the sale the exact path read (or why not), or the fast path's fields.
+        type Fast = (String, String, String, Micros, hopscope_core::Cents);
+        let rows = std::cell::RefCell::new(Vec::new());
         file.decode_part(
             0,
             &mut Cursor::default(),
-            |row, sale| rows.push((row, sale)),
-            |row, _| panic!("row {row}: epoch-ms integers are not the fast path's"),
+            |row, sale| rows.borrow_mut().push((row, Ok(sale))),
+            |row, c| {
+                let fast: Fast = (
+                    c.id_sale.into(),
+                    c.seller.text.into(),
+                    c.product.text.into(),
+                    c.sale_date,
+                    c.value,
+                );
+                rows.borrow_mut().push((row, Err(fast)))
+            },
         )
         .unwrap();
+        let rows = rows.into_inner();
         let json = |i: usize| {
             format!(
                 r#"{{"order_id":"o-{}","item":"{}","merchant":{},"amount":{},"ts":{}}}"#,
@@ -1350,15 +1410,29 @@ mod tests {
             )
         };
         assert_eq!(rows.len(), 3);
-        for (i, (row, sale)) in rows.into_iter().enumerate() {
+        let mut fast = 0;
+        for (i, (row, read)) in rows.into_iter().enumerate() {
             assert_eq!(row, i as u64 + 1);
             let want = shape.decode(json(i).as_bytes(), None);
-            match (sale, want) {
-                (Ok(got), Ok(want)) => assert_eq!(got, want),
-                (Err((got, _)), Err(want)) => assert_eq!(got, want, "row {row}"),
+            match (read, want) {
+                (Ok(Ok(got)), Ok(want)) => assert_eq!(got, want),
+                (Ok(Err((got, _))), Err(want)) => assert_eq!(got, want, "row {row}"),
+                (Err(got), Ok(want)) => {
+                    fast += 1;
+                    let want: Fast = (
+                        want.id_sale.clone(),
+                        want.seller.clone(),
+                        want.nm_product.clone(),
+                        want.sale_date,
+                        want.value(),
+                    );
+                    assert_eq!(got, want, "row {row}");
+                }
                 (got, want) => panic!("row {row}: {got:?} vs the JSON's {want:?}"),
             }
         }
+        // Integer sellers and epoch milliseconds stay on the fast path.
+        assert_eq!(fast, 2);
 
         // A pointer, and a mapped column the file lacks, are refused naming the cause.
         let open = |specs: &[&str]| {
