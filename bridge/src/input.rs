@@ -627,7 +627,12 @@ pub fn for_each_sale(
         // The reader may have stopped; then the block is simply dropped.
         let _ = input.recycle.try_send(block);
     }
-    // The channels closed: the threads finished, or one failed without saying why.
+    // The channels closed: the threads finished, or one failed without saying why. Ours
+    // are closed too before waiting, so that no thread still waits on the caller (after a
+    // decoder's failure the reader may wait for a block back or a route taken).
+    input.decoded.clear();
+    input.route = sync_channel(0).1;
+    input.recycle = sync_channel(0).0;
     for t in input.threads.drain(..) {
         t.join()
             .map_err(|_| io::Error::other("an input thread stopped unexpectedly"))?;
