@@ -448,30 +448,15 @@ impl SharedKeys {
             self.categories.clear();
             self.products.clear();
         }
-        let (seller, partition) = match cached(&mut self.sellers, c.seller.slot) {
-            Some(Some(known)) => known.clone(),
-            slot => {
-                let new = (
-                    sales.share(c.seller.text),
-                    partition_for_key(c.seller.text.as_bytes(), partitions),
-                );
-                if let Some(slot) = slot {
-                    *slot = Some(new.clone());
-                }
-                new
-            }
+        let (seller, partition) = cached(&mut self.sellers, c.seller.slot, || {
+            (
+                sales.share(c.seller.text),
+                partition_for_key(c.seller.text.as_bytes(), partitions),
+            )
+        });
+        let mut text = |cache: &mut Vec<Option<SharedText>>, key: Key<'_>| {
+            cached(cache, key.slot, || sales.share(key.text))
         };
-        let mut text =
-            |cache: &mut Vec<Option<SharedText>>, key: Key<'_>| match cached(cache, key.slot) {
-                Some(Some(known)) => known.clone(),
-                slot => {
-                    let new = sales.share(key.text);
-                    if let Some(slot) = slot {
-                        *slot = Some(new.clone());
-                    }
-                    new
-                }
-            };
         let category = c.category.map(|k| text(&mut self.categories, k));
         let product = text(&mut self.products, c.product);
         sales.push_checked(
@@ -486,13 +471,20 @@ impl SharedKeys {
     }
 }
 
-/// The cache entry for dictionary slot `slot` (grown to hold it), `None` without a slot.
-fn cached<T: Clone>(cache: &mut Vec<Option<T>>, slot: Option<usize>) -> Option<&mut Option<T>> {
-    let slot = slot?;
+/// The value kept for dictionary slot `slot`, made (and kept) the first time; made afresh
+/// for a key without a slot.
+fn cached<T: Clone>(
+    cache: &mut Vec<Option<T>>,
+    slot: Option<usize>,
+    make: impl FnOnce() -> T,
+) -> T {
+    let Some(slot) = slot else {
+        return make();
+    };
     if cache.len() <= slot {
         cache.resize(slot + 1, None);
     }
-    cache.get_mut(slot)
+    cache[slot].get_or_insert_with(make).clone()
 }
 
 /// A text column of one of Arrow's string layouts.
