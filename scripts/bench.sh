@@ -22,6 +22,7 @@ cargo build -q --release -p hopscope-bridge
 scripts/setup.sh bench
 .tools/bench-venv/bin/python tests/bench/peers.py --sales "${PEER_SALES:-1000000}"
 .tools/bench-venv/bin/python tests/bench/peers.py --sales "${PEER_SALES:-1000000}" --input parquet
+.tools/bench-venv/bin/python tests/bench/peers.py --sales "${PEER_SALES:-1000000}" --input parquet-auto --shapes 15m/5m
 .tools/flink-venv/bin/python tests/flink/speed.py --events "${FLINK_EVENTS:-100000}"
 trunk build --release >/dev/null 2>&1
 node e2e/perf.mjs

@@ -294,15 +294,17 @@ impl ParquetFile {
                 .filter_map(|(_, name, column)| batch_column(&batch, column).map(|c| (*name, c)))
                 .collect();
             let time = self.shape.as_ref().map_or(TimeFormat::Iso8601, |s| s.time);
-            // With a mapping, integer ids as the text a mapped number becomes (the exact
-            // path, and the dead letters, keep the numbers).
-            let texts: Vec<(&'static str, ArrayRef)> = match self.shape {
-                None => Vec::new(),
-                Some(_) => cols
-                    .iter()
-                    .filter_map(|(name, c)| ids_as_text(name, *c).map(|t| (*name, t)))
-                    .collect(),
-            };
+            // UUIDs as their text (DuckDB writes a generated id as its UUID type); with a
+            // mapping, integer ids as the text a mapped number becomes. Once per batch, so
+            // their rows stay on the fast path (the exact path, and the dead letters, read
+            // the cells themselves).
+            let texts: Vec<(&'static str, ArrayRef)> = cols
+                .iter()
+                .filter_map(|(name, c)| {
+                    let ids = || self.shape.as_ref().and_then(|_| ids_as_text(name, *c));
+                    uuids_as_text(*c).or_else(ids).map(|t| (*name, t))
+                })
+                .collect();
             let fast_cols: Vec<(&'static str, &dyn Array)> = cols
                 .iter()
                 .map(|(name, c)| match texts.iter().find(|(n, _)| n == name) {
@@ -581,14 +583,41 @@ struct Typed<'a> {
 #[derive(Clone, Copy)]
 enum Price<'a> {
     F64(&'a arrow_array::Float64Array),
+    F32(&'a arrow_array::Float32Array),
+    /// A decimal of scale 2: its unscaled value is the cents.
     Cents(&'a arrow_array::Decimal128Array),
+    /// A decimal of another scale (up to 22), with 10^scale.
+    Decimal(&'a arrow_array::Decimal128Array, f64),
 }
 
 #[derive(Clone, Copy)]
 enum Quantity<'a> {
     I32(&'a arrow_array::Int32Array),
     I64(&'a arrow_array::Int64Array),
+    /// Any other integer, or a double (pandas writes an integer column with gaps so).
+    Other(&'a dyn Array),
 }
+
+/// Row `r` of an integer or double column as the exact path reads it for a whole number
+/// (`None`: not one it reads, or not whole — the exact path says which).
+fn whole(c: &dyn Array, r: usize) -> Option<i64> {
+    match c.data_type() {
+        DataType::Int8 => Some(i64::from(c.as_primitive::<Int8Type>().value(r))),
+        DataType::Int16 => Some(i64::from(c.as_primitive::<Int16Type>().value(r))),
+        DataType::UInt8 => Some(i64::from(c.as_primitive::<UInt8Type>().value(r))),
+        DataType::UInt16 => Some(i64::from(c.as_primitive::<UInt16Type>().value(r))),
+        DataType::UInt32 => Some(i64::from(c.as_primitive::<UInt32Type>().value(r))),
+        DataType::UInt64 => i64::try_from(c.as_primitive::<UInt64Type>().value(r)).ok(),
+        DataType::Float64 => {
+            let f = c.as_primitive::<Float64Type>().value(r);
+            (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+        }
+        _ => None,
+    }
+}
+
+/// A `Date32`'s unit in [`When::Stamp`]: midnight of its day.
+const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 #[derive(Clone, Copy)]
 enum When<'a> {
@@ -617,11 +646,16 @@ impl<'a> Typed<'a> {
                 Some(t) => others.push(t?.0),
             }
         }
-        let price = match col("price")?.data_type() {
-            DataType::Float64 => Price::F64(col("price")?.as_primitive::<Float64Type>()),
-            DataType::Decimal128(_, 2) => {
-                Price::Cents(col("price")?.as_primitive::<Decimal128Type>())
-            }
+        let price = col("price")?;
+        let price = match price.data_type() {
+            DataType::Float64 => Price::F64(price.as_primitive::<Float64Type>()),
+            DataType::Float32 => Price::F32(price.as_primitive::<Float32Type>()),
+            DataType::Decimal128(_, 2) => Price::Cents(price.as_primitive::<Decimal128Type>()),
+            // Below 10^22 a scale's power of ten is an exact double (see `Price::Decimal`).
+            DataType::Decimal128(_, scale @ 0..=22) => Price::Decimal(
+                price.as_primitive::<Decimal128Type>(),
+                10f64.powi(i32::from(*scale)),
+            ),
             _ => return None,
         };
         let quantity = match col("quantity") {
@@ -629,6 +663,13 @@ impl<'a> Typed<'a> {
             Some(c) => Some(match c.data_type() {
                 DataType::Int32 => Quantity::I32(c.as_primitive::<Int32Type>()),
                 DataType::Int64 => Quantity::I64(c.as_primitive::<Int64Type>()),
+                DataType::Int8
+                | DataType::Int16
+                | DataType::UInt8
+                | DataType::UInt16
+                | DataType::UInt32
+                | DataType::UInt64
+                | DataType::Float64 => Quantity::Other(c),
                 _ => return None,
             }),
         };
@@ -638,6 +679,7 @@ impl<'a> Typed<'a> {
             DataType::Timestamp(TimeUnit::Millisecond, _) => When::Stamp(date, 1_000),
             DataType::Timestamp(TimeUnit::Microsecond, _) => When::Stamp(date, 1),
             DataType::Timestamp(TimeUnit::Nanosecond, _) => When::Stamp(date, -1_000),
+            DataType::Date32 => When::Stamp(date, MICROS_PER_DAY),
             DataType::Int64 if time == TimeFormat::EpochMs => {
                 When::EpochMs(date.as_primitive::<Int64Type>())
             }
@@ -694,6 +736,20 @@ impl<'a> Typed<'a> {
             Price::Cents(a) => {
                 hopscope_core::Cents(i64::try_from(a.is_valid(r).then(|| a.value(r))?).ok()?)
             }
+            // The exact path reads the cell as a JSON number would be read.
+            Price::F32(a) => {
+                hopscope_core::Cents::from_dollars(f64::from(a.is_valid(r).then(|| a.value(r))?))?
+            }
+            Price::Decimal(a, power) => {
+                // The exact path parses the decimal's text into the nearest double; below
+                // 2^53 the unscaled value is an exact double too, so one division (which
+                // IEEE rounds to the nearest) gives that same double.
+                let v = a.is_valid(r).then(|| a.value(r))?;
+                if v.unsigned_abs() >= 1 << 53 {
+                    return None;
+                }
+                hopscope_core::Cents::from_dollars(v as f64 / power)?
+            }
         };
         if price.0 <= 0 || price > MAX_PRICE {
             return None;
@@ -704,6 +760,7 @@ impl<'a> Typed<'a> {
                 let n = match q {
                     Quantity::I32(a) if a.is_valid(r) => i64::from(a.value(r)),
                     Quantity::I64(a) if a.is_valid(r) => a.value(r),
+                    Quantity::Other(a) if a.is_valid(r) => whole(a, r)?,
                     // An empty quantity is the seed's default, as in JSON.
                     _ => 1,
                 };
@@ -716,6 +773,7 @@ impl<'a> Typed<'a> {
         let sale_date = match self.sale_date {
             When::Stamp(a, per) => {
                 let v = match per {
+                    MICROS_PER_DAY => i64::from(a.as_primitive::<Date32Type>().value(r)),
                     1_000_000 => a.as_primitive::<TimestampSecondType>().value(r),
                     1_000 => a.as_primitive::<TimestampMillisecondType>().value(r),
                     1 => a.as_primitive::<TimestampMicrosecondType>().value(r),
@@ -792,6 +850,46 @@ fn ids_as_text(field: &str, c: &dyn Array) -> Option<ArrayRef> {
         DataType::UInt64 => digits::<UInt64Type>(c),
         _ => return None,
     })
+}
+
+/// A UUID column (16-byte fixed-size binary) as its texts, each as [`uuid_text`] writes
+/// it; `None` for any other column.
+fn uuids_as_text(c: &dyn Array) -> Option<ArrayRef> {
+    if *c.data_type() != DataType::FixedSizeBinary(16) {
+        return None;
+    }
+    let a = c.as_fixed_size_binary();
+    // Every text 36 bytes (a null cell's too, masked by the nulls): the offsets are
+    // multiples of 36, and the texts are checked as UTF-8 once, all together.
+    let mut texts = vec![0u8; a.len() * 36];
+    for (r, out) in texts.chunks_exact_mut(36).enumerate() {
+        // Every value of a FixedSizeBinary(16) is 16 bytes.
+        uuid_hex(a.value(r).try_into().ok()?, out.try_into().ok()?);
+    }
+    let offsets = arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(36, a.len()));
+    let texts = arrow_array::StringArray::try_new(offsets, texts.into(), a.nulls().cloned());
+    Some(Arc::new(texts.ok()?))
+}
+
+/// `1c774512-120f-486b-ae20-ac6082308439`, written into `out`.
+fn uuid_into<'a>(b: &[u8; 16], out: &'a mut [u8; 36]) -> &'a str {
+    uuid_hex(b, out);
+    // Only ASCII was written: no check needed, but the safe conversion costs little.
+    std::str::from_utf8(out).unwrap_or_default()
+}
+
+/// [`uuid_into`]'s digits and dashes.
+fn uuid_hex(b: &[u8; 16], out: &mut [u8; 36]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Where each byte's two digits go: the dashes sit at 8, 13, 18 and 23.
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+    for (x, at) in b.iter().zip(AT) {
+        out[at] = HEX[usize::from(x >> 4)];
+        out[at + 1] = HEX[usize::from(x & 15)];
+    }
+    for at in [8, 13, 18, 23] {
+        out[at] = b'-';
+    }
 }
 
 /// `ms` since the epoch as the exact path reads a mapped number ([`SaleShape::normalize`]:
@@ -902,20 +1000,12 @@ fn cell(c: &dyn Array, r: usize) -> Value {
     }
 }
 
-/// `1c774512-120f-486b-ae20-ac6082308439`
+/// `1c774512-120f-486b-ae20-ac6082308439` ([`uuid_into`]); other lengths as plain hex.
 fn uuid_text(b: &[u8]) -> String {
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    if hex.len() != 32 {
-        return hex;
+    match <&[u8; 16]>::try_from(b) {
+        Ok(b) => uuid_into(b, &mut [0; 36]).to_string(),
+        Err(_) => b.iter().map(|x| format!("{x:02x}")).collect(),
     }
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }
 
 /// The decimal as text; a value no text can hold (a scale beyond 38) as the largest.
@@ -1081,11 +1171,126 @@ mod tests {
             Some("2024-01-21T10:00:00Z"),
             Some("2024-01-21T10:00:00Z"),
         ]);
-        let prices: [&dyn Array; 2] = [&f64_price, &dec_price];
-        let dates: [&dyn Array; 3] = [&micros, &nanos, iso.as_ref()];
+        let f32_price = arrow_array::Float32Array::from(vec![
+            Some(20.99),
+            Some(0.004),
+            Some(1.0),
+            None,
+            Some(f32::INFINITY),
+            Some(-3.0),
+            Some(1e12),
+            Some(5.0),
+            Some(2.5),
+        ]);
+        let decimal = |scale: i8, v: Vec<Option<i128>>| {
+            Decimal128Array::from(v)
+                .with_precision_and_scale(38, scale)
+                .unwrap()
+        };
+        // Half a cent rounds up, as the decimal's text does; 2^53 and beyond to the exact path.
+        let milli_price = decimal(
+            3,
+            vec![
+                Some(20_995),
+                Some(4),
+                Some(1_000),
+                None,
+                Some(5),
+                Some(-3_000),
+                Some(i128::MAX),
+                Some(9_007_199_254_740_993),
+                Some(2_499),
+            ],
+        );
+        let whole_price = decimal(
+            0,
+            vec![
+                Some(21),
+                Some(0),
+                Some(1),
+                None,
+                Some(1),
+                Some(-3),
+                Some(10i128.pow(18)),
+                Some(5),
+                Some(3),
+            ],
+        );
+        let atto_price = decimal(
+            18,
+            vec![
+                Some(20_990_000_000_000_000_000),
+                Some(4_000_000_000_000_000),
+                Some(5_000_000_000_000_000),
+                None,
+                Some(1),
+                Some(-3),
+                Some(2_500_000_000_000_000),
+                Some(1_234_567_890_123_456),
+                Some(7_000_000_000_000_000),
+            ],
+        );
+        let small_quantity = arrow_array::Int16Array::from(vec![
+            Some(2),
+            None,
+            Some(0),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(20_000),
+            Some(3),
+        ]);
+        // pandas writes an integer column with gaps as doubles.
+        let float_quantity = Float64Array::from(vec![
+            Some(2.0),
+            None,
+            Some(1.0),
+            Some(1.0),
+            Some(f64::NAN),
+            Some(1.0),
+            Some(1.0),
+            Some(1e300),
+            Some(1.5),
+        ]);
+        let days = arrow_array::Date32Array::from(vec![
+            Some(19_743),
+            Some(-719_162),
+            Some(-719_163),
+            Some(2),
+            None,
+            Some(4),
+            Some(2_932_896),
+            Some(2_932_897),
+            Some(i32::MIN),
+        ]);
+        let prices: [(&str, &dyn Array); 6] = [
+            ("f64", &f64_price),
+            ("decimal(38,2)", &dec_price),
+            ("f32", &f32_price),
+            ("decimal(38,3)", &milli_price),
+            ("decimal(38,0)", &whole_price),
+            ("decimal(38,18)", &atto_price),
+        ];
+        let quantities: [(&str, &dyn Array); 3] = [
+            ("i64", &quantity),
+            ("i16", &small_quantity),
+            ("f64 quantity", &float_quantity),
+        ];
+        let dates: [(&str, &dyn Array); 4] = [
+            ("micros", &micros),
+            ("nanos", &nanos),
+            ("iso", iso.as_ref()),
+            ("date32", &days),
+        ];
         let mut fast = 0;
-        for price in prices {
-            for date in dates {
+        // Every kind of column has rows on the fast path.
+        let mut fast_by_kind = std::collections::BTreeMap::<&str, usize>::new();
+        let cases = prices
+            .iter()
+            .flat_map(|p| quantities.iter().map(move |q| (*p, *q)));
+        for ((price_kind, price), (quantity_kind, quantity)) in cases {
+            for (date_kind, date) in dates {
                 let cols: Vec<(&'static str, &dyn Array)> = vec![
                     ("id_sale", id.as_ref()),
                     ("nm_product", product.as_ref()),
@@ -1094,7 +1299,7 @@ mod tests {
                     ("tp_payment", payment.as_ref()),
                     ("seller", seller.as_ref()),
                     ("price", price),
-                    ("quantity", &quantity),
+                    ("quantity", quantity),
                     ("sale_date", date),
                 ];
                 let typed = Typed::of(&cols, n, TimeFormat::Iso8601).expect("common types");
@@ -1102,8 +1307,12 @@ mod tests {
                     let exact = Sale::from_named(cols.iter().map(|(k, c)| (*k, cell(*c, r))));
                     let Some(c) = typed.row(r) else { continue };
                     fast += 1;
+                    for kind in [price_kind, quantity_kind, date_kind] {
+                        *fast_by_kind.entry(kind).or_default() += 1;
+                    }
+                    let case = format!("row {r}, {price_kind} price, {quantity_kind}, {date_kind}");
                     let sale = exact.unwrap_or_else(|e| {
-                        panic!("row {r}: fast read a row the exact decoder refuses: {e}")
+                        panic!("{case}: fast read a row the exact decoder refuses: {e}")
                     });
                     assert_eq!(c.id_sale, sale.id_sale);
                     assert_eq!(c.seller.text, sale.seller);
@@ -1116,11 +1325,16 @@ mod tests {
                     // Only a proven dictionary's rows name their slot.
                     assert_eq!(c.product.slot.is_some(), dictionaries);
                     assert_eq!(c.seller.slot, None);
-                    assert_eq!(c.sale_date, sale.sale_date, "row {r}");
-                    assert_eq!(c.value, sale.value(), "row {r}");
+                    assert_eq!(c.sale_date, sale.sale_date, "{case}");
+                    assert_eq!(c.value, sale.value(), "{case}");
                 }
             }
         }
+        assert_eq!(
+            fast_by_kind.len(),
+            prices.len() + quantities.len() + dates.len(),
+            "{fast_by_kind:?}"
+        );
         fast
     }
 
@@ -1451,6 +1665,153 @@ mod tests {
             e.contains("no column when (its sale_date)") && e.contains("its columns: order_id"),
             "{e}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A decimal price of any scale up to 22 is read fast as the exact path reads its text:
+    /// the nearest double, then cents rounded half up — swept over scales and magnitudes.
+    #[test]
+    fn decimal_prices_of_any_scale_read_fast_as_their_text() {
+        use arrow_array::{Decimal128Array, StringArray, TimestampMicrosecondArray};
+        let n = 4_000;
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let texts = StringArray::from(vec!["a"; n]);
+        let when = TimestampMicrosecondArray::from(vec![1_705_831_200_000_000; n]);
+        let mut fast = 0;
+        for scale in [0i8, 1, 3, 4, 5, 6, 9, 12, 18, 22] {
+            let values: Vec<i128> = (0..n)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Every magnitude up to 2^53 and a little past it, half-cent ties too.
+                    let v = (x >> (i % 60)) as i128;
+                    if i % 7 == 0 {
+                        v / 10 * 10 + 5
+                    } else {
+                        v
+                    }
+                })
+                .collect();
+            let price = Decimal128Array::from(values)
+                .with_precision_and_scale(38, scale)
+                .unwrap();
+            let cols: Vec<(&'static str, &dyn Array)> = vec![
+                ("id_sale", &texts),
+                ("nm_product", &texts),
+                ("seller", &texts),
+                ("price", &price),
+                ("sale_date", &when),
+            ];
+            let typed = Typed::of(&cols, n, TimeFormat::Iso8601).expect("a decimal price");
+            for r in 0..n {
+                let exact = Sale::from_named(cols.iter().map(|(k, c)| (*k, cell(*c, r))));
+                let small = price.value(r).unsigned_abs() < 1 << 53;
+                match (typed.row(r), exact) {
+                    (None, Ok(_)) if small => {
+                        panic!("{:?} at scale {scale}: not read fast", cell(&price, r))
+                    }
+                    (Some(c), Ok(sale)) => {
+                        fast += 1;
+                        assert_eq!(
+                            c.value,
+                            sale.value(),
+                            "{:?} at scale {scale}",
+                            cell(&price, r)
+                        );
+                    }
+                    (Some(_), Err(e)) => panic!(
+                        "{:?}: fast read what the exact path refuses: {e}",
+                        cell(&price, r)
+                    ),
+                    (None, _) => {}
+                }
+            }
+        }
+        assert!(fast > n, "prices of every scale read: {fast}");
+    }
+
+    /// A sale id kept as a UUID (DuckDB's type for a generated id) is read on the fast
+    /// path as the text the exact path writes for it; a missing one is still refused.
+    #[test]
+    fn uuid_ids_read_fast_as_their_text() {
+        use arrow_array::TimestampMicrosecondArray;
+        use arrow_array::{ArrayRef, FixedSizeBinaryArray, Float64Array, StringArray};
+        let dir = std::env::temp_dir().join(format!("hopscope-uuid-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("uuids.parquet");
+        let first: [u8; 16] = [
+            0x1c, 0x77, 0x45, 0x12, 0x12, 0x0f, 0x48, 0x6b, 0xae, 0x20, 0xac, 0x60, 0x82, 0x30,
+            0x84, 0x39,
+        ];
+        let ids = [Some(first), None, Some([0xff; 16]), Some([0; 16])];
+        let n = ids.len();
+        let id_sale =
+            FixedSizeBinaryArray::try_from_sparse_iter_with_size(ids.iter().copied(), 16).unwrap();
+        let batch = RecordBatch::try_from_iter([
+            ("id_sale", Arc::new(id_sale) as ArrayRef),
+            (
+                "nm_product",
+                Arc::new(StringArray::from(vec!["TV"; n])) as ArrayRef,
+            ),
+            (
+                "seller",
+                Arc::new(StringArray::from(vec!["s"; n])) as ArrayRef,
+            ),
+            (
+                "price",
+                Arc::new(Float64Array::from(vec![2.5; n])) as ArrayRef,
+            ),
+            (
+                "sale_date",
+                Arc::new(TimestampMicrosecondArray::from(vec![
+                    1_705_831_200_000_000;
+                    n
+                ])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            File::create(&path).unwrap(),
+            batch.schema(),
+            None,
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let file = ParquetFile::open(&path, None).unwrap();
+        let (fast, exact) = (
+            std::cell::RefCell::new(Vec::new()),
+            std::cell::RefCell::new(Vec::new()),
+        );
+        file.decode_part(
+            0,
+            &mut Cursor::default(),
+            |row, sale| {
+                exact
+                    .borrow_mut()
+                    .push((row, sale.map_err(|(e, _)| e.to_string())))
+            },
+            |row, c| fast.borrow_mut().push((row, c.id_sale.to_string())),
+        )
+        .unwrap();
+        let col = batch.column(0).as_ref();
+        let want = |r: usize| match cell(col, r) {
+            Value::String(s) => s,
+            v => panic!("row {r}: {v}"),
+        };
+        assert_eq!(
+            fast.into_inner(),
+            vec![(1, want(0)), (3, want(2)), (4, want(3))],
+            "the rows with an id, on the fast path"
+        );
+        assert_eq!(want(0), "1c774512-120f-486b-ae20-ac6082308439");
+        assert_eq!(want(2), "ffffffff-ffff-ffff-ffff-ffffffffffff");
+        let exact = exact.into_inner();
+        assert_eq!(exact.len(), 1);
+        assert_eq!(exact[0].0, 2);
+        let e = exact[0].1.as_ref().unwrap_err();
+        assert!(e.contains("id_sale"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -166,9 +166,10 @@ def main():
     ap.add_argument("--shapes", default="15m/5m,15m/1s")
     ap.add_argument("--peers", default="duckdb,polars")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--input", choices=["jsonl", "parquet"], default="jsonl",
+    ap.add_argument("--input", choices=["jsonl", "parquet", "parquet-auto"], default="jsonl",
                     help="the file every tool reads: JSON lines, or Parquet DuckDB wrote from them "
-                         "(sale_date a TIMESTAMPTZ, price a DOUBLE)")
+                         "(sale_date a TIMESTAMPTZ, price a DOUBLE), or Parquet in the types "
+                         "DuckDB infers by itself (read_json_auto: id_sale a UUID)")
     a = ap.parse_args()
     hopscope = os.path.abspath(a.hopscope)
     failed = False
@@ -180,6 +181,11 @@ def main():
                             "--duration", f"{int(a.hours * 3600)}s"], check=True, stdout=f)
         with open(path, "rb") as f:
             sales = sum(1 for _ in f)
+        if a.input == "parquet-auto":
+            import duckdb
+            jsonl, path = path, os.path.join(tmp, "sales.parquet")
+            duckdb.connect().execute(
+                f"COPY (SELECT * FROM read_json_auto('{jsonl}')) TO '{path}' (FORMAT parquet)")
         if a.input == "parquet":
             import duckdb
             jsonl, path = path, os.path.join(tmp, "sales.parquet")

@@ -65,11 +65,22 @@ def main():
     biggest = con.execute("SELECT max(row_group_num_rows) FROM parquet_metadata('duck_text.parquet')").fetchone()[0]
     check(biggest > 8 * 1024, f"a row group of {biggest} rows: read in blocks of at most 8k rows")
     pl.read_ndjson("sales.jsonl").write_parquet("polars.parquet")
+    # Types other writers choose: the id a UUID (DuckDB infers it), the price a DECIMAL of
+    # scale 4, the quantity a SMALLINT, and then a DOUBLE (pandas, for a column with gaps).
+    wide = ("SELECT * REPLACE (CAST(price AS DECIMAL(18,4)) AS price, CAST(quantity AS SMALLINT) AS quantity, "
+            "CAST(sale_date AS TIMESTAMPTZ) AS sale_date) FROM read_json_auto('sales.jsonl')")
+    con.execute(f"COPY ({wide}) TO 'duck_wide.parquet' (FORMAT parquet)")
+    con.execute("COPY (SELECT * REPLACE (CAST(quantity AS DOUBLE) AS quantity) FROM read_json_auto('sales.jsonl')) "
+                "TO 'duck_float_quantity.parquet' (FORMAT parquet)")
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM 'duck_wide.parquet')").fetchall())
+    check(types["id_sale"] == "UUID" and types["price"] == "DECIMAL(18,4)",
+          f"DuckDB wrote id_sale as {types['id_sale']}, price as {types['price']}")
 
     for shape in SHAPES:
         want = window(*shape, "sales.jsonl")
         check(want.returncode == 0 and want.stdout.count(b"\n") > 3, f"{' '.join(shape)}: JSON gives windows")
-        for f in ["sales.jsonl.gz", "duck_text.parquet", "duck_typed.parquet", "polars.parquet"]:
+        for f in ["sales.jsonl.gz", "duck_text.parquet", "duck_typed.parquet", "polars.parquet",
+                  "duck_wide.parquet", "duck_float_quantity.parquet"]:
             got = window(*shape, f)
             check(got.returncode == 0 and got.stdout == want.stdout,
                   f"{' '.join(shape)}: {f} gives exactly the JSON's windows")
