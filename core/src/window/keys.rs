@@ -23,11 +23,44 @@ pub type KeyMap<K, V> = HashMap<K, V, KeyBuild>;
 pub struct Interner {
     ids: KeyMap<Box<str>, u32>,
     names: Vec<Box<str>>,
+    /// The id last found for a text at an address: columnar input (a Parquet dictionary)
+    /// hands the engine one copy of a key for all its rows in a batch, so the same address
+    /// comes back row after row. A hit still compares the text with the id's name, so a
+    /// reused address with other text is only a miss. Not state: never in a snapshot.
+    #[serde(skip)]
+    seen: Seen,
+}
+
+/// [`Interner::seen`]: direct-mapped by address, `(address, length, id)`.
+#[derive(Clone, Debug)]
+struct Seen(Box<[(usize, usize, u32); SEEN]>);
+
+const SEEN: usize = 256;
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen(Box::new([(0, 0, 0); SEEN]))
+    }
 }
 
 impl Interner {
     #[inline]
     pub fn id(&mut self, key: &str) -> u32 {
+        let at = key.as_ptr() as usize;
+        let slot = (at >> 3 ^ at >> 11) % SEEN;
+        let (seen_at, len, id) = self.seen.0[slot];
+        if seen_at == at
+            && len == key.len()
+            && self.names.get(id as usize).is_some_and(|n| **n == *key)
+        {
+            return id;
+        }
+        let id = self.lookup(key);
+        self.seen.0[slot] = (at, key.len(), id);
+        id
+    }
+
+    fn lookup(&mut self, key: &str) -> u32 {
         if let Some(id) = self.ids.get(key) {
             return *id;
         }
@@ -150,6 +183,29 @@ mod tests {
         assert_eq!(i.id("a"), 0);
         assert_eq!(i.name(1), "b");
         assert_eq!(i.len(), 2);
+    }
+
+    /// The same address with other text (a reused buffer) is another key; the same text
+    /// at another address is the same key.
+    #[test]
+    fn an_address_seen_before_never_stands_for_its_old_text() {
+        let mut i = Interner::default();
+        let mut buf = String::from("alpha");
+        let first = i.id(&buf);
+        assert_eq!(i.id(&buf), first, "the same text at the same address");
+        buf.replace_range(.., "bravo");
+        let second = i.id(&buf);
+        assert_ne!(second, first, "other text at the same address");
+        assert_eq!(i.name(second), "bravo");
+        buf.replace_range(.., "alph");
+        let third = i.id(&buf);
+        assert_eq!(i.name(third), "alph", "a shorter text at the same address");
+        assert_eq!(
+            i.id(&String::from("alpha")),
+            first,
+            "the old text at a new address"
+        );
+        assert_eq!(i.len(), 3);
     }
 
     #[test]
