@@ -11,6 +11,13 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 step() { printf '\n\033[1;34m=== [%4ss] %s\033[0m\n' "$SECONDS" "$*"; }
 
+# A full run writes several GiB (builds, the broker's logs, Flink's and the browser's files):
+# say so up front when the disk is short, rather than fail half an hour in on ENOSPC.
+free_gib=$(( $(df -Pk . | awk 'NR==2 {print $4}') / 1048576 ))
+if [ "$free_gib" -lt 8 ]; then
+  echo "warning: ${free_gib} GiB free on $(df -P . | awk 'NR==2 {print $6}'); make test needs about 8 GiB (the run may fail with 'No space left on device')" >&2
+fi
+
 step "set-up (idempotent)"
 scripts/setup.sh test
 
