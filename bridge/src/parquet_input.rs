@@ -1230,17 +1230,11 @@ mod tests {
                 Some(7_000_000_000_000_000),
             ],
         );
-        let small_quantity = arrow_array::Int16Array::from(vec![
-            Some(2),
-            None,
-            Some(0),
-            Some(1),
-            Some(1),
-            Some(1),
-            Some(1),
-            Some(20_000),
-            Some(3),
-        ]);
+        // The same quantities as a SMALLINT.
+        let small_quantity: arrow_array::Int16Array = quantity
+            .iter()
+            .map(|q| q.and_then(|q| i16::try_from(q).ok()))
+            .collect();
         // pandas writes an integer column with gaps as doubles.
         let float_quantity = Float64Array::from(vec![
             Some(2.0),
@@ -1566,14 +1560,7 @@ mod tests {
             ),
         ])
         .unwrap();
-        let mut w = parquet::arrow::ArrowWriter::try_new(
-            File::create(&path).unwrap(),
-            batch.schema(),
-            None,
-        )
-        .unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&path, &batch);
         let specs: Vec<String> = [
             "id_sale=order_id",
             "nm_product=item",
@@ -1666,6 +1653,14 @@ mod tests {
             "{e}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `batch` as a Parquet file at `path`, the writer's defaults.
+    fn write_parquet(path: &Path, batch: &RecordBatch) {
+        let file = File::create(path).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
     }
 
     /// A decimal price of any scale up to 22 is read fast as the exact path reads its text:
@@ -1771,14 +1766,7 @@ mod tests {
             ),
         ])
         .unwrap();
-        let mut w = parquet::arrow::ArrowWriter::try_new(
-            File::create(&path).unwrap(),
-            batch.schema(),
-            None,
-        )
-        .unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&path, &batch);
         let file = ParquetFile::open(&path, None).unwrap();
         let (fast, exact) = (
             std::cell::RefCell::new(Vec::new()),
