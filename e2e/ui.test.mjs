@@ -334,6 +334,7 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
       await page.click('[data-testid=lesson-play]');
       const pictures = new Set();
       const nows = new Set();
+      const started = Date.now();
       for (let i = 0; i < 30; i++) {
         const [axis, now] = await page.evaluate(() => [
           [...document.querySelectorAll('.timeline text.tick')].map((t) => t.textContent + '@' + t.getAttribute('x')).join(),
@@ -342,14 +343,19 @@ for (const [w, h] of [[1280, 800], [390, 844]]) {
         nows.add(now);
         await page.waitForTimeout(100);
       }
+      const seconds = (Date.now() - started) / 1000;
       await page.close();
-      return { pictures: pictures.size, nows: nows.size };
+      return { pictures: pictures.size, nows: nows.size, seconds };
     };
     const normal = await play('no-preference');
     assert.ok(normal.pictures >= 10, `without the preference Play scrolls the picture (${normal.pictures} positions)`);
     assert.ok(normal.nows <= 2, 'and the now line stays put');
     const reduced = await play('reduce');
-    assert.ok(reduced.pictures <= 2, `with it the picture stands still: ${reduced.pictures - 1} page turns in 6 s of a 28 s picture`);
+    // A page is half the 28 s picture, 7 s of Play at 2x. The sampling takes 3 s when the
+    // machine keeps up and longer when it does not, so the bound follows the time it took:
+    // one picture per page the clock can have crossed, plus the one it started on.
+    const turns = Math.floor(reduced.seconds / 7) + 1;
+    assert.ok(reduced.pictures <= turns + 1, `with it the picture stands still: ${reduced.pictures - 1} page turns in ${reduced.seconds} s of Play (${turns} at most)`);
     assert.ok(reduced.nows >= 10, `and the now line walks across it (${reduced.nows} positions)`);
   });
 }
@@ -360,19 +366,25 @@ test('with prefers-reduced-motion the dashboard charts change in steps, not ten 
     await page.goto(`${srv.base}?speed=3600&seed=2`);
     await page.waitForSelector('[data-testid=chart-sales] path', { timeout: 20000 });
     const paths = new Set();
+    const started = Date.now();
     for (let i = 0; i < 30; i++) {
       paths.add(await page.getAttribute('[data-testid=chart-sales] path', 'd'));
       await page.waitForTimeout(100);
     }
+    const seconds = (Date.now() - started) / 1000;
     // The KPIs still follow every window.
     const kpi = await page.textContent('[data-testid=kpi-sales] .kpi-value');
     await page.close();
-    return { paths: paths.size, kpi };
+    return { paths: paths.size, kpi, seconds };
   };
   const normal = await redraws('no-preference');
   const reduced = await redraws('reduce');
   assert.ok(normal.paths >= 10, `without the preference the chart moves with every window (${normal.paths})`);
-  assert.ok(reduced.paths <= 3, `with it, at most every 2 s (${reduced.paths} drawings in 3 s)`);
+  // The charts are drawn again when the wall clock enters a new 2 s step. The sampling takes
+  // 3 s when the machine keeps up and longer when it does not, so the bound follows the time
+  // it took: one drawing per step boundary it can have crossed, plus the one it started on.
+  const steps = Math.floor(reduced.seconds / 2) + 1;
+  assert.ok(reduced.paths <= steps + 1, `with it, at most every 2 s (${reduced.paths} drawings in ${reduced.seconds} s, ${steps + 1} at most)`);
   assert.match(reduced.kpi, /^\d+$/);
 });
 
