@@ -27,6 +27,7 @@
 //! pane is subtracted later with the event in it); only the max deque needs a binary
 //! search for it. Memory is O(panes in a window + distinct keys), never O(events × windows).
 
+pub mod align;
 mod config;
 pub mod guard;
 pub mod keys;
@@ -423,6 +424,12 @@ impl HopWindows {
         self.marks
             .as_ref()
             .map_or_else(Vec::new, |m| m.partitions())
+    }
+
+    /// Panes held now (each `gcd(size, slide)` of time): the windows' state, what grows
+    /// when a partition holds the watermark back while the others read on.
+    pub fn panes_held(&self) -> usize {
+        self.panes.len() + usize::from(self.hot.is_some())
     }
 
     /// The partition holding the event-time watermark back, if any.

@@ -12,6 +12,7 @@ use crate::window_args::{
 };
 use clap::Parser;
 use hopscope_core::pipeline::{Analytics, AnalyticsConfig};
+use hopscope_core::window::align::Alignment;
 use hopscope_core::window::guard::TimeGuard;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Stdout, Write};
@@ -60,6 +61,13 @@ pub struct Args {
     /// meanwhile are left for the next run.
     #[arg(long, value_parser = ["end"])]
     until: Option<String>,
+    /// Live, event time: pause a partition that is more than this ahead of the slowest in
+    /// event time, and resume it once the slowest is within half of it (watermark
+    /// alignment, as Flink's `WITH ALIGNMENT`). The windows then hold at most --size plus
+    /// this of event time on a backlog, however unevenly the partitions are read; `off`
+    /// reads every partition as fast as it comes. Default: --size.
+    #[arg(long, value_name = "DURATION|off", value_parser = parse_drift)]
+    max_drift: Option<Drift>,
     /// Live: stop after no record has arrived for this long (e.g. 5s).
     #[arg(long, value_parser = hopscope_core::Span::parse)]
     idle_exit: Option<hopscope_core::Span>,
@@ -102,7 +110,36 @@ pub struct Args {
     files: Vec<PathBuf>,
 }
 
+/// `--max-drift`: a bound, or none.
+#[derive(Clone, Copy, Debug)]
+pub enum Drift {
+    Off,
+    At(hopscope_core::Span),
+}
+
+fn parse_drift(s: &str) -> Result<Drift, String> {
+    if s == "off" {
+        return Ok(Drift::Off);
+    }
+    match hopscope_core::Span::parse(s) {
+        Ok(d) if d.0 > 0 => Ok(Drift::At(d)),
+        Ok(_) => Err("the drift must be more than 0 (or `off`)".into()),
+        Err(e) => Err(format!("{e} (or `off`)")),
+    }
+}
+
 impl Args {
+    /// Watermark alignment for a live read in event time (`--max-drift`, default --size).
+    fn alignment(&self) -> Option<Alignment> {
+        if !self.window.is_event_time() {
+            return None;
+        }
+        match self.max_drift.unwrap_or(Drift::At(self.window.size)) {
+            Drift::Off => None,
+            Drift::At(d) => Some(Alignment::new(d)),
+        }
+    }
+
     fn start(&self) -> StartAt {
         if self.from_earliest {
             StartAt::Earliest
@@ -145,7 +182,7 @@ fn follow(
     mut after_batch: impl FnMut(&mut Analytics, u64),
     mut at_rest: impl FnMut(&Analytics, &mut Printer, &BTreeMap<u32, i64>, bool) -> Res<()>,
     results: Option<crate::exactly_once::Results>,
-) -> Res<(Printer, BufWriter<Stdout>, u64)> {
+) -> Res<(Printer, BufWriter<Stdout>, Read)> {
     use crate::kafka::records::{Fetched, Records};
     use std::time::{Duration, Instant};
     let conn = crate::kafka::Connection::from_args(&a.kafka)?;
@@ -172,6 +209,16 @@ fn follow(
         a.until.is_some(),
     )?;
     on_start(analytics, partitions);
+    // A bounded read of a partition that has nothing to read is done before it starts: it
+    // stops holding the watermark at once, as Flink's bounded Kafka source finishes a split
+    // whose start is its end. (Held, it kept every window open until the end of input:
+    // every pane in memory, and nothing fired as a result.)
+    if let Some(ends) = &ends {
+        let now = crate::wall_now();
+        for p in (0..partitions).filter(|p| !ends.contains_key(p)) {
+            analytics.finish_partition(p, now);
+        }
+    }
     let mut w = out::stdout();
     out::line(&mut w, &banner(&analytics.config()))?;
     let from = match &resume {
@@ -203,6 +250,11 @@ fn follow(
         });
     }
     let reader = Records::start(consumer, &conn, decode, ends);
+    let mut read = Read {
+        alignment: a.alignment(),
+        ..Read::default()
+    };
+    let mut changes = Vec::new();
     let mut records = 0u64;
     let mut last_record = Instant::now();
     let mut ended = false;
@@ -245,6 +297,12 @@ fn follow(
             None => {}
         }
         after_batch(analytics, records);
+        read.peak_panes = read.peak_panes.max(analytics.engine().panes_held());
+        if let Some(alignment) = read.alignment.as_mut() {
+            changes.clear();
+            alignment.update(&analytics.partition_watermarks(), &mut changes);
+            reader.align(&changes);
+        }
         printer.drain(analytics, &mut w, None)?;
         w.flush()?;
         let done = ended
@@ -252,8 +310,39 @@ fn follow(
                 .is_some_and(|idle| last_record.elapsed().as_millis() as i64 >= idle.0);
         at_rest(analytics, &mut printer, &next, done)?;
         if done {
-            return Ok((printer, w, records));
+            read.records = records;
+            return Ok((printer, w, read));
         }
+    }
+}
+
+/// What a live read did, for its summary.
+#[derive(Default)]
+pub struct Read {
+    records: u64,
+    /// Most panes the windows held at once (after a batch).
+    peak_panes: usize,
+    /// Watermark alignment, when on: its bound and how often it paused.
+    alignment: Option<Alignment>,
+}
+
+impl Read {
+    /// The summary's line on the windows' state: what a reader sizes memory by.
+    fn state_line(&self, config: &AnalyticsConfig) -> String {
+        let pane = config.window.pane();
+        let align = match &self.alignment {
+            Some(al) => format!(
+                "; partitions paused {} times to stay within {} of the slowest in event time (--max-drift)",
+                al.pauses(),
+                al.max_drift()
+            ),
+            None if matches!(config.window.time, hopscope_core::window::TimeMode::Event(_)) => "; --max-drift off".to_string(),
+            None => String::new(),
+        };
+        format!(
+            "🧮 Window state: at most {} panes of {pane} held at once{align}",
+            self.peak_panes
+        )
     }
 }
 
@@ -473,7 +562,7 @@ fn run_live(
         }
         Ok(())
     };
-    let (mut printer, mut w, records) = follow(
+    let (mut printer, mut w, read) = follow(
         a,
         &a.topic,
         "",
@@ -495,7 +584,8 @@ fn run_live(
     printer.report.finish()?;
     writeln!(
         w,
-        "📋 Summary: {records} records ({invalid} not valid sales); {}; {}; {} windows; {} alerts shown, {} held back by the cooldown{}",
+        "📋 Summary: {} records ({invalid} not valid sales); {}; {}; {} windows; {} alerts shown, {} held back by the cooldown{}",
+        read.records,
         late_summary(&analytics.stats()),
         guard_summary(&guard),
         analytics.stats().windows_fired,
@@ -511,6 +601,7 @@ fn run_live(
                 .map(|r| format!("; {} results committed to the results topics in this run", r.committed))
                 .unwrap_or_default()
     )?;
+    writeln!(w, "{}", read.state_line(&analytics.config()))?;
     w.flush()?;
     Ok(ExitCode::SUCCESS)
 }

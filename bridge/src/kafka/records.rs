@@ -22,9 +22,11 @@
 //!   a batch is one record and goes out at once (latency is unchanged by batching).
 
 use hopscope_core::sale::{SaleError, SaleShape};
+use hopscope_core::window::align::Change;
 use hopscope_core::{SaleBatch, SaleView, Timestamp};
 use rdkafka::bindings as rd;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::TopicPartitionList;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -174,6 +176,8 @@ pub enum Decode {
 pub struct Records {
     rx: Receiver<Fetched>,
     recycle: SyncSender<Block>,
+    /// Partitions to pause or resume (watermark alignment), applied before the next take.
+    align: std::sync::mpsc::Sender<Change>,
     /// Tells the thread to stop (it may be waiting for records, with nothing to send).
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -192,13 +196,19 @@ impl Records {
     ) -> Records {
         let (tx, rx) = sync_channel(QUEUED);
         let (recycle, recycled) = sync_channel(QUEUED + 2);
+        let (align, aligned) = std::sync::mpsc::channel();
         let conn = conn.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let thread = std::thread::Builder::new()
             .name("hopscope-kafka-read".into())
             .spawn(move || {
-                read(&consumer, &conn, decode, until_end, tx, recycled, &stopping);
+                let ends = Ends {
+                    tx,
+                    recycled,
+                    aligned,
+                };
+                read(&consumer, &conn, decode, until_end, ends, &stopping);
                 // At once (the caller joins this thread): see `close`.
                 super::close(consumer);
             })
@@ -206,6 +216,7 @@ impl Records {
         Records {
             rx,
             recycle,
+            align,
             stop,
             thread: Some(thread),
         }
@@ -226,6 +237,43 @@ impl Records {
     /// Gives a block back for reuse.
     pub fn recycle(&self, block: Block) {
         let _ = self.recycle.try_send(block);
+    }
+
+    /// Pauses or resumes partitions (watermark alignment, [`hopscope_core::window::align`]):
+    /// applied by the reading thread before it next takes records. Records of a paused
+    /// partition already taken still come; librdkafka drops what it had prefetched for it
+    /// and fetches again from the next record not yet taken when it is resumed, so nothing
+    /// is skipped or read twice.
+    pub fn align(&self, changes: &[Change]) {
+        for c in changes {
+            let _ = self.align.send(*c);
+        }
+    }
+}
+
+/// The reading thread's channels: blocks out, blocks back, alignment in.
+struct Ends {
+    tx: SyncSender<Fetched>,
+    recycled: Receiver<Block>,
+    aligned: Receiver<Change>,
+}
+
+/// Applies alignment changes to the consumer. librdkafka refuses only partitions that are
+/// not assigned, which alignment never names (it names partitions records came from); a
+/// refusal would only leave that partition reading on, unaligned.
+fn apply(consumer: &BaseConsumer<super::Watch>, topic: &str, changes: &Receiver<Change>) {
+    let (mut pause, mut resume) = (TopicPartitionList::new(), TopicPartitionList::new());
+    for c in changes.try_iter() {
+        match c {
+            Change::Pause(p) => pause.add_partition(topic, p as i32),
+            Change::Resume(p) => resume.add_partition(topic, p as i32),
+        };
+    }
+    if pause.count() > 0 {
+        let _ = consumer.pause(&pause);
+    }
+    if resume.count() > 0 {
+        let _ = consumer.resume(&resume);
     }
 }
 
@@ -248,10 +296,19 @@ fn read(
     conn: &super::Connection,
     decode: Decode,
     until_end: Option<BTreeMap<u32, i64>>,
-    tx: SyncSender<Fetched>,
-    recycled: Receiver<Block>,
+    ends: Ends,
     stop: &AtomicBool,
 ) {
+    let Ends {
+        tx,
+        recycled,
+        aligned,
+    } = ends;
+    let topic = consumer
+        .assignment()
+        .ok()
+        .and_then(|a| a.elements().first().map(|e| e.topic().to_string()))
+        .unwrap_or_default();
     let mut queue = Queue::of(consumer);
     // Partitions not yet at their end (`until_end`).
     let mut left: Option<BTreeMap<u32, i64>> = until_end;
@@ -261,6 +318,7 @@ fn read(
             let _ = tx.send(Fetched::End);
             return;
         }
+        apply(consumer, &topic, &aligned);
         let mut block = recycled.try_recv().unwrap_or_default();
         block.clear();
         let mut failure = None;

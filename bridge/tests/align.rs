@@ -1,0 +1,177 @@
+//! Watermark alignment on a real broker: a backlog whose partitions are read unevenly in
+//! event time keeps the windows' state within --size plus --max-drift, with the same
+//! windows as the file of the same sales.
+//!
+//! Why a test with a broker: the skew comes from librdkafka itself, which fetches each
+//! partition by bytes. Here partition 0 holds nine sales for every one on partition 1, so
+//! each fetch moves partition 1 ten times further in event time; unaligned, it runs ahead
+//! until it ends and the windows hold its panes all the while.
+
+mod common;
+
+use common::{brokers, hopscope, new_topic, results, skip_without_kafka};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use std::process::Output;
+use std::time::Duration;
+
+/// The summary's "at most N panes … held at once".
+fn peak_panes(stdout: &[u8]) -> usize {
+    let out = String::from_utf8_lossy(stdout);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("🧮 Window state"))
+        .unwrap_or_else(|| panic!("no window state line in:\n{out}"));
+    line.split("at most ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no pane count in {line:?}"))
+}
+
+/// `n` generated sales, ten a second from 2026-01-01: as JSON lines.
+fn sales(n: usize) -> Vec<u8> {
+    let n = n.to_string();
+    let start = "2026-01-01T00:00:00Z";
+    hopscope(&[
+        "generate", "--count", &n, "--seed", "3", "--start", start, "--rate", "10",
+    ])
+    .stdout
+}
+
+/// Each line of `sales` to topic `t`, on the partition `partition_of(line number)`, in
+/// small record batches (Kafka hands out whole batches whatever the fetch size).
+fn produce_to(t: &str, sales: &[u8], partition_of: impl Fn(usize) -> i32) {
+    let p: BaseProducer = rdkafka::config::ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .set("linger.ms", "20")
+        .set("batch.size", "16384")
+        .create()
+        .unwrap();
+    let lines = sales.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+    for (i, line) in lines.enumerate() {
+        let mut record = BaseRecord::<(), [u8]>::to(t)
+            .payload(line)
+            .partition(partition_of(i));
+        while let Err((_, r)) = p.send(record) {
+            record = r;
+            p.poll(Duration::from_millis(10));
+        }
+    }
+    p.flush(Duration::from_secs(60)).unwrap();
+}
+
+/// `analyze --until end` of all of `t` at `size`/1 s with `more` options, in small fetches
+/// and prefetch: records arrive a few hundred at a time, as on a backlog far larger than
+/// these.
+fn analyze(t: &str, size: &str, more: &[&str]) -> Output {
+    let b = brokers();
+    let mut args = vec![
+        "analyze",
+        "--brokers",
+        &b,
+        "--topic",
+        t,
+        "--from",
+        "earliest",
+        "--until",
+        "end",
+        "--size",
+        size,
+        "--slide",
+        "1s",
+        "--windows",
+        "-X",
+        "max.partition.fetch.bytes=16384",
+        "-X",
+        "queued.max.messages.kbytes=64",
+    ];
+    args.extend_from_slice(more);
+    let out = hopscope(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The same sales from a file: the reference.
+fn analyze_file(t: &str, sales: &[u8], size: &str) -> Vec<String> {
+    let file = common::temp_file(&format!("{t}.jsonl"), sales);
+    let out = hopscope(&[
+        "analyze",
+        "--size",
+        size,
+        "--slide",
+        "1s",
+        "--windows",
+        &file,
+    ]);
+    assert!(out.status.success());
+    let _ = std::fs::remove_file(&file);
+    results(&out.stdout)
+}
+
+#[test]
+fn a_skewed_backlog_keeps_the_windows_within_the_drift_and_the_same_results() {
+    if skip_without_kafka() {
+        return;
+    }
+    let t = new_topic("align");
+    // 110 minutes of sales: partition 0 has nine of every ten, partition 1 the tenth.
+    let sales = sales(66_000);
+    produce_to(&t, &sales, |i| if i % 10 == 0 { 1 } else { 0 });
+    let aligned = analyze(&t, "5m", &["--max-drift", "5m"]);
+    let unaligned = analyze(&t, "5m", &["--max-drift", "off"]);
+
+    // The same windows and alerts as the file, aligned or not.
+    let want = analyze_file(&t, &sales, "5m");
+    assert!(want.len() > 6_000, "{} result lines", want.len());
+    assert_eq!(
+        results(&aligned.stdout),
+        want,
+        "aligned windows differ from the file's"
+    );
+    assert_eq!(
+        results(&unaligned.stdout),
+        want,
+        "unaligned windows differ from the file's"
+    );
+
+    // A window is 300 panes of 1 s, the drift 300 more. What the reading thread had already
+    // taken when a pause was decided comes on top: with these fetch sizes at most a few
+    // blocks of some hundred records each; on partition 1 a record is 1 s, so a pane.
+    let (a, u) = (peak_panes(&aligned.stdout), peak_panes(&unaligned.stdout));
+    let bound = 300 + 300 + 1_200;
+    assert!(
+        a <= bound,
+        "aligned: {a} panes held, more than {bound} (unaligned {u})"
+    );
+    assert!(
+        String::from_utf8_lossy(&aligned.stdout).contains("partitions paused"),
+        "the summary says how often partitions were paused"
+    );
+    // The scenario is skewed: unaligned, partition 1 runs far ahead (about 100 minutes of
+    // panes by the end) — otherwise this test would show nothing.
+    assert!(
+        u > 2 * bound,
+        "unaligned: only {u} panes held (aligned {a})"
+    );
+}
+
+#[test]
+fn an_empty_partition_does_not_hold_a_bounded_read_back() {
+    if skip_without_kafka() {
+        return;
+    }
+    // 20 minutes of sales, all on partition 0; partitions 1 to 5 stay empty. A bounded
+    // read has nothing to wait for from them: windows fire as partition 0 goes, instead
+    // of every pane staying open until the end of input.
+    let t = new_topic("empty-parts");
+    let sales = sales(12_000);
+    produce_to(&t, &sales, |_| 0);
+    let out = analyze(&t, "1m", &[]);
+    assert_eq!(results(&out.stdout), analyze_file(&t, &sales, "1m"));
+    let held = peak_panes(&out.stdout);
+    assert!(held <= 600, "{held} of the 1200 panes held at once");
+}
