@@ -175,3 +175,68 @@ fn an_empty_partition_does_not_hold_a_bounded_read_back() {
     let held = peak_panes(&out.stdout);
     assert!(held <= 600, "{held} of the 1200 panes held at once");
 }
+
+#[test]
+fn a_partition_with_nothing_left_to_read_does_not_pause_the_others() {
+    if skip_without_kafka() {
+        return;
+    }
+    // Partition 1 has sales for the first 10 minutes only, partition 0 for the whole hour.
+    // A live read (no --until) reaches partition 1's end at its 10th minute: with nothing
+    // left to read it cannot catch up, so partition 0 must read on past the drift, not
+    // wait paused until --idle-exit ends the run with most of it unread.
+    let t = new_topic("align-end");
+    let sales = sales(36_000);
+    produce_to(&t, &sales, |i| if i < 6_000 && i % 2 == 0 { 1 } else { 0 });
+    let b = brokers();
+    let out = hopscope(&[
+        "analyze",
+        "--brokers",
+        &b,
+        "--topic",
+        &t,
+        "--from",
+        "earliest",
+        "--idle-exit",
+        "3s",
+        "--size",
+        "5m",
+        "--slide",
+        "1s",
+        "--windows",
+        "-X",
+        "max.partition.fetch.bytes=16384",
+        "-X",
+        "queued.max.messages.kbytes=64",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("📋 Summary: 36000 records"),
+        "{}",
+        stdout.lines().rev().take(3).collect::<Vec<_>>().join("\n")
+    );
+    // Every window, as from the file (alerts aside: the windows this run fires at its end
+    // are not analysed, as at the end of any input).
+    let kpis = |lines: Vec<String>| -> Vec<String> {
+        lines.into_iter().filter(|l| l.starts_with("📈")).collect()
+    };
+    let file = common::temp_file(&format!("{t}.jsonl"), &sales);
+    let offline = hopscope(&[
+        "analyze",
+        "--size",
+        "5m",
+        "--slide",
+        "1s",
+        "--windows",
+        &file,
+    ]);
+    let _ = std::fs::remove_file(&file);
+    let want = kpis(results(&offline.stdout));
+    assert!(want.len() > 3_000, "{} windows", want.len());
+    assert_eq!(kpis(results(&out.stdout)), want);
+}

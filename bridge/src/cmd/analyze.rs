@@ -255,6 +255,8 @@ fn follow(
         ..Read::default()
     };
     let mut changes = Vec::new();
+    // Partitions with nothing left to read for now (see `Block::at_end`).
+    let mut at_end: Vec<u32> = Vec::new();
     let mut records = 0u64;
     let mut last_record = Instant::now();
     let mut ended = false;
@@ -274,7 +276,11 @@ fn follow(
         };
         match reader.next(Duration::from_millis(wait as u64)) {
             Some(Fetched::Block(block)) => {
-                last_record = Instant::now();
+                at_end.clone_from(&block.at_end);
+                // A block may only say that partitions reached their end: not a record.
+                if !block.recs.is_empty() || !block.finished.is_empty() {
+                    last_record = Instant::now();
+                }
                 for r in block.iter() {
                     records += 1;
                     next.insert(r.rec.partition, r.rec.offset + 1);
@@ -300,7 +306,12 @@ fn follow(
         read.peak_panes = read.peak_panes.max(analytics.engine().panes_held());
         if let Some(alignment) = read.alignment.as_mut() {
             changes.clear();
-            alignment.update(&analytics.partition_watermarks(), &mut changes);
+            let mut marks = analytics.partition_watermarks();
+            for m in marks.iter_mut().filter(|m| at_end.contains(&m.partition)) {
+                // Nothing to read: it cannot catch up, so it holds no one back.
+                m.idle = true;
+            }
+            alignment.update(&marks, &mut changes);
             reader.align(&changes);
         }
         printer.drain(analytics, &mut w, None)?;
@@ -332,8 +343,9 @@ impl Read {
         let pane = config.window.pane();
         let align = match &self.alignment {
             Some(al) => format!(
-                "; partitions paused {} times to stay within {} of the slowest in event time (--max-drift)",
+                "; partitions paused {} time{} to stay within {} of the slowest in event time (--max-drift)",
                 al.pauses(),
+                if al.pauses() == 1 { "" } else { "s" },
                 al.max_drift()
             ),
             None if matches!(config.window.time, hopscope_core::window::TimeMode::Event(_)) => "; --max-drift off".to_string(),

@@ -68,6 +68,11 @@ pub struct Block {
     pub arrived: Timestamp,
     /// `until_end`: partitions that reached their end with this batch (after its records).
     pub finished: Vec<u32>,
+    /// Partitions with nothing more to read when this batch was taken: librdkafka reported
+    /// their end after their last record (`enable.partition.eof`), and no record of theirs
+    /// came since. Watermark alignment does not let them hold the others back: a partition
+    /// that has nothing to read cannot catch up.
+    pub at_end: Vec<u32>,
 }
 
 /// One record of a block, as the caller sees it.
@@ -83,6 +88,7 @@ pub struct RecView<'a> {
 impl Block {
     fn clear(&mut self) {
         self.finished.clear();
+        self.at_end.clear();
         self.bytes.clear();
         self.recs.clear();
         self.sales.clear();
@@ -310,6 +316,8 @@ fn read(
         .and_then(|a| a.elements().first().map(|e| e.topic().to_string()))
         .unwrap_or_default();
     let mut queue = Queue::of(consumer);
+    let mut at_end = std::collections::BTreeSet::new();
+    let mut told_at_end: Vec<u32> = Vec::new();
     // Partitions not yet at their end (`until_end`).
     let mut left: Option<BTreeMap<u32, i64>> = until_end;
     let mut trouble = Troubles::default();
@@ -334,6 +342,9 @@ fn read(
                     key,
                     value,
                 } => {
+                    if !at_end.is_empty() {
+                        at_end.remove(&partition);
+                    }
                     block.push(partition, offset, timestamp, key, value);
                     if let Some(left) = left.as_mut() {
                         if left.get(&partition).is_some_and(|end| offset + 1 >= *end) {
@@ -345,6 +356,7 @@ fn read(
                     count.set(block.recs.len());
                 }
                 Taken::Eof { partition, offset } => {
+                    at_end.insert(partition);
                     if let Some(left) = left.as_mut() {
                         if left.get(&partition).is_some_and(|end| offset >= *end) {
                             left.remove(&partition);
@@ -363,7 +375,13 @@ fn read(
             },
         );
         let flowing = !block.recs.is_empty();
-        if flowing || !block.finished.is_empty() {
+        block.at_end.extend(&at_end);
+        // A block with no record still goes out when the set changed (a partition's end).
+        let news = block.at_end != told_at_end;
+        if news {
+            told_at_end.clone_from(&block.at_end);
+        }
+        if flowing || !block.finished.is_empty() || news {
             block.arrived = crate::wall_now();
             if let Decode::Sales(shape) = &decode {
                 block.decode_sales(shape.as_deref());

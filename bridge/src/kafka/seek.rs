@@ -113,9 +113,10 @@ pub fn assign(
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::{Offset, TopicPartitionList};
     use std::time::Duration;
-    let eof = if bounded { "true" } else { "false" };
+    // Ends of partitions: a bounded read stops at them, and watermark alignment does not
+    // let a partition with nothing left to read hold the others back.
     let consumer: BaseConsumer<super::Watch> =
-        super::consumer_config(conn, "analyze", &[("enable.partition.eof", eof)])
+        super::consumer_config(conn, "analyze", &[("enable.partition.eof", "true")])
             .create_with_context(super::Watch::new(conn))
             .map_err(|e| conn.redact(&e.to_string()))?;
     let mut tpl = TopicPartitionList::new();

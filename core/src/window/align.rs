@@ -11,7 +11,9 @@
 //! whatever the skew, and the records wait in Kafka instead.
 //!
 //! Pure policy, no I/O: the caller feeds each partition's watermark state after a batch
-//! and applies the [`Change`]s to its consumer (librdkafka's pause and resume).
+//! and applies the [`Change`]s to its consumer (librdkafka's pause and resume). A partition
+//! with nothing left to read for now (the consumer reported its end) should be fed as
+//! idle: it cannot catch up, so it must not hold the others back.
 //!
 //! Invariants:
 //! - **Progress.** The slowest counting partition is never paused, so some partition is
