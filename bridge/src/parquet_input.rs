@@ -609,8 +609,7 @@ fn whole(c: &dyn Array, r: usize) -> Option<i64> {
         DataType::UInt32 => Some(i64::from(c.as_primitive::<UInt32Type>().value(r))),
         DataType::UInt64 => i64::try_from(c.as_primitive::<UInt64Type>().value(r)).ok(),
         DataType::Float64 => {
-            let f = c.as_primitive::<Float64Type>().value(r);
-            (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+            hopscope_core::sale::whole_quantity(c.as_primitive::<Float64Type>().value(r))
         }
         _ => None,
     }

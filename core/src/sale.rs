@@ -530,6 +530,13 @@ fn price(value: Option<Value>) -> Result<Cents, SaleError> {
     Ok(cents)
 }
 
+/// A fractional JSON number as a quantity: whole and below 10^15 (exact in a double, far
+/// above any quantity, so the range check names it), else not a whole number. The one rule
+/// for every reader: the JSON decoders and Parquet's fast path for `DOUBLE` quantities.
+pub fn whole_quantity(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+}
+
 fn quantity(value: Option<Value>) -> Result<u32, SaleError> {
     let err = |kind| SaleError::field("quantity", kind);
     let Some(v) = value else {
@@ -538,7 +545,10 @@ fn quantity(value: Option<Value>) -> Result<u32, SaleError> {
     let n = match v {
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => i,
-            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => f as i64,
+            (None, Some(f)) => match whole_quantity(f) {
+                Some(i) => i,
+                None => return Err(err(SaleErrorKind::NotWhole(n.to_string()))),
+            },
             _ => return Err(err(SaleErrorKind::NotWhole(n.to_string()))),
         },
         other => {
