@@ -60,33 +60,18 @@ fn produce_to(t: &str, sales: &[u8], partition_of: impl Fn(usize) -> i32) {
     p.flush(Duration::from_secs(60)).unwrap();
 }
 
-/// `analyze --until end` of all of `t` at `size`/1 s with `more` options, in small fetches
-/// and prefetch: records arrive a few hundred at a time, as on a backlog far larger than
-/// these.
-fn analyze(t: &str, size: &str, more: &[&str]) -> Output {
-    let b = brokers();
-    let mut args = vec![
-        "analyze",
-        "--brokers",
-        &b,
-        "--topic",
-        t,
-        "--from",
-        "earliest",
-        "--until",
-        "end",
-        "--size",
-        size,
-        "--slide",
-        "1s",
-        "--windows",
+/// `analyze` of all of `t` from the earliest record, stopping at `stop` (`--until end`, or
+/// `--idle-exit`), at `size`/1 s with `more` options, in small fetches and prefetch: records
+/// arrive a few hundred at a time, as on a backlog far larger than these.
+fn analyze(t: &str, stop: &[&str], size: &str, more: &[&str]) -> Output {
+    let window = ["--size", size, "--slide", "1s", "--windows"];
+    let fetch = [
         "-X",
         "max.partition.fetch.bytes=16384",
         "-X",
         "queued.max.messages.kbytes=64",
     ];
-    args.extend_from_slice(more);
-    let out = hopscope(&args);
+    let out = common::analyze_from_earliest(t, &[stop, &window, &fetch, more].concat());
     assert!(
         out.status.success(),
         "{}",
@@ -94,6 +79,8 @@ fn analyze(t: &str, size: &str, more: &[&str]) -> Output {
     );
     out
 }
+
+const UNTIL_END: &[&str] = &["--until", "end"];
 
 /// The same sales from a file: the reference.
 fn analyze_file(t: &str, sales: &[u8], size: &str) -> Vec<String> {
@@ -121,8 +108,8 @@ fn a_skewed_backlog_keeps_the_windows_within_the_drift_and_the_same_results() {
     // 110 minutes of sales: partition 0 has nine of every ten, partition 1 the tenth.
     let sales = sales(66_000);
     produce_to(&t, &sales, |i| if i % 10 == 0 { 1 } else { 0 });
-    let aligned = analyze(&t, "5m", &["--max-drift", "5m"]);
-    let unaligned = analyze(&t, "5m", &["--max-drift", "off"]);
+    let aligned = analyze(&t, UNTIL_END, "5m", &["--max-drift", "5m"]);
+    let unaligned = analyze(&t, UNTIL_END, "5m", &["--max-drift", "off"]);
 
     // The same windows and alerts as the file, aligned or not.
     let want = analyze_file(&t, &sales, "5m");
@@ -170,7 +157,7 @@ fn an_empty_partition_does_not_hold_a_bounded_read_back() {
     let t = new_topic("empty-parts");
     let sales = sales(12_000);
     produce_to(&t, &sales, |_| 0);
-    let out = analyze(&t, "1m", &[]);
+    let out = analyze(&t, UNTIL_END, "1m", &[]);
     assert_eq!(results(&out.stdout), analyze_file(&t, &sales, "1m"));
     let held = peak_panes(&out.stdout);
     assert!(held <= 600, "{held} of the 1200 panes held at once");
@@ -188,32 +175,7 @@ fn a_partition_with_nothing_left_to_read_does_not_pause_the_others() {
     let t = new_topic("align-end");
     let sales = sales(36_000);
     produce_to(&t, &sales, |i| if i < 6_000 && i % 2 == 0 { 1 } else { 0 });
-    let b = brokers();
-    let out = hopscope(&[
-        "analyze",
-        "--brokers",
-        &b,
-        "--topic",
-        &t,
-        "--from",
-        "earliest",
-        "--idle-exit",
-        "3s",
-        "--size",
-        "5m",
-        "--slide",
-        "1s",
-        "--windows",
-        "-X",
-        "max.partition.fetch.bytes=16384",
-        "-X",
-        "queued.max.messages.kbytes=64",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = analyze(&t, &["--idle-exit", "3s"], "5m", &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("📋 Summary: 36000 records"),
@@ -225,18 +187,7 @@ fn a_partition_with_nothing_left_to_read_does_not_pause_the_others() {
     let kpis = |lines: Vec<String>| -> Vec<String> {
         lines.into_iter().filter(|l| l.starts_with("📈")).collect()
     };
-    let file = common::temp_file(&format!("{t}.jsonl"), &sales);
-    let offline = hopscope(&[
-        "analyze",
-        "--size",
-        "5m",
-        "--slide",
-        "1s",
-        "--windows",
-        &file,
-    ]);
-    let _ = std::fs::remove_file(&file);
-    let want = kpis(results(&offline.stdout));
+    let want = kpis(analyze_file(&t, &sales, "5m"));
     assert!(want.len() > 3_000, "{} windows", want.len());
     assert_eq!(kpis(results(&out.stdout)), want);
 }

@@ -96,11 +96,11 @@ pub fn new_topic(name: &str) -> String {
     t
 }
 
-/// `analyze` reading all of `t` live from the test broker, stopping 3 s after the last
-/// record; more options follow.
-pub fn analyze_topic(t: &str, more: &[&str]) -> Output {
+/// `analyze` reading all of `t` from the test broker, from its earliest record, with
+/// `more` options (how it stops among them).
+pub fn analyze_from_earliest(t: &str, more: &[&str]) -> Output {
     let b = brokers();
-    let mut args = vec![
+    let head = [
         "analyze",
         "--brokers",
         &b,
@@ -108,11 +108,14 @@ pub fn analyze_topic(t: &str, more: &[&str]) -> Output {
         t,
         "--from",
         "earliest",
-        "--idle-exit",
-        "3s",
     ];
-    args.extend_from_slice(more);
-    hopscope(&args)
+    hopscope(&[&head[..], more].concat())
+}
+
+/// `analyze` reading all of `t` live from the test broker, stopping 3 s after the last
+/// record; more options follow.
+pub fn analyze_topic(t: &str, more: &[&str]) -> Output {
+    analyze_from_earliest(t, &[&["--idle-exit", "3s"], more].concat())
 }
 
 /// The lines of `analyze --windows` output that are results: KPI lines and alerts.
