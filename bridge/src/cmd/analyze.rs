@@ -63,9 +63,11 @@ pub struct Args {
     until: Option<String>,
     /// Live, event time: pause a partition that is more than this ahead of the slowest in
     /// event time, and resume it once the slowest is within half of it (watermark
-    /// alignment, as Flink's `WITH ALIGNMENT`). The windows then hold at most --size plus
-    /// this of event time on a backlog, however unevenly the partitions are read; `off`
-    /// reads every partition as fast as it comes. Default: --size.
+    /// alignment, as Flink's `WITH ALIGNMENT`). The windows then hold about --size plus
+    /// this of event time on a backlog, however unevenly its partitions are read, instead
+    /// of the partitions' whole skew. Off by default (as in Flink): a paused partition's
+    /// prefetched records are fetched again, which costs up to twice the fetching on a
+    /// sparse backlog (BENCHMARKS.md, "watermark alignment").
     #[arg(long, value_name = "DURATION|off", value_parser = parse_drift)]
     max_drift: Option<Drift>,
     /// Live: stop after no record has arrived for this long (e.g. 5s).
@@ -129,14 +131,11 @@ fn parse_drift(s: &str) -> Result<Drift, String> {
 }
 
 impl Args {
-    /// Watermark alignment for a live read in event time (`--max-drift`, default --size).
+    /// Watermark alignment for a live read in event time (`--max-drift`; off by default).
     fn alignment(&self) -> Option<Alignment> {
-        if !self.window.is_event_time() {
-            return None;
-        }
-        match self.max_drift.unwrap_or(Drift::At(self.window.size)) {
-            Drift::Off => None,
-            Drift::At(d) => Some(Alignment::new(d)),
+        match self.max_drift {
+            Some(Drift::At(d)) if self.window.is_event_time() => Some(Alignment::new(d)),
+            _ => None,
         }
     }
 
@@ -348,7 +347,9 @@ impl Read {
                 if al.pauses() == 1 { "" } else { "s" },
                 al.max_drift()
             ),
-            None if matches!(config.window.time, hopscope_core::window::TimeMode::Event(_)) => "; --max-drift off".to_string(),
+            None if matches!(config.window.time, hopscope_core::window::TimeMode::Event(_)) => {
+                "; partitions read as fetched (--max-drift bounds this on a backlog)".to_string()
+            }
             None => String::new(),
         };
         format!(
