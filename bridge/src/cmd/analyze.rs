@@ -206,6 +206,7 @@ fn follow(
         seek_to,
         resume.as_ref().map(|r| r.offsets),
         a.until.is_some(),
+        a.alignment().is_some(),
     )?;
     on_start(analytics, partitions);
     // A bounded read of a partition that has nothing to read is done before it starts: it

@@ -91,10 +91,12 @@ pub fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
 
 /// A consumer assigned every one of the `partitions` of `topic`, each at `start` (a time
 /// is looked up with offsets-for-times on the record timestamps). `bounded`: also the end offset of
-/// every partition now (the last stable offset: what a `read_committed` reader can reach),
-/// and the consumer reports each partition's end. (Two consumers, each with half the
+/// every partition now (the last stable offset: what a `read_committed` reader can reach).
+/// `ends`: the consumer reports each partition's end (a bounded read stops at them;
+/// watermark alignment does not let a partition with nothing left to read hold the others
+/// back); a live read without alignment has no use for them. (Two consumers, each with half the
 /// partitions and a broker thread of its own, read slower on two cores: BENCHMARKS.md.)
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 pub fn assign(
     conn: &super::Connection,
     topic: &str,
@@ -103,6 +105,7 @@ pub fn assign(
     seek_to: Option<hopscope_core::Timestamp>,
     resume: Option<&BTreeMap<u32, i64>>,
     bounded: bool,
+    ends: bool,
 ) -> Result<
     (
         rdkafka::consumer::BaseConsumer<super::Watch>,
@@ -113,10 +116,9 @@ pub fn assign(
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::{Offset, TopicPartitionList};
     use std::time::Duration;
-    // Ends of partitions: a bounded read stops at them, and watermark alignment does not
-    // let a partition with nothing left to read hold the others back.
+    let eof = if bounded || ends { "true" } else { "false" };
     let consumer: BaseConsumer<super::Watch> =
-        super::consumer_config(conn, "analyze", &[("enable.partition.eof", "true")])
+        super::consumer_config(conn, "analyze", &[("enable.partition.eof", eof)])
             .create_with_context(super::Watch::new(conn))
             .map_err(|e| conn.redact(&e.to_string()))?;
     let mut tpl = TopicPartitionList::new();
