@@ -37,24 +37,6 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-fn checkpoints(d: &Path) -> Vec<u64> {
-    let mut v: Vec<u64> = std::fs::read_dir(d)
-        .map(|r| {
-            r.filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let n = e.file_name().to_string_lossy().into_owned();
-                    n.strip_prefix("checkpoint-")?
-                        .strip_suffix(".ckpt")?
-                        .parse()
-                        .ok()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
 /// A live shop producing to `t`: 3,600 sales over about 12 s, four times as many for 4 s
 /// in the middle (a spike, so alerts and the cooldown are in the state).
 fn live_shop(t: &str, seed: &str) -> Child {
@@ -78,48 +60,6 @@ fn live_shop(t: &str, seed: &str) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-/// Records the newest checkpoint has analysed (the sum of its next offsets).
-fn covered(d: &Path) -> i64 {
-    let Some(seq) = checkpoints(d).last().copied() else {
-        return 0;
-    };
-    let Ok(text) = std::fs::read_to_string(d.join(format!("checkpoint-{seq}.ckpt"))) else {
-        return 0;
-    };
-    // The second line: the header with the offsets (the first is the seal).
-    let header: serde_json::Value =
-        serde_json::from_str(text.lines().nth(1).unwrap_or("{}")).unwrap_or_default();
-    header["offsets"]
-        .as_object()
-        .map_or(0, |o| o.values().filter_map(|v| v.as_i64()).sum())
-}
-
-/// Waits (up to 60 s) until `ready` holds while `run` goes on; a run that ends first, or
-/// a wait that times out, fails with what the run said on stderr (why it stopped or hung).
-fn wait_until(run: &mut Child, what: &str, mut ready: impl FnMut() -> bool) {
-    let t0 = Instant::now();
-    while !ready() {
-        let ended = run.try_wait().unwrap();
-        if ended.is_some() || t0.elapsed() >= Duration::from_secs(60) {
-            let _ = run.kill();
-            let status = run.wait().unwrap();
-            let mut err = String::new();
-            if let Some(mut e) = run.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
-            panic!(
-                "waited {:.0?} for {what}; analyze {}: {err}",
-                t0.elapsed(),
-                match ended {
-                    Some(_) => format!("ended first ({status})"),
-                    None => "was killed".to_string(),
-                }
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn analyze(t: &str, d: &Path, idle_exit: bool, pause_ms: Option<u64>) -> Child {
@@ -164,11 +104,6 @@ fn analyze_with(
         c.env(var, ms.to_string());
     }
     c.spawn().unwrap()
-}
-
-fn kill(mut c: Child) -> Vec<u8> {
-    c.kill().unwrap(); // SIGKILL
-    c.wait_with_output().unwrap().stdout
 }
 
 #[test]

@@ -208,6 +208,38 @@ async fn round_trips_over_scram_plain_mtls_and_java_files_equal_the_same_sales_f
                 got.get(i)
             );
         }
+        // Watermark alignment pauses and resumes partitions over the same connection
+        // (small fetches, so the partitions drift apart): the same results.
+        if name == "scram" || name == "mtls" {
+            let mut a = vec![
+                "analyze",
+                "--kafka-config",
+                &config,
+                "--topic",
+                &t,
+                "--from",
+                "earliest",
+                "--until",
+                "end",
+                "--max-drift",
+                "2s",
+                "-X",
+                "max.partition.fetch.bytes=2048",
+            ];
+            a.extend_from_slice(&WINDOW);
+            let (o, _) = run(&a);
+            s.assert_output_clean(&format!("aligned analyze over {name}"), &o);
+            assert!(
+                common::pauses(&o.stdout).is_some_and(|n| n > 0),
+                "aligned analyze over {name} paused no partition: {}",
+                String::from_utf8_lossy(&o.stdout)
+            );
+            assert_eq!(
+                common::results(&o.stdout),
+                want,
+                "aligned analyze over {name}"
+            );
+        }
         // The same topic relayed by serve over the same connection.
         if name == "scram" || name == "java-mtls" {
             let srv = serve(&config, &t, &[]).await;

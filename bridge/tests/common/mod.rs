@@ -3,6 +3,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use hopscope_core::protocol::{ClientMessage, ServerMessage, StartFrom};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio_tungstenite::tungstenite::Message;
@@ -377,4 +378,83 @@ pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The sequence numbers of the checkpoints in `d`, oldest first.
+pub fn checkpoints(d: &Path) -> Vec<u64> {
+    let mut v: Vec<u64> = std::fs::read_dir(d)
+        .map(|r| {
+            r.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    n.strip_prefix("checkpoint-")?
+                        .strip_suffix(".ckpt")?
+                        .parse()
+                        .ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Records the newest checkpoint has analysed (the sum of its next offsets).
+pub fn covered(d: &Path) -> i64 {
+    let Some(seq) = checkpoints(d).last().copied() else {
+        return 0;
+    };
+    let Ok(text) = std::fs::read_to_string(d.join(format!("checkpoint-{seq}.ckpt"))) else {
+        return 0;
+    };
+    // The second line: the header with the offsets (the first is the seal).
+    let header: serde_json::Value =
+        serde_json::from_str(text.lines().nth(1).unwrap_or("{}")).unwrap_or_default();
+    header["offsets"]
+        .as_object()
+        .map_or(0, |o| o.values().filter_map(|v| v.as_i64()).sum())
+}
+
+/// Waits (up to 60 s) until `ready` holds while `run` goes on; a run that ends first, or
+/// a wait that times out, fails with what the run said on stderr (why it stopped or hung).
+pub fn wait_until(run: &mut Child, what: &str, mut ready: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !ready() {
+        let ended = run.try_wait().unwrap();
+        if ended.is_some() || t0.elapsed() >= Duration::from_secs(60) {
+            let _ = run.kill();
+            let status = run.wait().unwrap();
+            let mut err = String::new();
+            if let Some(mut e) = run.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            panic!(
+                "waited {:.0?} for {what}; analyze {}: {err}",
+                t0.elapsed(),
+                match ended {
+                    Some(_) => format!("ended first ({status})"),
+                    None => "was killed".to_string(),
+                }
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn kill(mut c: Child) -> Vec<u8> {
+    c.kill().unwrap(); // SIGKILL
+    c.wait_with_output().unwrap().stdout
+}
+
+/// How often a live read's summary says partitions were paused (`--max-drift`); `None`
+/// when the read was not aligned.
+pub fn pauses(stdout: &[u8]) -> Option<u64> {
+    let out = String::from_utf8_lossy(stdout);
+    let line = out.lines().find(|l| l.starts_with("🧮 Window state"))?;
+    line.split("partitions paused ")
+        .nth(1)?
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()
 }
