@@ -97,9 +97,30 @@ fn generate_rejects_bad_arguments_clearly() {
             &["window", "--size", "1s", "--slide", "5s"],
             "must not exceed size",
         ),
+        // A unit mistyped: 8.6 × 10¹² windows per sale would print for ever.
+        (
+            &["window", "--size", "100000000d", "--slide", "1s"],
+            "at most 1000000 are supported",
+        ),
+        (
+            &["analyze", "--size", "100000000d", "--slide", "1s"],
+            "at most 1000000 are supported",
+        ),
         // Producer clients: at least one, and one producer per transactional id. Refused
         // before any broker is asked.
         (&["produce", "--clients", "0"], "--clients"),
+        // Two fields at one place in the records it would write: one would overwrite the
+        // other. Refused before any broker is asked.
+        (
+            &[
+                "produce",
+                "--field",
+                "id_product=sku",
+                "--field",
+                "nm_product=sku",
+            ],
+            "id_product (sku) and nm_product (sku) are written to the same place",
+        ),
         (
             &["produce", "--clients", "2", "--transactional-id", "t"],
             "cannot be used with",

@@ -37,7 +37,9 @@ mod result;
 mod row;
 pub mod watermark;
 
-pub use config::{ConfigError, EventTime, TimeDomain, TimeMode, WindowConfig};
+pub use config::{
+    ConfigError, EventTime, TimeDomain, TimeMode, WindowConfig, MAX_WINDOWS_PER_EVENT,
+};
 pub use result::{Column, TopKey, WindowResult, COLUMNS};
 pub use row::{WindowRowError, WindowRowErrorKind};
 pub use watermark::{PartitionWatermark, Scope, Watermarks};

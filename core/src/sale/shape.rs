@@ -102,6 +102,11 @@ pub enum ShapeErrorKind {
     TimestampElsewhere(String),
     /// A field mapped twice.
     Twice(String),
+    /// Two fields written to the same place, or one inside the other (writing only).
+    Overlap {
+        first: (&'static str, String),
+        second: (&'static str, String),
+    },
     UnknownTimeFormat(String),
 }
 
@@ -134,6 +139,11 @@ impl fmt::Display for ShapeError {
                 "--field {n}=@timestamp: only sale_date can take the record's timestamp"
             ),
             ShapeErrorKind::Twice(n) => write!(f, "--field {n} is given twice"),
+            ShapeErrorKind::Overlap { first, second } => write!(
+                f,
+                "--field: {} ({}) and {} ({}) are written to the same place in a record, so one would overwrite the other: give each a path of its own",
+                first.0, first.1, second.0, second.1
+            ),
             ShapeErrorKind::UnknownTimeFormat(t) => write!(
                 f,
                 "--time-format {t:?}: one of {}",
@@ -150,6 +160,10 @@ impl std::error::Error for ShapeError {}
 pub struct SaleShape {
     /// Indexed like [`FIELDS`]; `None` reads the seed's own key.
     sources: [Option<Source>; 10],
+    /// Indexed like [`FIELDS`]: another field reads the same place, or one inside or
+    /// around it (`id_product=sku` and `nm_product=sku`; `/merchant` and `/merchant/id`),
+    /// so the value is copied out of the record rather than taken. Derived from `sources`.
+    shared: [bool; 10],
     pub time: TimeFormat,
 }
 
@@ -185,7 +199,44 @@ impl SaleShape {
             }
             shape.sources[i] = Some(source);
         }
+        let paths = shape.paths();
+        for (i, shared) in shape.shared.iter_mut().enumerate() {
+            *shared = (0..paths.len()).any(|j| j != i && overlap(&paths[i], &paths[j]));
+        }
         Ok(shape)
+    }
+
+    /// Where each field is in a record, as segments (`None`: the record's timestamp).
+    fn paths(&self) -> Vec<Option<Vec<String>>> {
+        FIELDS
+            .iter()
+            .zip(&self.sources)
+            .map(|(name, s)| match s {
+                None => Some(vec![name.to_string()]),
+                Some(Source::Key(k)) => Some(vec![k.clone()]),
+                Some(Source::Pointer(p)) => Some(pointer_segments(p)),
+                Some(Source::RecordTimestamp) => None,
+            })
+            .collect()
+    }
+
+    /// Refused for writing records ([`SaleShape::encode`]): two fields at one place, or one
+    /// inside the other, would overwrite each other. Reading such a shape is fine (each
+    /// field gets a copy).
+    pub fn check_writable(&self) -> Result<(), ShapeError> {
+        let paths = self.paths();
+        for i in 0..paths.len() {
+            for j in i + 1..paths.len() {
+                if overlap(&paths[i], &paths[j]) {
+                    let place = |k: usize| (FIELDS[k], self.source(FIELDS[k]).to_string());
+                    return Err(ShapeError::new(ShapeErrorKind::Overlap {
+                        first: place(i),
+                        second: place(j),
+                    }));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The seed's own shape: the fast decoder applies.
@@ -238,10 +289,15 @@ impl SaleShape {
                 .find(|(n, _)| n == name)
                 .map(|(_, f)| *f)
                 .expect("every mapped field is a known field");
+            // A place another field reads too is copied; the others are taken (no copy).
+            let out = |v: &mut Value| match self.shared[i] {
+                true => v.clone(),
+                false => v.take(),
+            };
             let value = match &self.sources[i] {
-                None => root.get_mut(*name).map(Value::take),
-                Some(Source::Key(k)) => root.get_mut(k.as_str()).map(Value::take),
-                Some(Source::Pointer(p)) => root.pointer_mut(p).map(Value::take),
+                None => root.get_mut(*name).map(out),
+                Some(Source::Key(k)) => root.get_mut(k.as_str()).map(out),
+                Some(Source::Pointer(p)) => root.pointer_mut(p).map(out),
                 Some(Source::RecordTimestamp) => {
                     record_time.map(|t| Value::String(Micros::from_timestamp(t).to_iso()))
                 }
@@ -354,6 +410,14 @@ pub fn pointer_segments(pointer: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether two places in a record are the same, or one holds the other.
+fn overlap(a: &Option<Vec<String>>, b: &Option<Vec<String>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.iter().zip(b).all(|(x, y)| x == y),
+        _ => false,
+    }
+}
+
 /// Sets `value` at `path` in `root`, making the objects (or, for numeric segments, arrays)
 /// on the way.
 fn put(root: &mut Value, path: &[String], value: Value) {
@@ -413,6 +477,64 @@ mod tests {
     }
 
     const SEED: &str = r#"{"id_sale":"s1","id_product":"p1","nm_product":"Laptop","nm_category":"Computers","nm_brand":"Acme","seller":"ana.silva","price":1299.99,"quantity":2,"tp_payment":"Pix","sale_date":"2025-05-01T10:00:00.123Z"}"#;
+
+    /// A table with one column for the product's id and name (`sku`), or a merchant object
+    /// whose id is the seller and whose whole text is the brand: each field gets the value.
+    /// Taken out of the record for the first field, the second read null (every record
+    /// was refused as "must be a number, got null" or the like).
+    #[test]
+    fn fields_reading_the_same_place_each_get_its_value() {
+        let record = r#"{"id_sale":"s1","sku":"p1","nm_category":"C","m":{"id":"ana"},"seller":"x","price":"12.5","quantity":2,"tp_payment":"Pix","sale_date":"2025-05-01T10:00:00Z"}"#;
+        let s = shape(
+            &["id_product=sku", "nm_product=sku", "seller=/m/id"],
+            TimeFormat::Iso8601,
+        );
+        let sale = s.decode(record.as_bytes(), None).unwrap();
+        assert_eq!(
+            (sale.id_product.as_str(), sale.nm_product.as_str()),
+            ("p1", "p1")
+        );
+        assert_eq!(sale.seller, "ana");
+        // One inside the other: the brand is the whole merchant object (refused as not a
+        // text, rather than missing), the seller its id.
+        let s = shape(
+            &[
+                "nm_brand=/m",
+                "seller=/m/id",
+                "nm_product=sku",
+                "id_product=sku",
+            ],
+            TimeFormat::Iso8601,
+        );
+        let e = s.decode(record.as_bytes(), None).unwrap_err().to_string();
+        assert!(e.contains("nm_brand") && !e.contains("null"), "{e}");
+        // A number's field reading a text's place says what it found.
+        let s = shape(
+            &["price=seller", "nm_product=sku", "id_product=sku"],
+            TimeFormat::Iso8601,
+        );
+        let e = s.decode(record.as_bytes(), None).unwrap_err().to_string();
+        assert!(e.contains(r#"the text "x""#), "{e}");
+    }
+
+    /// Writing such a shape would overwrite one field with the other: refused, naming both.
+    #[test]
+    fn a_shape_with_two_fields_at_one_place_is_refused_for_writing() {
+        let s = shape(&["id_product=sku", "nm_product=sku"], TimeFormat::Iso8601);
+        let e = s.check_writable().unwrap_err().to_string();
+        assert!(e.contains("id_product (sku) and nm_product (sku)"), "{e}");
+        let s = shape(&["nm_brand=/m", "seller=/m/id"], TimeFormat::Iso8601);
+        assert!(s.check_writable().is_err());
+        // A mapped field onto another's own key, unmapped.
+        let s = shape(&["price=seller"], TimeFormat::Iso8601);
+        assert!(s.check_writable().is_err());
+        let s = shape(
+            &["seller=/merchant/id", "nm_brand=/merchant/brand"],
+            TimeFormat::Iso8601,
+        );
+        assert_eq!(s.check_writable(), Ok(()));
+        assert_eq!(SaleShape::default().check_writable(), Ok(()));
+    }
 
     #[test]
     fn another_shape_reads_to_the_same_sale_as_the_seed_shape() {

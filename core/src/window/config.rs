@@ -133,7 +133,15 @@ pub enum ConfigError {
     NegativeDelay(Span),
     /// An idle timeout below 0.
     NegativeIdleTimeout(Span),
+    /// More than [`MAX_WINDOWS_PER_EVENT`] windows would hold each instant.
+    TooManyWindows { size: Span, slide: Span },
 }
+
+/// Most windows one instant may be in (size / slide): a million, past the 900,000 of
+/// 15 min / 1 ms. Every window holding a sale is emitted, so this is also how many rows one
+/// sale alone can print; a unit typo (`--size 100000000d --slide 1s`, 8.6 × 10¹² windows
+/// per sale) made a three-sale file print for ever instead of failing.
+pub const MAX_WINDOWS_PER_EVENT: i64 = 1_000_000;
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,6 +160,11 @@ impl fmt::Display for ConfigError {
             ConfigError::NegativeIdleTimeout(d) => {
                 write!(f, "idle timeout must not be negative, got {d}")
             }
+            ConfigError::TooManyWindows { size, slide } => write!(
+                f,
+                "size ({size}) / slide ({slide}) puts every sale in {} windows, each printed when it fires; at most {MAX_WINDOWS_PER_EVENT} are supported (a unit mistyped?)",
+                size.0 / slide.0
+            ),
         }
     }
 }
@@ -193,6 +206,12 @@ impl WindowConfig {
             return Err(ConfigError::SlideExceedsSize {
                 slide: self.slide,
                 size: self.size,
+            });
+        }
+        if self.size.0 / self.slide.0 > MAX_WINDOWS_PER_EVENT {
+            return Err(ConfigError::TooManyWindows {
+                size: self.size,
+                slide: self.slide,
             });
         }
         if let TimeMode::Event(e) = self.time {
@@ -338,5 +357,21 @@ mod tests {
             c.validate(),
             Err(ConfigError::SlideExceedsSize { .. })
         ));
+    }
+
+    #[test]
+    fn a_million_windows_per_instant_is_the_most_accepted() {
+        let mut c = WindowConfig::seed();
+        c.slide = Span(1);
+        c.size = Span(MAX_WINDOWS_PER_EVENT);
+        assert_eq!(c.validate(), Ok(()));
+        c.size = Span(MAX_WINDOWS_PER_EVENT + 1);
+        let e = c.validate().unwrap_err();
+        assert!(matches!(e, ConfigError::TooManyWindows { .. }));
+        assert!(e.to_string().contains("1000001 windows"), "{e}");
+        // 100,000 days by a day: the ratio decides, not the size.
+        c.size = Span(8_640_000_000_000);
+        c.slide = Span(86_400_000);
+        assert_eq!(c.validate(), Ok(()));
     }
 }

@@ -193,6 +193,9 @@ pub fn run(a: Args) -> Res<ExitCode> {
         return Err("--no-pace needs --count or --duration".into());
     }
     let shape = a.shape.shape()?;
+    if let Some(s) = &shape {
+        s.check_writable()?;
+    }
     let conn = kafka::Connection::from_args(&a.kafka.conn)?;
     for w in conn.warnings(kafka::Role::Producer) {
         eprintln!("hopscope: {w}");
