@@ -569,8 +569,12 @@ fn sale_date(value: Option<Value>) -> Result<Micros, SaleError> {
     match value {
         None => Err(err(SaleErrorKind::Missing)),
         Some(Value::String(s)) => Micros::parse_iso(&s).map_err(|e| err(SaleErrorKind::BadTime(e))),
+        // A number is most likely epoch time: say which option reads it.
         Some(other) => Err(err(SaleErrorKind::WrongType {
-            expected: "an ISO-8601 string",
+            expected: match other.is_number() {
+                true => "an ISO-8601 string (epoch numbers need --time-format epoch-ms or epoch-s)",
+                false => "an ISO-8601 string",
+            },
             got: kind(&other),
         })),
     }
@@ -713,7 +717,13 @@ mod tests {
             ("seller", "7", "seller", "must be a string"),
             ("nm_product", "\"\"", "nm_product", "must not be empty"),
             ("sale_date", "\"yesterday\"", "sale_date", "unparseable"),
-            ("sale_date", "1700000000", "sale_date", "ISO-8601 string"),
+            (
+                "sale_date",
+                "1700000000",
+                "sale_date",
+                "--time-format epoch-ms",
+            ),
+            ("sale_date", "true", "sale_date", "ISO-8601 string, got"),
         ];
         for (field, value, want_field, want_text) in cases {
             let e = err(&with(field, value));

@@ -297,6 +297,9 @@ impl Micros {
             [sign @ (b'+' | b'-'), rest @ ..] => {
                 let (hh, mm) = match rest {
                     [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2]),
+                    // Hours only, as ISO 8601 allows and PostgreSQL and DuckDB print a
+                    // `timestamptz` as text: `2024-01-21 10:00:00.004938+00`.
+                    [h1, h2] => ([*h1, *h2], [b'0', b'0']),
                     _ => return Err(err(IsoTimeErrorKind::OffsetLayout)),
                 };
                 let (Some(hh), Some(mm)) = (decimal(&hh), decimal(&mm)) else {
@@ -370,7 +373,7 @@ impl fmt::Display for IsoTimeError {
             IsoTimeErrorKind::NoSuchDate => "no such calendar date",
             IsoTimeErrorKind::TimeOutOfRange => "time of day out of range",
             IsoTimeErrorKind::EmptyFraction => "empty fraction of a second",
-            IsoTimeErrorKind::OffsetLayout => "offset must be ±HH:MM or ±HHMM",
+            IsoTimeErrorKind::OffsetLayout => "offset must be ±HH:MM, ±HHMM or ±HH",
             IsoTimeErrorKind::OffsetOutOfRange => "offset out of range",
             IsoTimeErrorKind::TrailingText => "unexpected text after the time",
         };
@@ -564,6 +567,16 @@ mod tests {
         let c = Micros::parse_iso("2024-01-21 10:00:00").unwrap();
         assert_eq!(a, b);
         assert_eq!(b, c);
+    }
+
+    /// PostgreSQL's and DuckDB's text of a `timestamptz`: a space, and the offset in hours.
+    #[test]
+    fn an_offset_in_hours_only_is_read() {
+        let utc = Micros::parse_iso("2024-01-21T10:00:00.004938Z").unwrap();
+        assert_eq!(Micros::parse_iso("2024-01-21 10:00:00.004938+00"), Ok(utc));
+        assert_eq!(Micros::parse_iso("2024-01-21 07:00:00.004938-03"), Ok(utc));
+        assert!(Micros::parse_iso("2024-01-21 10:00:00+19").is_err());
+        assert!(Micros::parse_iso("2024-01-21 10:00:00+0").is_err());
     }
 
     #[test]
