@@ -28,8 +28,22 @@ pub fn load(path: Option<&Path>) -> Result<Arc<Catalog>, String> {
                 .map(Arc::new)
                 .map_err(|e| format!("{}: {e}", path.display()));
         }
+        if !header.contains("asin") {
+            return Err(format!(
+                "{}: not a catalog: the first line has neither hopscope's columns (id,title,category,brand,price_cents,rating,reviews) nor the Amazon Products Dataset's (asin,title,…,category_id)",
+                path.display()
+            ));
+        }
         let dir = path.parent().unwrap_or(Path::new("."));
-        (path.to_path_buf(), dir.join("amazon_categories.csv"))
+        let categories = dir.join("amazon_categories.csv");
+        if !categories.exists() {
+            return Err(format!(
+                "{}: an Amazon Products Dataset file needs amazon_categories.csv beside it, and {} does not exist",
+                path.display(),
+                categories.display()
+            ));
+        }
+        (path.to_path_buf(), categories)
     };
     Catalog::from_amazon_csv(&read(&products)?, &read(&categories)?)
         .map(Arc::new)

@@ -447,6 +447,43 @@ fn amazon_catalog_can_replace_the_embedded_one() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A catalog file that is neither format, and a products file without its categories,
+/// each say so (an empty file asked for a companion `amazon_categories.csv` it never
+/// needed).
+#[test]
+fn a_catalog_that_cannot_be_read_says_why() {
+    let dir = std::env::temp_dir().join(format!("hopscope-badcat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("empty.csv", "", "not a catalog: the first line has neither"),
+        ("other.csv", "sku,name,cost\nA,b,1\n", "not a catalog"),
+        (
+            "products.csv",
+            "asin,title,stars,reviews,price,category_id\nB0A,K,4.7,1,9.99,7\n",
+            "needs amazon_categories.csv beside it",
+        ),
+    ];
+    for (name, body, want) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        let o = hopscope(
+            &[
+                "generate",
+                "--count",
+                "1",
+                "--catalog",
+                path.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert!(!o.status.success(), "{name}");
+        let err = text(&o.stderr);
+        assert!(err.contains(want) && err.contains(name), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn serve_refuses_a_non_loopback_address_without_a_token_unless_told_it_is_public() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_hopscope"))
