@@ -498,3 +498,28 @@ fn serve_refuses_a_non_loopback_address_without_a_token_unless_told_it_is_public
     );
     assert!(err.contains("--public"), "{err}");
 }
+
+/// A broker that does not answer (nothing listens on its port): the commands retry for a
+/// while, as a broker still starting looks the same, but say so on stderr rather than
+/// keep silent, then fail with the cause.
+#[test]
+fn a_broker_that_does_not_answer_is_said_while_retrying_then_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let brokers = format!("127.0.0.1:{port}");
+    let o = hopscope(&["analyze", "--brokers", &brokers, "--topic", "t"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains(&format!(
+            "Kafka at {brokers} (PLAINTEXT) does not answer yet"
+        )) && lines[0].contains("trying for up to 25 s"),
+        "{err}"
+    );
+    assert!(lines[1].contains("cannot reach the broker"), "{err}");
+}

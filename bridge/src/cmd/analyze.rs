@@ -188,7 +188,8 @@ fn follow(
     for w in conn.warnings(crate::kafka::Role::Consumer) {
         eprintln!("hopscope: {w}");
     }
-    let partitions = crate::kafka::connect_and_count(&conn, topic, crate::kafka::CONNECT_DEADLINE)?;
+    let partitions =
+        crate::kafka::connect_and_count(&conn, topic, crate::kafka::CONNECT_DEADLINE, true)?;
     let brokers = conn.describe();
     let start = a.start();
     // A time start seeks by the records' Kafka timestamps.
@@ -662,6 +663,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
                     &conn,
                     &a.topic,
                     crate::kafka::CONNECT_DEADLINE,
+                    true,
                 )?;
                 let id = crate::exactly_once::ids(dir, &a.topic);
                 // Fence an earlier analyze with this id first (its open transaction is

@@ -179,14 +179,20 @@ const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
 /// How long a command waits for the broker to accept it before giving up.
 pub const CONNECT_DEADLINE: Duration = Duration::from_secs(25);
 
+/// After this long without an answer, [`check_connection`] says it is still trying.
+const TELL_WAITING: Duration = Duration::from_secs(4);
+
 /// Connects once and reads `topic`'s metadata: `Ok` as soon as the broker answers (with
 /// the topic's partition count if it has partitions: callers need not ask again), an
 /// error naming the cause as soon as it is one retrying cannot cure (a refused password,
-/// an untrusted certificate, …), or after `within`.
+/// an untrusted certificate, …), or after `within`. With `tell`, a broker still
+/// unreachable after [`TELL_WAITING`] is said once on stderr, with how long it is retried
+/// (a wrong port or a broker still starting look the same for that long).
 pub fn check_connection(
     conn: &Connection,
     topic: &str,
     within: Duration,
+    tell: bool,
 ) -> Result<Option<u32>, String> {
     let watch = Watch::new(conn);
     // No group.id: metadata only, and librdkafka's messages reach the watch directly.
@@ -197,6 +203,7 @@ pub fn check_connection(
         .map_err(|e| conn.redact(&format!("cannot create a Kafka client: {e}")))?;
     let t0 = Instant::now();
     let mut told_protocol = false;
+    let mut told_waiting = false;
     loop {
         let left = within.saturating_sub(t0.elapsed());
         let last = match client.fetch_metadata(Some(topic), left.min(Duration::from_secs(1))) {
@@ -214,6 +221,17 @@ pub fn check_connection(
             told_protocol = true;
             if let Some(cause) = watch.protocol_mismatch() {
                 return Err(format!("Kafka at {}: {}", conn.describe(), cause.message()));
+            }
+        }
+        if tell && !told_waiting && t0.elapsed() >= TELL_WAITING {
+            if let Some(diagnose::Cause::Unreachable(why)) = watch.cause() {
+                told_waiting = true;
+                eprintln!(
+                    "hopscope: ⏳ Kafka at {} does not answer yet ({}); trying for up to {} s",
+                    conn.describe(),
+                    conn.redact(&why),
+                    within.as_secs()
+                );
             }
         }
         if t0.elapsed() >= within {
@@ -290,8 +308,13 @@ fn ensure_topic_with(conn: &Connection, topic: &str, partitions: u32) -> Result<
 
 /// [`check_connection`], then `topic`'s partition count: the one the check read, or (a
 /// topic without partitions yet) [`partition_count`]'s.
-pub fn connect_and_count(conn: &Connection, topic: &str, within: Duration) -> Result<u32, String> {
-    match check_connection(conn, topic, within)? {
+pub fn connect_and_count(
+    conn: &Connection,
+    topic: &str,
+    within: Duration,
+    tell: bool,
+) -> Result<u32, String> {
+    match check_connection(conn, topic, within, tell)? {
         Some(n) => Ok(n),
         None => partition_count(conn, topic),
     }

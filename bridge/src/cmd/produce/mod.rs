@@ -200,7 +200,7 @@ pub fn run(a: Args) -> Res<ExitCode> {
     for w in conn.warnings(kafka::Role::Producer) {
         eprintln!("hopscope: {w}");
     }
-    let known = kafka::check_connection(&conn, &a.kafka.topic, kafka::CONNECT_DEADLINE)?;
+    let known = kafka::check_connection(&conn, &a.kafka.topic, kafka::CONNECT_DEADLINE, true)?;
     let rt = tokio::runtime::Runtime::new()?;
     // A topic that exists is used as it is (the check counted its partitions): creating
     // one takes an admin client, and dropping that waits up to 100 ms.

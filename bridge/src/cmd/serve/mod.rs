@@ -567,7 +567,7 @@ async fn wait_for_topic(
     loop {
         let (c, t) = (conn.clone(), topic.to_string());
         let attempt = tokio::task::spawn_blocking(move || {
-            kafka::connect_and_count(&c, &t, Duration::from_secs(10))
+            kafka::connect_and_count(&c, &t, Duration::from_secs(10), false)
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
