@@ -11,24 +11,7 @@ use std::time::{Duration, Instant};
 /// Runs `hopscope analyze --brokers … --topic t --from earliest --until end ARGS…`; fails
 /// the test if it has not ended after a generous deadline (it must end by itself).
 fn analyze_until_end(t: &str, more: &[&str]) -> Output {
-    let b = brokers();
-    let child = Command::new(env!("CARGO_BIN_EXE_hopscope"))
-        .args([
-            "analyze",
-            "--brokers",
-            &b,
-            "--topic",
-            t,
-            "--from",
-            "earliest",
-            "--until",
-            "end",
-        ])
-        .args(more)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = common::spawn_analyze(t, &[&["--until", "end"], more].concat());
     // Output is read on a thread of its own (a full pipe would stall analyze).
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();

@@ -181,7 +181,7 @@ async fn round_trips_over_scram_plain_mtls_and_java_files_equal_the_same_sales_f
             "{}",
             String::from_utf8_lossy(&o.stdout)
         );
-        let mut a = vec![
+        let head = [
             "analyze",
             "--kafka-config",
             &config,
@@ -189,11 +189,8 @@ async fn round_trips_over_scram_plain_mtls_and_java_files_equal_the_same_sales_f
             &t,
             "--from",
             "earliest",
-            "--idle-exit",
-            "3s",
         ];
-        a.extend_from_slice(&WINDOW);
-        let (o, _) = run(&a);
+        let (o, _) = run(&[&head[..], &["--idle-exit", "3s"], &WINDOW].concat());
         s.assert_output_clean(&format!("analyze over {name}"), &o);
         assert!(
             o.status.success(),
@@ -211,14 +208,7 @@ async fn round_trips_over_scram_plain_mtls_and_java_files_equal_the_same_sales_f
         // Watermark alignment pauses and resumes partitions over the same connection
         // (small fetches, so the partitions drift apart): the same results.
         if name == "scram" || name == "mtls" {
-            let mut a = vec![
-                "analyze",
-                "--kafka-config",
-                &config,
-                "--topic",
-                &t,
-                "--from",
-                "earliest",
+            let aligned = [
                 "--until",
                 "end",
                 "--max-drift",
@@ -226,8 +216,7 @@ async fn round_trips_over_scram_plain_mtls_and_java_files_equal_the_same_sales_f
                 "-X",
                 "max.partition.fetch.bytes=2048",
             ];
-            a.extend_from_slice(&WINDOW);
-            let (o, _) = run(&a);
+            let (o, _) = run(&[&head[..], &aligned, &WINDOW].concat());
             s.assert_output_clean(&format!("aligned analyze over {name}"), &o);
             assert!(
                 common::pauses(&o.stdout).is_some_and(|n| n > 0),

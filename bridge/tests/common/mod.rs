@@ -100,17 +100,13 @@ pub fn new_topic(name: &str) -> String {
 /// `analyze` reading all of `t` from the test broker, from its earliest record, with
 /// `more` options (how it stops among them).
 pub fn analyze_from_earliest(t: &str, more: &[&str]) -> Output {
-    let b = brokers();
-    let head = [
-        "analyze",
-        "--brokers",
-        &b,
-        "--topic",
-        t,
-        "--from",
-        "earliest",
-    ];
-    hopscope(&[&head[..], more].concat())
+    let o = spawn_analyze(t, more).wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "analyze of {t} {more:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
 }
 
 /// `analyze` reading all of `t` live from the test broker, stopping 3 s after the last
@@ -457,4 +453,52 @@ pub fn pauses(stdout: &[u8]) -> Option<u64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// The result lines printed by runs that were killed and restarted equal, as a set, those
+/// of a run that never stopped (lines after a killed run's last checkpoint print again).
+pub fn assert_same_set(
+    want: &std::collections::BTreeSet<String>,
+    got: &std::collections::BTreeSet<String>,
+) {
+    let missing: Vec<_> = want.difference(got).take(3).collect();
+    let extra: Vec<_> = got.difference(want).take(3).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, different {extra:?}"
+    );
+}
+
+/// `analyze` of `t` on the test broker from its earliest record with `more` options,
+/// running (stdout and stderr piped): for tests that kill it.
+pub fn spawn_analyze(t: &str, more: &[&str]) -> Child {
+    let b = brokers();
+    Command::new(env!("CARGO_BIN_EXE_hopscope"))
+        .args([
+            "analyze",
+            "--brokers",
+            &b,
+            "--topic",
+            t,
+            "--from",
+            "earliest",
+        ])
+        .args(more)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A restarted run's end: it succeeds and says it went on from its checkpoint.
+pub fn resumed_to_the_end(run: Child) -> Output {
+    let last = run.wait_with_output().unwrap();
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+    let text = String::from_utf8_lossy(&last.stdout);
+    assert!(text.contains("♻️ resumed from checkpoint"), "{text}");
+    last
 }
