@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The shipped Flink job (flink/) end to end: real broker → Flink → results topic → hopscope.
 
-* `hopscope produce` writes sales with a spike to a fresh 6-partition topic;
+* `hopscope produce` writes sales with a spike to a fresh 6-partition topic, followed by
+  dirty records (quantity 0, a negative price, a blank seller, a missing price, …, and some
+  hopscope accepts with a default: no quantity, a blank category);
 * `flink/run.py --bounded` — the job users run, parallelism 3 — computes the windows in event
   time and writes one JSON row per window to a results topic;
 * `hopscope analyze --windows-topic` runs detection on Flink's rows, and
   `hopscope analyze --brokers` computes the windows itself from the raw sales.
 
-Required: the same windows with the same values (every KPI line equal), the same alerts on
+Required: hopscope refuses exactly the dirty records that are not sales; the same windows
+with the same values (every KPI line equal: Flink counted the same records), the same alerts on
 every window the raw run analysed (at the end of a bounded read hopscope fires the windows
 reaching past the last sale without analysing them; Flink's end-of-input watermark fires
 them too, so they are compared as windows only), no row of Flink's refused, and at least
@@ -17,6 +20,7 @@ one alert compared. The processing-time variant of the job is planned by Flink's
     .tools/flink-venv/bin/python tests/flink/job_test.py --hopscope target/debug/hopscope \
         --brokers 127.0.0.1:9092 --connector ~/.cache/hopscope/flink-kafka/<jar>
 """
+import json
 import os
 import subprocess
 import sys
@@ -47,6 +51,42 @@ def blocks(stdout):
     return out
 
 
+# Records after the last generated sale (10:07:29.95), in time order: what hopscope refuses
+# must not count in Flink's windows either, and what it accepts with a default must count
+# the same. (value, hopscope counts it)
+def dirty_records():
+    base = {"id_sale": "d", "id_product": "P1", "nm_product": "Dirty Widget",
+            "nm_category": "Dirty Things", "nm_brand": "Acme", "seller": "dirty.seller",
+            "price": 12.5, "quantity": 2, "tp_payment": "Pix"}
+    cases = [
+        ({"quantity": 0}, False), ({"quantity": 10001}, False), ({"price": -5}, False),
+        ({"price": 0.001}, False), ({"price": 20000000}, False), ({"seller": ""}, False),
+        ({"seller": " \t "}, False), ({"nm_product": None}, False), ({"id_sale": ""}, False),
+        ({"price": None}, False), ({"sale_date": None}, False),
+        ({"quantity": None}, True), ({"nm_category": None}, True),
+        ({"nm_category": "  "}, True), ({}, True),
+    ]
+    out = []
+    for i, (change, counted) in enumerate(cases):
+        r = dict(base, id_sale=f"dirty-{i}", sale_date=f"2025-05-01T10:07:{31 + i}.000Z")
+        r.update(change)
+        out.append((json.dumps({k: v for k, v in r.items() if v is not None}), counted))
+    return out
+
+
+def produce_raw(connector, brokers, topic, lines):
+    """Each line as one record of `topic`, through Flink's own Kafka sink (the test's only
+    Kafka client that writes arbitrary bytes)."""
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+    env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    env.get_config().set("pipeline.jars", "file://" + os.path.abspath(connector))
+    env.execute_sql(f"CREATE TABLE raw_out (v STRING) WITH ('connector' = 'kafka', "
+                    f"'topic' = '{topic}', 'properties.bootstrap.servers' = '{brokers}', "
+                    "'format' = 'raw')")
+    values = ", ".join("('" + line.replace("'", "''") + "')" for line in lines)
+    env.execute_sql(f"INSERT INTO raw_out VALUES {values}").wait()
+
+
 def analyze(hopscope, brokers, source, size, slide):
     out = subprocess.run(
         [hopscope, "analyze", "--brokers", brokers, *source, "--from", "earliest",
@@ -64,8 +104,11 @@ def main():
          "--scenario", "spike@2m,factor=6,for=20s", "--scenario", "concentration@3m,for=40s",
          "--scenario", "surge@4m", "--scenario", "outlier@210s"],
         check=True, capture_output=True)
-    print(f"flink job test: 9000 sales (spike, concentration, category surge, outlier) on topic "
-          f"{topic}; HOP {size} / {slide}")
+    dirty = dirty_records()
+    produce_raw(args.connector, args.brokers, topic, [line for line, _ in dirty])
+    refused = sum(1 for _, counted in dirty if not counted)
+    print(f"flink job test: 9000 sales (spike, concentration, category surge, outlier) and "
+          f"{len(dirty)} dirty records ({refused} not sales) on topic {topic}; HOP {size} / {slide}")
     passed = failed = 0
 
     t0 = time.time()
@@ -79,6 +122,12 @@ def main():
     flink_out, flink_err = analyze(hopscope, args.brokers, ["--windows-topic", topic + "-windows"],
                                    size, slide) if not problems else ("", "")
     ours_out, _ = analyze(hopscope, args.brokers, ["--topic", topic], size, slide)
+    # The 9000 sales and the dirty records were read; hopscope refused exactly the ones it
+    # should (the windows below say Flink counted the same ones).
+    if f"{9000 + len(dirty)} records ({refused} not valid sales)" not in ours_out:
+        problems.append(f"hopscope did not read {9000 + len(dirty)} records and refuse the "
+                        f"{refused} that are not sales: "
+                        f"{[l for l in ours_out.splitlines() if 'Summary' in l]}")
     flink, ours = blocks(flink_out), blocks(ours_out)
     flink_kpis = [k for k, _, _ in flink]
     ours_kpis = [k for k, _, _ in ours]
