@@ -63,7 +63,8 @@ def dirty_records():
         ({"price": 0.001}, False), ({"price": 20000000}, False), ({"seller": ""}, False),
         ({"seller": " \t "}, False), ({"nm_product": None}, False), ({"id_sale": ""}, False),
         ({"price": None}, False), ({"sale_date": None}, False),
-        ({"quantity": None}, True), ({"nm_category": None}, True),
+        ({"quantity": None}, True), ({"quantity": " 3 "}, True),
+        ({"nm_category": None}, True),
         ({"nm_category": "  "}, True), ({}, True),
     ]
     out = []
